@@ -1,0 +1,180 @@
+package augment
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // registered for image.Decode
+	_ "image/jpeg"
+	_ "image/png"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/disintegration/imaging"
+	_ "golang.org/x/image/bmp"
+	_ "golang.org/x/image/webp"
+)
+
+// DefaultMaxSide is the longest side LoadImage keeps. Larger images are
+// scaled down right after decoding so that a folder of camera originals
+// cannot blow up memory; 4096 px is far above any training size.
+const DefaultMaxSide = 4096
+
+// DefaultMaxPixels is the largest image (width × height) that is decoded at
+// all. Go's decoders hold the whole image, so a 20000×20000 file would need
+// gigabytes before it could be scaled down; such files are refused.
+const DefaultMaxPixels = 100_000_000
+
+// ErrImageTooLarge is returned (wrapped) for files whose header announces
+// more pixels than DecodeOptions.MaxPixels.
+var ErrImageTooLarge = errors.New("image too large")
+
+// DecodeOptions bound the memory one decoded image may take.
+type DecodeOptions struct {
+	// MaxSide: if the longest side exceeds it, the image is scaled down so
+	// the longest side equals MaxSide. 0 means DefaultMaxSide; negative
+	// disables scaling. Callers that know the size they need set it to a
+	// few times that size (LoadForSize uses 4×).
+	MaxSide int
+	// MaxPixels refuses images larger than this before decoding. 0 means
+	// DefaultMaxPixels; negative disables the check.
+	MaxPixels int
+}
+
+// imageExts are the file extensions a data set folder scan accepts.
+var imageExts = map[string]bool{
+	".jpg": true, ".jpeg": true, ".jpe": true, ".jfif": true,
+	".png": true, ".gif": true, ".bmp": true, ".webp": true,
+}
+
+// IsImageFile reports whether name has an extension of a format LoadImage
+// decodes (JPEG, PNG, GIF, BMP, WebP), case-insensitively.
+func IsImageFile(name string) bool {
+	return imageExts[strings.ToLower(filepath.Ext(name))]
+}
+
+// LoadImage decodes an image file with DecodeOptions' defaults. See
+// LoadImageOpts.
+func LoadImage(path string) (*image.NRGBA, error) {
+	return LoadImageOpts(path, DecodeOptions{})
+}
+
+// LoadForSize decodes an image that will be used at size×size, capping its
+// longest side at 4×size: enough for any crop or zoom, and bounded.
+func LoadForSize(path string, size int) (*image.NRGBA, error) {
+	return LoadImageOpts(path, DecodeOptions{MaxSide: 4 * size})
+}
+
+// LoadImageOpts decodes a JPEG, PNG, GIF (first frame), BMP or WebP file
+// into an opaque *image.NRGBA:
+//
+//   - the EXIF orientation of JPEGs is applied, so phone photos stand up;
+//   - grey, paletted, CMYK, 16-bit and YCbCr images become 8-bit RGB;
+//   - transparency is composited onto white, because transparent regions
+//     of product shots and icons are meant to be seen on a light page, and
+//     a network should not learn from colour hidden under alpha 0;
+//   - images whose longest side exceeds opts.MaxSide are scaled down.
+//
+// Errors name the file.
+func LoadImageOpts(path string, opts DecodeOptions) (*image.NRGBA, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load image: %w", err)
+	}
+	img, err := DecodeImage(data, opts)
+	if err != nil {
+		return nil, fmt.Errorf("load image %s: %w", path, err)
+	}
+	return img, nil
+}
+
+// DecodeImage is LoadImageOpts for bytes already in memory.
+func DecodeImage(data []byte, opts DecodeOptions) (*image.NRGBA, error) {
+	maxPix := opts.MaxPixels
+	if maxPix == 0 {
+		maxPix = DefaultMaxPixels
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("not a decodable image (JPEG, PNG, GIF, BMP, WebP): %w", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, fmt.Errorf("%s image has empty size %dx%d", format, cfg.Width, cfg.Height)
+	}
+	if maxPix > 0 && int64(cfg.Width)*int64(cfg.Height) > int64(maxPix) {
+		return nil, fmt.Errorf("%w: %dx%d %s is over the %d pixel limit", ErrImageTooLarge, cfg.Width, cfg.Height, format, maxPix)
+	}
+	var src image.Image
+	if format == "jpeg" {
+		// Only JPEGs carry EXIF orientation in practice; imaging reads it
+		// while decoding.
+		src, err = imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
+	} else {
+		src, _, err = image.Decode(bytes.NewReader(data))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", format, err)
+	}
+	img := toOpaqueNRGBA(src)
+	maxSide := opts.MaxSide
+	if maxSide == 0 {
+		maxSide = DefaultMaxSide
+	}
+	if w, h := img.Rect.Dx(), img.Rect.Dy(); maxSide > 0 && max(w, h) > maxSide {
+		if w >= h {
+			img = imaging.Resize(img, maxSide, 0, imaging.Linear)
+		} else {
+			img = imaging.Resize(img, 0, maxSide, imaging.Linear)
+		}
+	}
+	return img, nil
+}
+
+// toOpaqueNRGBA converts any image to an *image.NRGBA with origin (0,0)
+// and alpha 255 everywhere, compositing translucent pixels onto white.
+// It reuses src's memory when src is already such an image.
+func toOpaqueNRGBA(src image.Image) *image.NRGBA {
+	var img *image.NRGBA
+	switch s := src.(type) {
+	case *image.NRGBA:
+		if s.Rect.Min == (image.Point{}) && s.Stride == 4*s.Rect.Dx() && opaque(s.Pix) {
+			// Reused as it is: never written to, since the caller may
+			// still hold it.
+			return s
+		}
+		img = imaging.Clone(s)
+	case *image.YCbCr, *image.Gray:
+		// Opaque by construction: nothing to composite.
+		return imaging.Clone(s)
+	default:
+		// imaging.Clone converts RGBA, 16-bit, paletted, CMYK … to
+		// non-premultiplied NRGBA.
+		img = imaging.Clone(src)
+	}
+	pix := img.Pix
+	for i := 3; i < len(pix); i += 4 {
+		a := pix[i]
+		if a == 255 {
+			continue
+		}
+		// out = c*a + 255*(1-a), in 8-bit fixed point with rounding.
+		ia := 255 - uint32(a)
+		for c := i - 3; c < i; c++ {
+			pix[c] = uint8((uint32(pix[c])*uint32(a) + 255*ia + 127) / 255)
+		}
+		pix[i] = 255
+	}
+	return img
+}
+
+// opaque reports whether every alpha byte of NRGBA pixels is 255.
+func opaque(pix []uint8) bool {
+	for i := 3; i < len(pix); i += 4 {
+		if pix[i] != 255 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,216 @@
+package augment
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"image"
+	"image/color"
+	"image/color/palette"
+	"image/gif"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/image/bmp"
+)
+
+func TestLoadImageFormats(t *testing.T) {
+	dir := t.TempDir()
+	c := color.NRGBA{200, 40, 90, 255}
+	src := solid(16, 8, c)
+
+	pngPath := filepath.Join(dir, "a.png")
+	writePNG(t, pngPath, src)
+
+	var buf bytes.Buffer
+	if err := bmp.Encode(&buf, src); err != nil {
+		t.Fatal(err)
+	}
+	bmpPath := filepath.Join(dir, "a.bmp")
+	writeFile(t, bmpPath, buf.Bytes())
+
+	buf.Reset()
+	pal := image.NewPaletted(src.Rect, palette.Plan9)
+	for y := range 8 {
+		for x := range 16 {
+			pal.Set(x, y, c)
+		}
+	}
+	if err := gif.Encode(&buf, pal, nil); err != nil {
+		t.Fatal(err)
+	}
+	gifPath := filepath.Join(dir, "a.gif")
+	writeFile(t, gifPath, buf.Bytes())
+
+	buf.Reset()
+	if err := jpeg.Encode(&buf, src, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	jpgPath := filepath.Join(dir, "a.JPG")
+	writeFile(t, jpgPath, buf.Bytes())
+
+	webpPath := filepath.Join(dir, "a.webp")
+	writeFile(t, webpPath, solidWebP(16, 8, c))
+
+	gray := image.NewGray(image.Rect(0, 0, 16, 8))
+	for i := range gray.Pix {
+		gray.Pix[i] = 77
+	}
+	grayPath := filepath.Join(dir, "g.png")
+	writePNG(t, grayPath, gray)
+
+	for _, tc := range []struct {
+		path string
+		want color.NRGBA
+		tol  int
+	}{
+		{pngPath, c, 0}, {bmpPath, c, 0}, {gifPath, color.NRGBAModel.Convert(pal.At(0, 0)).(color.NRGBA), 0},
+		{jpgPath, c, 6}, {webpPath, c, 0}, {grayPath, color.NRGBA{77, 77, 77, 255}, 0},
+	} {
+		img, err := LoadImage(tc.path)
+		if err != nil {
+			t.Errorf("%s: %v", tc.path, err)
+			continue
+		}
+		if img.Rect != image.Rect(0, 0, 16, 8) {
+			t.Errorf("%s: bounds %v", tc.path, img.Rect)
+			continue
+		}
+		got := img.NRGBAAt(5, 3)
+		if !closeColor(got, tc.want, tc.tol) {
+			t.Errorf("%s: pixel %v, want %v", tc.path, got, tc.want)
+		}
+	}
+	if !IsImageFile("x.JPEG") || !IsImageFile("y.webp") || IsImageFile("notes.txt") || IsImageFile("Thumbs.db") {
+		t.Error("IsImageFile misjudges extensions")
+	}
+}
+
+func closeColor(a, b color.NRGBA, tol int) bool {
+	d := func(x, y uint8) bool { v := int(x) - int(y); return v <= tol && -v <= tol }
+	return d(a.R, b.R) && d(a.G, b.G) && d(a.B, b.B) && d(a.A, b.A)
+}
+
+func TestAlphaCompositedOnWhite(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 2, 1))
+	img.SetNRGBA(0, 0, color.NRGBA{0, 0, 0, 0})     // fully transparent black
+	img.SetNRGBA(1, 0, color.NRGBA{255, 0, 0, 128}) // half red
+	path := filepath.Join(t.TempDir(), "alpha.png")
+	writePNG(t, path, img)
+	got, err := LoadImage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := got.NRGBAAt(0, 0); p != (color.NRGBA{255, 255, 255, 255}) {
+		t.Errorf("transparent pixel became %v, want white", p)
+	}
+	if p := got.NRGBAAt(1, 0); !closeColor(p, color.NRGBA{255, 127, 127, 255}, 1) {
+		t.Errorf("half red became %v, want pink", p)
+	}
+	// The caller's image is never modified by Preprocess.
+	if _, err := Preprocess(img, 1, NormNone); err != nil {
+		t.Fatal(err)
+	}
+	if img.NRGBAAt(1, 0).A != 128 {
+		t.Error("Preprocess modified its input")
+	}
+}
+
+// exifJPEG returns a JPEG of img carrying an EXIF orientation tag.
+func exifJPEG(t *testing.T, img image.Image, orientation uint16) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	var tiff bytes.Buffer
+	tiff.WriteString("MM\x00\x2a")
+	binary.Write(&tiff, binary.BigEndian, uint32(8)) // IFD offset
+	binary.Write(&tiff, binary.BigEndian, uint16(1)) // one entry
+	binary.Write(&tiff, binary.BigEndian, uint16(0x0112))
+	binary.Write(&tiff, binary.BigEndian, uint16(3)) // SHORT
+	binary.Write(&tiff, binary.BigEndian, uint32(1))
+	binary.Write(&tiff, binary.BigEndian, orientation)
+	binary.Write(&tiff, binary.BigEndian, uint16(0))
+	binary.Write(&tiff, binary.BigEndian, uint32(0)) // no next IFD
+	payload := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
+	var out bytes.Buffer
+	out.Write(buf.Bytes()[:2]) // SOI
+	out.Write([]byte{0xff, 0xe1})
+	binary.Write(&out, binary.BigEndian, uint16(len(payload)+2))
+	out.Write(payload)
+	out.Write(buf.Bytes()[2:])
+	return out.Bytes()
+}
+
+func TestLoadImageAppliesEXIFOrientation(t *testing.T) {
+	// Stored 32×16 with a red block top-left; orientation 6 means "rotate
+	// 90° clockwise to display": shown 16×32 with the block top-right.
+	src := solid(32, 16, color.NRGBA{0, 0, 255, 255})
+	for y := range 8 {
+		for x := range 8 {
+			src.SetNRGBA(x, y, color.NRGBA{255, 0, 0, 255})
+		}
+	}
+	path := filepath.Join(t.TempDir(), "phone.jpg")
+	writeFile(t, path, exifJPEG(t, src, 6))
+	img, err := LoadImage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Rect.Dx() != 16 || img.Rect.Dy() != 32 {
+		t.Fatalf("size %v, want 16x32", img.Rect.Size())
+	}
+	if p := img.NRGBAAt(12, 3); p.R < 200 || p.B > 60 {
+		t.Errorf("top-right is %v, want red", p)
+	}
+	if p := img.NRGBAAt(3, 3); p.B < 200 {
+		t.Errorf("top-left is %v, want blue", p)
+	}
+}
+
+func TestLoadImageScalesHugeImagesDown(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.png")
+	writePNG(t, path, solid(200, 100, color.NRGBA{1, 2, 3, 255}))
+	img, err := LoadImageOpts(path, DecodeOptions{MaxSide: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Rect.Dx() != 50 || img.Rect.Dy() != 25 {
+		t.Errorf("size %v, want 50x25", img.Rect.Size())
+	}
+	img, err = LoadForSize(path, 10) // cap 40
+	if err != nil || img.Rect.Dx() != 40 {
+		t.Errorf("LoadForSize: %v %v", img.Rect.Size(), err)
+	}
+	_, err = LoadImageOpts(path, DecodeOptions{MaxPixels: 1000})
+	if !errors.Is(err, ErrImageTooLarge) || !strings.Contains(err.Error(), path) {
+		t.Errorf("pixel limit: got %v", err)
+	}
+}
+
+func TestLoadImageErrorsNameTheFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "broken.jpg")
+	writeFile(t, bad, []byte("this is not a jpeg"))
+	_, err := LoadImage(bad)
+	if err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("corrupt file: %v", err)
+	}
+	// A truncated JPEG: valid header, missing data.
+	var buf bytes.Buffer
+	jpeg.Encode(&buf, coords(32, 32), nil)
+	trunc := filepath.Join(dir, "trunc.jpg")
+	writeFile(t, trunc, buf.Bytes()[:buf.Len()/3])
+	if _, err := LoadImage(trunc); err == nil || !strings.Contains(err.Error(), trunc) {
+		t.Errorf("truncated file: %v", err)
+	}
+	missing := filepath.Join(dir, "nope.png")
+	_, err = LoadImage(missing)
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing file: %v", err)
+	}
+}
