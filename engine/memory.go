@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// EstimateMemory predicts the peak bytes of one training graph for a batch
+// of the given size: weights, gradients and Adam moments, plus the
+// activations gorgonia keeps for the backward pass. gorgonia's convolution
+// materialises an im2col matrix per convolution and keeps it, so those
+// matrices dominate; the coefficients were fitted to peak RSS measured on
+// this project's benchmarks (see docs/performance.md).
+func EstimateMemory(cfg Config, batch int) int64 {
+	a := countActivations(cfg)
+	params := float64(a.params)
+	perImage := 4 * (imcolFactor*float64(a.im2col) + activationFactor*float64(a.activations))
+	if cfg.Mode == ModeFrozen {
+		perImage = 4 * inferenceFactor * float64(a.activations)
+	}
+	return int64(baseBytes + 4*4*params + float64(batch)*perImage)
+}
+
+// Fitted coefficients of EstimateMemory.
+const (
+	baseBytes        = 300 << 20 // runtime, code, decoded-image caches
+	imcolFactor      = 2.0       // im2col matrix and its gradient
+	activationFactor = 6.0       // conv, BN, ReLU outputs and their gradients, transposes
+	inferenceFactor  = 4.0
+)
+
+type activationCount struct {
+	params      int64
+	im2col      int64 // per image
+	activations int64 // per image
+}
+
+// countActivations walks the network's shapes without building a graph, so
+// the estimate is cheap enough to recompute on every keystroke of a form.
+func countActivations(cfg Config) activationCount {
+	var a activationCount
+	s := cfg.InputSize
+	addConv := func(in, out, k, stride, side int) int {
+		o := convOut(side, k, stride, k/2)
+		a.params += int64(in * out * k * k)
+		a.im2col += int64(in * k * k * o * o)
+		a.activations += int64(3 * out * o * o) // conv, BN, ReLU or add
+		a.params += int64(2 * out)
+		return o
+	}
+	s = addConv(3, cfg.Width, 7, 2, s)
+	s = convOut(s, 3, 2, 1)
+	a.activations += int64(cfg.Width * s * s)
+	in := cfg.Width
+	for stage, count := range stageBlocks[cfg.Depth] {
+		w := cfg.Width << stage
+		for b := 0; b < count; b++ {
+			stride := 1
+			if b == 0 && stage > 0 {
+				stride = 2
+			}
+			side := s
+			var out int
+			if bottleneck(cfg.Depth) {
+				addConv(in, w, 1, 1, side)
+				o := addConv(w, w, 3, stride, side)
+				addConv(w, 4*w, 1, 1, o)
+				out, s = 4*w, o
+			} else {
+				o := addConv(in, w, 3, stride, side)
+				addConv(w, w, 3, 1, o)
+				out, s = w, o
+			}
+			if stride != 1 || in != out {
+				addConv(in, out, 1, stride, side)
+			}
+			in = out
+		}
+	}
+	f := cfg.Features()
+	for _, h := range append(append([]int(nil), cfg.Hidden...), cfg.Classes) {
+		a.params += int64(f*h + h)
+		a.activations += int64(4 * h)
+		f = h
+	}
+	return a
+}
+
+// DefaultMemoryBudget is 60 % of the memory available when the process
+// starts (MemAvailable in /proc/meminfo), or 4 GiB where that cannot be read.
+func DefaultMemoryBudget() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 4 << 30
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
+			if kb, err := strconv.ParseInt(fields[1], 10, 64); err == nil {
+				return kb * 1024 * 6 / 10
+			}
+		}
+	}
+	return 4 << 30
+}

@@ -1,0 +1,337 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+)
+
+// Model is a ResNet with its head, the optimiser state and the graphs built
+// to run it. A Model is used from one goroutine at a time.
+type Model struct {
+	cfg Config
+	net *network
+	rng *rand.Rand // dropout masks
+	opt *Adam
+
+	// budget caps the predicted peak memory of one training graph; the
+	// micro-batch size follows from it unless fixed by SetMicroBatch.
+	budget     int64
+	microBatch int
+	graphs     map[graphKind]*compiled
+}
+
+// NewModel builds a freshly initialised model; seed fixes the initial
+// weights and the dropout masks.
+func NewModel(cfg Config, seed uint64) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.Hidden = append([]int(nil), cfg.Hidden...)
+	rng := rand.New(rand.NewPCG(seed, 0x7265736c6162))
+	return &Model{
+		cfg:    cfg,
+		net:    newNetwork(cfg, rng),
+		rng:    rng,
+		opt:    NewAdam(1e-3, 0),
+		budget: DefaultMemoryBudget(),
+		graphs: map[graphKind]*compiled{},
+	}, nil
+}
+
+// Config returns the model's configuration.
+func (m *Model) Config() Config { return m.cfg }
+
+// Params returns every learnable tensor, backbone first, in torchvision order.
+func (m *Model) Params() []*Param { return m.net.params }
+
+// Optimizer returns the model's Adam optimiser, whose learning rate and
+// weight decay the caller may change between steps.
+func (m *Model) Optimizer() *Adam { return m.opt }
+
+// Trainable returns the tensors the training mode updates.
+func (m *Model) Trainable() []*Param {
+	if m.cfg.Mode == ModeFrozen {
+		return m.net.headParams()
+	}
+	return m.net.params
+}
+
+// NumParams counts the learnable values.
+func (m *Model) NumParams() int {
+	n := 0
+	for _, p := range m.net.params {
+		n += p.Shape().TotalSize()
+	}
+	return n
+}
+
+// SetMemoryBudget sets the peak memory, in bytes, that one training graph
+// may be predicted to use; larger batches are split into micro-batches.
+func (m *Model) SetMemoryBudget(bytes int64) { m.budget = bytes }
+
+// SetMicroBatch fixes the micro-batch size; 0 returns to choosing it from
+// the memory budget.
+func (m *Model) SetMicroBatch(n int) { m.microBatch = n }
+
+// MicroBatch is the number of images run through a graph at once for a
+// batch of the given size: the largest divisor of the batch whose predicted
+// memory fits the budget, so full batches split into equal parts and need
+// a single graph.
+func (m *Model) MicroBatch(batch int) int {
+	if m.microBatch > 0 {
+		return min(m.microBatch, batch)
+	}
+	for size := batch; size > 1; size-- {
+		if batch%size == 0 && EstimateMemory(m.cfg, size) <= m.budget {
+			return size
+		}
+	}
+	return 1
+}
+
+// StepResult is what one training step measured, before the update.
+type StepResult struct {
+	Loss    float64 // mean cross-entropy over the batch
+	Correct int     // images whose top-1 class was right
+	Images  int
+}
+
+// ErrNonFinite marks a loss that became NaN or infinite.
+var ErrNonFinite = errors.New("loss is not finite")
+
+// TrainStep runs forward and backward on the batch, in micro-batches if it
+// does not fit the memory budget, and takes one Adam step at learning rate
+// lr. Gradients of the micro-batches are weighted by their share of the
+// batch, so the update equals that of one big batch, except that BatchNorm
+// normalises each micro-batch with its own statistics (and updates its
+// running statistics once per micro-batch), as data-parallel training does.
+func (m *Model) TrainStep(b Batch, lr float64) (StepResult, error) {
+	n := b.Len()
+	if n == 0 {
+		return StepResult{}, errors.New("training step: empty batch")
+	}
+	if err := m.checkBatch(b); err != nil {
+		return StepResult{}, err
+	}
+	params := m.Trainable()
+	res := StepResult{Images: n}
+	chunk := m.MicroBatch(n)
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		loss, correct, err := m.trainChunk(b, lo, hi)
+		if err != nil {
+			m.zeroGrads(params)
+			return res, err
+		}
+		res.Loss += loss * float64(hi-lo) / float64(n)
+		res.Correct += correct
+	}
+	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
+		m.zeroGrads(params)
+		return res, fmt.Errorf("training step: %w (%v)", ErrNonFinite, res.Loss)
+	}
+	m.opt.LR = lr
+	vgs := make([]G.ValueGrad, len(params))
+	for i, p := range params {
+		vgs[i] = p
+	}
+	return res, m.opt.Step(vgs)
+}
+
+// trainChunk runs images [lo,hi) of the batch and adds their weighted
+// gradients to the parameters' accumulators.
+func (m *Model) trainChunk(b Batch, lo, hi int) (loss float64, correct int, err error) {
+	size := hi - lo
+	pixels := m.imageSlice(b, lo, hi)
+	labels := b.Labels()[lo:hi]
+	target := oneHot(labels, m.cfg.Classes)
+	var c *compiled
+	if m.cfg.Mode == ModeFrozen {
+		feats, err := m.features(pixels, size)
+		if err != nil {
+			return 0, 0, err
+		}
+		if c, err = m.graph(graphHeadTrain, size); err != nil {
+			return 0, 0, err
+		}
+		if err = c.run(feats, target); err != nil {
+			return 0, 0, err
+		}
+	} else {
+		if c, err = m.graph(graphTrain, size); err != nil {
+			return 0, 0, err
+		}
+		if err = c.run(pixels, target); err != nil {
+			return 0, 0, err
+		}
+	}
+	weight := float32(size) / float32(b.Len())
+	for i, p := range c.params {
+		gv := c.grads[i].Value()
+		if gv == nil {
+			return 0, 0, fmt.Errorf("no gradient for %s", p.Name)
+		}
+		src := gv.Data().([]float32)
+		dst := f32(p.gradient())
+		for j, v := range src {
+			dst[j] += weight * v
+		}
+	}
+	logits := c.output.Value().Data().([]float32)
+	return float64(c.loss.Value().Data().(float32)), countCorrect(logits, labels, m.cfg.Classes), nil
+}
+
+// features runs the backbone in inference mode and returns a copy of the
+// pooled features (N, F).
+func (m *Model) features(pixels []float32, size int) ([]float32, error) {
+	c, err := m.graph(graphFeatures, size)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.run(pixels, nil); err != nil {
+		return nil, err
+	}
+	return append([]float32(nil), c.output.Value().Data().([]float32)...), nil
+}
+
+// EvalResult is what an evaluation pass measured.
+type EvalResult struct {
+	Loss    float64 // mean cross-entropy
+	Correct int
+	Images  int
+	// Probs holds softmax probabilities, Images×Classes, row-major.
+	Probs []float32
+}
+
+// Eval runs the batch in inference mode (BatchNorm running statistics, no
+// dropout) and returns loss, top-1 hits and probabilities. Labels outside
+// [0, Classes) are allowed when only the probabilities are wanted: such
+// images count as wrong and add nothing to the loss.
+func (m *Model) Eval(b Batch) (EvalResult, error) {
+	n, k := b.Len(), m.cfg.Classes
+	logits, err := m.Logits(b)
+	if err != nil {
+		return EvalResult{}, err
+	}
+	res := EvalResult{Images: n, Probs: make([]float32, n*k)}
+	for i, y := range b.Labels() {
+		row := logits[i*k : (i+1)*k]
+		Softmax(row, res.Probs[i*k:(i+1)*k])
+		if y >= 0 && y < k {
+			res.Loss -= (float64(row[y]) - logSumExp(row)) / float64(n)
+		}
+	}
+	res.Correct = countCorrect(logits, b.Labels(), k)
+	return res, nil
+}
+
+// Logits runs the batch in inference mode and returns the raw class scores,
+// Len()×Classes, row-major.
+func (m *Model) Logits(b Batch) ([]float32, error) {
+	n := b.Len()
+	if err := m.checkBatch(b); err != nil {
+		return nil, err
+	}
+	out := make([]float32, 0, n*m.cfg.Classes)
+	chunk := m.MicroBatch(n)
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		feats, err := m.features(m.imageSlice(b, lo, hi), hi-lo)
+		if err != nil {
+			return nil, err
+		}
+		c, err := m.graph(graphHeadEval, hi-lo)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.run(feats, nil); err != nil {
+			return nil, err
+		}
+		out = append(out, c.output.Value().Data().([]float32)...)
+	}
+	return out, nil
+}
+
+// Close releases the graphs; the weights stay usable.
+func (m *Model) Close() {
+	for k, c := range m.graphs {
+		c.close()
+		delete(m.graphs, k)
+	}
+}
+
+// graph returns the graph of a kind for a batch size, building it when the
+// size changed. One graph per kind is kept: graphs own the activation
+// memory, so holding several sizes would multiply the peak.
+func (m *Model) graph(kind graphKind, batch int) (*compiled, error) {
+	if c := m.graphs[kind]; c != nil && c.batch == batch {
+		return c, nil
+	}
+	m.graphs[kind].close()
+	delete(m.graphs, kind)
+	c, err := m.net.build(m.cfg, kind, batch, m.rng)
+	if err != nil {
+		return nil, fmt.Errorf("building the %s graph for batch %d: %w", kind, batch, err)
+	}
+	m.graphs[kind] = c
+	return c, nil
+}
+
+func (m *Model) checkBatch(b Batch) error {
+	want := b.Len() * 3 * m.cfg.InputSize * m.cfg.InputSize
+	if got := len(b.Pixels()); got != want {
+		return fmt.Errorf("batch of %d images has %d values, want %d (3×%d×%d each)", b.Len(), got, want, m.cfg.InputSize, m.cfg.InputSize)
+	}
+	if len(b.Labels()) != b.Len() {
+		return fmt.Errorf("batch of %d images has %d labels", b.Len(), len(b.Labels()))
+	}
+	return nil
+}
+
+func (m *Model) imageSlice(b Batch, lo, hi int) []float32 {
+	per := 3 * m.cfg.InputSize * m.cfg.InputSize
+	return b.Pixels()[lo*per : hi*per]
+}
+
+func (m *Model) zeroGrads(ps []*Param) {
+	for _, p := range ps {
+		if p.grad != nil {
+			clear(f32(p.grad))
+		}
+	}
+}
+
+func oneHot(labels []int, k int) []float32 {
+	t := make([]float32, len(labels)*k)
+	for i, y := range labels {
+		if y >= 0 && y < k {
+			t[i*k+y] = 1
+		}
+	}
+	return t
+}
+
+// countCorrect counts rows whose largest logit is at the label.
+func countCorrect(logits []float32, labels []int, k int) int {
+	n := 0
+	for i, y := range labels {
+		if argmax(logits[i*k:(i+1)*k]) == y {
+			n++
+		}
+	}
+	return n
+}
+
+func argmax(xs []float32) int {
+	best := 0
+	for i, v := range xs {
+		if v > xs[best] {
+			best = i
+		}
+	}
+	return best
+}
