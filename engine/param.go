@@ -13,9 +13,9 @@ import (
 // several micro-batches accumulate into Grad before the optimiser steps. It
 // satisfies gorgonia.ValueGrad, so gorgonia's solvers can drive it too.
 type Param struct {
-	Name  string        // torchvision/timm tensor name, such as "layer1.0.conv1.weight"
-	data  *tensor.Dense // the weights, in reslab's layout
-	grad  *tensor.Dense // accumulated gradient, allocated on first use
+	Name string        // torchvision/timm tensor name, such as "layer1.0.conv1.weight"
+	data *tensor.Dense // the weights, in reslab's layout
+	grad *tensor.Dense // accumulated gradient, allocated on first use
 	// transposed marks a fully connected weight held as (in, out) for the
 	// matrix product while torchvision stores (out, in).
 	transposed bool
