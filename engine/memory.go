@@ -107,3 +107,7 @@ func DefaultMemoryBudget() int64 {
 	}
 	return 4 << 30
 }
+
+// ParamCount is the number of learnable values of the network cfg
+// describes, computed from shapes alone (no weights are made).
+func ParamCount(cfg Config) int { return int(countActivations(cfg).params) }

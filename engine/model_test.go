@@ -91,6 +91,9 @@ func TestTorchvisionLayout(t *testing.T) {
 		if got := m.NumParams(); got != n {
 			t.Errorf("resnet%d: %d parameters, torchvision has %d", depth, got, n)
 		}
+		if got := ParamCount(cfg); got != n {
+			t.Errorf("ParamCount(resnet%d) = %d, torchvision has %d", depth, got, n)
+		}
 	}
 }
 

@@ -317,3 +317,46 @@ func equalShapes(a, b []int) bool {
 	}
 	return true
 }
+
+// WeightsInfo is what a checkpoint says about the network it holds.
+type WeightsInfo struct {
+	Depth, Width int
+	Classes      int
+	Hidden       []int   // nil for a linear head
+	Pooling      Pooling // from reslab metadata; "" when the file does not say
+	InputSize    int     // from reslab metadata; 0 when the file does not say
+}
+
+// InspectWeights reads a checkpoint and infers its architecture, head and
+// number of classes from tensor names and shapes (and reslab's metadata
+// where present), so a user need not repeat what the file already knows.
+func InspectWeights(path string) (WeightsInfo, *safetensors.File, error) {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return WeightsInfo{}, nil, fmt.Errorf("reading weights: %w", err)
+	}
+	var info WeightsInfo
+	var ok bool
+	if info.Depth, info.Width, ok = DetectArch(f); !ok {
+		return info, f, fmt.Errorf("%w: %s does not hold a ResNet-18/34/50/101 backbone with torchvision names (conv1.weight, layer1.0.conv1.weight, …)", ErrWeights, path)
+	}
+	info.Hidden, _ = ParseHead(fileHead(f))
+	last := "fc.weight"
+	if _, isFC := f.Get(last); !isFC {
+		last = fmt.Sprintf("head.%d.weight", len(info.Hidden))
+	}
+	if t, found := f.Get(last); found && len(t.Shape) == 2 {
+		info.Classes = t.Shape[0]
+	}
+	if f.Metadata["format"] == "reslab" {
+		info.Pooling = Pooling(f.Metadata["pooling"])
+		info.InputSize, _ = strconv.Atoi(f.Metadata["size"])
+	}
+	return info, f, nil
+}
+
+// Load copies a checkpoint already read (see InspectWeights) into the model;
+// source names it in errors. See LoadWeights.
+func (m *Model) Load(f *safetensors.File, source string, opts LoadOptions) (LoadReport, error) {
+	return m.loadFile(source, f, opts)
+}

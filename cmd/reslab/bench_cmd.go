@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/reslab/reslab/engine"
+)
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("bench", "bench [--arch resnet18] [--size 224] [--batch 8] [--mode train|infer|frozen] [--json]", stderr)
+	arch := fs.String("arch", "resnet18", "resnet18, resnet34, resnet50 or resnet101")
+	width := fs.Int("width", 64, "base width (64 is torchvision's)")
+	size := fs.Int("size", 224, "input size in pixels")
+	batch := fs.Int("batch", 8, "images per batch")
+	classes := fs.Int("classes", 10, "number of classes")
+	head := fs.String("head", "linear", "head hidden sizes such as 512,64, or linear")
+	mode := fs.String("mode", "train", "train, infer or frozen")
+	steps := fs.Int("steps", 5, "timed steps (the median is reported)")
+	warmup := fs.Int("warmup", 1, "untimed steps first")
+	micro := fs.Int("micro-batch", 0, "images per graph run (0: chosen from the memory budget)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if _, code, ok := parseCommandLine(fs, args); !ok {
+		return code
+	}
+	depth, err := engine.ParseArch(*arch)
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab bench: --arch: %v\n", err)
+		return exitUsage
+	}
+	hidden, err := engine.ParseHead(*head)
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab bench: --head: %v\n", err)
+		return exitUsage
+	}
+	cfg := engine.Config{Depth: depth, Width: *width, InputSize: *size, Classes: *classes, Pooling: engine.PoolAvg,
+		Hidden: hidden, Mode: engine.ModeScratch}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "reslab bench: %v\n", err)
+		return exitUsage
+	}
+	res, err := engine.Bench(ctx, engine.BenchOptions{Config: cfg, Batch: *batch, Mode: *mode, Steps: *steps, Warmup: *warmup, MicroBatch: *micro})
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab bench: %v\n", err)
+		if ctx.Err() != nil {
+			return exitUsage
+		}
+		return exitError
+	}
+	if *asJSON {
+		json.NewEncoder(stdout).Encode(res)
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "%s width %d, %d px, batch %d (micro-batch %d), %s, BLAS %s\n", res.Arch, res.Width, res.Size, res.Batch, res.MicroBatch, res.Mode, res.BLAS)
+	fmt.Fprintf(stdout, "  %.3f s/batch (median of %d)  %.1f images/s  peak RSS %.2f GB (estimate %.2f GB)\n",
+		res.SecPerBatch, res.Steps, res.ImagesPerSec, float64(res.PeakRSSBytes)/1e9, float64(res.EstimateByte)/1e9)
+	return exitOK
+}

@@ -1,0 +1,69 @@
+// Command reslab is a terminal lab for training and comparing residual
+// networks on image folders. With no arguments on a terminal it opens the
+// lab; subcommands serve scripts, CI and remote shells.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, as DESIGN.md sets them.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2 // bad usage or cancellation
+)
+
+// command is one subcommand: it parses its own flags from args and writes
+// only to the given streams.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"lab":     {"open the terminal lab (the default)", runLab},
+		"predict": {"classify images with saved weights", runPredict},
+		"bench":   {"time a training or inference step and report peak memory", runBench},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || (len(args[0]) > 0 && args[0][0] == '-' && args[0] != "-h" && args[0] != "--help") {
+		return runLab(ctx, args, stdout, stderr)
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(stdout, cmds)
+		return exitOK
+	}
+	cmd, ok := cmds[name]
+	if !ok {
+		fmt.Fprintf(stderr, "reslab: unknown command %q; run 'reslab help' for the list\n", name)
+		return exitUsage
+	}
+	return cmd.run(ctx, args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "reslab: a terminal lab for residual networks on image folders")
+	fmt.Fprintln(w, "\nUsage:\n  reslab [--runs DIR] [--data DIR]   open the lab\n  reslab COMMAND [flags] [args]\n\nCommands:")
+	for _, name := range []string{"lab", "predict", "bench"} {
+		fmt.Fprintf(w, "  %-8s %s\n", name, cmds[name].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'reslab COMMAND -h' for a command's flags.")
+}

@@ -1,0 +1,152 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/reslab/reslab/augment"
+	"github.com/reslab/reslab/engine"
+)
+
+// PredictOptions choose a checkpoint and how images are prepared for it.
+type PredictOptions struct {
+	Weights string // safetensors file with torchvision/timm names
+	// Depth of the network; 0 takes it from the file. A depth that differs
+	// from the file's is an error that says what the file holds.
+	Depth int
+	// Head as a --head value ("linear", "512,64"); "" takes it from the file.
+	Head    string
+	Pooling engine.Pooling // "" takes it from the file, else avg
+	Size    int            // input side; 0 takes the file's, else 224
+	TopK    int            // 0 means 5
+	Norm    augment.Normalization
+	// ClassNames names class indices in results; may be nil.
+	ClassNames []string
+}
+
+// ClassProb is one ranked class of a prediction.
+type ClassProb struct {
+	Class int     `json:"class"`
+	Name  string  `json:"name,omitempty"`
+	Prob  float64 `json:"prob"`
+}
+
+// Prediction is the top-k of one image.
+type Prediction struct {
+	Image string      `json:"image"`
+	TopK  []ClassProb `json:"topk"`
+}
+
+// Predictor classifies image files with a model in eval mode.
+type Predictor struct {
+	model *engine.Model
+	opts  PredictOptions
+}
+
+// OpenPredictor loads the weights into a model shaped as the options and the
+// file say. Every name and shape is checked; a mismatch names what differs.
+func OpenPredictor(opts PredictOptions) (*Predictor, error) {
+	info, file, err := engine.InspectWeights(opts.Weights)
+	if err != nil {
+		return nil, err
+	}
+	cfg := engine.Config{Depth: info.Depth, Width: info.Width, InputSize: 224, Classes: info.Classes,
+		Pooling: engine.PoolAvg, Hidden: info.Hidden, Mode: engine.ModeFinetune}
+	if opts.Depth != 0 && opts.Depth != info.Depth {
+		return nil, fmt.Errorf("%w: %s holds resnet%d weights, not resnet%d: use --arch resnet%d", engine.ErrWeights, opts.Weights, info.Depth, opts.Depth, info.Depth)
+	}
+	if info.Pooling != "" {
+		cfg.Pooling = info.Pooling
+	}
+	if opts.Pooling != "" {
+		cfg.Pooling = opts.Pooling
+	}
+	if info.InputSize > 0 {
+		cfg.InputSize = info.InputSize
+	}
+	if opts.Size > 0 {
+		cfg.InputSize = opts.Size
+	}
+	if opts.Head != "" {
+		if cfg.Hidden, err = engine.ParseHead(opts.Head); err != nil {
+			return nil, err
+		}
+	}
+	if opts.TopK <= 0 {
+		opts.TopK = 5
+	}
+	m, err := engine.NewModel(cfg, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.Load(file, opts.Weights, engine.LoadOptions{}); err != nil {
+		return nil, err
+	}
+	return &Predictor{model: m, opts: opts}, nil
+}
+
+// Config is the network the predictor runs.
+func (p *Predictor) Config() engine.Config { return p.model.Config() }
+
+// Close releases the model's graphs.
+func (p *Predictor) Close() { p.model.Close() }
+
+// predictBatch bounds how many images are run through the network at once.
+const predictBatch = 16
+
+// PredictFiles decodes and prepares every image first, so a missing or
+// unreadable file stops the command before any work, then classifies them
+// in batches.
+func (p *Predictor) PredictFiles(ctx context.Context, paths []string) ([]Prediction, error) {
+	size := p.model.Config().InputSize
+	per := 3 * size * size
+	pixels := make([]float32, 0, len(paths)*per)
+	for _, path := range paths {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		px, err := augment.PreprocessFile(path, size, p.opts.Norm)
+		if err != nil {
+			return nil, err
+		}
+		pixels = append(pixels, px...)
+	}
+	out := make([]Prediction, 0, len(paths))
+	for lo := 0; lo < len(paths); lo += predictBatch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+predictBatch, len(paths))
+		b := engine.SliceBatch{Images: pixels[lo*per : hi*per], Classes: make([]int, hi-lo)}
+		for i := range b.Classes {
+			b.Classes[i] = -1 // unknown: probabilities only
+		}
+		res, err := p.model.Eval(b)
+		if err != nil {
+			return nil, err
+		}
+		k := p.model.Config().Classes
+		for i := 0; i < hi-lo; i++ {
+			out = append(out, Prediction{Image: paths[lo+i], TopK: p.topK(res.Probs[i*k : (i+1)*k])})
+		}
+	}
+	return out, nil
+}
+
+func (p *Predictor) topK(probs []float32) []ClassProb {
+	idx := make([]int, len(probs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return probs[idx[a]] > probs[idx[b]] })
+	k := min(p.opts.TopK, len(idx))
+	out := make([]ClassProb, k)
+	for i, c := range idx[:k] {
+		out[i] = ClassProb{Class: c, Prob: float64(probs[c])}
+		if c < len(p.opts.ClassNames) {
+			out[i].Name = p.opts.ClassNames[c]
+		}
+	}
+	return out
+}
