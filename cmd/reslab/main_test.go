@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reslab/reslab/engine"
+)
+
+// runReslab runs the command line in-process and returns its exit code and
+// both streams.
+func runReslab(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// writeTinyWeights saves a freshly initialised small linear-head ResNet-18.
+func writeTinyWeights(t *testing.T, dir string, depth int) string {
+	t.Helper()
+	cfg := engine.Config{Depth: depth, Width: 4, InputSize: 32, Classes: 7, Pooling: engine.PoolAvg, Mode: engine.ModeScratch}
+	m, err := engine.NewModel(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "tiny.safetensors")
+	if err := m.SaveWeights(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func writePNG(t *testing.T, path string, w, h int, c color.NRGBA) {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.NRGBA{c.R, uint8(x * 7), uint8(y * 5), 255})
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPredictJSON(t *testing.T) {
+	dir := t.TempDir()
+	weights := writeTinyWeights(t, dir, 18)
+	a, b := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png")
+	writePNG(t, a, 48, 40, color.NRGBA{R: 200})
+	writePNG(t, b, 32, 32, color.NRGBA{R: 10})
+	// Flags after the images, as users type them.
+	code, out, errOut := runReslab(t, "predict", "--weights", weights, a, b, "--arch", "resnet18", "--topk", "3", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want one JSON line per image, got %q", out)
+	}
+	for i, line := range lines {
+		var p struct {
+			Image string `json:"image"`
+			TopK  []struct {
+				Class int     `json:"class"`
+				Prob  float64 `json:"prob"`
+			} `json:"topk"`
+		}
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatalf("line %d: %v: %s", i, err, line)
+		}
+		if p.Image != []string{a, b}[i] || len(p.TopK) != 3 {
+			t.Fatalf("line %d: %+v", i, p)
+		}
+		for j := 1; j < len(p.TopK); j++ {
+			if p.TopK[j].Prob > p.TopK[j-1].Prob {
+				t.Errorf("top-k not sorted: %+v", p.TopK)
+			}
+		}
+		if p.TopK[0].Class < 0 || p.TopK[0].Class >= 7 || p.TopK[0].Prob <= 0 || p.TopK[0].Prob > 1 {
+			t.Errorf("implausible top class %+v", p.TopK[0])
+		}
+	}
+}
+
+func TestPredictErrors(t *testing.T) {
+	dir := t.TempDir()
+	weights := writeTinyWeights(t, dir, 18)
+	img := filepath.Join(dir, "ok.png")
+	writePNG(t, img, 32, 32, color.NRGBA{R: 1})
+	corrupt := filepath.Join(dir, "corrupt.jpg")
+	os.WriteFile(corrupt, []byte("\xff\xd8\xff\xe0 not really a jpeg"), 0o644)
+
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing image", []string{"predict", "--weights", weights, filepath.Join(dir, "nope.jpg")}, 1, "nope.jpg"},
+		{"corrupt image", []string{"predict", "--weights", weights, corrupt}, 1, "corrupt.jpg"},
+		{"wrong architecture", []string{"predict", "--weights", weights, "--arch", "resnet50", img}, 1, "holds resnet18 weights, not resnet50"},
+		{"missing weights", []string{"predict", "--weights", filepath.Join(dir, "none.safetensors"), img}, 1, "none.safetensors"},
+		{"no weights flag", []string{"predict", img}, 2, "--weights is required"},
+		{"bad arch", []string{"predict", "--weights", weights, "--arch", "resnet20", img}, 2, "resnet18, resnet34, resnet50 or resnet101"},
+		{"bad flag", []string{"predict", "--frobnicate", img}, 2, "frobnicate"},
+		{"unknown command", []string{"teleport"}, 2, "unknown command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runReslab(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, errOut)
+			}
+			if !strings.Contains(errOut, tc.want) {
+				t.Errorf("stderr %q does not mention %q", errOut, tc.want)
+			}
+			if tc.code == 1 && strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Errorf("want one line on stderr, got %q", errOut)
+			}
+			if out != "" {
+				t.Errorf("stdout should be empty on error, got %q", out)
+			}
+		})
+	}
+}
+
+func TestBenchJSON(t *testing.T) {
+	code, out, errOut := runReslab(t, "bench", "--arch", "resnet18", "--width", "4", "--size", "32", "--batch", "2", "--steps", "1", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res engine.BenchResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.SecPerBatch <= 0 || res.PeakRSSBytes <= 0 || res.Arch != "resnet18" || res.BLAS == "" {
+		t.Errorf("implausible bench result %+v", res)
+	}
+}
+
+func TestLabNeedsTerminal(t *testing.T) {
+	code, _, errOut := runReslab(t)
+	if code != 2 || !strings.Contains(errOut, "needs a terminal") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
