@@ -15,6 +15,7 @@ type Model struct {
 	cfg Config
 	net *network
 	rng *rand.Rand // dropout masks
+	pcg *rand.PCG  // rng's state, saved with a resumable checkpoint
 	opt *Adam
 
 	// budget caps the predicted peak memory of one training graph; the
@@ -31,11 +32,13 @@ func NewModel(cfg Config, seed uint64) (*Model, error) {
 		return nil, err
 	}
 	cfg.Hidden = append([]int(nil), cfg.Hidden...)
-	rng := rand.New(rand.NewPCG(seed, 0x7265736c6162))
+	pcg := rand.NewPCG(seed, 0x7265736c6162)
+	rng := rand.New(pcg)
 	return &Model{
 		cfg:    cfg,
 		net:    newNetwork(cfg, rng),
 		rng:    rng,
+		pcg:    pcg,
 		opt:    NewAdam(1e-3, 0),
 		budget: DefaultMemoryBudget(),
 		graphs: map[graphKind]*compiled{},
@@ -117,6 +120,9 @@ func (m *Model) TrainStep(b Batch, lr float64) (StepResult, error) {
 	if err := m.checkBatch(b); err != nil {
 		return StepResult{}, err
 	}
+	if i := firstNonFinite(b.Pixels()); i >= 0 {
+		return StepResult{}, fmt.Errorf("training step: %w: image %d of the batch holds %v", ErrNonFinite, i/(3*m.cfg.InputSize*m.cfg.InputSize), b.Pixels()[i])
+	}
 	params := m.Trainable()
 	res := StepResult{Images: n}
 	chunk := m.MicroBatch(n)
@@ -139,7 +145,28 @@ func (m *Model) TrainStep(b Batch, lr float64) (StepResult, error) {
 	for i, p := range params {
 		vgs[i] = p
 	}
-	return res, m.opt.Step(vgs)
+	if err := m.opt.Step(vgs); err != nil {
+		return res, err
+	}
+	// A step that overflowed leaves NaN or infinite weights; stop here, before
+	// a forward pass feeds them to ops (gorgonia's max-pool backward among
+	// them) that are undefined on NaN.
+	for _, p := range params {
+		if i := firstNonFinite(p.Data()); i >= 0 {
+			return res, fmt.Errorf("training step: %w: %s[%d] became %v; lower the learning rate", ErrNonFinite, p.Name, i, p.Data()[i])
+		}
+	}
+	return res, nil
+}
+
+// firstNonFinite returns the index of the first NaN or infinity, or -1.
+func firstNonFinite(xs []float32) int {
+	for i, v := range xs {
+		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+			return i
+		}
+	}
+	return -1
 }
 
 // trainChunk runs images [lo,hi) of the batch and adds their weighted
@@ -334,4 +361,16 @@ func argmax(xs []float32) int {
 		}
 	}
 	return best
+}
+
+func (m *Model) rngState() ([]byte, error) { return m.pcg.MarshalBinary() }
+
+func (m *Model) restoreRNG(state []byte) error {
+	if len(state) == 0 {
+		return nil
+	}
+	if err := m.pcg.UnmarshalBinary(state); err != nil {
+		return fmt.Errorf("restoring the dropout generator: %w", err)
+	}
+	return nil
 }
