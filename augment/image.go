@@ -8,6 +8,7 @@ import (
 	_ "image/gif" // registered for image.Decode
 	_ "image/jpeg"
 	_ "image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,11 +80,21 @@ func LoadForSize(path string, size int) (*image.NRGBA, error) {
 //
 // Errors name the file.
 func LoadImageOpts(path string, opts DecodeOptions) (*image.NRGBA, error) {
+	img, err := loadRaw(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return toOpaqueNRGBA(img), nil
+}
+
+// loadRaw is LoadImageOpts without the final conversion to NRGBA, so that
+// the loader and PreprocessFile can resize JPEG planes directly.
+func loadRaw(path string, opts DecodeOptions) (image.Image, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load image: %w", err)
 	}
-	img, err := DecodeImage(data, opts)
+	img, err := decodeRaw(data, opts)
 	if err != nil {
 		return nil, fmt.Errorf("load image %s: %w", path, err)
 	}
@@ -92,6 +103,16 @@ func LoadImageOpts(path string, opts DecodeOptions) (*image.NRGBA, error) {
 
 // DecodeImage is LoadImageOpts for bytes already in memory.
 func DecodeImage(data []byte, opts DecodeOptions) (*image.NRGBA, error) {
+	img, err := decodeRaw(data, opts)
+	if err != nil {
+		return nil, err
+	}
+	return toOpaqueNRGBA(img), nil
+}
+
+// decodeRaw decodes and orients an image and caps its size. The result is
+// the decoder's own type (often *image.YCbCr) unless it had to be scaled.
+func decodeRaw(data []byte, opts DecodeOptions) (image.Image, error) {
 	maxPix := opts.MaxPixels
 	if maxPix == 0 {
 		maxPix = DefaultMaxPixels
@@ -106,27 +127,26 @@ func DecodeImage(data []byte, opts DecodeOptions) (*image.NRGBA, error) {
 	if maxPix > 0 && int64(cfg.Width)*int64(cfg.Height) > int64(maxPix) {
 		return nil, fmt.Errorf("%w: %dx%d %s is over the %d pixel limit", ErrImageTooLarge, cfg.Width, cfg.Height, format, maxPix)
 	}
-	var src image.Image
+	var img image.Image
 	if format == "jpeg" {
 		// Only JPEGs carry EXIF orientation in practice; imaging reads it
 		// while decoding.
-		src, err = imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
+		img, err = imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
 	} else {
-		src, _, err = image.Decode(bytes.NewReader(data))
+		img, _, err = image.Decode(bytes.NewReader(data))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", format, err)
 	}
-	img := toOpaqueNRGBA(src)
 	maxSide := opts.MaxSide
 	if maxSide == 0 {
 		maxSide = DefaultMaxSide
 	}
-	if w, h := img.Rect.Dx(), img.Rect.Dy(); maxSide > 0 && max(w, h) > maxSide {
+	if w, h := img.Bounds().Dx(), img.Bounds().Dy(); maxSide > 0 && max(w, h) > maxSide {
 		if w >= h {
-			img = imaging.Resize(img, maxSide, 0, imaging.Linear)
+			img = resizeTo(img, maxSide, max(1, int(math.Round(float64(h)*float64(maxSide)/float64(w)))))
 		} else {
-			img = imaging.Resize(img, 0, maxSide, imaging.Linear)
+			img = resizeTo(img, max(1, int(math.Round(float64(w)*float64(maxSide)/float64(h)))), maxSide)
 		}
 	}
 	return img, nil

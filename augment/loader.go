@@ -235,18 +235,16 @@ func (l *Loader) image(i int) (*image.NRGBA, error) {
 		return nil, errSkipped
 	}
 	s := l.split.Samples[i]
-	var img *image.NRGBA
-	if s.Image != nil {
-		img = toOpaqueNRGBA(s.Image)
-	} else {
+	var raw image.Image = s.Image
+	if s.Image == nil {
 		var err error
-		img, err = l.decode(s.Path)
+		raw, err = l.decode(s.Path)
 		if err != nil {
 			l.skip(i, err)
 			return nil, err
 		}
 	}
-	img = prepareForSize(img, l.opts.Size, l.augmenting)
+	img := prepareForSize(raw, l.opts.Size, l.augmenting)
 	if l.opts.CacheBytes > 0 {
 		n := int64(len(img.Pix))
 		if l.cacheBytes.Add(n) <= l.opts.CacheBytes {
@@ -265,13 +263,13 @@ func (l *Loader) image(i int) (*image.NRGBA, error) {
 
 // decode loads a file, turning a decoder panic (a bug in a codec met by a
 // hostile or damaged file) into an error so one image cannot end a run.
-func (l *Loader) decode(path string) (img *image.NRGBA, err error) {
+func (l *Loader) decode(path string) (img image.Image, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			img, err = nil, fmt.Errorf("load image %s: decoder panic: %v", path, r)
 		}
 	}()
-	return LoadImageOpts(path, DecodeOptions{MaxSide: 4 * l.opts.Size})
+	return loadRaw(path, DecodeOptions{MaxSide: 4 * l.opts.Size})
 }
 
 // errSkipped marks an image already recorded as unreadable.

@@ -5,14 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
-
-	"github.com/disintegration/imaging"
 )
-
-// resampleFilter is used for every resize, in training and prediction
-// alike. imaging.Linear is a triangle filter widened when shrinking, like
-// PIL's antialiased bilinear that torchvision's Resize uses.
-var resampleFilter = imaging.Linear
 
 // shorterSideSize returns the size of a w×h image resized so that its
 // shorter side is s, computed as torchvision does: the longer side is
@@ -25,15 +18,14 @@ func shorterSideSize(w, h, s int) (int, int) {
 }
 
 // ResizeShorter resizes img so its shorter side is s (torchvision
-// Resize(s)). An image whose shorter side already is s is returned as it
-// is, not copied.
-func ResizeShorter(img *image.NRGBA, s int) *image.NRGBA {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	nw, nh := shorterSideSize(w, h, s)
-	if nw == w && nh == h {
-		return img
-	}
-	return imaging.Resize(img, nw, nh, resampleFilter)
+// Resize(s)) and returns it as opaque NRGBA. An opaque NRGBA image whose
+// shorter side already is s is returned as it is, not copied. The filter
+// is a triangle widened when shrinking, like PIL's antialiased bilinear
+// that torchvision uses.
+func ResizeShorter(img image.Image, s int) *image.NRGBA {
+	b := img.Bounds()
+	nw, nh := shorterSideSize(b.Dx(), b.Dy(), s)
+	return resizeTo(img, nw, nh)
 }
 
 // centerCropOrigin returns the top-left corner of the centred size×size
@@ -74,16 +66,17 @@ func PreprocessInto(dst []float32, img image.Image, size int, norm Normalization
 	if img == nil || img.Bounds().Empty() {
 		return errors.New("preprocess: empty image")
 	}
-	src := ResizeShorter(toOpaqueNRGBA(img), size)
+	src := ResizeShorter(img, size)
 	x0, y0 := centerCropOrigin(src.Rect.Dx(), src.Rect.Dy(), size)
 	cropInto(dst, size, src, x0, y0, norm.pixelMap())
 	return nil
 }
 
 // PreprocessFile loads an image file (bounded to 4×size) and preprocesses
-// it; errors name the file.
+// it; errors name the file. It decodes exactly as a validation Loader
+// does, so its values equal the validation batches' for the same file.
 func PreprocessFile(path string, size int, norm Normalization) ([]float32, error) {
-	img, err := LoadForSize(path, size)
+	img, err := loadRaw(path, DecodeOptions{MaxSide: 4 * size})
 	if err != nil {
 		return nil, err
 	}

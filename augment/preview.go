@@ -20,15 +20,15 @@ const CacheScale = 1.15
 // for a given output size: shorter side exactly size when not augmenting
 // (so validation is an exact crop), about CacheScale×size when augmenting
 // (only ever shrinking; small images are kept and upsampled by the warp).
-func prepareForSize(img *image.NRGBA, size int, augmenting bool) *image.NRGBA {
+func prepareForSize(img image.Image, size int, augmenting bool) *image.NRGBA {
 	if !augmenting {
 		return ResizeShorter(img, size)
 	}
 	target := int(math.Round(CacheScale * float64(size)))
-	if min(img.Rect.Dx(), img.Rect.Dy()) > target {
+	if b := img.Bounds(); min(b.Dx(), b.Dy()) > target {
 		return ResizeShorter(img, target)
 	}
-	return img
+	return toOpaqueNRGBA(img)
 }
 
 // PreviewGrid renders n augmented variants of img, each size×size, as one
@@ -48,7 +48,7 @@ func PreviewGrid(img image.Image, n int, p Params, seed int64, size int) (*image
 	if img == nil || img.Bounds().Empty() {
 		return nil, fmt.Errorf("preview: empty image")
 	}
-	base := prepareForSize(toOpaqueNRGBA(img), size, p.Enabled())
+	base := prepareForSize(img, size, p.Enabled())
 	const gap = 4
 	cols := int(math.Ceil(math.Sqrt(float64(n))))
 	rows := (n + cols - 1) / cols
