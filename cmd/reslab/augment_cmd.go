@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/reslab/reslab/augment"
+)
+
+// runAugment renders a grid of augmented variants of one image, so a
+// researcher can see what the training loader will feed the network
+// before spending an hour on a run:
+//
+//	reslab augment --preview IMAGE --out grid.png [--n 9] [--size 224] [--seed 1]
+//	               [--rotation 30 --shear 0.2 --zoom 0.2 --flip 0.5]
+func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	def := augment.DefaultParams()
+	fs := newFlagSet("augment", "augment --preview IMAGE --out GRID.png [--n 9] [--size 224] [--seed 1] [--rotation 30 --shear 0.2 --zoom 0.2 --flip 0.5]", stderr)
+	preview := fs.String("preview", "", "`image` to augment (JPEG, PNG, GIF, BMP or WebP); may also be given as an argument")
+	out := fs.String("out", "", "grid `file` to write (.png, .jpg, .gif, .bmp or .tif) (required)")
+	n := fs.Int("n", 9, "number of variants")
+	size := fs.Int("size", augment.DefaultSize, "side of each variant in pixels, as in training")
+	seed := fs.Int64("seed", 1, "seed; variant i is what a training run with this seed does to an image in epoch i")
+	rotation := fs.Float64("rotation", def.Rotation, "rotation range in degrees (±)")
+	shear := fs.Float64("shear", def.Shear, "shear range in degrees (±), as Keras shear_range")
+	zoom := fs.Float64("zoom", def.Zoom, "zoom range: factors drawn from [1-zoom, 1+zoom] per axis")
+	flip := fs.Float64("flip", def.Flip, "probability of a horizontal flip")
+	brightness := fs.Float64("brightness", 0, "brightness jitter: factor in [1-b, 1+b]")
+	contrast := fs.Float64("contrast", 0, "contrast jitter: factor in [1-c, 1+c]")
+	positional, code, ok := parseCommandLine(fs, args)
+	if !ok {
+		return code
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "reslab augment: "+format+"\n", a...)
+		return exitUsage
+	}
+	img := *preview
+	switch {
+	case len(positional) > 1 || (len(positional) == 1 && img != "" && positional[0] != img):
+		if img != "" {
+			positional = append([]string{img}, positional...)
+		}
+		return fail("one image at a time, got %d: %q", len(positional), positional)
+	case len(positional) == 1:
+		img = positional[0]
+	}
+	if img == "" {
+		return fail("no image given: reslab augment --preview IMAGE --out GRID.png")
+	}
+	if *out == "" {
+		return fail("--out is required: the grid image to write, such as grid.png")
+	}
+	format, err := imaging.FormatFromFilename(*out)
+	if err != nil {
+		return fail("--out %s: %v", *out, err)
+	}
+	if *n < 1 || *n > 400 {
+		return fail("--n %d: want 1 to 400 variants", *n)
+	}
+	if *size < 8 || *size > 2048 {
+		return fail("--size %d: want 8 to 2048 pixels", *size)
+	}
+	params := augment.Params{Rotation: *rotation, Shear: *shear, Zoom: *zoom, Flip: *flip, Brightness: *brightness, Contrast: *contrast}
+	if err := params.Validate(); err != nil {
+		return fail("%v", err)
+	}
+
+	src, err := augment.LoadForSize(img, *size)
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab augment: %v\n", err)
+		return exitError
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "reslab augment: %v\n", ctx.Err())
+		return exitUsage
+	}
+	grid, err := augment.PreviewGrid(src, *n, params, *seed, *size)
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab augment: %s: %v\n", img, err)
+		return exitError
+	}
+	if err := writeImageAtomic(*out, grid, format); err != nil {
+		fmt.Fprintf(stderr, "reslab augment: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d variants of %s at %d px (seed %d)\n", *out, *n, img, *size, *seed)
+	return exitOK
+}
+
+// writeImageAtomic encodes img next to path and renames it into place, so
+// an interrupted write never leaves a truncated image behind.
+func writeImageAtomic(path string, img image.Image, format imaging.Format) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		// Name the file asked for, not the temporary one.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := imaging.Encode(tmp, img, format); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
