@@ -370,6 +370,9 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 			return metrics, nil, fmt.Errorf("epoch %d, batch %d: %w", epoch+1, step+1, err)
 		}
 		r, err := f.m.TrainStep(b, f.state.LR)
+		if errors.Is(err, ErrBatchTooSmall) {
+			continue // a lone last image; PyTorch users drop_last for the same reason
+		}
 		if err != nil {
 			return metrics, nil, fmt.Errorf("epoch %d, batch %d: %w", epoch+1, step+1, err)
 		}

@@ -81,19 +81,31 @@ func (m *Model) SetMemoryBudget(bytes int64) { m.budget = bytes }
 func (m *Model) SetMicroBatch(n int) { m.microBatch = n }
 
 // MicroBatch is the number of images run through a graph at once for a
-// batch of the given size: the largest divisor of the batch whose predicted
-// memory fits the budget, so full batches split into equal parts and need
-// a single graph.
+// batch of the given size. It is the largest size whose predicted memory
+// fits the budget, replaced by a divisor of the batch when one is at least
+// half as large, so full batches split into equal parts and need a single
+// graph; a remainder of one image is avoided, since BatchNorm cannot
+// normalise a single image whose feature map is 1×1.
 func (m *Model) MicroBatch(batch int) int {
 	if m.microBatch > 0 {
 		return min(m.microBatch, batch)
 	}
+	fit := 1
 	for size := batch; size > 1; size-- {
-		if batch%size == 0 && EstimateMemory(m.cfg, size) <= m.budget {
+		if EstimateMemory(m.cfg, size) <= m.budget {
+			fit = size
+			break
+		}
+	}
+	for size := fit; size*2 >= fit && size > 1; size-- {
+		if batch%size == 0 {
 			return size
 		}
 	}
-	return 1
+	if fit > 2 && batch%fit == 1 {
+		return fit - 1
+	}
+	return fit
 }
 
 // StepResult is what one training step measured, before the update.
@@ -102,6 +114,11 @@ type StepResult struct {
 	Correct int     // images whose top-1 class was right
 	Images  int
 }
+
+// ErrBatchTooSmall marks a training batch of one image in a network whose
+// last feature map is 1×1: BatchNorm's batch statistics would be undefined
+// (PyTorch refuses it too). The fit loop skips such a batch.
+var ErrBatchTooSmall = errors.New("a batch of one image cannot be trained: BatchNorm needs more than one value per channel")
 
 // ErrNonFinite marks a loss that became NaN or infinite.
 var ErrNonFinite = errors.New("loss is not finite")
@@ -119,6 +136,9 @@ func (m *Model) TrainStep(b Batch, lr float64) (StepResult, error) {
 	}
 	if err := m.checkBatch(b); err != nil {
 		return StepResult{}, err
+	}
+	if n == 1 && m.cfg.FeatureSize() == 1 && m.cfg.Mode != ModeFrozen {
+		return StepResult{}, ErrBatchTooSmall
 	}
 	if i := firstNonFinite(b.Pixels()); i >= 0 {
 		return StepResult{}, fmt.Errorf("training step: %w: image %d of the batch holds %v", ErrNonFinite, i/(3*m.cfg.InputSize*m.cfg.InputSize), b.Pixels()[i])

@@ -67,9 +67,16 @@ func (m *Model) Metadata() map[string]string {
 // SaveWeights writes the model to path atomically (a temporary file in the
 // same folder, fsynced, then renamed), so a crash never leaves a half-written
 // checkpoint under the final name.
-func (m *Model) SaveWeights(path string) error {
+func (m *Model) SaveWeights(path string) error { return m.SaveWeightsTagged(path, nil) }
+
+// SaveWeightsTagged is SaveWeights with extra metadata entries.
+func (m *Model) SaveWeightsTagged(path string, extra map[string]string) error {
+	meta := m.Metadata()
+	for k, v := range extra {
+		meta[k] = v
+	}
 	return WriteFileAtomic(path, func(f *os.File) error {
-		return safetensors.Write(f, m.Tensors(), m.Metadata())
+		return safetensors.Write(f, m.Tensors(), meta)
 	})
 }
 

@@ -1,0 +1,259 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/reslab/reslab/augment"
+	"github.com/reslab/reslab/engine"
+)
+
+func TestMcNemarTextbook(t *testing.T) {
+	cases := []struct {
+		b, c int
+		want float64
+	}{
+		{0, 5, 0.0625},              // 2·(1/2)^5
+		{2, 8, 2 * 56.0 / 1024},     // 2·(1+10+45)/2^10
+		{10, 10, 1},                 // balanced discordance
+		{0, 0, 1},                   // no discordant pairs
+		{1, 11, 2 * 13.0 / 4096},    // 2·(1+12)/2^12
+		{25, 45, 0.022462895492509}, // 2·Σ_{i≤25} C(70,i)/2^70, exact in Python integers
+	}
+	for _, tc := range cases {
+		if got := McNemar(tc.b, tc.c); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("McNemar(%d, %d) = %.12f, want %.12f", tc.b, tc.c, got, tc.want)
+		}
+		if McNemar(tc.b, tc.c) != McNemar(tc.c, tc.b) {
+			t.Errorf("McNemar(%d, %d) is not symmetric", tc.b, tc.c)
+		}
+	}
+}
+
+func TestComparePredictions(t *testing.T) {
+	p := func(path string, label, top int) ImagePrediction {
+		return ImagePrediction{Path: path, Label: label, Top: []int{top}, Probs: []float64{0.9}}
+	}
+	a := []ImagePrediction{p("x", 0, 0), p("y", 1, 1), p("z", 2, 0), p("w", 0, 1), p("only-a", 0, 0)}
+	b := []ImagePrediction{p("x", 0, 0), p("y", 1, 0), p("z", 2, 2), p("w", 0, 1)}
+	r, err := ComparePredictions(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Shared != 4 || r.BothRight != 1 || r.OnlyA != 1 || r.OnlyB != 1 || r.BothWrong != 1 || r.PValue != 1 {
+		t.Errorf("%+v", r)
+	}
+	b[0].Label = 2
+	if _, err := ComparePredictions(a, b); err == nil {
+		t.Error("different labels for one image were accepted")
+	}
+}
+
+func TestSpecValidation(t *testing.T) {
+	for _, name := range PresetNames() {
+		s, _ := PresetSpec(name)
+		if name == "keras-tutorial" {
+			if s.Arch != "resnet50" || s.Mode != engine.ModeFrozen || s.Head != "512,64" || s.Dropout != 0.4 ||
+				s.LR != 1e-5 || s.Batch != 32 || s.Size != 224 || s.Epochs != 20 || s.Patience != 10 || s.Norm != "caffe" {
+				t.Errorf("keras-tutorial differs from the reference recipe: %+v", s)
+			}
+		}
+		if err := s.Validate(); err != nil {
+			t.Errorf("preset %s: %v", name, err)
+		}
+	}
+	s := DefaultSpec()
+	s.Arch, s.Epochs, s.LR, s.Monitor, s.Norm = "resnet20", 0, -1, "val_f1", "sepia"
+	err := s.Validate()
+	for _, want := range []string{"resnet18, resnet34, resnet50 or resnet101", "epochs 0", "learning rate -1", "val_loss or val_acc", "sepia"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %q", err, want)
+		}
+	}
+	if _, err := PresetSpec("nope"); err == nil || !strings.Contains(err.Error(), "keras-tutorial") {
+		t.Errorf("unknown preset: %v", err)
+	}
+}
+
+// tinySpec trains a very small network on a small demo set in seconds.
+func tinySpec() Spec {
+	s := DefaultSpec()
+	s.Width, s.Size, s.Epochs, s.Batch = 4, 32, 2, 16
+	return s
+}
+
+func TestRunnerEndToEnd(t *testing.T) {
+	store, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Store: store}
+	sess, err := r.Start(context.Background(), tinySpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var epochs int
+	var last engine.Event
+	for e := range sess.Events {
+		if _, ok := e.(engine.EpochEvent); ok {
+			epochs++
+		}
+		last = e
+	}
+	done, ok := last.(engine.DoneEvent)
+	if !ok || done.Status != engine.StatusCompleted || epochs != 2 {
+		t.Fatalf("last event %#v after %d epochs", last, epochs)
+	}
+	run, err := store.Load(sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status.State != engine.StatusCompleted || len(run.Metrics) != 2 || run.Status.BestEpoch == 0 {
+		t.Fatalf("status %+v, %d epochs of metrics", run.Status, len(run.Metrics))
+	}
+	for _, f := range []string{SpecFile, StatusFile, MetricsFile, BestWeightsFile, LastWeightsFile, LastOptimFile, PredictionsFile} {
+		if _, err := os.Stat(run.Path(f)); err != nil {
+			t.Errorf("run folder lacks %s", f)
+		}
+	}
+	preds, err := run.Predictions()
+	if err != nil || len(preds) != run.Meta.ValidImages {
+		t.Fatalf("%d predictions for %d validation images: %v", len(preds), run.Meta.ValidImages, err)
+	}
+	if _, err := r.Resume(context.Background(), sess.ID); err == nil {
+		t.Error("a completed run was resumed")
+	}
+}
+
+func TestStoreListsGoodAndBadRuns(t *testing.T) {
+	dir := t.TempDir()
+	store, _ := OpenStore(dir)
+	w, err := store.Create(RunMeta{Spec: tinySpec(), Classes: []string{"a", "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Status.State = engine.StatusCompleted
+	w.SaveStatus()
+	w.AppendMetrics(engine.EpochMetrics{Epoch: 1, ValAcc: 0.5})
+	w.Close()
+	os.Mkdir(filepath.Join(dir, "holiday-photos"), 0o755)
+	os.Mkdir(filepath.Join(dir, "20260101-000000-r18-dead"), 0o755)
+	os.WriteFile(filepath.Join(dir, "20260101-000000-r18-dead", SpecFile), []byte("{not json"), 0o644)
+	// A crash mid-append leaves half a line: it is ignored, the rest reads.
+	f, _ := os.OpenFile(filepath.Join(w.Dir, MetricsFile), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"epoch":2,"val_a`)
+	f.Close()
+
+	runs, bad, err := store.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || len(runs[0].Metrics) != 1 || runs[0].Status.State != engine.StatusCompleted {
+		t.Fatalf("runs %+v", runs)
+	}
+	if len(bad) != 2 {
+		t.Fatalf("bad %+v", bad)
+	}
+	for _, b := range bad {
+		if b.Reason == "" {
+			t.Errorf("%s listed as bad without a reason", b.Name)
+		}
+	}
+	if _, err := store.Load("2099"); !errors.Is(err, ErrNoRun) {
+		t.Errorf("load of a missing run: %v", err)
+	}
+}
+
+// TestKilledRunIsInterrupted runs a writer in a child process, kills it with
+// SIGKILL while it holds the run, and checks the run reads as interrupted.
+func TestKilledRunIsInterrupted(t *testing.T) {
+	if dir := os.Getenv("RESLAB_TEST_HOLD_RUN"); dir != "" {
+		store, _ := OpenStore(dir)
+		w, err := store.Create(RunMeta{Spec: tinySpec()})
+		if err != nil {
+			os.Exit(3)
+		}
+		w.AppendMetrics(engine.EpochMetrics{Epoch: 1})
+		os.WriteFile(filepath.Join(dir, "ready"), []byte(w.ID), 0o644)
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestKilledRunIsInterrupted$")
+	cmd.Env = append(os.Environ(), "RESLAB_TEST_HOLD_RUN="+dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var id []byte
+	for i := 0; i < 200 && len(id) == 0; i++ {
+		time.Sleep(50 * time.Millisecond)
+		id, _ = os.ReadFile(filepath.Join(dir, "ready"))
+	}
+	if len(id) == 0 {
+		cmd.Process.Kill()
+		t.Fatal("child never created its run")
+	}
+	store, _ := OpenStore(dir)
+	run, err := store.Load(string(id))
+	if err != nil || run.Status.State != engine.StatusRunning {
+		t.Fatalf("live run reads as %v (%v)", run.Status.State, err)
+	}
+	if err := store.Delete(string(id)); !errors.Is(err, ErrLocked) {
+		t.Errorf("deleting a live run: %v", err)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	run, err = store.Load(string(id))
+	if err != nil || run.Status.State != engine.StatusInterrupted || len(run.Metrics) != 1 {
+		t.Fatalf("killed run reads as %v with %d epochs (%v)", run.Status.State, len(run.Metrics), err)
+	}
+}
+
+func TestResumeAfterStop(t *testing.T) {
+	store, _ := OpenStore(t.TempDir())
+	r := &Runner{Store: store}
+	spec := tinySpec()
+	spec.Epochs = 3
+	ctx, cancel := context.WithCancel(context.Background())
+	sess, err := r.Start(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e := range sess.Events {
+		if ev, ok := e.(engine.EpochEvent); ok && ev.Metrics.Epoch == 1 {
+			cancel()
+		}
+	}
+	res, err := sess.Wait()
+	if res.Status != engine.StatusStopped || !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped run: %s, %v", res.Status, err)
+	}
+	run, _ := store.Load(sess.ID)
+	if run.Status.State != engine.StatusStopped {
+		t.Fatalf("status on disk %s", run.Status.State)
+	}
+	sess2, err := r.Resume(context.Background(), sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range sess2.Events {
+	}
+	res, err = sess2.Wait()
+	if err != nil || res.Status != engine.StatusCompleted || len(res.History) != 3 {
+		t.Fatalf("resumed: %s, %v, %d epochs", res.Status, err, len(res.History))
+	}
+	run, _ = store.Load(sess.ID)
+	if len(run.Metrics) != 3 {
+		t.Errorf("metrics.jsonl holds %d epochs", len(run.Metrics))
+	}
+}
+
+var _ = augment.DemoClasses

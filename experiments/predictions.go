@@ -1,0 +1,120 @@
+package experiments
+
+import (
+	"encoding/csv"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/reslab/reslab/engine"
+)
+
+// ImagePrediction is one row of predictions.csv: a validation image at the
+// run's best epoch.
+type ImagePrediction struct {
+	Path  string
+	Label int
+	Top   []int     // classes, most probable first (up to 5)
+	Probs []float64 // their probabilities
+}
+
+// Correct says whether the top class is the true one.
+func (p ImagePrediction) Correct() bool { return len(p.Top) > 0 && p.Top[0] == p.Label }
+
+// SavePredictions writes predictions.csv atomically: path, label, then
+// class and probability for the top five.
+func (w *RunWriter) SavePredictions(preds []engine.ValPrediction) error {
+	return engine.WriteFileAtomic(w.Path(PredictionsFile), func(f *os.File) error {
+		cw := csv.NewWriter(f)
+		header := []string{"path", "label"}
+		for i := 1; i <= 5; i++ {
+			header = append(header, fmt.Sprintf("top%d", i), fmt.Sprintf("prob%d", i))
+		}
+		cw.Write(header)
+		for _, p := range preds {
+			row := []string{p.Path, strconv.Itoa(p.Label)}
+			for _, c := range engine.TopK(p.Probs, 5) {
+				row = append(row, strconv.Itoa(c), strconv.FormatFloat(float64(p.Probs[c]), 'f', 6, 32))
+			}
+			cw.Write(row)
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+// Predictions reads the run's predictions.csv.
+func (r *Run) Predictions() ([]ImagePrediction, error) {
+	f, err := os.Open(r.Path(PredictionsFile))
+	if err != nil {
+		return nil, fmt.Errorf("run %s has no predictions yet: %w", r.ID, err)
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1
+	rows, err := cr.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.Path(PredictionsFile), err)
+	}
+	var out []ImagePrediction
+	for i, row := range rows {
+		if i == 0 {
+			continue
+		}
+		if len(row) < 4 || len(row)%2 != 0 {
+			return nil, fmt.Errorf("%s line %d: want path, label and class/probability pairs", r.Path(PredictionsFile), i+1)
+		}
+		p := ImagePrediction{Path: row[0]}
+		if p.Label, err = strconv.Atoi(row[1]); err != nil {
+			return nil, fmt.Errorf("%s line %d: label: %w", r.Path(PredictionsFile), i+1, err)
+		}
+		for j := 2; j+1 < len(row); j += 2 {
+			c, err1 := strconv.Atoi(row[j])
+			pr, err2 := strconv.ParseFloat(row[j+1], 64)
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("%s line %d: bad class or probability", r.Path(PredictionsFile), i+1)
+			}
+			p.Top = append(p.Top, c)
+			p.Probs = append(p.Probs, pr)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Confusion is a confusion matrix: Counts[true][predicted].
+type Confusion struct {
+	Counts [][]int
+}
+
+// ConfusionMatrix tallies predictions over k classes.
+func ConfusionMatrix(preds []ImagePrediction, k int) Confusion {
+	c := Confusion{Counts: make([][]int, k)}
+	for i := range c.Counts {
+		c.Counts[i] = make([]int, k)
+	}
+	for _, p := range preds {
+		if p.Label >= 0 && p.Label < k && len(p.Top) > 0 && p.Top[0] >= 0 && p.Top[0] < k {
+			c.Counts[p.Label][p.Top[0]]++
+		}
+	}
+	return c
+}
+
+// PerClassAccuracy is the recall of each class; NaN-free: a class with no
+// images gets -1.
+func (c Confusion) PerClassAccuracy() []float64 {
+	out := make([]float64, len(c.Counts))
+	for i, row := range c.Counts {
+		total := 0
+		for _, v := range row {
+			total += v
+		}
+		if total == 0 {
+			out[i] = -1
+			continue
+		}
+		out[i] = float64(row[i]) / float64(total)
+	}
+	return out
+}

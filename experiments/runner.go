@@ -1,0 +1,299 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/reslab/reslab/augment"
+	"github.com/reslab/reslab/engine"
+)
+
+// Runner starts and resumes runs: it validates the spec, opens the data,
+// builds loaders and model, creates the run folder and runs the engine's fit
+// loop in a goroutine, persisting every epoch before reporting it.
+type Runner struct {
+	Store  *Store
+	Logger *slog.Logger // nil discards
+	// MemoryBudget caps one training graph's predicted memory; 0 uses the
+	// engine's default share of physical memory.
+	MemoryBudget int64
+}
+
+// Session is a run in progress.
+type Session struct {
+	ID  string
+	Dir string
+	// Events delivers the engine's events; the done event comes after the
+	// final status is on disk. Read it until it is closed.
+	Events <-chan engine.Event
+	Meta   RunMeta
+	// Notes are things the user should know, such as which weights the
+	// model started from.
+	Notes []string
+
+	done   chan struct{}
+	result engine.FitResult
+	err    error
+}
+
+// Wait blocks until the run ends and returns its outcome.
+func (s *Session) Wait() (engine.FitResult, error) {
+	<-s.done
+	return s.result, s.err
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+// OpenData opens the spec's data set, or generates the demo set.
+func OpenData(spec Spec) (*augment.Dataset, error) {
+	if spec.Data == "" {
+		return augment.Demo(augment.DemoOptions{Seed: 1})
+	}
+	return augment.OpenDataset(spec.Data, augment.OpenOptions{ValidFraction: spec.ValidFraction, Seed: spec.Seed})
+}
+
+// prepared is what both Start and Resume build before training.
+type prepared struct {
+	ds           *augment.Dataset
+	model        *engine.Model
+	train, valid *augment.Loader
+}
+
+func (r *Runner) prepare(spec Spec) (*prepared, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	ds, err := OpenData(spec)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := spec.ModelConfig(len(ds.Classes))
+	if err != nil {
+		return nil, err
+	}
+	model, err := engine.NewModel(cfg, uint64(spec.Seed))
+	if err != nil {
+		return nil, err
+	}
+	if r.MemoryBudget > 0 {
+		model.SetMemoryBudget(r.MemoryBudget)
+	}
+	model.SetMicroBatch(spec.MicroBatch)
+	norm, _ := augment.ParseNormalization(spec.Norm)
+	train, err := augment.NewLoader(ds.Train, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch,
+		Augment: spec.Augment, Shuffle: true, Norm: norm, Seed: spec.Seed})
+	if err != nil {
+		return nil, err
+	}
+	valid, err := augment.NewLoader(ds.Valid, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch, Norm: norm, Seed: spec.Seed})
+	if err != nil {
+		return nil, err
+	}
+	return &prepared{ds: ds, model: model, train: train, valid: valid}, nil
+}
+
+// initialWeights loads spec.Weights: the whole model when it fits, else the
+// backbone alone (transfer learning onto a new head), and says which.
+func initialWeights(m *engine.Model, path string) (string, error) {
+	if path == "" {
+		return "started from random weights (He initialisation)", nil
+	}
+	if _, err := m.LoadWeights(path, engine.LoadOptions{}); err == nil {
+		return "started from all weights in " + path, nil
+	}
+	rep, err := m.LoadWeights(path, engine.LoadOptions{BackboneOnly: true})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("started from the backbone in %s; new head (%d tensors initialised, %d in the file not used)",
+		path, len(rep.FreshHead), len(rep.SkippedHead)), nil
+}
+
+// Start begins a new run of spec.
+func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
+	p, err := r.prepare(spec)
+	if err != nil {
+		return nil, err
+	}
+	note, err := initialWeights(p.model, spec.Weights)
+	if err != nil {
+		return nil, err
+	}
+	meta := RunMeta{Spec: spec, Classes: p.ds.Classes, ClassNames: p.ds.Names, Fingerprint: p.ds.Fingerprint,
+		TrainImages: p.ds.Train.Len(), ValidImages: p.ds.Valid.Len(), Params: p.model.NumParams()}
+	w, err := r.Store.Create(meta)
+	if err != nil {
+		return nil, err
+	}
+	r.logger().Info("run started", "run", w.ID, "arch", spec.Arch, "mode", spec.Mode, "note", note)
+	return r.launch(ctx, w, p, nil, []string{note}), nil
+}
+
+// Resume continues a stopped or interrupted run from its last checkpoint.
+func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
+	w, err := r.Store.OpenWriter(id)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Session, error) {
+		w.Close()
+		return nil, err
+	}
+	switch w.Status.State {
+	case engine.StatusCompleted, engine.StatusEarlyStopped:
+		return fail(fmt.Errorf("run %s has %s; there is nothing to resume", w.ID, w.Status.State))
+	}
+	if _, err := os.Stat(w.Path(LastOptimFile)); err != nil {
+		return fail(fmt.Errorf("run %s has no resume checkpoint yet (it stopped before finishing an epoch or a batch): start it again", w.ID))
+	}
+	p, err := r.prepare(w.Meta.Spec)
+	if err != nil {
+		return fail(err)
+	}
+	if p.ds.Fingerprint != w.Meta.Fingerprint {
+		return fail(fmt.Errorf("the data in %s changed since run %s started (images added, removed or modified); start a new run on it", dataName(w.Meta.Spec), w.ID))
+	}
+	if _, err := p.model.LoadWeights(w.Path(LastWeightsFile), engine.LoadOptions{}); err != nil {
+		return fail(err)
+	}
+	st, err := p.model.LoadResumeState(w.Path(LastOptimFile))
+	if err != nil {
+		return fail(err)
+	}
+	if tag := weightsTag(w.Path(LastWeightsFile)); tag != resumeTag(st) {
+		return fail(fmt.Errorf("run %s: %s and %s are from different steps (%s, %s): the process was killed while saving; resume is not possible, the run's epochs and best weights are intact", w.ID, LastWeightsFile, LastOptimFile, tag, resumeTag(st)))
+	}
+	if err := w.TruncateMetrics(st.Epoch); err != nil {
+		return fail(err)
+	}
+	w.Status.State = engine.StatusRunning
+	w.Status.Error = ""
+	if err := w.SaveStatus(); err != nil {
+		return fail(err)
+	}
+	note := fmt.Sprintf("resumed at epoch %d, batch %d", st.Epoch+1, st.Partial.Steps)
+	r.logger().Info("run resumed", "run", w.ID, "epoch", st.Epoch, "step", st.Partial.Steps)
+	return r.launch(ctx, w, p, &st, []string{note}), nil
+}
+
+func dataName(s Spec) string {
+	if s.Data == "" {
+		return "the demo data set"
+	}
+	return s.Data
+}
+
+// resumeTag names the point a resume checkpoint was taken at; both files of
+// the pair carry it, so a pair torn by a crash between the two writes is
+// recognised.
+func resumeTag(st engine.FitState) string {
+	return fmt.Sprintf("epoch %d step %d", st.Epoch, st.Partial.Steps)
+}
+
+func weightsTag(path string) string {
+	_, f, err := engine.InspectWeights(path)
+	if err != nil || f == nil {
+		return "unreadable"
+	}
+	return f.Metadata["resume_tag"]
+}
+
+func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *engine.FitState, notes []string) *Session {
+	spec := w.Meta.Spec
+	inner := make(chan engine.Event, 64)
+	outer := make(chan engine.Event, 64)
+	s := &Session{ID: w.ID, Dir: w.Dir, Events: outer, Meta: w.Meta, Notes: notes, done: make(chan struct{})}
+	var early *engine.EarlyStopping
+	if spec.Patience > 0 {
+		early = &engine.EarlyStopping{Monitor: engine.Monitor{Metric: spec.Monitor, MinDelta: spec.MinDelta}, Patience: spec.Patience}
+	}
+	var plateau *engine.ReduceLROnPlateau
+	if spec.PlateauFactor > 0 {
+		plateau = &engine.ReduceLROnPlateau{Monitor: engine.Monitor{Metric: spec.Monitor}, Patience: max(spec.PlateauWait, 1),
+			Factor: spec.PlateauFactor, MinLR: spec.LR / 1000}
+	}
+	var mu sync.Mutex // guards w.Status between hooks and the final write
+	model := p.model
+	hooks := engine.Hooks{
+		Epoch: func(m engine.EpochMetrics) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if err := w.AppendMetrics(m); err != nil {
+				return err
+			}
+			w.Status.Epochs = m.Epoch
+			w.Status.Seconds += m.Seconds
+			if rep := p.train.Skipped(); rep.Count > 0 {
+				w.Status.Skipped, w.Status.SkippedNote = rep.Count, rep.String()
+			}
+			return w.SaveStatus()
+		},
+		Best: func(m engine.EpochMetrics, preds []engine.ValPrediction) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if err := model.SaveWeights(w.Path(BestWeightsFile)); err != nil {
+				return err
+			}
+			if err := w.SavePredictions(preds); err != nil {
+				return err
+			}
+			best := m
+			w.Status.BestEpoch, w.Status.Best = m.Epoch, &best
+			return w.SaveStatus()
+		},
+		Last: func(st engine.FitState) error {
+			tag := resumeTag(st)
+			if err := model.SaveResumeState(w.Path(LastOptimFile), st); err != nil {
+				return err
+			}
+			return model.SaveWeightsTagged(w.Path(LastWeightsFile), map[string]string{"resume_tag": tag})
+		},
+	}
+	forwarded := make(chan struct{})
+	go func() {
+		defer close(forwarded)
+		for e := range inner {
+			if _, done := e.(engine.DoneEvent); done {
+				continue // re-sent below, once the status is on disk
+			}
+			outer <- e
+		}
+	}()
+	go func() {
+		defer close(s.done)
+		defer close(outer)
+		res, err := model.Fit(ctx, loaderSource{p.train}, loaderSource{p.valid}, engine.FitOptions{
+			Epochs: spec.Epochs, LR: spec.LR, WeightDecay: spec.WeightDecay, Checkpoint: spec.Monitor,
+			Early: early, Plateau: plateau, Hooks: hooks, Events: inner, Resume: resume,
+		})
+		<-forwarded // Fit closed inner; the forwarder has passed on the rest
+		mu.Lock()
+		w.Status.State = res.Status
+		if err != nil && !errors.Is(err, context.Canceled) {
+			w.Status.Error = oneLine(err.Error())
+		}
+		serr := w.SaveStatus()
+		mu.Unlock()
+		w.Close()
+		model.Close()
+		if serr != nil {
+			err = errors.Join(err, serr)
+		}
+		r.logger().Info("run ended", "run", w.ID, "status", res.Status, "error", err)
+		s.result, s.err = res, err
+		outer <- engine.DoneEvent{Status: res.Status, Err: err, Best: res.Best, History: res.History}
+	}()
+	return s
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,187 @@
+package experiments
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/reslab/reslab/augment"
+	"github.com/reslab/reslab/engine"
+)
+
+// Spec is everything that defines a run: model, data, augmentation and
+// training settings, and the seed. It is saved as spec.json in the run
+// folder; two runs with equal specs on the same data train identically.
+type Spec struct {
+	Name string `json:"name,omitempty"` // free label; the run id is separate
+
+	// Data is the image folder; "" means the built-in demo data set.
+	Data          string  `json:"data"`
+	ValidFraction float64 `json:"valid_fraction,omitempty"` // held out when Data has no valid/ folder
+
+	Arch    string         `json:"arch"`  // resnet18, resnet34, resnet50, resnet101
+	Width   int            `json:"width"` // 64 is torchvision's
+	Size    int            `json:"size"`  // input side in pixels
+	Pooling engine.Pooling `json:"pooling"`
+	Head    string         `json:"head"` // hidden sizes "512,64", or "linear"
+	Dropout float64        `json:"dropout"`
+	Mode    engine.Mode    `json:"mode"`
+	// Weights initialises the network from a safetensors checkpoint: the
+	// backbone always, the head too when its tensors fit.
+	Weights string `json:"weights,omitempty"`
+
+	Epochs      int     `json:"epochs"`
+	Batch       int     `json:"batch"`
+	LR          float64 `json:"lr"`
+	WeightDecay float64 `json:"weight_decay,omitempty"`
+	MicroBatch  int     `json:"micro_batch,omitempty"` // 0: chosen from the memory budget
+
+	Augment augment.Params `json:"augment"`
+	Norm    string         `json:"norm"` // imagenet, caffe, caffe-bgr, none
+
+	// Monitor is the metric the best checkpoint (and early stopping and
+	// the plateau schedule) watch: val_loss or val_acc.
+	Monitor       string  `json:"monitor"`
+	Patience      int     `json:"patience"`                 // early stopping; 0 disables it
+	MinDelta      float64 `json:"min_delta,omitempty"`      // early stopping
+	PlateauFactor float64 `json:"plateau_factor,omitempty"` // 0 disables ReduceLROnPlateau
+	PlateauWait   int     `json:"plateau_patience,omitempty"`
+
+	Seed int64 `json:"seed"`
+}
+
+// ErrSpec marks an invalid spec.
+var ErrSpec = errors.New("invalid run settings")
+
+// Validate checks every field and reports all problems, each saying what
+// is allowed.
+func (s Spec) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrSpec}, args...)...))
+	}
+	cfg, err := s.ModelConfig(10)
+	if err != nil {
+		errs = append(errs, err)
+	} else if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if s.Epochs < 1 || s.Epochs > 10000 {
+		bad("epochs %d: want 1 to 10000", s.Epochs)
+	}
+	if s.Batch < 1 || s.Batch > 4096 {
+		bad("batch %d: want 1 to 4096", s.Batch)
+	}
+	if !(s.LR > 0 && s.LR < 10) {
+		bad("learning rate %v: want a value above 0 and below 10, such as 1e-3", s.LR)
+	}
+	if s.WeightDecay < 0 || s.WeightDecay >= 1 {
+		bad("weight decay %v: want 0 <= weight decay < 1", s.WeightDecay)
+	}
+	if s.MicroBatch < 0 {
+		bad("micro-batch %d: want 0 (automatic) or more", s.MicroBatch)
+	}
+	if err := s.Augment.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := augment.ParseNormalization(s.Norm); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %v", ErrSpec, err))
+	}
+	if s.Monitor != "val_loss" && s.Monitor != "val_acc" {
+		bad("monitor %q: want val_loss or val_acc", s.Monitor)
+	}
+	if s.Patience < 0 {
+		bad("patience %d: want 0 (no early stopping) or more", s.Patience)
+	}
+	if s.PlateauFactor < 0 || s.PlateauFactor >= 1 {
+		bad("plateau factor %v: want 0 (off) or a factor below 1 such as 0.1", s.PlateauFactor)
+	}
+	if s.ValidFraction < 0 || s.ValidFraction >= 1 {
+		bad("valid fraction %v: want 0 (default 0.2) or a fraction below 1", s.ValidFraction)
+	}
+	if s.Mode == engine.ModeFinetune && s.Weights == "" {
+		bad("mode finetune needs --weights to start from; use scratch to train from random weights")
+	}
+	return errors.Join(errs...)
+}
+
+// ModelConfig is the engine configuration for a data set with the given
+// number of classes.
+func (s Spec) ModelConfig(classes int) (engine.Config, error) {
+	depth, err := engine.ParseArch(s.Arch)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	hidden, err := engine.ParseHead(s.Head)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	return engine.Config{Depth: depth, Width: s.Width, InputSize: s.Size, Classes: classes,
+		Pooling: s.Pooling, Hidden: hidden, Dropout: s.Dropout, Mode: s.Mode}, nil
+}
+
+// Depth is the network depth, 0 if Arch is invalid.
+func (s Spec) Depth() int {
+	d, _ := engine.ParseArch(s.Arch)
+	return d
+}
+
+// Preset is a named starting recipe.
+type Preset struct {
+	Name        string
+	Description string
+	Spec        Spec
+}
+
+// Presets returns the built-in recipes by name.
+func Presets() map[string]Preset {
+	keras := Spec{
+		Arch: "resnet50", Width: 64, Size: 224, Pooling: engine.PoolFlatten, Head: "512,64", Dropout: 0.4,
+		Mode: engine.ModeFrozen, Epochs: 20, Batch: 32, LR: 1e-5,
+		Augment: augment.Params{Rotation: 30, Shear: 0.2, Zoom: 0.2, Flip: 0.5}, Norm: "caffe",
+		Monitor: "val_loss", Patience: 10, Seed: 1,
+	}
+	quick := Spec{
+		Arch: "resnet18", Width: 16, Size: 64, Pooling: engine.PoolAvg, Head: "linear", Dropout: 0,
+		Mode: engine.ModeScratch, Epochs: 8, Batch: 32, LR: 3e-3,
+		Augment: augment.Params{Rotation: 10, Zoom: 0.1, Flip: 0.5}, Norm: "imagenet",
+		Monitor: "val_acc", Patience: 0, Seed: 1,
+	}
+	flowers := Spec{
+		Arch: "resnet18", Width: 32, Size: 96, Pooling: engine.PoolAvg, Head: "linear", Dropout: 0.2,
+		Mode: engine.ModeScratch, Epochs: 30, Batch: 32, LR: 2e-3, WeightDecay: 1e-4,
+		Augment: augment.Params{Rotation: 20, Shear: 0.1, Zoom: 0.2, Flip: 0.5, Brightness: 0.2, Contrast: 0.2}, Norm: "imagenet",
+		Monitor: "val_acc", Patience: 10, PlateauFactor: 0.3, PlateauWait: 4, Seed: 1,
+	}
+	return map[string]Preset{
+		"keras-tutorial":  {"keras-tutorial", "the reference Keras recipe: ResNet-50, frozen backbone, flatten head 512,64 (ELU, dropout 0.4), Adam 1e-5, batch 32, 224 px, 20 epochs, early stopping on val_loss (patience 10)", keras},
+		"quick":           {"quick", "a small ResNet-18 (width 16, 64 px) from scratch that shows learning within minutes on two cores", quick},
+		"flowers-scratch": {"flowers-scratch", "ResNet-18 (width 32, 96 px) from scratch with augmentation, weight decay and a plateau schedule: about half an hour on flowers10", flowers},
+	}
+}
+
+// PresetNames lists the presets in a stable order.
+func PresetNames() []string {
+	var names []string
+	for n := range Presets() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// PresetSpec returns a preset's spec.
+func PresetSpec(name string) (Spec, error) {
+	p, ok := Presets()[name]
+	if !ok {
+		return Spec{}, fmt.Errorf("%w: preset %q: want one of %s", ErrSpec, name, strings.Join(PresetNames(), ", "))
+	}
+	return p.Spec, nil
+}
+
+// DefaultSpec is the spec the lab's form and `reslab train` start from.
+func DefaultSpec() Spec {
+	s, _ := PresetSpec("quick")
+	return s
+}

@@ -1,0 +1,389 @@
+package experiments
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/reslab/reslab/engine"
+)
+
+// Version is written into every run so later releases know what wrote it.
+const Version = "0.1.0"
+
+// File names inside a run folder (DESIGN.md's on-disk contract).
+const (
+	SpecFile        = "spec.json"
+	StatusFile      = "status.json"
+	MetricsFile     = "metrics.jsonl"
+	BestWeightsFile = "best.safetensors"
+	LastWeightsFile = "last.safetensors"
+	LastOptimFile   = "last.optim.safetensors"
+	PredictionsFile = "predictions.csv"
+	lockFile        = "run.lock"
+	comparisonsDir  = "comparisons"
+)
+
+// RunMeta is spec.json: the spec plus what the run learned about its data
+// when it started.
+type RunMeta struct {
+	Version     string    `json:"reslab_version"`
+	Spec        Spec      `json:"spec"`
+	Classes     []string  `json:"classes"`     // class folder names; label i is Classes[i]
+	ClassNames  []string  `json:"class_names"` // display names
+	Fingerprint string    `json:"data_fingerprint"`
+	TrainImages int       `json:"train_images"`
+	ValidImages int       `json:"valid_images"`
+	Params      int       `json:"params"`
+	Created     time.Time `json:"created"`
+}
+
+// RunStatus is status.json.
+type RunStatus struct {
+	State       engine.Status        `json:"state"`
+	Epochs      int                  `json:"epochs_done"`
+	BestEpoch   int                  `json:"best_epoch"`
+	Best        *engine.EpochMetrics `json:"best,omitempty"`
+	Started     time.Time            `json:"started"`
+	Updated     time.Time            `json:"updated"`
+	Seconds     float64              `json:"seconds"` // training time over all sessions
+	Error       string               `json:"error,omitempty"`
+	PID         int                  `json:"pid,omitempty"`
+	Skipped     int                  `json:"skipped_images,omitempty"`
+	SkippedNote string               `json:"skipped_note,omitempty"`
+}
+
+// Run is a run folder read back.
+type Run struct {
+	ID      string
+	Dir     string
+	Meta    RunMeta
+	Status  RunStatus
+	Metrics []engine.EpochMetrics
+}
+
+// Store is a runs folder.
+type Store struct {
+	Dir string
+}
+
+// OpenStore uses dir (created if missing) as the runs folder.
+func OpenStore(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("runs folder: %w", err)
+	}
+	return &Store{Dir: dir}, nil
+}
+
+// newRunID names a run so `ls` sorts by time and says what it is:
+// 20261126-193000-r18-7f3a.
+func newRunID(t time.Time, spec Spec) string {
+	var b [2]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s-r%d-%s", t.Format("20060102-150405"), spec.Depth(), hex.EncodeToString(b[:]))
+}
+
+// RunWriter is the one process writing a run. It holds the run's lock (an
+// flock, released by the kernel if the process dies), which is how readers
+// tell a live run from one that was killed.
+type RunWriter struct {
+	Run
+	lock *os.File
+}
+
+// Create makes a new run folder with its spec and a running status.
+func (s *Store) Create(meta RunMeta) (*RunWriter, error) {
+	meta.Version = Version
+	meta.Created = time.Now().UTC()
+	id := newRunID(meta.Created.Local(), meta.Spec)
+	dir := filepath.Join(s.Dir, id)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating run folder: %w", err)
+	}
+	w, err := lockRun(dir)
+	if err != nil {
+		return nil, err
+	}
+	w.ID, w.Dir, w.Meta = id, dir, meta
+	if err := writeJSONAtomic(filepath.Join(dir, SpecFile), meta); err != nil {
+		w.Close()
+		return nil, err
+	}
+	w.Status = RunStatus{State: engine.StatusRunning, Started: meta.Created, PID: os.Getpid()}
+	if err := w.SaveStatus(); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// OpenWriter takes over an existing run to resume it. It fails if another
+// process holds the run.
+func (s *Store) OpenWriter(id string) (*RunWriter, error) {
+	run, err := s.Load(id)
+	if err != nil {
+		return nil, err
+	}
+	w, err := lockRun(run.Dir)
+	if err != nil {
+		return nil, err
+	}
+	w.Run = *run
+	w.Status.PID = os.Getpid()
+	return w, nil
+}
+
+// ErrLocked marks a run another process is writing.
+var ErrLocked = errors.New("run is in use by another reslab process")
+
+func lockRun(dir string) (*RunWriter, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("locking run: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+	}
+	return &RunWriter{lock: f}, nil
+}
+
+// Close releases the run's lock.
+func (w *RunWriter) Close() error {
+	if w.lock == nil {
+		return nil
+	}
+	err := w.lock.Close()
+	w.lock = nil
+	return err
+}
+
+// SaveStatus writes status.json atomically.
+func (w *RunWriter) SaveStatus() error {
+	w.Status.Updated = time.Now().UTC()
+	return writeJSONAtomic(filepath.Join(w.Dir, StatusFile), w.Status)
+}
+
+// AppendMetrics appends one epoch to metrics.jsonl and fsyncs it, so an
+// epoch reported is an epoch on disk.
+func (w *RunWriter) AppendMetrics(m engine.EpochMetrics) error {
+	line, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(w.Dir, MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("appending metrics: %w", err)
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("appending metrics: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("appending metrics: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("appending metrics: %w", err)
+	}
+	w.Metrics = append(w.Metrics, m)
+	return nil
+}
+
+// TruncateMetrics drops epochs after n from metrics.jsonl (atomically), for
+// a resume from a checkpoint older than the last recorded epoch.
+func (w *RunWriter) TruncateMetrics(n int) error {
+	if len(w.Metrics) <= n {
+		return nil
+	}
+	w.Metrics = w.Metrics[:n]
+	var buf bytes.Buffer
+	for _, m := range w.Metrics {
+		line, _ := json.Marshal(m)
+		buf.Write(append(line, '\n'))
+	}
+	return engine.WriteFileAtomic(filepath.Join(w.Dir, MetricsFile), func(f *os.File) error {
+		_, err := f.Write(buf.Bytes())
+		return err
+	})
+}
+
+// Path joins a file name to the run folder.
+func (r *Run) Path(name string) string { return filepath.Join(r.Dir, name) }
+
+// BadRun is a folder in the runs folder that is not a readable run.
+type BadRun struct {
+	Name   string
+	Reason string
+}
+
+// List reads every run, newest first. Folders that are not runs, or whose
+// files are damaged, are returned separately with the reason, so one bad
+// folder never hides the good ones.
+func (s *Store) List() ([]*Run, []BadRun, error) {
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading runs folder: %w", err)
+	}
+	var runs []*Run
+	var bad []BadRun
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == comparisonsDir {
+			continue
+		}
+		r, err := s.read(e.Name())
+		if err != nil {
+			bad = append(bad, BadRun{Name: e.Name(), Reason: err.Error()})
+			continue
+		}
+		runs = append(runs, r)
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].ID > runs[j].ID })
+	return runs, bad, nil
+}
+
+// ErrNoRun marks a run id that matches no run.
+var ErrNoRun = errors.New("no such run")
+
+// Load reads one run by id, a unique prefix of one, or a path to its folder.
+func (s *Store) Load(id string) (*Run, error) {
+	if fi, err := os.Stat(id); err == nil && fi.IsDir() && strings.ContainsRune(id, os.PathSeparator) {
+		dir := filepath.Clean(id)
+		return (&Store{Dir: filepath.Dir(dir)}).read(filepath.Base(dir))
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir, id, SpecFile)); err == nil {
+		return s.read(id)
+	}
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading runs folder: %w", err)
+	}
+	var matches []string
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), id) {
+			matches = append(matches, e.Name())
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return nil, fmt.Errorf("%w %q in %s: 'reslab runs' lists them", ErrNoRun, id, s.Dir)
+	case 1:
+		return s.read(matches[0])
+	}
+	return nil, fmt.Errorf("run %q is ambiguous in %s: it matches %s", id, s.Dir, strings.Join(matches, ", "))
+}
+
+// read loads a run folder, deriving "interrupted" for a run whose status
+// says running while nobody holds its lock.
+func (s *Store) read(name string) (*Run, error) {
+	dir := filepath.Join(s.Dir, name)
+	r := &Run{ID: name, Dir: dir}
+	if err := readJSON(filepath.Join(dir, SpecFile), &r.Meta); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("not a reslab run: no %s", SpecFile)
+		}
+		return nil, err
+	}
+	if err := readJSON(filepath.Join(dir, StatusFile), &r.Status); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	metrics, err := readMetrics(filepath.Join(dir, MetricsFile))
+	if err != nil {
+		return nil, err
+	}
+	r.Metrics = metrics
+	if r.Status.State == "" || r.Status.State == engine.StatusRunning {
+		if !lockHeld(dir) {
+			r.Status.State = engine.StatusInterrupted
+		}
+	}
+	return r, nil
+}
+
+// lockHeld reports whether a live process holds the run's lock.
+func lockHeld(dir string) bool {
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return true
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
+}
+
+// readMetrics reads metrics.jsonl. A last line without its newline was cut
+// short by a crash and is ignored; a damaged line elsewhere is an error.
+func readMetrics(path string) ([]engine.EpochMetrics, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if i := bytes.LastIndexByte(data, '\n'); i < len(data)-1 {
+		data = data[:i+1]
+	}
+	var out []engine.EpochMetrics
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 1<<16), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var m engine.EpochMetrics
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", filepath.Base(path), line, err)
+		}
+		out = append(out, m)
+	}
+	return out, sc.Err()
+}
+
+// Delete removes a run folder. A run another process is writing is refused.
+func (s *Store) Delete(id string) error {
+	r, err := s.Load(id)
+	if err != nil {
+		return err
+	}
+	if lockHeld(r.Dir) {
+		return fmt.Errorf("%w: %s", ErrLocked, r.ID)
+	}
+	return os.RemoveAll(r.Dir)
+}
+
+func writeJSONAtomic(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return engine.WriteFileAtomic(path, func(f *os.File) error {
+		_, err := f.Write(append(data, '\n'))
+		return err
+	})
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
