@@ -3,17 +3,44 @@
 package engine
 
 // #cgo LDFLAGS: -lopenblas
+// void openblas_set_num_threads(int);
 import "C"
 
 import (
-	G "gorgonia.org/gorgonia"
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/netlib/blas/netlib"
+	G "gorgonia.org/gorgonia"
 )
 
 // init routes gorgonia's and the tensor package's matrix products to
 // OpenBLAS (Debian's libopenblas-dev) once, before any graph exists:
 // gorgonia.Use sets a process-wide BLAS.
-func init() { G.Use(netlib.Implementation{}) }
+//
+// OpenBLAS runs single-threaded: the convolution kernels split their work
+// over goroutines, one matrix product per core, which measured faster than
+// letting OpenBLAS thread each product (its idle threads spin against the
+// Go scheduler); see docs/performance.md.
+func init() {
+	G.Use(netlib.Implementation{})
+	setBLASThreads(1)
+}
 
 // BLAS names the matrix-product library in use.
 func BLAS() string { return "openblas" }
+
+// setBLASThreads sets the number of threads OpenBLAS uses per call.
+func setBLASThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
+
+// sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, op
+// transposing when tA or tB is set; it is the one matrix product the
+// convolution kernels use.
+func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	netlib.Implementation{}.Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}

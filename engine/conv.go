@@ -1,0 +1,554 @@
+package engine
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Conv2D is a bias-free 2-D convolution (cross-correlation, as PyTorch's) of
+// an (N, C, H, W) input with (O, C, K, K) weights, with the given stride and
+// symmetric zero padding. It differentiates both inputs.
+//
+// It replaces gorgonia's Conv2d, which spends its time in single-threaded
+// im2col, col2im and transposes and keeps every im2col matrix alive from the
+// forward to the backward pass. Here every kernel splits its work over the
+// cores, each matrix product writes straight into NCHW, 1×1 stride-1
+// convolutions are plain matrix products with no im2col at all, the im2col
+// matrix is recomputed in the backward pass instead of kept, and the im2col
+// scratch buffers are recycled across calls. See docs/performance.md.
+func Conv2D(x, w *G.Node, stride, pad int) (*G.Node, error) {
+	return conv2d(x, w, stride, pad, true)
+}
+
+// conv2d is Conv2D; inputGrad false builds no gradient for x, for a
+// convolution whose input is data (the stem's images), which saves the
+// backward pass's largest col2im.
+func conv2d(x, w *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
+	xs, ws := x.Shape(), w.Shape()
+	if len(xs) != 4 || len(ws) != 4 || ws[1] != xs[1] || ws[2] != ws[3] {
+		return nil, fmt.Errorf("conv2d: input %v and weights %v, want (N, C, H, W) and (O, C, K, K)", xs, ws)
+	}
+	if stride < 1 || pad < 0 {
+		return nil, fmt.Errorf("conv2d: stride %d, padding %d", stride, pad)
+	}
+	g := newConvGeom(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], stride, pad)
+	if g.ho < 1 || g.wo < 1 {
+		return nil, fmt.Errorf("conv2d: input %v too small for a %d×%d kernel with stride %d and padding %d", xs, g.k, g.k, stride, pad)
+	}
+	outShape := tensor.Shape{g.n, g.cout, g.ho, g.wo}
+	name := fmt.Sprintf("conv2d(k%d,s%d,p%d)", g.k, stride, pad)
+
+	op := newKernelOp(name, []int{4, 4}, 4)
+	op.shape = func([]tensor.Shape) (tensor.Shape, error) { return outShape.Clone(), nil }
+	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+		out := newDense(outShape)
+		g.forward(f32(in[0]), f32(in[1]), f32(out))
+		return out, nil
+	}
+	op.wrt = []bool{inputGrad, true}
+	op.grad = func(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+		grads := make(G.Nodes, 2)
+		if inputGrad {
+			dxOp := newKernelOp(name+"-grad-x", []int{4, 4}, 4)
+			dxOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return xs.Clone(), nil }
+			dxOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+				out := newDense(xs)
+				g.backwardData(f32(in[0]), f32(in[1]), f32(out))
+				return out, nil
+			}
+			dx, err := dxOp.apply(inputs[1], dy)
+			if err != nil {
+				return nil, err
+			}
+			grads[0] = dx
+		}
+		dwOp := newKernelOp(name+"-grad-w", []int{4, 4}, 4)
+		dwOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return ws.Clone(), nil }
+		dwOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+			out := newDense(ws)
+			g.backwardWeights(f32(in[0]), f32(in[1]), f32(out))
+			return out, nil
+		}
+		dw, err := dwOp.apply(inputs[0], dy)
+		if err != nil {
+			return nil, err
+		}
+		grads[1] = dw
+		return grads, nil
+	}
+	return op.apply(x, w)
+}
+
+// convGeom is one convolution's shapes. The convolution is computed as
+// matrix products per block of output columns: with col the im2col matrix of
+// an image (C·K·K rows, one column per output pixel), y = W·col,
+// ∂W = Σ ∂y·colᵀ and ∂col = Wᵀ·∂y, scattered back onto ∂x (col2im).
+type convGeom struct {
+	n, cin, h, w    int
+	cout, k, stride int
+	pad, ho, wo     int
+	kk, ckk, p, hw  int
+	direct          bool  // 1×1, stride 1, no padding: an image is its own im2col matrix
+	colLo, colHi    []int // per kernel column kj, the output columns inside the image
+
+	mu        sync.Mutex // guards the plan below
+	workers   int
+	colTasks  []colTask
+	dataTasks []dataTask
+}
+
+func newConvGeom(n, cin, h, w, cout, k, stride, pad int) *convGeom {
+	g := &convGeom{n: n, cin: cin, h: h, w: w, cout: cout, k: k, stride: stride, pad: pad}
+	g.ho = convOut(h, k, stride, pad)
+	g.wo = convOut(w, k, stride, pad)
+	g.kk = k * k
+	g.ckk = cin * g.kk
+	g.p = g.ho * g.wo
+	g.hw = h * w
+	g.direct = k == 1 && stride == 1 && pad == 0
+	// colLo[kj]..colHi[kj] are the output columns whose input column
+	// ow·stride−pad+kj lies inside the image.
+	g.colLo, g.colHi = make([]int, k), make([]int, k)
+	for kj := 0; kj < k; kj++ {
+		lo := 0
+		if d := pad - kj; d > 0 {
+			lo = (d + stride - 1) / stride
+		}
+		hi := 0
+		if d := w - 1 + pad - kj; d >= 0 {
+			hi = d/stride + 1
+		}
+		lo, hi = min(lo, g.wo), min(hi, g.wo)
+		g.colLo[kj], g.colHi[kj] = lo, max(lo, hi)
+	}
+	return g
+}
+
+// convScratchFloats is the size aimed at for one task's im2col block: small
+// enough to stay in a core's cache between im2col and the matrix product,
+// large enough to keep the products efficient.
+var convScratchFloats = 1 << 18
+
+// minTaskCols is the fewest output columns a task gets, so that matrix
+// products do not become too thin (late layers of small images have a few
+// pixels per image, so several images share a task).
+const minTaskCols = 64
+
+// segment is output rows [oh0, oh1) of image n.
+type segment struct{ n, oh0, oh1 int }
+
+// colTask is a block of output columns, one or more segments side by side.
+type colTask struct {
+	segs []segment
+	cols int
+}
+
+// dataTask is the input gradient of images [n0, n1), channels [c0, c1).
+type dataTask struct{ n0, n1, c0, c1 int }
+
+// plan splits the work into tasks for the number of cores. It depends only
+// on the shapes and GOMAXPROCS, so it is kept until GOMAXPROCS changes.
+func (g *convGeom) plan() ([]colTask, []dataTask, int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	workers := runtime.GOMAXPROCS(0)
+	if g.colTasks != nil && g.workers == workers {
+		return g.colTasks, g.dataTasks, workers
+	}
+	g.workers = workers
+	g.colTasks, g.dataTasks = nil, nil
+
+	// Column tasks (forward and weight gradient): about convScratchFloats of
+	// im2col each, at least minTaskCols columns, and at least one per worker.
+	target := max(convScratchFloats/g.ckk, minTaskCols)
+	target = max(min(target, ceilDiv(g.n*g.p, workers)), 1)
+	if target >= g.p {
+		// Whole images per task, the task count a multiple of the workers.
+		per := target / g.p
+		per = ceilDiv(g.n, roundUp(ceilDiv(g.n, per), workers))
+		for n0 := 0; n0 < g.n; n0 += per {
+			t := colTask{}
+			for n := n0; n < min(n0+per, g.n); n++ {
+				t.segs = append(t.segs, segment{n, 0, g.ho})
+				t.cols += g.p
+			}
+			g.colTasks = append(g.colTasks, t)
+		}
+	} else {
+		rows := max(target/g.wo, 1)
+		rows = ceilDiv(g.ho, ceilDiv(g.ho, rows)) // even chunks
+		for n := 0; n < g.n; n++ {
+			for oh := 0; oh < g.ho; oh += rows {
+				hi := min(oh+rows, g.ho)
+				g.colTasks = append(g.colTasks, colTask{segs: []segment{{n, oh, hi}}, cols: (hi - oh) * g.wo})
+			}
+		}
+	}
+
+	// Input-gradient tasks write disjoint parts of ∂x: images with few
+	// pixels are grouped (so the product is not too thin); larger images
+	// are split into channel blocks of about convScratchFloats of ∂col.
+	if g.p < minTaskCols && g.n > 1 {
+		per := min(ceilDiv(minTaskCols, g.p), ceilDiv(g.n, workers))
+		per = ceilDiv(g.n, roundUp(ceilDiv(g.n, per), workers))
+		for n0 := 0; n0 < g.n; n0 += per {
+			g.dataTasks = append(g.dataTasks, dataTask{n0, min(n0+per, g.n), 0, g.cin})
+		}
+		return g.colTasks, g.dataTasks, workers
+	}
+	chans := max(convScratchFloats/(g.kk*g.p), 1)
+	if g.n < workers {
+		chans = min(chans, ceilDiv(g.cin*g.n, workers))
+	}
+	chans = ceilDiv(g.cin, ceilDiv(g.cin, chans)) // even blocks
+	for n := 0; n < g.n; n++ {
+		for c := 0; c < g.cin; c += chans {
+			g.dataTasks = append(g.dataTasks, dataTask{n, n + 1, c, min(c+chans, g.cin)})
+		}
+	}
+	return g.colTasks, g.dataTasks, workers
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func roundUp(v, m int) int { return (v + m - 1) / m * m }
+
+// runTasks runs body(worker, task) for tasks [0, n) on up to workers
+// goroutines that take tasks in order; worker numbers are dense from 0.
+func runTasks(n, workers int, body func(worker, task int)) {
+	workers = min(workers, n)
+	if workers <= 1 {
+		for t := 0; t < n; t++ {
+			body(0, t)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for {
+				t := int(next.Add(1)) - 1
+				if t >= n {
+					return
+				}
+				body(w, t)
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+// colBlock returns the im2col block of a task (ckk × t.cols, row-major) and
+// its leading dimension. Direct convolutions of a single segment return a
+// view of the input without copying.
+func (g *convGeom) colBlock(x []float32, t colTask, scratch *[]float32) ([]float32, int) {
+	if g.direct && len(t.segs) == 1 {
+		s := t.segs[0]
+		return x[s.n*g.cin*g.p+s.oh0*g.wo:], g.p
+	}
+	col := scratchBuf(scratch, g.ckk*t.cols)
+	off := 0
+	for _, s := range t.segs {
+		xn := x[s.n*g.cin*g.hw : (s.n+1)*g.cin*g.hw]
+		if g.direct {
+			cols := (s.oh1 - s.oh0) * g.wo
+			for c := 0; c < g.cin; c++ {
+				copy(col[c*t.cols+off:c*t.cols+off+cols], xn[c*g.hw+s.oh0*g.wo:])
+			}
+		} else {
+			g.im2col(xn, s.oh0, s.oh1, col, t.cols, off)
+		}
+		off += (s.oh1 - s.oh0) * g.wo
+	}
+	return col, t.cols
+}
+
+// im2col writes the columns of output rows [oh0, oh1) of one image x
+// (cin×h×w) into col (ckk rows, leading dimension ld), from column off.
+func (g *convGeom) im2col(x []float32, oh0, oh1 int, col []float32, ld, off int) {
+	width := (oh1 - oh0) * g.wo
+	for c := 0; c < g.cin; c++ {
+		xc := x[c*g.hw : (c+1)*g.hw]
+		for ki := 0; ki < g.k; ki++ {
+			for kj := 0; kj < g.k; kj++ {
+				row := (c*g.k+ki)*g.k + kj
+				dst := col[row*ld+off : row*ld+off+width]
+				lo, hi := g.colLo[kj], g.colHi[kj]
+				shift := kj - g.pad
+				for oh := oh0; oh < oh1; oh++ {
+					d := dst[(oh-oh0)*g.wo : (oh-oh0+1)*g.wo]
+					ih := oh*g.stride - g.pad + ki
+					if ih < 0 || ih >= g.h {
+						clear(d)
+						continue
+					}
+					src := xc[ih*g.w : (ih+1)*g.w]
+					clear(d[:lo])
+					clear(d[hi:])
+					if g.stride == 1 {
+						copy(d[lo:hi], src[lo+shift:hi+shift])
+					} else {
+						s := g.stride
+						iw := lo*s + shift
+						dd := d[lo:hi]
+						for i := range dd {
+							dd[i] = src[iw]
+							iw += s
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds the ∂col block of channels [c0, c1) of one image (rows
+// (c−c0)·kk + ki·k + kj, leading dimension ld, from column off) onto that
+// image's ∂x (cin×h×w).
+func (g *convGeom) col2im(dcol []float32, ld, off, c0, c1 int, dx []float32) {
+	for c := c0; c < c1; c++ {
+		dxc := dx[c*g.hw : (c+1)*g.hw]
+		for ki := 0; ki < g.k; ki++ {
+			for kj := 0; kj < g.k; kj++ {
+				row := ((c-c0)*g.k+ki)*g.k + kj
+				src := dcol[row*ld+off : row*ld+off+g.p]
+				lo, hi := g.colLo[kj], g.colHi[kj]
+				shift := kj - g.pad
+				for oh := 0; oh < g.ho; oh++ {
+					ih := oh*g.stride - g.pad + ki
+					if ih < 0 || ih >= g.h {
+						continue
+					}
+					s := src[oh*g.wo+lo : oh*g.wo+hi]
+					d := dxc[ih*g.w : (ih+1)*g.w]
+					if g.stride == 1 {
+						d = d[lo+shift : hi+shift]
+						for i, v := range s {
+							d[i] += v
+						}
+					} else {
+						iw := lo*g.stride + shift
+						for _, v := range s {
+							d[iw] += v
+							iw += g.stride
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// forward computes y = W·col for every task, straight into NCHW y.
+func (g *convGeom) forward(x, w, y []float32) {
+	tasks, _, workers := g.plan()
+	outSize := g.cout * g.p
+	runTasks(len(tasks), workers, func(_, i int) {
+		t := tasks[i]
+		var scratch, out []float32
+		defer putScratch(&scratch)
+		defer putScratch(&out)
+		col, ldcol := g.colBlock(x, t, &scratch)
+		if len(t.segs) == 1 {
+			s := t.segs[0]
+			sgemm(false, false, g.cout, t.cols, g.ckk, 1, w, g.ckk, col, ldcol, 0, y[s.n*outSize+s.oh0*g.wo:], g.p)
+			return
+		}
+		// Several images: one product into a scratch block, then copied out.
+		blk := scratchBuf(&out, g.cout*t.cols)
+		sgemm(false, false, g.cout, t.cols, g.ckk, 1, w, g.ckk, col, ldcol, 0, blk, t.cols)
+		off := 0
+		for _, s := range t.segs {
+			cols := (s.oh1 - s.oh0) * g.wo
+			yn := y[s.n*outSize:]
+			for o := 0; o < g.cout; o++ {
+				copy(yn[o*g.p+s.oh0*g.wo:o*g.p+s.oh0*g.wo+cols], blk[o*t.cols+off:])
+			}
+			off += cols
+		}
+	})
+}
+
+// backwardWeights computes ∂W = Σ ∂y·colᵀ, recomputing col; each worker
+// accumulates its own tasks, then the partial sums are added.
+func (g *convGeom) backwardWeights(x, dy, dw []float32) {
+	tasks, _, workers := g.plan()
+	outSize := g.cout * g.p
+	workers = min(workers, len(tasks))
+	acc := make([][]float32, workers)
+	used := make([]bool, workers)
+	acc[0] = dw // fresh, so zero if worker 0 gets no task
+	for i := 1; i < workers; i++ {
+		acc[i] = getScratch(len(dw))
+	}
+	runTasks(len(tasks), workers, func(wk, i int) {
+		t := tasks[i]
+		var scratch, dyScratch []float32
+		defer putScratch(&scratch)
+		defer putScratch(&dyScratch)
+		col, ldcol := g.colBlock(x, t, &scratch)
+		var a []float32
+		var lda int
+		if len(t.segs) == 1 {
+			s := t.segs[0]
+			a, lda = dy[s.n*outSize+s.oh0*g.wo:], g.p
+		} else {
+			a, lda = scratchBuf(&dyScratch, g.cout*t.cols), t.cols
+			off := 0
+			for _, s := range t.segs {
+				cols := (s.oh1 - s.oh0) * g.wo
+				dyn := dy[s.n*outSize:]
+				for o := 0; o < g.cout; o++ {
+					copy(a[o*t.cols+off:o*t.cols+off+cols], dyn[o*g.p+s.oh0*g.wo:])
+				}
+				off += cols
+			}
+		}
+		var beta float32
+		if used[wk] {
+			beta = 1
+		}
+		used[wk] = true
+		sgemm(false, true, g.cout, g.ckk, t.cols, 1, a, lda, col, ldcol, beta, acc[wk], g.ckk)
+	})
+	for i := 1; i < workers; i++ {
+		if used[i] {
+			part := acc[i]
+			parallelFor(len(dw), elementGrain, func(lo, hi int) {
+				d, s := dw[lo:hi], part[lo:hi]
+				for j, v := range s {
+					d[j] += v
+				}
+			})
+		}
+		putScratch(&acc[i])
+	}
+}
+
+// backwardData computes ∂x: ∂col = Wᵀ·∂y, scattered back by col2im (or, for
+// direct convolutions, written straight into ∂x).
+func (g *convGeom) backwardData(w, dy, dx []float32) {
+	_, tasks, workers := g.plan()
+	outSize := g.cout * g.p
+	inSize := g.cin * g.hw
+	runTasks(len(tasks), workers, func(_, i int) {
+		t := tasks[i]
+		var dyScratch, dcolScratch []float32
+		defer putScratch(&dyScratch)
+		defer putScratch(&dcolScratch)
+		imgs := t.n1 - t.n0
+		rows := (t.c1 - t.c0) * g.kk
+		wT := w[t.c0*g.kk:] // Wᵀ rows c0·kk… are W's columns
+		if imgs == 1 {
+			b := dy[t.n0*outSize:]
+			dxn := dx[t.n0*inSize:]
+			if g.direct {
+				sgemm(true, false, rows, g.p, g.cout, 1, wT, g.ckk, b, g.p, 0, dxn[t.c0*g.hw:], g.p)
+				return
+			}
+			dcol := scratchBuf(&dcolScratch, rows*g.p)
+			sgemm(true, false, rows, g.p, g.cout, 1, wT, g.ckk, b, g.p, 0, dcol, g.p)
+			g.col2im(dcol, g.p, 0, t.c0, t.c1, dxn)
+			return
+		}
+		// Several small images: pack their ∂y side by side, one product.
+		cols := imgs * g.p
+		b := scratchBuf(&dyScratch, g.cout*cols)
+		for n := t.n0; n < t.n1; n++ {
+			dyn := dy[n*outSize:]
+			off := (n - t.n0) * g.p
+			for o := 0; o < g.cout; o++ {
+				copy(b[o*cols+off:o*cols+off+g.p], dyn[o*g.p:(o+1)*g.p])
+			}
+		}
+		dcol := scratchBuf(&dcolScratch, rows*cols)
+		sgemm(true, false, rows, cols, g.cout, 1, wT, g.ckk, b, cols, 0, dcol, cols)
+		for n := t.n0; n < t.n1; n++ {
+			dxn := dx[n*inSize:]
+			off := (n - t.n0) * g.p
+			if g.direct {
+				for c := t.c0; c < t.c1; c++ {
+					copy(dxn[c*g.hw:(c+1)*g.hw], dcol[(c-t.c0)*cols+off:])
+				}
+			} else {
+				g.col2im(dcol, cols, off, t.c0, t.c1, dxn)
+			}
+		}
+	})
+}
+
+// The scratch pool recycles the kernels' temporary buffers (im2col blocks,
+// packed gradients, partial sums) across calls and graphs, so a training
+// step allocates none of them. Buffers are not cleared: every kernel
+// overwrites what it reads.
+var scratchPool struct {
+	sync.Mutex
+	free [][]float32
+}
+
+// maxFreeScratch bounds the number of idle buffers kept.
+const maxFreeScratch = 16
+
+func getScratch(n int) []float32 {
+	scratchPool.Lock()
+	best := -1
+	for i, b := range scratchPool.free {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(scratchPool.free[best])) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		b := scratchPool.free[best]
+		last := len(scratchPool.free) - 1
+		scratchPool.free[best] = scratchPool.free[last]
+		scratchPool.free[last] = nil
+		scratchPool.free = scratchPool.free[:last]
+		scratchPool.Unlock()
+		return b[:n]
+	}
+	scratchPool.Unlock()
+	return make([]float32, n)
+}
+
+func putScratch(p *[]float32) {
+	b := *p
+	*p = nil
+	if b == nil {
+		return
+	}
+	scratchPool.Lock()
+	defer scratchPool.Unlock()
+	if len(scratchPool.free) < maxFreeScratch {
+		scratchPool.free = append(scratchPool.free, b)
+		return
+	}
+	// Full: replace the smallest buffer if this one is larger.
+	small := 0
+	for i, f := range scratchPool.free {
+		if cap(f) < cap(scratchPool.free[small]) {
+			small = i
+		}
+	}
+	if cap(b) > cap(scratchPool.free[small]) {
+		scratchPool.free[small] = b
+	}
+}
+
+// scratchBuf returns a pooled buffer of n floats held in *p, to be returned
+// with putScratch(p).
+func scratchBuf(p *[]float32, n int) []float32 {
+	if cap(*p) >= n {
+		return (*p)[:n]
+	}
+	putScratch(p)
+	*p = getScratch(n)
+	return *p
+}

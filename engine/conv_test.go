@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+type convCase struct{ n, cin, h, w, cout, k, stride, pad int }
+
+func (c convCase) String() string {
+	return fmt.Sprintf("x%dx%dx%dx%d_w%dx%dx%d_s%d_p%d", c.n, c.cin, c.h, c.w, c.cout, c.k, c.k, c.stride, c.pad)
+}
+
+var convCases = []convCase{
+	{1, 3, 7, 7, 4, 3, 1, 1},     // batch 1, 3×3 same
+	{3, 5, 9, 11, 6, 3, 2, 1},    // batch 3, stride 2, odd non-square input
+	{2, 8, 6, 6, 16, 1, 1, 0},    // 1×1 direct
+	{3, 4, 7, 7, 8, 1, 2, 0},     // 1×1 stride 2 (projection shortcut), odd size
+	{2, 3, 15, 15, 5, 7, 2, 3},   // 7×7 stride 2 stem, odd size
+	{1, 2, 5, 5, 3, 3, 1, 0},     // no padding
+	{3, 6, 4, 4, 5, 3, 1, 1},     // few pixels per image: grouped tasks
+	{8, 16, 3, 3, 8, 3, 1, 1},    // batch 8, 3×3 images
+	{2, 3, 2, 2, 4, 3, 1, 1},     // input smaller than the kernel
+	{1, 4, 8, 8, 3, 5, 3, 2},     // 5×5 stride 3
+	{3, 2, 6, 6, 3, 3, 1, 2},     // padding wider than k/2
+	{1, 5, 12, 10, 4, 1, 1, 0},   // direct, batch 1
+	{2, 24, 14, 14, 12, 3, 2, 1}, // larger
+}
+
+// convValues is a case's random input and weights.
+func (c convCase) values(seed uint64) (x, w []float32) {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	return randomValues(c.n*c.cin*c.h*c.w, rng), randomValues(c.cout*c.cin*c.k*c.k, rng)
+}
+
+// runConv builds y = conv(x, w) and L = Σ r·y with fixed random r, and
+// returns y, ∂L/∂x and ∂L/∂w, with either gorgonia's Conv2d or Conv2D.
+func runConv(t testing.TB, c convCase, x, w []float32, ours bool) (y, dx, dw []float32) {
+	g := G.NewGraph()
+	xn := G.NewTensor(g, tensor.Float32, 4, G.WithShape(c.n, c.cin, c.h, c.w), G.WithName("x"),
+		G.WithValue(tensor.New(tensor.WithShape(c.n, c.cin, c.h, c.w), tensor.WithBacking(append([]float32(nil), x...)))))
+	wn := G.NewTensor(g, tensor.Float32, 4, G.WithShape(c.cout, c.cin, c.k, c.k), G.WithName("w"),
+		G.WithValue(tensor.New(tensor.WithShape(c.cout, c.cin, c.k, c.k), tensor.WithBacking(append([]float32(nil), w...)))))
+	var yn *G.Node
+	var err error
+	if ours {
+		yn, err = Conv2D(xn, wn, c.stride, c.pad)
+	} else {
+		yn, err = G.Conv2d(xn, wn, tensor.Shape{c.k, c.k}, []int{c.pad, c.pad}, []int{c.stride, c.stride}, []int{1, 1})
+	}
+	if err != nil {
+		t.Fatalf("%v: %v", c, err)
+	}
+	loss, err := weightedSum(g, yn, rand.New(rand.NewPCG(3, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(loss, xn, wn)
+	if err != nil {
+		t.Fatalf("%v: grad: %v", c, err)
+	}
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatalf("%v: run: %v", c, err)
+	}
+	cp := func(n *G.Node) []float32 { return append([]float32(nil), n.Value().Data().([]float32)...) }
+	return cp(yn), cp(grads[0]), cp(grads[1])
+}
+
+// closeTo reports the worst difference relative to the reference's scale.
+func closeTo(got, want []float32) (float64, int) {
+	if len(got) != len(want) {
+		return math.Inf(1), -1
+	}
+	var scale float64
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	worst, at := 0.0, -1
+	for i := range got {
+		d := math.Abs(float64(got[i])-float64(want[i])) / math.Max(scale, 1e-6)
+		if d > worst || math.IsNaN(d) {
+			worst, at = d, i
+		}
+	}
+	return worst, at
+}
+
+// TestConv2DMatchesGorgonia compares Conv2D's output and both gradients
+// with gorgonia's Conv2d, under several task splits: the default, tiny
+// scratch blocks (row and channel splitting) and 1 to 3 workers.
+func TestConv2DMatchesGorgonia(t *testing.T) {
+	defer func(p, s int) { runtime.GOMAXPROCS(p); convScratchFloats = s }(runtime.GOMAXPROCS(0), convScratchFloats)
+	for i, c := range convCases {
+		x, w := c.values(uint64(i))
+		wantY, wantDx, wantDw := runConv(t, c, x, w, false)
+		for _, procs := range []int{1, 2, 3} {
+			for _, scratch := range []int{1 << 18, 200, 1} {
+				runtime.GOMAXPROCS(procs)
+				convScratchFloats = scratch
+				y, dx, dw := runConv(t, c, x, w, true)
+				for _, cmp := range []struct {
+					what      string
+					got, want []float32
+				}{{"y", y, wantY}, {"dx", dx, wantDx}, {"dw", dw, wantDw}} {
+					if d, at := closeTo(cmp.got, cmp.want); d > 1e-5 {
+						t.Errorf("%v procs %d scratch %d: %s differs by %.3g (relative to its largest value) at %d: %v, gorgonia %v",
+							c, procs, scratch, cmp.what, d, at, cmp.got[max(at, 0)], cmp.want[max(at, 0)])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestConv2DNoInputGradient checks the stem's variant, which has no ∂x.
+func TestConv2DNoInputGradient(t *testing.T) {
+	c := convCase{2, 3, 15, 15, 5, 7, 2, 3}
+	x, w := c.values(7)
+	_, _, wantDw := runConv(t, c, x, w, false)
+	g := G.NewGraph()
+	xn := G.NewTensor(g, tensor.Float32, 4, G.WithShape(c.n, c.cin, c.h, c.w), G.WithName("images"),
+		G.WithValue(tensor.New(tensor.WithShape(c.n, c.cin, c.h, c.w), tensor.WithBacking(x))))
+	wn := G.NewTensor(g, tensor.Float32, 4, G.WithShape(c.cout, c.cin, c.k, c.k), G.WithName("w"),
+		G.WithValue(tensor.New(tensor.WithShape(c.cout, c.cin, c.k, c.k), tensor.WithBacking(w))))
+	y, err := conv2d(xn, wn, c.stride, c.pad, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := weightedSum(g, y, rand.New(rand.NewPCG(3, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(loss, wn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	if d, at := closeTo(grads[0].Value().Data().([]float32), wantDw); d > 1e-5 {
+		t.Errorf("dw differs by %.3g at %d", d, at)
+	}
+	for _, n := range g.AllNodes() {
+		if n.Op() != nil && n.Op().String() == "conv2d(k7,s2,p3)-grad-x" {
+			t.Errorf("graph has an input gradient node %v", n)
+		}
+	}
+}
+
+// TestGradConv2D checks both gradients against finite differences.
+func TestGradConv2D(t *testing.T) {
+	for i, c := range []convCase{
+		{2, 2, 5, 5, 3, 3, 1, 1},
+		{1, 3, 7, 6, 2, 3, 2, 1},
+		{2, 3, 4, 4, 2, 1, 1, 0},
+		{2, 2, 5, 5, 3, 1, 2, 0},
+		{1, 2, 9, 9, 2, 7, 2, 3},
+	} {
+		x, w := c.values(uint64(100 + i))
+		xShape := tensor.Shape{c.n, c.cin, c.h, c.w}
+		wShape := tensor.Shape{c.cout, c.cin, c.k, c.k}
+		gradCheck(t, c.String()+" dx", xShape, x, func(g *G.ExprGraph, xn *G.Node) (*G.Node, error) {
+			wn := G.NewTensor(g, tensor.Float32, 4, G.WithShape(wShape...), G.WithName("w"),
+				G.WithValue(tensor.New(tensor.WithShape(wShape...), tensor.WithBacking(append([]float32(nil), w...)))))
+			y, err := Conv2D(xn, wn, c.stride, c.pad)
+			if err != nil {
+				return nil, err
+			}
+			return weightedSum(g, y, rand.New(rand.NewPCG(3, 4)))
+		}, 2e-3)
+		gradCheck(t, c.String()+" dw", wShape, w, func(g *G.ExprGraph, wn *G.Node) (*G.Node, error) {
+			xn := G.NewTensor(g, tensor.Float32, 4, G.WithShape(xShape...), G.WithName("x"),
+				G.WithValue(tensor.New(tensor.WithShape(xShape...), tensor.WithBacking(append([]float32(nil), x...)))))
+			y, err := Conv2D(xn, wn, c.stride, c.pad)
+			if err != nil {
+				return nil, err
+			}
+			return weightedSum(g, y, rand.New(rand.NewPCG(3, 4)))
+		}, 2e-3)
+	}
+}
+
+// TestConv2DConcurrentGraphs runs two graphs at once (they share the scratch
+// pool); run with -race.
+func TestConv2DConcurrentGraphs(t *testing.T) {
+	c := convCase{3, 6, 10, 10, 8, 3, 1, 1}
+	x, w := c.values(5)
+	wantY, wantDx, wantDw := runConv(t, c, x, w, false)
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 3; j++ {
+				y, dx, dw := runConv(t, c, x, w, true)
+				for _, p := range [][2][]float32{{y, wantY}, {dx, wantDx}, {dw, wantDw}} {
+					if d, _ := closeTo(p[0], p[1]); d > 1e-5 {
+						t.Errorf("concurrent run differs by %.3g", d)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestConv2DRejectsBadShapes(t *testing.T) {
+	g := G.NewGraph()
+	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(1, 3, 4, 4), G.WithName("x"))
+	w := G.NewTensor(g, tensor.Float32, 4, G.WithShape(2, 4, 3, 3), G.WithName("w"))
+	if _, err := Conv2D(x, w, 1, 1); err == nil {
+		t.Error("channel mismatch accepted")
+	}
+	w2 := G.NewTensor(g, tensor.Float32, 4, G.WithShape(2, 3, 7, 7), G.WithName("w2"))
+	if _, err := Conv2D(x, w2, 1, 0); err == nil {
+		t.Error("kernel larger than the padded input accepted")
+	}
+	if _, err := Conv2D(x, w2, 0, 3); err == nil {
+		t.Error("stride 0 accepted")
+	}
+}
