@@ -367,6 +367,13 @@ type EpochIter struct {
 // error. Workers never outlive the iterator: they exit on cancellation,
 // Close, or the end of the epoch.
 func (l *Loader) Epoch(ctx context.Context, epoch int) *EpochIter {
+	return l.EpochFrom(ctx, epoch, 0)
+}
+
+// EpochFrom is Epoch starting at batch first (counted from 0): a resumed
+// run gets exactly the batches it had not trained on yet, without decoding
+// and augmenting the ones before. Batches keep their Index in the epoch.
+func (l *Loader) EpochFrom(ctx context.Context, epoch, first int) *EpochIter {
 	inner, cancel := context.WithCancel(ctx)
 	it := &EpochIter{
 		l: l, ctx: inner, cancel: cancel, parent: ctx,
@@ -380,7 +387,7 @@ func (l *Loader) Epoch(ctx context.Context, epoch int) *EpochIter {
 		defer it.wg.Done()
 		defer close(tasks)
 		defer close(it.pending)
-		for b, start := 0, 0; start < len(order); b, start = b+1, start+bs {
+		for b, start := max(first, 0), max(first, 0)*bs; start < len(order); b, start = b+1, start+bs {
 			idx := order[start:min(start+bs, len(order))]
 			p := l.newPending(epoch, b, idx)
 			select {

@@ -318,3 +318,33 @@ func TestNewLoaderRejectsBadOptions(t *testing.T) {
 		t.Errorf("bad label: %v", err)
 	}
 }
+
+func TestEpochFromSkipsBatches(t *testing.T) {
+	split := memSplit(13)
+	l, _ := NewLoader(split, LoaderOptions{Size: 8, BatchSize: 4, Augment: DefaultParams(), Shuffle: true, Seed: 9})
+	all := collect(t, l, 2)
+	it := l.EpochFrom(context.Background(), 2, 2)
+	defer it.Close()
+	var rest []*Batch
+	for {
+		b, err := it.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest = append(rest, b)
+	}
+	if len(rest) != 2 || rest[0].Index() != 2 {
+		t.Fatalf("%d batches from 2, first index %d", len(rest), rest[0].Index())
+	}
+	for i, b := range rest {
+		if !reflect.DeepEqual(b.Pixels(), all[i+2].Pixels()) || !reflect.DeepEqual(b.Paths(), all[i+2].Paths()) {
+			t.Errorf("batch %d differs from the full epoch's", i+2)
+		}
+	}
+	if b, err := l.EpochFrom(context.Background(), 2, 9).Next(); err != io.EOF {
+		t.Errorf("past the end: %v %v", b, err)
+	}
+}
