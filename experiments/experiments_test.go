@@ -223,6 +223,7 @@ func TestResumeAfterStop(t *testing.T) {
 	spec := tinySpec()
 	spec.Epochs = 3
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	sess, err := r.Start(ctx, spec)
 	if err != nil {
 		t.Fatal(err)

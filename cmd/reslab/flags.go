@@ -52,3 +52,10 @@ func parseCommandLine(fs *flag.FlagSet, args []string) (positional []string, cod
 	}
 	return positional, exitOK, true
 }
+
+// flagSet reports whether the user gave the named flag.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

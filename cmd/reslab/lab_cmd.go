@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"path/filepath"
 
 	"github.com/mattn/go-isatty"
 
@@ -42,13 +40,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "reslab: runs folder: %v\n", err)
 		return exitError
 	}
-	logFile, err := os.OpenFile(filepath.Join(dir, "reslab.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		fmt.Fprintf(stderr, "reslab: log file: %v\n", err)
-		return exitError
-	}
-	defer logFile.Close()
-	logger := slog.New(slog.NewTextHandler(logFile, nil))
+	logger := fileLogger(dir)
 
 	opts := tui.Options{RunsDir: dir, DataDir: *data, Input: os.Stdin, Output: out}
 	if *data != "" {

@@ -31,6 +31,12 @@ func commands() map[string]command {
 		"lab":     {"open the terminal lab (the default)", runLab},
 		"predict": {"classify images with saved weights", runPredict},
 		"bench":   {"time a training or inference step and report peak memory", runBench},
+		"train":   {"train a run (one line per epoch)", runTrain},
+		"resume":  {"continue a stopped or interrupted run", runResume},
+		"runs":    {"list saved runs", runRuns},
+		"show":    {"a run's settings, epochs, confusion matrix and per-class accuracy", runShow},
+		"compare": {"overlay runs' curves and test their difference (McNemar)", runCompare},
+		"export":  {"write runs' metrics as CSV or a Markdown report", runExport},
 	}
 }
 
@@ -62,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "reslab: a terminal lab for residual networks on image folders")
 	fmt.Fprintln(w, "\nUsage:\n  reslab [--runs DIR] [--data DIR]   open the lab\n  reslab COMMAND [flags] [args]\n\nCommands:")
-	for _, name := range []string{"lab", "predict", "bench"} {
+	for _, name := range []string{"lab", "train", "resume", "runs", "show", "compare", "predict", "export", "bench"} {
 		fmt.Fprintf(w, "  %-8s %s\n", name, cmds[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'reslab COMMAND -h' for a command's flags.")

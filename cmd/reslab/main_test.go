@@ -159,3 +159,93 @@ func TestLabNeedsTerminal(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// trainTiny trains a two-epoch run of a very small network on the demo set.
+func trainTiny(t *testing.T, runs string, extra ...string) string {
+	t.Helper()
+	args := append([]string{"train", "--runs", runs, "--no-tui", "--width", "4", "--size", "32", "--epochs", "2", "--batch", "32"}, extra...)
+	code, out, errOut := runReslab(t, args...)
+	if code != 0 {
+		t.Fatalf("train exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.Contains(out, "epoch 1/2") || !strings.Contains(out, "epoch 2/2") {
+		t.Fatalf("train printed no epoch lines: %q", out)
+	}
+	return lines[len(lines)-1] // the run id
+}
+
+func TestTrainRunsShowCompareExport(t *testing.T) {
+	runs := t.TempDir()
+	a := trainTiny(t, runs)
+	b := trainTiny(t, runs, "--arch", "resnet34")
+	if !strings.Contains(b, "-r34-") || !strings.Contains(a, "-r18-") {
+		t.Fatalf("run ids %q, %q do not name their depth", a, b)
+	}
+	os.Mkdir(filepath.Join(runs, "not-a-run"), 0o755)
+
+	code, out, errOut := runReslab(t, "runs", "--runs", runs)
+	if code != 0 || !strings.Contains(out, a) || !strings.Contains(out, b) || !strings.Contains(errOut, "not-a-run") {
+		t.Errorf("runs: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runReslab(t, "runs", "--runs", runs, "--json")
+	var listed struct {
+		Runs []struct{ ID string } `json:"runs"`
+		Bad  []struct{ Name string } `json:"unreadable"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &listed) != nil || len(listed.Runs) != 2 || len(listed.Bad) != 1 {
+		t.Errorf("runs --json: %s", out)
+	}
+
+	code, out, errOut = runReslab(t, "show", a, "--runs", runs)
+	for _, want := range []string{"resnet18", "confusion matrix", "train loss", "checker"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("show lacks %q (exit %d): %s %s", want, code, out, errOut)
+		}
+	}
+
+	code, out, errOut = runReslab(t, "compare", "--runs", runs, a, b, "--metric", "val_loss", "--save", "depths")
+	if code != 0 || !strings.Contains(out, "val_loss by epoch") || !strings.Contains(out, "(reference)") || !strings.Contains(out, "p vs first") {
+		t.Errorf("compare: exit %d: %s %s", code, out, errOut)
+	}
+	code, out, _ = runReslab(t, "compare", "--runs", runs, "--open", "depths", "--json")
+	var cmp struct {
+		Metric string
+		Runs   []struct {
+			ID     string
+			Versus *struct{ PValue float64 } `json:"versus_first"`
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &cmp) != nil || cmp.Metric != "val_loss" || len(cmp.Runs) != 2 || cmp.Runs[1].Versus == nil {
+		t.Errorf("reopened comparison: %s", out)
+	}
+	if p := cmp.Runs[1].Versus.PValue; p <= 0 || p > 1 {
+		t.Errorf("p-value %v", p)
+	}
+
+	md := filepath.Join(t.TempDir(), "report.md")
+	if code, _, errOut := runReslab(t, "export", "--runs", runs, "--md", md, a, b); code != 0 {
+		t.Fatalf("export --md: %s", errOut)
+	}
+	report, _ := os.ReadFile(md)
+	if !strings.Contains(string(report), "| run | arch |") || !strings.Contains(string(report), "## val_acc") {
+		t.Errorf("report:\n%s", report)
+	}
+	code, out, _ = runReslab(t, "export", "--runs", runs, "--csv", "-", a)
+	if code != 0 || strings.Count(out, "\n") != 3 || !strings.HasPrefix(out, "run,arch") {
+		t.Errorf("csv: %q", out)
+	}
+
+	code, _, errOut = runReslab(t, "show", "--runs", runs, "2099")
+	if code != 1 || !strings.Contains(errOut, "no such run") {
+		t.Errorf("show of a missing run: %d %s", code, errOut)
+	}
+	code, _, errOut = runReslab(t, "train", "--runs", runs, "--lr", "-3", "--no-tui")
+	if code != 2 || !strings.Contains(errOut, "learning rate -3") {
+		t.Errorf("bad --lr: %d %s", code, errOut)
+	}
+	code, _, errOut = runReslab(t, "train", "--runs", runs, "--batch", "many")
+	if code != 2 || !strings.Contains(errOut, "-batch") {
+		t.Errorf("bad --batch: %d %s", code, errOut)
+	}
+}

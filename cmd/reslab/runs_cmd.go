@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/reslab/reslab/experiments"
+)
+
+// fileLogger logs to reslab.log in the runs folder, never to the terminal.
+func fileLogger(dir string) *slog.Logger {
+	f, err := os.OpenFile(filepath.Join(dir, "reslab.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(f, nil))
+}
+
+// openStore opens the runs folder named by --runs (or its defaults).
+func openStore(command, runsFlag string, stderr io.Writer) (*experiments.Store, bool) {
+	store, err := experiments.OpenStore(runsDir(runsFlag))
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab %s: %v\n", command, err)
+		return nil, false
+	}
+	return store, true
+}
+
+func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("runs", "runs [--runs DIR] [--json]", stderr)
+	runsFlag := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, code, ok := parseCommandLine(fs, args); !ok {
+		return code
+	}
+	store, ok := openStore("runs", *runsFlag, stderr)
+	if !ok {
+		return exitError
+	}
+	runs, bad, err := store.List()
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab runs: %v\n", err)
+		return exitError
+	}
+	sums := experiments.Summarize(runs)
+	if *asJSON {
+		json.NewEncoder(stdout).Encode(struct {
+			Runs []experiments.RunSummary `json:"runs"`
+			Bad  []experiments.BadRun     `json:"unreadable"`
+		}{sums, bad})
+		return exitOK
+	}
+	if len(runs) == 0 {
+		fmt.Fprintf(stdout, "no runs in %s yet: reslab train starts one\n", store.Dir)
+	} else {
+		rows := [][]string{{"run", "arch", "width", "size", "mode", "status", "epochs", "best acc", "best loss", "time"}}
+		for i, s := range sums {
+			rows = append(rows, []string{s.ID, s.Arch, fmt.Sprint(s.Width), fmt.Sprint(s.Size), string(s.Mode), string(s.Status),
+				fmt.Sprint(s.Epochs), fmt.Sprintf("%.1f%%", 100*s.BestValAcc), fmt.Sprintf("%.4f", s.BestValLoss),
+				(time.Duration(runs[i].Status.Seconds) * time.Second).String()})
+		}
+		experiments.WriteTable(stdout, rows)
+	}
+	for _, b := range bad {
+		fmt.Fprintf(stderr, "reslab runs: skipped %s: %s\n", filepath.Join(store.Dir, b.Name), b.Reason)
+	}
+	return exitOK
+}
+
+func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("show", "show [--runs DIR] [--json] RUN", stderr)
+	runsFlag := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, code, ok := parseCommandLine(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "reslab show: name one run: reslab show RUN")
+		return exitUsage
+	}
+	store, ok := openStore("show", *runsFlag, stderr)
+	if !ok {
+		return exitError
+	}
+	run, err := store.Load(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab show: %v\n", err)
+		return exitError
+	}
+	preds, predErr := run.Predictions()
+	conf := experiments.ConfusionMatrix(preds, len(run.Meta.Classes))
+	if *asJSON {
+		out := struct {
+			ID        string                 `json:"id"`
+			Meta      experiments.RunMeta    `json:"meta"`
+			Status    experiments.RunStatus  `json:"status"`
+			Metrics   any                    `json:"metrics"`
+			Confusion [][]int                `json:"confusion,omitempty"`
+			PerClass  []float64              `json:"per_class_accuracy,omitempty"`
+			Summary   experiments.RunSummary `json:"summary"`
+		}{ID: run.ID, Meta: run.Meta, Status: run.Status, Metrics: run.Metrics, Summary: experiments.Summarize([]*experiments.Run{run})[0]}
+		if predErr == nil {
+			out.Confusion, out.PerClass = conf.Counts, conf.PerClassAccuracy()
+		}
+		json.NewEncoder(stdout).Encode(out)
+		return exitOK
+	}
+	s := run.Meta.Spec
+	data := s.Data
+	if data == "" {
+		data = "built-in demo data set"
+	}
+	fmt.Fprintf(stdout, "run %s  (%s)\n", run.ID, run.Status.State)
+	fmt.Fprintf(stdout, "  %s width %d, %d px, head %s (%s pooling, dropout %g), mode %s, %.2fM parameters\n",
+		s.Arch, s.Width, s.Size, s.Head, s.Pooling, s.Dropout, s.Mode, float64(run.Meta.Params)/1e6)
+	fmt.Fprintf(stdout, "  data %s: %d classes, %d train / %d validation images\n", data, len(run.Meta.Classes), run.Meta.TrainImages, run.Meta.ValidImages)
+	fmt.Fprintf(stdout, "  Adam lr %g, batch %d, %d epochs, monitor %s, patience %d, seed %d\n", s.LR, s.Batch, s.Epochs, s.Monitor, s.Patience, s.Seed)
+	if run.Status.Error != "" {
+		fmt.Fprintf(stdout, "  error: %s\n", run.Status.Error)
+	}
+	if run.Status.SkippedNote != "" {
+		fmt.Fprintf(stdout, "  %s\n", run.Status.SkippedNote)
+	}
+	fmt.Fprintln(stdout)
+	experiments.WriteTable(stdout, experiments.EpochRows(run))
+	if predErr == nil {
+		fmt.Fprintf(stdout, "\nconfusion matrix and per-class accuracy at the best epoch (%d):\n", run.Status.BestEpoch)
+		experiments.WriteTable(stdout, experiments.ConfusionRows(conf, run.Meta.ClassNames))
+	}
+	return exitOK
+}
+
+func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("compare", "compare [--runs DIR] [--metric val_acc] [--save NAME] [--json] RUN...", stderr)
+	runsFlag := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	metric := fs.String("metric", "val_acc", "metric to chart: val_loss, val_acc, val_top5, train_loss or train_acc")
+	save := fs.String("save", "", "save the comparison as comparisons/`NAME`.json")
+	open := fs.String("open", "", "compare the runs of a saved comparison `NAME`")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, code, ok := parseCommandLine(fs, args)
+	if !ok {
+		return code
+	}
+	store, ok := openStore("compare", *runsFlag, stderr)
+	if !ok {
+		return exitError
+	}
+	if *open != "" {
+		c, err := store.LoadComparison(*open)
+		if err != nil {
+			fmt.Fprintf(stderr, "reslab compare: %v\n", err)
+			return exitError
+		}
+		pos = append(c.Runs, pos...)
+		if !flagSet(fs, "metric") {
+			*metric = c.Metric
+		}
+	}
+	if len(pos) == 0 {
+		fmt.Fprintln(stderr, "reslab compare: name the runs: reslab compare RUN RUN...")
+		return exitUsage
+	}
+	var runs []*experiments.Run
+	for _, id := range pos {
+		run, err := store.Load(id)
+		if err != nil {
+			fmt.Fprintf(stderr, "reslab compare: %v\n", err)
+			return exitError
+		}
+		runs = append(runs, run)
+	}
+	series, err := experiments.Series(runs, *metric)
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab compare: --metric: %v\n", err)
+		return exitUsage
+	}
+	sums := experiments.Summarize(runs)
+	if *save != "" {
+		ids := make([]string, len(runs))
+		for i, run := range runs {
+			ids[i] = run.ID
+		}
+		if err := store.SaveComparison(experiments.Comparison{Name: *save, Runs: ids, Metric: *metric, XAxis: "epoch"}); err != nil {
+			fmt.Fprintf(stderr, "reslab compare: --save: %v\n", err)
+			return exitError
+		}
+	}
+	if *asJSON {
+		json.NewEncoder(stdout).Encode(struct {
+			Metric string                   `json:"metric"`
+			Series [][]float64              `json:"series"`
+			Runs   []experiments.RunSummary `json:"runs"`
+		}{*metric, series, sums})
+		return exitOK
+	}
+	legends := make([]string, len(runs))
+	for i, run := range runs {
+		legends[i] = fmt.Sprintf("%s (%s)", run.ID, run.Meta.Spec.Arch)
+	}
+	fmt.Fprintln(stdout, experiments.Chart(series, experiments.ChartOptions{Height: 12, Width: 60, Caption: *metric + " by epoch", Legends: legends}))
+	fmt.Fprintln(stdout)
+	experiments.WriteTable(stdout, experiments.SummaryRows(sums))
+	if *save != "" {
+		fmt.Fprintf(stdout, "\nsaved as %s\n", filepath.Join(store.Dir, "comparisons", *save+".json"))
+	}
+	return exitOK
+}
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("export", "export [--runs DIR] (--csv FILE | --md FILE) RUN...", stderr)
+	runsFlag := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	csvPath := fs.String("csv", "", "write every epoch of the runs as CSV to `file` (- for stdout)")
+	mdPath := fs.String("md", "", "write a Markdown report with charts and tables to `file` (- for stdout)")
+	pos, code, ok := parseCommandLine(fs, args)
+	if !ok {
+		return code
+	}
+	if (*csvPath == "") == (*mdPath == "") || len(pos) == 0 {
+		fmt.Fprintln(stderr, "reslab export: give one of --csv FILE or --md FILE, and the runs: reslab export --md report.md RUN...")
+		return exitUsage
+	}
+	store, ok := openStore("export", *runsFlag, stderr)
+	if !ok {
+		return exitError
+	}
+	var runs []*experiments.Run
+	for _, id := range pos {
+		run, err := store.Load(id)
+		if err != nil {
+			fmt.Fprintf(stderr, "reslab export: %v\n", err)
+			return exitError
+		}
+		runs = append(runs, run)
+	}
+	target := *csvPath + *mdPath
+	write := func(w io.Writer) error {
+		if *csvPath != "" {
+			return experiments.WriteMetricsCSV(w, runs)
+		}
+		return experiments.WriteMarkdownReport(w, runs)
+	}
+	var err error
+	if target == "-" {
+		err = write(stdout)
+	} else {
+		err = writeFileAtomic(target, write)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab export: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/experiments"
+)
+
+// specFlags binds a flag to every Spec field. Only flags the user set
+// override the preset, so `--preset keras-tutorial --epochs 2` changes one
+// thing.
+type specFlags struct {
+	fs      *flag.FlagSet
+	preset  *string
+	runs    *string
+	noTUI   *bool
+	aug     *string
+	apply   []func(*experiments.Spec) error
+	visited map[string]bool
+}
+
+func newSpecFlags(fs *flag.FlagSet) *specFlags {
+	d := experiments.DefaultSpec()
+	sf := &specFlags{fs: fs}
+	sf.preset = fs.String("preset", "quick", "starting recipe: "+strings.Join(experiments.PresetNames(), ", "))
+	sf.runs = fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	sf.noTUI = fs.Bool("no-tui", false, "print one line per epoch instead of opening the lab")
+	str := func(name, def, usage string, set func(*experiments.Spec, string) error) {
+		v := fs.String(name, def, usage)
+		sf.apply = append(sf.apply, func(s *experiments.Spec) error {
+			if !sf.visited[name] {
+				return nil
+			}
+			if err := set(s, *v); err != nil {
+				return fmt.Errorf("--%s %s: %w", name, *v, err)
+			}
+			return nil
+		})
+	}
+	num := func(name string, def float64, usage string, set func(*experiments.Spec, float64)) {
+		v := fs.Float64(name, def, usage)
+		sf.apply = append(sf.apply, func(s *experiments.Spec) error {
+			if sf.visited[name] {
+				set(s, *v)
+			}
+			return nil
+		})
+	}
+	integer := func(name string, def int, usage string, set func(*experiments.Spec, int)) {
+		v := fs.Int(name, def, usage)
+		sf.apply = append(sf.apply, func(s *experiments.Spec) error {
+			if sf.visited[name] {
+				set(s, *v)
+			}
+			return nil
+		})
+	}
+	str("data", "", "image `folder` (train/ and valid/ of class folders, or class folders); empty: the demo data set", func(s *experiments.Spec, v string) error { s.Data = v; return nil })
+	str("arch", d.Arch, "resnet18, resnet34, resnet50 or resnet101", func(s *experiments.Spec, v string) error {
+		d, err := engine.ParseArch(v)
+		s.Arch = fmt.Sprintf("resnet%d", d)
+		return err
+	})
+	integer("width", d.Width, "base width (64 is torchvision's; smaller is faster)", func(s *experiments.Spec, v int) { s.Width = v })
+	integer("size", d.Size, "input size in pixels", func(s *experiments.Spec, v int) { s.Size = v })
+	str("head", d.Head, "head hidden sizes such as 512,64, or linear", func(s *experiments.Spec, v string) error {
+		_, err := engine.ParseHead(v)
+		s.Head = v
+		return err
+	})
+	str("pooling", string(d.Pooling), "avg or flatten", func(s *experiments.Spec, v string) error { s.Pooling = engine.Pooling(v); return nil })
+	num("dropout", d.Dropout, "dropout before each head layer, 0 to <1", func(s *experiments.Spec, v float64) { s.Dropout = v })
+	str("mode", string(d.Mode), "scratch, finetune or frozen", func(s *experiments.Spec, v string) error { s.Mode = engine.Mode(v); return nil })
+	str("weights", "", "safetensors `file` to start from (backbone, and head when it fits)", func(s *experiments.Spec, v string) error { s.Weights = v; return nil })
+	integer("epochs", d.Epochs, "epochs to train", func(s *experiments.Spec, v int) { s.Epochs = v })
+	integer("batch", d.Batch, "images per batch", func(s *experiments.Spec, v int) { s.Batch = v })
+	num("lr", d.LR, "Adam learning rate", func(s *experiments.Spec, v float64) { s.LR = v })
+	num("weight-decay", 0, "decoupled weight decay (AdamW)", func(s *experiments.Spec, v float64) { s.WeightDecay = v })
+	integer("micro-batch", 0, "images per graph run (0: chosen from memory)", func(s *experiments.Spec, v int) { s.MicroBatch = v })
+	num("rotation", d.Augment.Rotation, "augmentation: random rotation, ± degrees", func(s *experiments.Spec, v float64) { s.Augment.Rotation = v })
+	num("shear", d.Augment.Shear, "augmentation: random shear, ± degrees", func(s *experiments.Spec, v float64) { s.Augment.Shear = v })
+	num("zoom", d.Augment.Zoom, "augmentation: random zoom range", func(s *experiments.Spec, v float64) { s.Augment.Zoom = v })
+	num("flip", d.Augment.Flip, "augmentation: horizontal flip probability", func(s *experiments.Spec, v float64) { s.Augment.Flip = v })
+	num("brightness", 0, "augmentation: brightness jitter", func(s *experiments.Spec, v float64) { s.Augment.Brightness = v })
+	num("contrast", 0, "augmentation: contrast jitter", func(s *experiments.Spec, v float64) { s.Augment.Contrast = v })
+	sf.aug = fs.String("augment", "", "'off' disables every augmentation")
+	str("norm", d.Norm, "normalisation: imagenet, caffe, caffe-bgr or none", func(s *experiments.Spec, v string) error { s.Norm = v; return nil })
+	str("monitor", d.Monitor, "metric for the best checkpoint and early stopping: val_loss or val_acc", func(s *experiments.Spec, v string) error { s.Monitor = v; return nil })
+	integer("patience", d.Patience, "early stopping patience in epochs (0: off)", func(s *experiments.Spec, v int) { s.Patience = v })
+	num("plateau-factor", 0, "ReduceLROnPlateau factor (0: off)", func(s *experiments.Spec, v float64) { s.PlateauFactor = v })
+	integer("plateau-patience", 0, "ReduceLROnPlateau patience in epochs", func(s *experiments.Spec, v int) { s.PlateauWait = v })
+	num("valid-fraction", 0, "validation share when the data has no valid/ folder (default 0.2)", func(s *experiments.Spec, v float64) { s.ValidFraction = v })
+	integer("seed", int(d.Seed), "seed for initial weights, data order and augmentation", func(s *experiments.Spec, v int) { s.Seed = int64(v) })
+	str("name", "", "a label for the run", func(s *experiments.Spec, v string) error { s.Name = v; return nil })
+	return sf
+}
+
+// spec builds the spec: the preset, then every flag the user set.
+func (sf *specFlags) spec() (experiments.Spec, error) {
+	sf.visited = map[string]bool{}
+	sf.fs.Visit(func(f *flag.Flag) { sf.visited[f.Name] = true })
+	s, err := experiments.PresetSpec(*sf.preset)
+	if err != nil {
+		return s, fmt.Errorf("--preset: %w", err)
+	}
+	for _, apply := range sf.apply {
+		if err := apply(&s); err != nil {
+			return s, err
+		}
+	}
+	switch *sf.aug {
+	case "", "on":
+	case "off":
+		s.Augment = experiments.Spec{}.Augment
+	default:
+		return s, fmt.Errorf("--augment %q: want on or off", *sf.aug)
+	}
+	return s, s.Validate()
+}
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("train", "train [--preset quick|flowers-scratch|keras-tutorial] [--data DIR] [flags]", stderr)
+	sf := newSpecFlags(fs)
+	if _, code, ok := parseCommandLine(fs, args); !ok {
+		return code
+	}
+	spec, err := sf.spec()
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab train: %s\n", oneLine(err))
+		return exitUsage
+	}
+	store, err := experiments.OpenStore(runsDir(*sf.runs))
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab train: %v\n", err)
+		return exitError
+	}
+	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir)}
+	sess, err := runner.Start(ctx, spec)
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab train: %s\n", oneLine(err))
+		return exitError
+	}
+	return followSession(sess, spec.Epochs, stdout, stderr)
+}
+
+func runResume(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("resume", "resume [--runs DIR] RUN", stderr)
+	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	fs.Bool("no-tui", true, "print one line per epoch (the default for resume)")
+	pos, code, ok := parseCommandLine(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "reslab resume: name one run: reslab resume RUN ('reslab runs' lists them)")
+		return exitUsage
+	}
+	store, err := experiments.OpenStore(runsDir(*runs))
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab resume: %v\n", err)
+		return exitError
+	}
+	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir)}
+	sess, err := runner.Resume(ctx, pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab resume: %s\n", oneLine(err))
+		return exitError
+	}
+	return followSession(sess, sess.Meta.Spec.Epochs, stdout, stderr)
+}
+
+// followSession prints one line per epoch and the run id at the end.
+func followSession(sess *experiments.Session, epochs int, stdout, stderr io.Writer) int {
+	fmt.Fprintf(stdout, "run %s: %s\n", sess.ID, strings.Join(sess.Notes, "; "))
+	for e := range sess.Events {
+		switch ev := e.(type) {
+		case engine.EpochEvent:
+			fmt.Fprintln(stdout, epochLine(ev.Metrics, epochs))
+		case engine.CheckpointEvent:
+			if ev.Kind == "best" {
+				fmt.Fprintf(stdout, "  best %s %.4f: saved %s\n", ev.Metric, ev.Value, experiments.BestWeightsFile)
+			}
+		}
+	}
+	res, err := sess.Wait()
+	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stdout, "run %s stopped; continue it with: reslab resume %s\n", sess.ID, sess.ID)
+		return exitUsage
+	case err != nil:
+		fmt.Fprintf(stderr, "reslab: run %s failed: %s\n", sess.ID, oneLine(err))
+		return exitError
+	}
+	best := ""
+	if res.Best.BestEpoch > 0 {
+		best = fmt.Sprintf(" (best %s %.4f at epoch %d)", res.Best.Metric, res.Best.Best, res.Best.BestEpoch)
+	}
+	fmt.Fprintf(stdout, "run %s %s%s\n", sess.ID, res.Status, best)
+	fmt.Fprintln(stdout, sess.ID)
+	return exitOK
+}
+
+func epochLine(m engine.EpochMetrics, epochs int) string {
+	top5 := ""
+	if m.ValTop5 > 0 {
+		top5 = fmt.Sprintf(" top5 %5.1f%%", 100*m.ValTop5)
+	}
+	return fmt.Sprintf("epoch %d/%d  train loss %.4f acc %5.1f%%  val loss %.4f acc %5.1f%%%s  lr %.3g  %.1fs  %.1f img/s",
+		m.Epoch, epochs, m.TrainLoss, 100*m.TrainAcc, m.ValLoss, 100*m.ValAcc, top5, m.LR, m.Seconds, m.ImagesPerSec)
+}
+
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -1,0 +1,90 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/guptarohit/asciigraph"
+)
+
+// ChartOptions shape a plain-text chart.
+type ChartOptions struct {
+	Width, Height int
+	Caption       string
+	Legends       []string
+	Colors        []asciigraph.AnsiColor // nil for no colour
+	Smooth        bool                   // exponential moving average (0.6), as TensorBoard's slider
+	Log           bool                   // log10 of the values
+}
+
+// seriesChars tell the series apart without colour (NO_COLOR, files).
+var seriesChars = []string{"•", "○", "×", "+", "▪", "◇"}
+
+// Chart draws series with asciigraph, each in its own character (and
+// colour, when given), with the legend below. Series may differ in length.
+func Chart(series [][]float64, o ChartOptions) string {
+	var data [][]float64
+	var legends []string
+	var colors []asciigraph.AnsiColor
+	var chars []asciigraph.CharSet
+	for i, s := range series {
+		if len(s) == 0 {
+			continue
+		}
+		v := append([]float64(nil), s...)
+		if o.Smooth {
+			v = smooth(v, 0.6)
+		}
+		if o.Log {
+			for j := range v {
+				v[j] = math.Log10(math.Max(v[j], 1e-12))
+			}
+		}
+		if len(v) == 1 { // asciigraph needs two points for a line
+			v = append(v, v[0])
+		}
+		data = append(data, v)
+		c := seriesChars[i%len(seriesChars)]
+		chars = append(chars, asciigraph.CreateCharSet(c))
+		if i < len(o.Legends) {
+			legends = append(legends, fmt.Sprintf("%s %s", c, o.Legends[i]))
+		}
+		if i < len(o.Colors) {
+			colors = append(colors, o.Colors[i])
+		}
+	}
+	if len(data) == 0 {
+		return "(no epochs yet)"
+	}
+	opts := []asciigraph.Option{asciigraph.Height(max(o.Height, 3)), asciigraph.Precision(3)}
+	if o.Width > 0 {
+		opts = append(opts, asciigraph.Width(o.Width))
+	}
+	if o.Caption != "" {
+		caption := o.Caption
+		if o.Log {
+			caption += " (log10)"
+		}
+		opts = append(opts, asciigraph.Caption(caption))
+	}
+	if len(colors) == len(data) {
+		opts = append(opts, asciigraph.SeriesColors(colors...))
+	}
+	opts = append(opts, asciigraph.SeriesChars(chars...))
+	plot := asciigraph.PlotMany(data, opts...)
+	if len(legends) > 0 {
+		plot += "\n" + strings.Join(legends, "   ")
+	}
+	return plot
+}
+
+func smooth(v []float64, weight float64) []float64 {
+	out := make([]float64, len(v))
+	last := v[0]
+	for i, x := range v {
+		last = weight*last + (1-weight)*x
+		out[i] = last
+	}
+	return out
+}
