@@ -190,7 +190,7 @@ func TestTrainRunsShowCompareExport(t *testing.T) {
 	}
 	code, out, _ = runReslab(t, "runs", "--runs", runs, "--json")
 	var listed struct {
-		Runs []struct{ ID string } `json:"runs"`
+		Runs []struct{ ID string }   `json:"runs"`
 		Bad  []struct{ Name string } `json:"unreadable"`
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &listed) != nil || len(listed.Runs) != 2 || len(listed.Bad) != 1 {
