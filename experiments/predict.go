@@ -2,7 +2,9 @@ package experiments
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"sort"
 
 	"github.com/reslab/reslab/augment"
@@ -149,4 +151,78 @@ func (p *Predictor) topK(probs []float32) []ClassProb {
 		}
 	}
 	return out
+}
+
+// OpenRunPredictor loads a run's best weights with the run's own settings
+// (size, head, normalisation) and class names.
+func OpenRunPredictor(run *Run, topK int) (*Predictor, error) {
+	s := run.Meta.Spec
+	norm, err := augment.ParseNormalization(s.Norm)
+	if err != nil {
+		return nil, err
+	}
+	weights := run.Path(BestWeightsFile)
+	return OpenPredictor(PredictOptions{Weights: weights, Depth: s.Depth(), Head: s.Head, Pooling: s.Pooling,
+		Size: s.Size, TopK: topK, Norm: norm, ClassNames: run.Meta.ClassNames})
+}
+
+// SplitAccuracy is a model's accuracy over one split of a data set.
+type SplitAccuracy struct {
+	Split    string  `json:"split"`
+	Images   int     `json:"images"`
+	Correct  int     `json:"correct"`
+	Accuracy float64 `json:"accuracy"`
+	Loss     float64 `json:"loss"`
+	Skipped  int     `json:"skipped,omitempty"`
+}
+
+// EvaluateSplit runs the predictor over a split ("valid" or "test") of the
+// run's data set, prepared as in training's validation (no augmentation).
+func (p *Predictor) EvaluateSplit(ctx context.Context, run *Run, split string) (SplitAccuracy, error) {
+	ds, err := OpenData(run.Meta.Spec)
+	if err != nil {
+		return SplitAccuracy{}, err
+	}
+	var sp augment.Split
+	switch split {
+	case "valid":
+		sp = ds.Valid
+	case "test":
+		if ds.Test == nil {
+			return SplitAccuracy{}, fmt.Errorf("%s has no test/ folder; use --split valid", dataName(run.Meta.Spec))
+		}
+		sp = *ds.Test
+	default:
+		return SplitAccuracy{}, fmt.Errorf("split %q: want valid or test", split)
+	}
+	l, err := augment.NewLoader(sp, augment.LoaderOptions{Size: p.Config().InputSize, BatchSize: predictBatch, Norm: p.opts.Norm, Seed: run.Meta.Spec.Seed})
+	if err != nil {
+		return SplitAccuracy{}, err
+	}
+	res := SplitAccuracy{Split: split}
+	it := l.Epoch(ctx, 0)
+	defer it.Close()
+	var lossSum float64
+	for {
+		b, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return res, err
+		}
+		r, err := p.model.Eval(b)
+		if err != nil {
+			return res, err
+		}
+		res.Images += r.Images
+		res.Correct += r.Correct
+		lossSum += r.Loss * float64(r.Images)
+	}
+	if res.Images > 0 {
+		res.Accuracy = float64(res.Correct) / float64(res.Images)
+		res.Loss = lossSum / float64(res.Images)
+	}
+	res.Skipped = l.Skipped().Count
+	return res, nil
 }

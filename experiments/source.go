@@ -13,23 +13,15 @@ type loaderSource struct{ l *augment.Loader }
 
 func (s loaderSource) Batches() int { return s.l.NumBatches() }
 
+// Epoch starts after the batches a resumed epoch already trained on; the
+// loader is deterministic, so the rest are the batches it would have had.
 func (s loaderSource) Epoch(ctx context.Context, epoch, skip int) engine.BatchIter {
-	return &loaderIter{it: s.l.Epoch(ctx, epoch), skip: skip}
+	return loaderIter{s.l.EpochFrom(ctx, epoch, skip)}
 }
 
-type loaderIter struct {
-	it   *augment.EpochIter
-	skip int
-}
+type loaderIter struct{ it *augment.EpochIter }
 
-// Next skips the batches a resumed epoch already trained on (the loader is
-// deterministic, so they are the same batches), then passes batches on.
-func (li *loaderIter) Next() (engine.Batch, error) {
-	for ; li.skip > 0; li.skip-- {
-		if _, err := li.it.Next(); err != nil {
-			return nil, err
-		}
-	}
+func (li loaderIter) Next() (engine.Batch, error) {
 	b, err := li.it.Next()
 	if err != nil {
 		return nil, err // an untyped nil: a nil *augment.Batch would not be
@@ -37,4 +29,4 @@ func (li *loaderIter) Next() (engine.Batch, error) {
 	return b, nil
 }
 
-func (li *loaderIter) Close() { li.it.Close() }
+func (li loaderIter) Close() { li.it.Close() }

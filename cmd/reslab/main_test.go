@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -234,6 +235,25 @@ func TestTrainRunsShowCompareExport(t *testing.T) {
 	code, out, _ = runReslab(t, "export", "--runs", runs, "--csv", "-", a)
 	if code != 0 || strings.Count(out, "\n") != 3 || !strings.HasPrefix(out, "run,arch") {
 		t.Errorf("csv: %q", out)
+	}
+
+	// The best checkpoint scores, over the validation split, what the run
+	// recorded at its best epoch.
+	code, out, errOut = runReslab(t, "predict", "--runs", runs, "--run", a, "--split", "valid", "--json")
+	var acc struct{ Accuracy float64 }
+	if code != 0 || json.Unmarshal([]byte(out), &acc) != nil {
+		t.Fatalf("predict --split: %d %s %s", code, out, errOut)
+	}
+	code, out, _ = runReslab(t, "show", "--runs", runs, "--json", a)
+	var shown struct {
+		Status struct {
+			Best struct {
+				ValAcc float64 `json:"val_acc"`
+			}
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &shown) != nil || math.Abs(shown.Status.Best.ValAcc-acc.Accuracy) > 1e-9 {
+		t.Errorf("predict --split accuracy %v, run's best val_acc %v", acc.Accuracy, shown.Status.Best.ValAcc)
 	}
 
 	code, _, errOut = runReslab(t, "show", "--runs", runs, "2099")

@@ -12,8 +12,11 @@ import (
 )
 
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("predict", "predict --weights FILE [--arch resnet50] [--head linear] [--size 224] [--topk 5] [--json] IMAGE...", stderr)
-	weights := fs.String("weights", "", "safetensors `file` with torchvision/timm tensor names (required)")
+	fs := newFlagSet("predict", "predict (--weights FILE [--arch resnet50] [--head linear] [--size 224] | --run RUN [--split valid|test]) [--topk 5] [--json] IMAGE...", stderr)
+	weights := fs.String("weights", "", "safetensors `file` with torchvision/timm tensor names")
+	runID := fs.String("run", "", "use a saved run's best weights, settings and class names")
+	runsFlag := fs.String("runs", "", "runs `folder` for --run (default $RESLAB_RUNS, else ./runs)")
+	split := fs.String("split", "", "with --run: report accuracy over the data set's valid or test split")
 	arch := fs.String("arch", "", "resnet18, resnet34, resnet50 or resnet101 (default: what the weights hold)")
 	head := fs.String("head", "", "head hidden sizes such as 512,64, or linear (default: what the weights hold)")
 	pooling := fs.String("pooling", "", "avg or flatten (default: the file's, else avg)")
@@ -29,14 +32,20 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "reslab predict: "+format+"\n", a...)
 		return exitUsage
 	}
-	if *weights == "" {
-		return fail("--weights is required: a safetensors file such as runs/RUN/best.safetensors")
+	if (*weights == "") == (*runID == "") {
+		return fail("give --weights FILE (a safetensors checkpoint) or --run RUN (a saved run)")
 	}
-	if len(images) == 0 {
+	if *split != "" && *runID == "" {
+		return fail("--split needs --run: the split comes from the run's data set")
+	}
+	if len(images) == 0 && *split == "" {
 		return fail("no images given: reslab predict --weights FILE IMAGE...")
 	}
 	if *topk < 1 {
 		return fail("--topk %d: want 1 or more", *topk)
+	}
+	if *runID != "" {
+		return predictWithRun(ctx, *runsFlag, *runID, *split, *topk, *asJSON, images, stdout, stderr)
 	}
 	opts := experiments.PredictOptions{Weights: *weights, Head: *head, Pooling: engine.Pooling(*pooling), Size: *size, TopK: *topk}
 	var err error
@@ -62,9 +71,13 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		return exitError
 	}
+	return printPredictions(preds, *asJSON, stdout, stderr)
+}
+
+func printPredictions(preds []experiments.Prediction, asJSON bool, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
 	for _, pr := range preds {
-		if *asJSON {
+		if asJSON {
 			if err := enc.Encode(pr); err != nil {
 				fmt.Fprintf(stderr, "reslab predict: %v\n", err)
 				return exitError
@@ -81,4 +94,43 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 	}
 	return exitOK
+}
+
+func predictWithRun(ctx context.Context, runsFlag, id, split string, topk int, asJSON bool, images []string, stdout, stderr io.Writer) int {
+	store, ok := openStore("predict", runsFlag, stderr)
+	if !ok {
+		return exitError
+	}
+	run, err := store.Load(id)
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab predict: %v\n", err)
+		return exitError
+	}
+	p, err := experiments.OpenRunPredictor(run, topk)
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab predict: run %s: %s\n", run.ID, oneLine(err))
+		return exitError
+	}
+	defer p.Close()
+	if split != "" {
+		acc, err := p.EvaluateSplit(ctx, run, split)
+		if err != nil {
+			fmt.Fprintf(stderr, "reslab predict: %s\n", oneLine(err))
+			return exitError
+		}
+		if asJSON {
+			json.NewEncoder(stdout).Encode(acc)
+		} else {
+			fmt.Fprintf(stdout, "%s: %d/%d correct, accuracy %.2f%%, loss %.4f\n", acc.Split, acc.Correct, acc.Images, 100*acc.Accuracy, acc.Loss)
+		}
+	}
+	if len(images) == 0 {
+		return exitOK
+	}
+	preds, err := p.PredictFiles(ctx, images)
+	if err != nil {
+		fmt.Fprintf(stderr, "reslab predict: %s\n", oneLine(err))
+		return exitError
+	}
+	return printPredictions(preds, asJSON, stdout, stderr)
 }
