@@ -116,7 +116,7 @@ func TestPredictErrors(t *testing.T) {
 		{"corrupt image", []string{"predict", "--weights", weights, corrupt}, 1, "corrupt.jpg"},
 		{"wrong architecture", []string{"predict", "--weights", weights, "--arch", "resnet50", img}, 1, "holds resnet18 weights, not resnet50"},
 		{"missing weights", []string{"predict", "--weights", filepath.Join(dir, "none.safetensors"), img}, 1, "none.safetensors"},
-		{"no weights flag", []string{"predict", img}, 2, "--weights is required"},
+		{"no weights flag", []string{"predict", img}, 2, "give --weights FILE"},
 		{"bad arch", []string{"predict", "--weights", weights, "--arch", "resnet20", img}, 2, "resnet18, resnet34, resnet50 or resnet101"},
 		{"bad flag", []string{"predict", "--frobnicate", img}, 2, "frobnicate"},
 		{"unknown command", []string{"teleport"}, 2, "unknown command"},
