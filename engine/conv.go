@@ -25,6 +25,10 @@ func Conv2D(x, w *G.Node, stride, pad int) (*G.Node, error) {
 	return conv2d(x, w, stride, pad, true)
 }
 
+// stemWeight is the stem convolution's weight (network.go's torchvision
+// name): its input is the images, whose gradient nothing needs.
+const stemWeight = "conv1.weight"
+
 // conv2d is Conv2D; inputGrad false builds no gradient for x, for a
 // convolution whose input is data (the stem's images), which saves the
 // backward pass's largest col2im.
@@ -134,6 +138,10 @@ func newConvGeom(n, cin, h, w, cout, k, stride, pad int) *convGeom {
 // large enough to keep the products efficient.
 var convScratchFloats = 1 << 18
 
+// convWorkers, when positive, overrides the number of goroutines the
+// kernels use (GOMAXPROCS); benchmarks set it.
+var convWorkers = 0
+
 // minTaskCols is the fewest output columns a task gets, so that matrix
 // products do not become too thin (late layers of small images have a few
 // pixels per image, so several images share a task).
@@ -157,6 +165,9 @@ func (g *convGeom) plan() ([]colTask, []dataTask, int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	workers := runtime.GOMAXPROCS(0)
+	if convWorkers > 0 {
+		workers = convWorkers
+	}
 	if g.colTasks != nil && g.workers == workers {
 		return g.colTasks, g.dataTasks, workers
 	}
@@ -377,58 +388,60 @@ func (g *convGeom) forward(x, w, y []float32) {
 	})
 }
 
-// backwardWeights computes ∂W = Σ ∂y·colᵀ, recomputing col; each worker
-// accumulates its own tasks, then the partial sums are added.
+// backwardWeights computes ∂W = Σ ∂y·colᵀ, recomputing col. The tasks are
+// dealt out in fixed contiguous slices, one per worker, each summed into its
+// own accumulator, and the accumulators are added in order, so the result
+// does not depend on goroutine timing (resumed training must reproduce an
+// uninterrupted run bit for bit).
 func (g *convGeom) backwardWeights(x, dy, dw []float32) {
 	tasks, _, workers := g.plan()
 	outSize := g.cout * g.p
-	workers = min(workers, len(tasks))
-	acc := make([][]float32, workers)
-	used := make([]bool, workers)
-	acc[0] = dw // fresh, so zero if worker 0 gets no task
-	for i := 1; i < workers; i++ {
+	slots := min(workers, len(tasks))
+	acc := make([][]float32, slots)
+	acc[0] = dw
+	for i := 1; i < slots; i++ {
 		acc[i] = getScratch(len(dw))
 	}
-	runTasks(len(tasks), workers, func(wk, i int) {
-		t := tasks[i]
+	runTasks(slots, slots, func(_, slot int) {
 		var scratch, dyScratch []float32
 		defer putScratch(&scratch)
 		defer putScratch(&dyScratch)
-		col, ldcol := g.colBlock(x, t, &scratch)
-		var a []float32
-		var lda int
-		if len(t.segs) == 1 {
-			s := t.segs[0]
-			a, lda = dy[s.n*outSize+s.oh0*g.wo:], g.p
-		} else {
-			a, lda = scratchBuf(&dyScratch, g.cout*t.cols), t.cols
-			off := 0
-			for _, s := range t.segs {
-				cols := (s.oh1 - s.oh0) * g.wo
-				dyn := dy[s.n*outSize:]
-				for o := 0; o < g.cout; o++ {
-					copy(a[o*t.cols+off:o*t.cols+off+cols], dyn[o*g.p+s.oh0*g.wo:])
+		lo, hi := slot*len(tasks)/slots, (slot+1)*len(tasks)/slots
+		for i := lo; i < hi; i++ {
+			t := tasks[i]
+			col, ldcol := g.colBlock(x, t, &scratch)
+			var a []float32
+			var lda int
+			if len(t.segs) == 1 {
+				s := t.segs[0]
+				a, lda = dy[s.n*outSize+s.oh0*g.wo:], g.p
+			} else {
+				a, lda = scratchBuf(&dyScratch, g.cout*t.cols), t.cols
+				off := 0
+				for _, s := range t.segs {
+					cols := (s.oh1 - s.oh0) * g.wo
+					dyn := dy[s.n*outSize:]
+					for o := 0; o < g.cout; o++ {
+						copy(a[o*t.cols+off:o*t.cols+off+cols], dyn[o*g.p+s.oh0*g.wo:])
+					}
+					off += cols
 				}
-				off += cols
 			}
+			var beta float32
+			if i > lo {
+				beta = 1
+			}
+			sgemm(false, true, g.cout, g.ckk, t.cols, 1, a, lda, col, ldcol, beta, acc[slot], g.ckk)
 		}
-		var beta float32
-		if used[wk] {
-			beta = 1
-		}
-		used[wk] = true
-		sgemm(false, true, g.cout, g.ckk, t.cols, 1, a, lda, col, ldcol, beta, acc[wk], g.ckk)
 	})
-	for i := 1; i < workers; i++ {
-		if used[i] {
-			part := acc[i]
-			parallelFor(len(dw), elementGrain, func(lo, hi int) {
-				d, s := dw[lo:hi], part[lo:hi]
-				for j, v := range s {
-					d[j] += v
-				}
-			})
-		}
+	for i := 1; i < slots; i++ {
+		part := acc[i]
+		parallelFor(len(dw), elementGrain, func(lo, hi int) {
+			d, s := dw[lo:hi], part[lo:hi]
+			for j, v := range s {
+				d[j] += v
+			}
+		})
 		putScratch(&acc[i])
 	}
 }

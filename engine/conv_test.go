@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -228,5 +230,60 @@ func TestConv2DRejectsBadShapes(t *testing.T) {
 	}
 	if _, err := Conv2D(x, w2, 0, 3); err == nil {
 		t.Error("stride 0 accepted")
+	}
+}
+
+// convLayerCases are the distinct convolutions of ResNet-18 and the 1×1
+// ones of ResNet-50 at 224 px, batch 8.
+var convLayerCases = []struct {
+	name string
+	c    convCase
+}{
+	{"stem", convCase{8, 3, 224, 224, 64, 7, 2, 3}},
+	{"r18.layer1", convCase{8, 64, 56, 56, 64, 3, 1, 1}},
+	{"r18.layer2.0", convCase{8, 64, 56, 56, 128, 3, 2, 1}},
+	{"r18.layer2", convCase{8, 128, 28, 28, 128, 3, 1, 1}},
+	{"r18.layer2.down", convCase{8, 64, 56, 56, 128, 1, 2, 0}},
+	{"r18.layer3", convCase{8, 256, 14, 14, 256, 3, 1, 1}},
+	{"r18.layer4.0", convCase{8, 256, 14, 14, 512, 3, 2, 1}},
+	{"r18.layer4", convCase{8, 512, 7, 7, 512, 3, 1, 1}},
+	{"r50.layer1.1x1in", convCase{8, 256, 56, 56, 64, 1, 1, 0}},
+	{"r50.layer1.1x1out", convCase{8, 64, 56, 56, 256, 1, 1, 0}},
+	{"r50.layer4.1x1in", convCase{8, 2048, 7, 7, 512, 1, 1, 0}},
+	{"r50.layer4.1x1out", convCase{8, 512, 7, 7, 2048, 1, 1, 0}},
+}
+
+// BenchmarkConvLayers times one forward and both backward kernels of each
+// layer shape and reports GFLOP/s (3 products of 2·N·O·C·K²·Ho·Wo flops).
+// RESLAB_CONV_WORKERS and RESLAB_BLAS_THREADS (OpenBLAS) override the
+// defaults, to compare threading strategies.
+func BenchmarkConvLayers(b *testing.B) {
+	if v, err := strconv.Atoi(os.Getenv("RESLAB_CONV_WORKERS")); err == nil {
+		defer func(w int) { convWorkers = w }(convWorkers)
+		convWorkers = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("RESLAB_BLAS_THREADS")); err == nil {
+		defer setBLASThreads(1)
+		setBLASThreads(v)
+	}
+	for _, lc := range convLayerCases {
+		b.Run(lc.name, func(b *testing.B) {
+			c := lc.c
+			g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
+			x, w := c.values(1)
+			y := make([]float32, c.n*c.cout*g.p)
+			dx := make([]float32, len(x))
+			dw := make([]float32, len(w))
+			flops := 3 * 2 * float64(c.n*c.cout*g.ckk*g.p)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				g.forward(x, w, y)
+				clear(dx)
+				g.backwardData(w, y, dx)
+				clear(dw)
+				g.backwardWeights(x, y, dw)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
 }

@@ -81,8 +81,10 @@ func (b *graphBuilder) param(p *Param) *G.Node {
 	return n
 }
 
+// conv uses reslab's Conv2D (engine/conv.go). The stem's input is the
+// images, which need no gradient, so its input gradient is not built.
 func (b *graphBuilder) conv(x *G.Node, c conv) (*G.Node, error) {
-	y, err := G.Conv2d(x, b.param(c.w), tensor.Shape{c.kernel, c.kernel}, []int{c.pad, c.pad}, []int{c.stride, c.stride}, []int{1, 1})
+	y, err := conv2d(x, b.param(c.w), c.stride, c.pad, c.w.Name != stemWeight)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.w.Name, err)
 	}
@@ -113,7 +115,7 @@ func (b *graphBuilder) backbone(net *network, x *G.Node) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if x, err = G.MaxPool2D(x, tensor.Shape{3, 3}, []int{1, 1}, []int{2, 2}); err != nil {
+	if x, err = MaxPool2D(x, 3, 2, 1); err != nil {
 		return nil, fmt.Errorf("max-pool: %w", err)
 	}
 	for _, stage := range net.stages {

@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// MaxPool2D takes the maximum over k×k windows of an (N, C, H, W) tensor
+// with the given stride and symmetric padding (padding never wins, as in
+// PyTorch; the output size rounds down). Ties go to the first window
+// element in row-major order, as in PyTorch and gorgonia.
+//
+// gorgonia's MaxPool2D is single-threaded, walks a flat iterator and keeps
+// an int mask per output; this one splits the planes over the cores and its
+// gradient recomputes the argmax from the input instead of keeping a mask.
+func MaxPool2D(x *G.Node, k, stride, pad int) (*G.Node, error) {
+	s := x.Shape()
+	if len(s) != 4 || k < 1 || stride < 1 || pad < 0 || pad > k/2 {
+		return nil, fmt.Errorf("max-pool: input %v, kernel %d, stride %d, padding %d: want (N, C, H, W), k ≥ 1, stride ≥ 1, 0 ≤ padding ≤ k/2", s, k, stride, pad)
+	}
+	p := poolGeom{planes: s[0] * s[1], h: s[2], w: s[3], k: k, stride: stride, pad: pad}
+	p.ho, p.wo = convOut(p.h, k, stride, pad), convOut(p.w, k, stride, pad)
+	if p.ho < 1 || p.wo < 1 {
+		return nil, fmt.Errorf("max-pool: input %v too small for a %d×%d window", s, k, k)
+	}
+	outShape := tensor.Shape{s[0], s[1], p.ho, p.wo}
+	name := fmt.Sprintf("max-pool(k%d,s%d,p%d)", k, stride, pad)
+	op := newKernelOp(name, []int{4}, 4)
+	op.shape = func([]tensor.Shape) (tensor.Shape, error) { return outShape.Clone(), nil }
+	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+		out := newDense(outShape)
+		xs, ys := f32(in[0]), f32(out)
+		parallelFor(p.planes, max(elementGrain/(p.h*p.w), 1), func(lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				p.plane(xs[pl*p.h*p.w:(pl+1)*p.h*p.w], func(o, _ int, v float32) { ys[pl*p.ho*p.wo+o] = v })
+			}
+		})
+		return out, nil
+	}
+	op.wrt = []bool{true}
+	op.grad = func(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+		g := newKernelOp(name+"-grad", []int{4, 4}, 4)
+		g.shape = func([]tensor.Shape) (tensor.Shape, error) { return s.Clone(), nil }
+		g.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+			out := newDense(s)
+			xs, dys, dxs := f32(in[0]), f32(in[1]), f32(out)
+			parallelFor(p.planes, max(elementGrain/(p.h*p.w), 1), func(lo, hi int) {
+				for pl := lo; pl < hi; pl++ {
+					dx, d := dxs[pl*p.h*p.w:(pl+1)*p.h*p.w], dys[pl*p.ho*p.wo:(pl+1)*p.ho*p.wo]
+					p.plane(xs[pl*p.h*p.w:(pl+1)*p.h*p.w], func(o, at int, _ float32) { dx[at] += d[o] })
+				}
+			})
+			return out, nil
+		}
+		dx, err := g.apply(inputs[0], dy)
+		return G.Nodes{dx}, err
+	}
+	return op.apply(x)
+}
+
+type poolGeom struct {
+	planes, h, w, ho, wo int
+	k, stride, pad       int
+}
+
+// plane finds each window's maximum in one h×w plane and calls emit with
+// the output index, the input index of the maximum and its value.
+func (p poolGeom) plane(x []float32, emit func(o, at int, v float32)) {
+	for oh := 0; oh < p.ho; oh++ {
+		h0 := oh*p.stride - p.pad
+		h1 := min(h0+p.k, p.h)
+		h0 = max(h0, 0)
+		for ow := 0; ow < p.wo; ow++ {
+			w0 := ow*p.stride - p.pad
+			w1 := min(w0+p.k, p.w)
+			w0 = max(w0, 0)
+			best, at := float32(math.Inf(-1)), h0*p.w+w0
+			for ih := h0; ih < h1; ih++ {
+				row := x[ih*p.w+w0 : ih*p.w+w1]
+				for j, v := range row {
+					if v > best {
+						best, at = v, ih*p.w+w0+j
+					}
+				}
+			}
+			emit(oh*p.wo+ow, at, best)
+		}
+	}
+}
