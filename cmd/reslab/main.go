@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"show":    {"a run's settings, epochs, confusion matrix and per-class accuracy", runShow},
 		"compare": {"overlay runs' curves and test their difference (McNemar)", runCompare},
 		"export":  {"write runs' metrics as CSV or a Markdown report", runExport},
+		"augment": {"render augmented variants of an image as a grid", runAugment},
 	}
 }
 
@@ -68,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "reslab: a terminal lab for residual networks on image folders")
 	fmt.Fprintln(w, "\nUsage:\n  reslab [--runs DIR] [--data DIR]   open the lab\n  reslab COMMAND [flags] [args]\n\nCommands:")
-	for _, name := range []string{"lab", "train", "resume", "runs", "show", "compare", "predict", "export", "bench"} {
+	for _, name := range []string{"lab", "train", "resume", "runs", "show", "compare", "predict", "export", "bench", "augment"} {
 		fmt.Fprintf(w, "  %-8s %s\n", name, cmds[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'reslab COMMAND -h' for a command's flags.")
