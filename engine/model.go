@@ -23,6 +23,10 @@ type Model struct {
 	budget     int64
 	microBatch int
 	graphs     map[graphKind]*compiled
+
+	// featureCache maps image paths to frozen-backbone features.
+	featureCache map[string][]float32
+	cacheTrain   bool
 }
 
 // NewModel builds a freshly initialised model; seed fixes the initial
@@ -198,7 +202,7 @@ func (m *Model) trainChunk(b Batch, lo, hi int) (loss float64, correct int, err 
 	target := oneHot(labels, m.cfg.Classes)
 	var c *compiled
 	if m.cfg.Mode == ModeFrozen {
-		feats, err := m.features(pixels, size)
+		feats, err := m.cachedFeatures(b, lo, hi, m.cacheTrain)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -245,6 +249,46 @@ func (m *Model) features(pixels []float32, size int) ([]float32, error) {
 	return append([]float32(nil), c.output.Value().Data().([]float32)...), nil
 }
 
+// SetFeatureCache makes frozen-mode training reuse each image's backbone
+// features after the first epoch. Only correct when training images are
+// not augmented: the cache is keyed by image path. Validation features are
+// always cached in frozen mode, since the backbone never changes.
+func (m *Model) SetFeatureCache(train bool) { m.cacheTrain = train && m.cfg.Mode == ModeFrozen }
+
+// cachedFeatures returns the backbone features of images [lo,hi) of b,
+// from the cache when use is set and the batch names its images.
+func (m *Model) cachedFeatures(b Batch, lo, hi int, use bool) ([]float32, error) {
+	pb, named := b.(Pather)
+	if !use || !named || len(pb.Paths()) != b.Len() {
+		return m.features(m.imageSlice(b, lo, hi), hi-lo)
+	}
+	paths := pb.Paths()[lo:hi]
+	width := m.cfg.Features()
+	out := make([]float32, 0, (hi-lo)*width)
+	for _, p := range paths {
+		f, ok := m.featureCache[p]
+		if !ok {
+			out = nil
+			break
+		}
+		out = append(out, f...)
+	}
+	if out != nil {
+		return out, nil
+	}
+	feats, err := m.features(m.imageSlice(b, lo, hi), hi-lo)
+	if err != nil {
+		return nil, err
+	}
+	if m.featureCache == nil {
+		m.featureCache = map[string][]float32{}
+	}
+	for i, p := range paths {
+		m.featureCache[p] = feats[i*width : (i+1)*width : (i+1)*width]
+	}
+	return feats, nil
+}
+
 // EvalResult is what an evaluation pass measured.
 type EvalResult struct {
 	Loss    float64 // mean cross-entropy
@@ -287,7 +331,7 @@ func (m *Model) Logits(b Batch) ([]float32, error) {
 	chunk := m.MicroBatch(n)
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
-		feats, err := m.features(m.imageSlice(b, lo, hi), hi-lo)
+		feats, err := m.cachedFeatures(b, lo, hi, m.cfg.Mode == ModeFrozen)
 		if err != nil {
 			return nil, err
 		}

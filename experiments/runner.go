@@ -89,6 +89,9 @@ func (r *Runner) prepare(spec Spec) (*prepared, error) {
 		model.SetMemoryBudget(r.MemoryBudget)
 	}
 	model.SetMicroBatch(spec.MicroBatch)
+	// A frozen backbone sees unaugmented images as fixed inputs: compute
+	// their features once, not every epoch.
+	model.SetFeatureCache(!spec.Augment.Enabled())
 	norm, _ := augment.ParseNormalization(spec.Norm)
 	train, err := augment.NewLoader(ds.Train, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch,
 		Augment: spec.Augment, Shuffle: true, Norm: norm, Seed: spec.Seed})

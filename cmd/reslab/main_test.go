@@ -269,3 +269,27 @@ func TestTrainRunsShowCompareExport(t *testing.T) {
 		t.Errorf("bad --batch: %d %s", code, errOut)
 	}
 }
+
+func TestAugmentPreview(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "in.png")
+	writePNG(t, img, 40, 30, color.NRGBA{R: 90})
+	out := filepath.Join(dir, "grid.png")
+	code, _, errOut := runReslab(t, "augment", "--preview", img, "--out", out, "--n", "4", "--size", "32")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	grid, err := png.Decode(f)
+	if err != nil || grid.Bounds().Dx() < 64 || grid.Bounds().Dy() < 64 {
+		t.Fatalf("grid %v: %v", grid.Bounds(), err)
+	}
+	code, _, errOut = runReslab(t, "augment", "--preview", filepath.Join(dir, "missing.jpg"), "--out", out)
+	if code != 1 || !strings.Contains(errOut, "missing.jpg") {
+		t.Errorf("missing image: exit %d, %q", code, errOut)
+	}
+}
