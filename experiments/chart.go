@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/guptarohit/asciigraph"
@@ -16,6 +17,11 @@ type ChartOptions struct {
 	Colors        []asciigraph.AnsiColor // nil for no colour
 	Smooth        bool                   // exponential moving average (0.6), as TensorBoard's slider
 	Log           bool                   // log10 of the values
+	// XMin and XMax label the x axis below the plot (epochs, seconds);
+	// the axis is drawn when XMax > XMin. XFormat formats its ticks
+	// (default %g).
+	XMin, XMax float64
+	XFormat    func(float64) string
 }
 
 // seriesChars tell the series apart without colour (NO_COLOR, files).
@@ -29,7 +35,7 @@ func Chart(series [][]float64, o ChartOptions) string {
 	var colors []asciigraph.AnsiColor
 	var chars []asciigraph.CharSet
 	for i, s := range series {
-		if len(s) == 0 {
+		if len(s) == 0 || !slices.ContainsFunc(s, func(x float64) bool { return !math.IsNaN(x) }) {
 			continue
 		}
 		v := append([]float64(nil), s...)
@@ -68,6 +74,12 @@ func Chart(series [][]float64, o ChartOptions) string {
 		}
 		opts = append(opts, asciigraph.Caption(caption))
 	}
+	if o.XMax > o.XMin {
+		opts = append(opts, asciigraph.XAxisRange(o.XMin, o.XMax))
+		if o.XFormat != nil {
+			opts = append(opts, asciigraph.XAxisValueFormatter(asciigraph.XAxisValueFormatterFunc(o.XFormat)))
+		}
+	}
 	if len(colors) == len(data) {
 		opts = append(opts, asciigraph.SeriesColors(colors...))
 	}
@@ -81,9 +93,17 @@ func Chart(series [][]float64, o ChartOptions) string {
 
 func smooth(v []float64, weight float64) []float64 {
 	out := make([]float64, len(v))
-	last := v[0]
+	last := math.NaN()
 	for i, x := range v {
-		last = weight*last + (1-weight)*x
+		switch {
+		case math.IsNaN(x): // a gap (a shorter series on a shared axis)
+			out[i] = x
+			continue
+		case math.IsNaN(last):
+			last = x
+		default:
+			last = weight*last + (1-weight)*x
+		}
 		out[i] = last
 	}
 	return out
