@@ -2,13 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log"
+	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/mattn/go-isatty"
 
 	"github.com/reslab/reslab/augment"
+	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/tui"
 )
 
@@ -23,6 +29,27 @@ func runsDir(flagValue string) string {
 	return "runs"
 }
 
+// terminal returns stdout as a terminal, or nil when it is not one.
+func terminal(stdout io.Writer) *os.File {
+	out, isFile := stdout.(*os.File)
+	if !isFile || !isatty.IsTerminal(out.Fd()) {
+		return nil
+	}
+	return out
+}
+
+// quietLogs sends every log line, the standard logger's included, to the
+// runs folder's reslab.log: nothing may print over the screen the lab draws.
+func quietLogs(dir string) *slog.Logger {
+	logger := fileLogger(dir)
+	slog.SetDefault(logger)
+	log.SetOutput(io.Discard)
+	if f, err := os.OpenFile(filepath.Join(dir, "reslab.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+		log.SetOutput(f)
+	}
+	return logger
+}
+
 func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("lab", "[lab] [--runs DIR] [--data DIR]", stderr)
 	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
@@ -30,8 +57,8 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if _, code, ok := parseCommandLine(fs, args); !ok {
 		return code
 	}
-	out, isFile := stdout.(*os.File)
-	if !isFile || !isatty.IsTerminal(out.Fd()) {
+	out := terminal(stdout)
+	if out == nil {
 		fmt.Fprintln(stderr, "reslab: the lab needs a terminal; use a command instead (reslab help)")
 		return exitUsage
 	}
@@ -40,25 +67,52 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "reslab: runs folder: %v\n", err)
 		return exitError
 	}
-	logger := fileLogger(dir)
-
-	opts := tui.Options{RunsDir: dir, DataDir: *data, Input: os.Stdin, Output: out}
 	if *data != "" {
-		ds, err := augment.OpenDataset(*data, augment.OpenOptions{})
-		if err != nil {
+		if _, err := augment.OpenDataset(*data, augment.OpenOptions{}); err != nil {
 			fmt.Fprintf(stderr, "reslab: %v\n", err)
 			return exitError
 		}
-		opts.Classes = len(ds.Classes)
-		opts.DataSummary = fmt.Sprintf("%d classes, %d train and %d validation images", len(ds.Classes), ds.Train.Len(), ds.Valid.Len())
 	}
+	logger := quietLogs(dir)
 	logger.Info("lab opened", "runs", dir, "data", *data)
-	if err := tui.Run(ctx, opts); err != nil {
+	_, err := tui.Run(ctx, tui.Options{RunsDir: dir, DataDir: *data, Logger: logger, Input: os.Stdin, Output: out})
+	if err != nil {
 		if ctx.Err() != nil {
 			return exitUsage
 		}
 		fmt.Fprintf(stderr, "reslab: %v\n", err)
 		return exitError
 	}
+	return exitOK
+}
+
+// trainInLab trains spec on the lab's run screen (reslab train on a
+// terminal), then prints the outcome as the headless path does.
+func trainInLab(ctx context.Context, spec experiments.Spec, store *experiments.Store, out *os.File, stderr io.Writer) int {
+	logger := quietLogs(store.Dir)
+	outcomes, err := tui.Run(ctx, tui.Options{RunsDir: store.Dir, DataDir: spec.Data, Logger: logger, Start: &spec, Input: os.Stdin, Output: out})
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "reslab train: %v\n", err)
+		return exitError
+	}
+	if len(outcomes) == 0 {
+		fmt.Fprintln(stderr, "reslab train: the lab closed before the run started")
+		return exitUsage
+	}
+	o := outcomes[0]
+	switch {
+	case o.Status == engine.StatusStopped || errors.Is(o.Err, context.Canceled):
+		fmt.Fprintf(out, "run %s stopped; continue it with: reslab resume %s\n", o.ID, o.ID)
+		return exitUsage
+	case o.Err != nil:
+		fmt.Fprintf(stderr, "reslab: run %s failed: %s\n", o.ID, oneLine(o.Err))
+		return exitError
+	}
+	best := ""
+	if o.Best.BestEpoch > 0 {
+		best = fmt.Sprintf(" (best %s %.4f at epoch %d)", o.Best.Metric, o.Best.Best, o.Best.BestEpoch)
+	}
+	fmt.Fprintf(out, "run %s %s%s\n", o.ID, o.Status, best)
+	fmt.Fprintln(out, o.ID)
 	return exitOK
 }

@@ -140,6 +140,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "reslab train: %v\n", err)
 		return exitError
 	}
+	if out := terminal(stdout); out != nil && !*sf.noTUI {
+		return trainInLab(ctx, spec, store, out, stderr)
+	}
 	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir)}
 	sess, err := runner.Start(ctx, spec)
 	if err != nil {

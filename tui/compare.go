@@ -1,0 +1,281 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/experiments"
+)
+
+// compareMetrics are the metrics the compare screen cycles through; each
+// pair (accuracy, loss) is drawn side by side on wide terminals.
+var compareMetrics = []string{"val_acc", "val_loss", "train_acc", "train_loss"}
+
+// compareScreen overlays several runs' curves per metric, each run its own
+// colour and character, above the summary table (best values, parameters,
+// seconds per epoch, McNemar p-value against the first run). Comparisons
+// save by name and reopen from the runs screen.
+type compareScreen struct {
+	c       *common
+	ids     []string
+	runs    []*experiments.Run
+	sums    []experiments.RunSummary
+	err     error
+	loading bool
+	metric  int
+	smooth  bool
+	log     bool
+	time    bool
+	name    string // saved as
+
+	saving bool
+	input  textinput.Model
+}
+
+type (
+	compareLoadedMsg struct {
+		ids  []string
+		runs []*experiments.Run
+		sums []experiments.RunSummary
+		err  error
+	}
+	comparisonSavedMsg struct {
+		name string
+		err  error
+	}
+)
+
+func newCompareScreen(c *common) *compareScreen {
+	in := newInput(c.st)
+	in.Prompt = "save comparison as: "
+	in.Placeholder = "a name such as depths-flowers"
+	in.CharLimit = 64
+	return &compareScreen{c: c, input: in}
+}
+
+func (s *compareScreen) captures(tea.KeyMsg) bool { return s.saving }
+
+func (s *compareScreen) back() bool {
+	if s.saving {
+		s.saving = false
+		s.input.Blur()
+		return true
+	}
+	return false
+}
+
+func (s *compareScreen) open(msg compareOpenMsg) tea.Cmd {
+	s.ids = msg.ids
+	s.loading = true
+	s.err = nil
+	s.name = ""
+	if c := msg.comp; c != nil {
+		s.name = c.Name
+		s.metric = max(slices.Index(compareMetrics, c.Metric), 0)
+		s.smooth, s.log, s.time = c.Smooth, c.Log, c.XAxis == "time"
+	}
+	store, ids := s.c.store, msg.ids
+	return func() tea.Msg {
+		var runs []*experiments.Run
+		var errs []error
+		for _, id := range ids {
+			r, err := store.Load(id)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			runs = append(runs, r)
+		}
+		var sums []experiments.RunSummary
+		if len(runs) > 0 {
+			sums = experiments.Summarize(runs)
+		}
+		return compareLoadedMsg{ids: ids, runs: runs, sums: sums, err: errors.Join(errs...)}
+	}
+}
+
+func (s *compareScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case compareOpenMsg:
+		return s.open(msg)
+	case compareLoadedMsg:
+		if slices.Equal(msg.ids, s.ids) {
+			s.loading = false
+			s.runs, s.sums, s.err = msg.runs, msg.sums, msg.err
+		}
+		return nil
+	case comparisonSavedMsg:
+		if msg.err != nil {
+			return flashError(msg.err)
+		}
+		s.name = msg.name
+		return tea.Batch(flash("saved comparison "+msg.name+": reopen it from the runs screen (3, tab)"), func() tea.Msg { return runsChangedMsg{} })
+	case tea.KeyMsg:
+		return s.key(msg)
+	}
+	return nil
+}
+
+func (s *compareScreen) key(msg tea.KeyMsg) tea.Cmd {
+	k := s.c.keys
+	if s.saving {
+		switch msg.Type {
+		case tea.KeyEnter:
+			name := strings.TrimSpace(s.input.Value())
+			s.saving = false
+			s.input.Blur()
+			if name == "" {
+				return nil
+			}
+			comp := experiments.Comparison{Name: name, Metric: compareMetrics[s.metric], Smooth: s.smooth, Log: s.log, XAxis: "epoch"}
+			if s.time {
+				comp.XAxis = "time"
+			}
+			for _, r := range s.runs {
+				comp.Runs = append(comp.Runs, r.ID)
+			}
+			store := s.c.store
+			return func() tea.Msg { return comparisonSavedMsg{name: name, err: store.SaveComparison(comp)} }
+		case tea.KeyEsc:
+			s.saving = false
+			s.input.Blur()
+			return nil
+		}
+		var cmd tea.Cmd
+		s.input, cmd = s.input.Update(msg)
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.Next), key.Matches(msg, k.Right), msg.String() == "j", msg.Type == tea.KeyDown:
+		s.metric = (s.metric + 1) % len(compareMetrics)
+	case key.Matches(msg, k.Prev), key.Matches(msg, k.Left), msg.String() == "k", msg.Type == tea.KeyUp:
+		s.metric = (s.metric - 1 + len(compareMetrics)) % len(compareMetrics)
+	case key.Matches(msg, k.Smooth):
+		s.smooth = !s.smooth
+	case key.Matches(msg, k.Log):
+		s.log = !s.log
+	case key.Matches(msg, k.XAxis):
+		s.time = !s.time
+	case key.Matches(msg, k.Save):
+		if len(s.runs) == 0 {
+			return flash("nothing to save: mark runs on the runs screen (3) and press c")
+		}
+		s.saving = true
+		if s.name != "" {
+			s.input.SetValue(s.name)
+			s.input.CursorEnd()
+		}
+		return s.input.Focus()
+	case key.Matches(msg, k.ToPred):
+		if len(s.runs) > 0 {
+			a, b := s.runs[0].ID, ""
+			if len(s.runs) > 1 {
+				b = s.runs[1].ID
+			}
+			return tea.Batch(func() tea.Msg { return predictOpenMsg{a: a, b: b} }, switchTo(screenPredict))
+		}
+	}
+	return nil
+}
+
+func (s *compareScreen) help() bindings {
+	k := s.c.keys
+	if s.saving {
+		return bindings{short: []key.Binding{hint("enter", "save"), hint("esc", "cancel")}}
+	}
+	return bindings{
+		short: []key.Binding{k.Metric, k.Smooth, k.Log, k.XAxis, k.Save, k.ToPred},
+		full:  [][]key.Binding{{k.Metric, k.Smooth, k.Log, k.XAxis}, {k.Save, k.ToPred}},
+	}
+}
+
+// chart draws one metric of every run.
+func (s *compareScreen) chart(metric string, w, h int) string {
+	cv := chartView{title: metric, smooth: s.smooth, log: s.log && engine.Minimised(metric), timeAxis: s.time}
+	if s.time {
+		cv.title += " by time"
+	} else {
+		cv.title += " by epoch"
+	}
+	for _, r := range s.runs {
+		cv.curves = append(cv.curves, epochCurve(runLabel(r), r.Metrics, metric, s.time))
+	}
+	return fitBlock(renderChart(s.c.st, cv, w, h), w, h)
+}
+
+func (s *compareScreen) view(w, h int) string {
+	st := s.c.st
+	if len(s.ids) == 0 {
+		return "\n" + st.Subtle.Render("Nothing to compare yet.") + "\n\n" +
+			"  3      the runs screen: space marks runs, c compares them\n" +
+			"  3 tab  reopen a saved comparison\n"
+	}
+	var top []string
+	title := fmt.Sprintf("compare %d runs", len(s.ids))
+	if s.name != "" {
+		title += " · saved as " + s.name
+	}
+	var views []string
+	if s.smooth {
+		views = append(views, "smoothed")
+	}
+	if s.log {
+		views = append(views, "log scale (losses)")
+	}
+	if s.time {
+		views = append(views, "x: time")
+	}
+	top = append(top, spread(st.Title.Render(title), st.Subtle.Render(strings.Join(views, " · ")), w))
+	if s.saving {
+		top = append(top, truncate(s.input.View(), w))
+	}
+	if s.err != nil {
+		top = append(top, st.Error.Render(truncate(oneLine(s.err.Error()), w)))
+	}
+	if s.loading {
+		return strings.Join(append(top, "loading runs and pairing their predictions…"), "\n")
+	}
+	if len(s.runs) == 0 {
+		return strings.Join(top, "\n")
+	}
+	// Metric tabs.
+	var tabs []string
+	for i, m := range compareMetrics {
+		if i == s.metric {
+			tabs = append(tabs, st.TabActive.Render("["+m+"]"))
+		} else {
+			tabs = append(tabs, st.Tab.Render(" "+m+" "))
+		}
+	}
+	top = append(top, truncate(strings.Join(tabs, " "), w))
+
+	// The summary table.
+	rows := experiments.SummaryRows(s.sums)
+	for i := 1; i < len(rows); i++ {
+		rows[i][0] = shortID(rows[i][0])
+	}
+	t := table{header: rows[0], rows: rows[1:], right: []bool{false, false, true, true, false, true, false, true, true, true, true, true, false},
+		drop: []int{10, 3, 4, 6, 7, 2, 5, 11}, flex: 0}
+	hd, lines := t.lines(w)
+	tableLines := append([]string{st.Header.Render(hd)}, lines...)
+	note := st.Subtle.Render(truncate("p vs first: McNemar's exact test on the shared validation images against the first run (only it right / only this right)", w))
+	chartH := h - len(top) - len(tableLines) - 3
+	metric := compareMetrics[s.metric]
+	var charts string
+	if w >= 150 {
+		pair := compareMetrics[s.metric^1]
+		cw := (w - 2) / 2
+		charts = lipgloss.JoinHorizontal(lipgloss.Top, padLines(s.chart(metric, cw, chartH), cw+2), s.chart(pair, cw, chartH))
+	} else {
+		charts = s.chart(metric, w, chartH)
+	}
+	return strings.Join(top, "\n") + "\n" + charts + "\n\n" + strings.Join(tableLines, "\n") + "\n" + note
+}

@@ -1,0 +1,100 @@
+package tui
+
+import (
+	"testing"
+
+	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/experiments"
+)
+
+// Golden views: fixed sizes, no colour (the NO_COLOR profile), fixed
+// runs. Regenerate with: go test ./tui -run Golden -update
+
+func TestGoldenSetup(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
+		t.Run(size.name, func(t *testing.T) {
+			dir := t.TempDir()
+			threeRuns(t, dir)
+			m := newLab(t, nil, dir)
+			sized(t, m, size.w, size.h)
+			focusField(t, m, "epochs")
+			press(t, m, "ctrl+u", "0")
+			requireGolden(t, m)
+		})
+	}
+}
+
+// liveRun puts the lab in the middle of a run's third epoch.
+func liveRun(t *testing.T, w, h int) *Model {
+	m := newLab(t, nil, "")
+	sized(t, m, w, h)
+	spec := experiments.DefaultSpec()
+	spec.Width, spec.Size, spec.Epochs, spec.Patience = 8, 32, 6, 4
+	_, _ = m.Update(startMsg{specs: []experiments.Spec{spec}})
+	sess := &experiments.Session{ID: "20261127-130000-r18-live", Events: make(chan engine.Event),
+		Meta:  experiments.RunMeta{Spec: spec, TrainImages: 300, ValidImages: 90},
+		Notes: []string{"started from random weights (He initialisation)"}}
+	_, _ = m.Update(sessionMsg{sess: sess, spec: spec})
+	for _, e := range epochs(2, 0.5) {
+		_, _ = m.Update(eventMsg{id: sess.ID, ev: engine.EpochEvent{Metrics: e}})
+	}
+	_, _ = m.Update(eventMsg{id: sess.ID, ev: engine.CheckpointEvent{Epoch: 2, Kind: "best", Metric: "val_acc"}})
+	_, _ = m.Update(eventMsg{id: sess.ID, ev: engine.StepEvent{Epoch: 3, Epochs: 6, Step: 6, Steps: 10, Images: 192, Loss: 0.9, Acc: 0.55, ImagesPerSec: 140, Elapsed: 1.4}})
+	return m
+}
+
+func TestGoldenRun80x24(t *testing.T)  { requireGolden(t, liveRun(t, 80, 24)) }
+func TestGoldenRun200x50(t *testing.T) { requireGolden(t, liveRun(t, 200, 50)) }
+
+func TestGoldenRuns80x24(t *testing.T) {
+	dir := t.TempDir()
+	threeRuns(t, dir)
+	m := newLab(t, nil, dir)
+	sized(t, m, 80, 24)
+	press(t, m, "3", "space", "j", "space")
+	requireGolden(t, m)
+}
+
+func TestGoldenCompare(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
+		t.Run(size.name, func(t *testing.T) {
+			dir := t.TempDir()
+			threeRuns(t, dir)
+			m := newLab(t, nil, dir)
+			sized(t, m, size.w, size.h)
+			press(t, m, "3", "G", "space", "k", "space", "c")
+			requireGolden(t, m)
+		})
+	}
+}
+
+func TestGoldenPredict(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
+		t.Run(size.name, func(t *testing.T) {
+			dir := t.TempDir()
+			threeRuns(t, dir)
+			m := newLab(t, nil, dir)
+			sized(t, m, size.w, size.h)
+			press(t, m, "3", "G", "space", "k", "space", "G", "p", "n")
+			requireGolden(t, m)
+		})
+	}
+}
+
+func TestGoldenHelp(t *testing.T) {
+	dir := t.TempDir()
+	threeRuns(t, dir)
+	m := newLab(t, nil, dir)
+	sized(t, m, 80, 24)
+	press(t, m, "3", "?")
+	requireGolden(t, m)
+}

@@ -1,0 +1,609 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/reslab/reslab/experiments"
+)
+
+// predictScreen walks through a run's validation images — the image drawn
+// in the terminal, its true class, the model's top-5 as bars — with a
+// second run beside it and a key to the next image where they disagree.
+// The validation predictions are the ones saved at the best epoch; a typed
+// path is classified live by each run's best weights.
+type predictScreen struct {
+	c    *common
+	runs []*experiments.Run // every run, for the chooser
+
+	a, b    *predRun
+	items   []experiments.ImagePrediction // run a's validation images
+	index   int
+	loading bool
+	err     error
+
+	images map[string]*image.NRGBA
+	imgErr map[string]error
+
+	choosing   int // 0 none, 1 run a, 2 run b
+	chooserPos int
+
+	typing bool
+	path   textinput.Model
+	live   *livePrediction
+
+	mu         *sync.Mutex // guards predictors, used from commands
+	predictors map[string]*experiments.Predictor
+}
+
+// predRun is a run and its saved validation predictions.
+type predRun struct {
+	run    *experiments.Run
+	preds  []experiments.ImagePrediction
+	byPath map[string]int
+	err    error
+}
+
+// livePrediction is a typed image classified by the runs' weights.
+type livePrediction struct {
+	path     string
+	img      *image.NRGBA
+	imgErr   error
+	a, b     []experiments.ClassProb
+	aErr     error
+	bErr     error
+	busy     bool
+	trueName string
+}
+
+type (
+	predictLoadedMsg struct {
+		aID, bID string
+		a, b     *predRun
+	}
+	imageMsg struct {
+		path string
+		img  *image.NRGBA
+		err  error
+	}
+	liveMsg struct{ live *livePrediction }
+)
+
+func newPredictScreen(c *common) *predictScreen {
+	in := newInput(c.st)
+	in.Prompt = "image file: "
+	in.Placeholder = "path to a JPEG, PNG, GIF, BMP or WebP"
+	return &predictScreen{c: c, path: in, images: map[string]*image.NRGBA{}, imgErr: map[string]error{},
+		mu: &sync.Mutex{}, predictors: map[string]*experiments.Predictor{}}
+}
+
+func (s *predictScreen) captures(tea.KeyMsg) bool { return s.typing || s.choosing != 0 }
+
+func (s *predictScreen) back() bool {
+	switch {
+	case s.typing:
+		s.typing = false
+		s.path.Blur()
+	case s.choosing != 0:
+		s.choosing = 0
+	case s.live != nil:
+		s.live = nil
+	default:
+		return false
+	}
+	return true
+}
+
+func loadPredRun(store *experiments.Store, id string) *predRun {
+	if id == "" {
+		return nil
+	}
+	r, err := store.Load(id)
+	if err != nil {
+		return &predRun{err: err}
+	}
+	p := &predRun{run: r}
+	p.preds, p.err = r.Predictions()
+	p.byPath = make(map[string]int, len(p.preds))
+	for i, x := range p.preds {
+		p.byPath[x.Path] = i
+	}
+	return p
+}
+
+func (s *predictScreen) open(aID, bID string) tea.Cmd {
+	s.loading = true
+	s.live = nil
+	store := s.c.store
+	return func() tea.Msg {
+		return predictLoadedMsg{aID: aID, bID: bID, a: loadPredRun(store, aID), b: loadPredRun(store, bID)}
+	}
+}
+
+// loadImage draws the current image in the background.
+func (s *predictScreen) loadImage() tea.Cmd {
+	if s.a == nil || s.index >= len(s.items) {
+		return nil
+	}
+	path := s.items[s.index].Path
+	if _, ok := s.images[path]; ok {
+		return nil
+	}
+	if _, ok := s.imgErr[path]; ok {
+		return nil
+	}
+	spec := s.a.run.Meta.Spec
+	return func() tea.Msg {
+		img, err := experiments.SampleImage(spec, path)
+		return imageMsg{path: path, img: img, err: err}
+	}
+}
+
+func (s *predictScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case runsLoadedMsg:
+		if msg.err == nil {
+			s.runs = msg.runs
+		}
+	case predictOpenMsg:
+		return s.open(msg.a, msg.b)
+	case predictLoadedMsg:
+		s.loading = false
+		s.a, s.b, s.err = msg.a, msg.b, nil
+		s.items, s.index = nil, 0
+		if s.a != nil {
+			if s.a.err != nil {
+				s.err = s.a.err
+			}
+			s.items = s.a.preds
+		}
+		if s.b != nil && s.b.err != nil {
+			s.err = errors.Join(s.err, s.b.err)
+		}
+		return s.loadImage()
+	case imageMsg:
+		if msg.err != nil {
+			s.imgErr[msg.path] = msg.err
+		} else {
+			if len(s.images) > 256 {
+				clear(s.images)
+			}
+			s.images[msg.path] = msg.img
+		}
+	case liveMsg:
+		if s.live != nil && s.live.path == msg.live.path {
+			s.live = msg.live
+		}
+	case tea.KeyMsg:
+		return s.key(msg)
+	}
+	return nil
+}
+
+func (s *predictScreen) key(msg tea.KeyMsg) tea.Cmd {
+	k := s.c.keys
+	if s.typing {
+		switch msg.Type {
+		case tea.KeyEnter:
+			s.typing = false
+			s.path.Blur()
+			return s.predictPath(strings.TrimSpace(s.path.Value()))
+		case tea.KeyEsc:
+			s.typing = false
+			s.path.Blur()
+			return nil
+		}
+		var cmd tea.Cmd
+		s.path, cmd = s.path.Update(msg)
+		return cmd
+	}
+	if s.choosing != 0 {
+		choices := s.choices()
+		switch {
+		case key.Matches(msg, k.Up):
+			s.chooserPos = max(s.chooserPos-1, 0)
+		case key.Matches(msg, k.Down):
+			s.chooserPos = min(s.chooserPos+1, max(len(choices)-1, 0))
+		case msg.Type == tea.KeyEnter:
+			which := s.choosing
+			s.choosing = 0
+			if s.chooserPos >= len(choices) {
+				return nil
+			}
+			id := choices[s.chooserPos]
+			aID, bID := "", ""
+			if s.a != nil && s.a.run != nil {
+				aID = s.a.run.ID
+			}
+			if s.b != nil && s.b.run != nil {
+				bID = s.b.run.ID
+			}
+			if which == 1 {
+				aID = id
+			} else {
+				bID = id
+			}
+			if aID == "" {
+				aID, bID = bID, ""
+			}
+			if bID == aID {
+				bID = ""
+			}
+			return s.open(aID, bID)
+		case msg.Type == tea.KeyEsc, msg.String() == "q":
+			s.choosing = 0
+		}
+		return nil
+	}
+	n := len(s.items)
+	switch {
+	case key.Matches(msg, k.Right), key.Matches(msg, k.Down):
+		s.live = nil
+		if n > 0 {
+			s.index = (s.index + 1) % n
+		}
+		return s.loadImage()
+	case key.Matches(msg, k.Left), key.Matches(msg, k.Up):
+		s.live = nil
+		if n > 0 {
+			s.index = (s.index - 1 + n) % n
+		}
+		return s.loadImage()
+	case key.Matches(msg, k.PageDown):
+		s.live = nil
+		if n > 0 {
+			s.index = min(s.index+10, n-1)
+		}
+		return s.loadImage()
+	case key.Matches(msg, k.PageUp):
+		s.live = nil
+		s.index = max(s.index-10, 0)
+		return s.loadImage()
+	case key.Matches(msg, k.Top):
+		s.live = nil
+		s.index = 0
+		return s.loadImage()
+	case key.Matches(msg, k.Bottom):
+		s.live = nil
+		s.index = max(n-1, 0)
+		return s.loadImage()
+	case key.Matches(msg, k.NextDiff):
+		return s.jump(1)
+	case key.Matches(msg, k.PrevDiff):
+		return s.jump(-1)
+	case key.Matches(msg, k.RunA):
+		s.choosing, s.chooserPos = 1, 0
+	case key.Matches(msg, k.RunB):
+		if len(s.choices()) == 0 {
+			return flash("no runs with predictions: train one first")
+		}
+		s.choosing, s.chooserPos = 2, 0
+	case key.Matches(msg, k.Path):
+		if s.a == nil || s.a.run == nil {
+			return flash("choose a run first (a)")
+		}
+		s.typing = true
+		return s.path.Focus()
+	}
+	return nil
+}
+
+// choices are the runs that can predict: those with saved predictions.
+func (s *predictScreen) choices() []string {
+	var ids []string
+	for _, r := range s.runs {
+		if r.Status.BestEpoch > 0 {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// disagree says whether image i is one to stop at: the two runs' top
+// classes differ, or with one run, it is wrong.
+func (s *predictScreen) disagree(i int) bool {
+	p := s.items[i]
+	if s.b == nil || s.b.run == nil {
+		return !p.Correct()
+	}
+	j, ok := s.b.byPath[p.Path]
+	if !ok {
+		return false
+	}
+	q := s.b.preds[j]
+	return len(p.Top) > 0 && len(q.Top) > 0 && p.Top[0] != q.Top[0]
+}
+
+func (s *predictScreen) jump(dir int) tea.Cmd {
+	n := len(s.items)
+	what := "image the run gets wrong"
+	if s.b != nil && s.b.run != nil {
+		what = "disagreement"
+	}
+	for step := 1; step <= n; step++ {
+		i := ((s.index+dir*step)%n + n) % n
+		if s.disagree(i) {
+			s.live = nil
+			s.index = i
+			return s.loadImage()
+		}
+	}
+	return flash("no " + what + " among these images")
+}
+
+func (s *predictScreen) disagreements() int {
+	c := 0
+	for i := range s.items {
+		if s.disagree(i) {
+			c++
+		}
+	}
+	return c
+}
+
+// predictPath classifies a typed image file with run a (and b) in the
+// background; the models load once and are kept.
+func (s *predictScreen) predictPath(path string) tea.Cmd {
+	if path == "" || s.a == nil || s.a.run == nil {
+		return nil
+	}
+	runs := []*experiments.Run{s.a.run}
+	if s.b != nil && s.b.run != nil {
+		runs = append(runs, s.b.run)
+	}
+	live := &livePrediction{path: path, busy: true}
+	// The true class, when the file sits in a class folder.
+	parent := filepath.Base(filepath.Dir(path))
+	if i := slices.Index(s.a.run.Meta.Classes, parent); i >= 0 && i < len(s.a.run.Meta.ClassNames) {
+		live.trueName = s.a.run.Meta.ClassNames[i]
+	}
+	s.live = live
+	mu, predictors := s.mu, s.predictors
+	return func() tea.Msg {
+		out := *live
+		out.busy = false
+		out.img, out.imgErr = experiments.SampleImage(runs[0].Meta.Spec, path)
+		mu.Lock()
+		defer mu.Unlock()
+		for i, r := range runs {
+			p, ok := predictors[r.ID]
+			var err error
+			if !ok {
+				p, err = experiments.OpenRunPredictor(r, 5)
+				if err == nil {
+					predictors[r.ID] = p
+				}
+			}
+			var top []experiments.ClassProb
+			if err == nil {
+				var res []experiments.Prediction
+				res, err = p.PredictFiles(context.Background(), []string{path})
+				if err == nil && len(res) == 1 {
+					top = res[0].TopK
+				}
+			}
+			if i == 0 {
+				out.a, out.aErr = top, err
+			} else {
+				out.b, out.bErr = top, err
+			}
+		}
+		return liveMsg{live: &out}
+	}
+}
+
+func (s *predictScreen) help() bindings {
+	k := s.c.keys
+	switch {
+	case s.typing:
+		return bindings{short: []key.Binding{hint("enter", "classify"), hint("esc", "cancel")}}
+	case s.choosing != 0:
+		return bindings{short: []key.Binding{k.Up, k.Down, hint("enter", "choose"), hint("esc", "cancel")}}
+	}
+	next := key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("←/→", "image"))
+	return bindings{
+		short: []key.Binding{next, k.NextDiff, k.RunA, k.RunB, k.Path},
+		full:  [][]key.Binding{{next, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.NextDiff, k.PrevDiff}, {k.RunA, k.RunB, k.Path}},
+	}
+}
+
+func (s *predictScreen) view(w, h int) string {
+	st := s.c.st
+	if s.choosing != 0 {
+		return s.chooserView(w, h)
+	}
+	if s.a == nil && !s.loading {
+		msg := "No run chosen. Press a to choose one (b adds a second run beside it),\nor pick a run on the runs screen (3) and press p."
+		return "\n" + st.Subtle.Render(msg)
+	}
+	if s.loading {
+		return "loading the runs' predictions…"
+	}
+	var top []string
+	if s.err != nil {
+		top = append(top, st.Error.Render(truncate(oneLine(s.err.Error()), w)))
+	}
+	if s.typing {
+		top = append(top, truncate(s.path.View(), w))
+	}
+	// What is shown: a typed file, or validation image i.
+	var img *image.NRGBA
+	var imgErr error
+	var trueName string
+	var topA, topB []experiments.ClassProb
+	var errA, errB error
+	twoRuns := s.b != nil && s.b.run != nil
+	switch {
+	case s.live != nil:
+		l := s.live
+		title := fmt.Sprintf("file %s", l.path)
+		if l.busy {
+			title += " · classifying…"
+		}
+		top = append(top, st.Title.Render(truncate(title, w)))
+		img, imgErr, trueName = l.img, l.imgErr, l.trueName
+		topA, topB, errA, errB = l.a, l.b, l.aErr, l.bErr
+	case len(s.items) == 0:
+		return strings.Join(append(top, "this run has no saved validation predictions yet (they are written at its best epoch)"), "\n")
+	default:
+		p := s.items[s.index]
+		names := s.a.run.Meta.ClassNames
+		trueName = className(names, p.Label)
+		img, imgErr = s.images[p.Path], s.imgErr[p.Path]
+		topA = classProbs(p, names)
+		if twoRuns {
+			if j, ok := s.b.byPath[p.Path]; ok {
+				topB = classProbs(s.b.preds[j], s.b.run.Meta.ClassNames)
+			} else {
+				errB = fmt.Errorf("run %s has no prediction for this image", shortID(s.b.run.ID))
+			}
+		}
+		left := st.Title.Render(fmt.Sprintf("image %d/%d", s.index+1, len(s.items))) + " " + st.Subtle.Render(p.Path)
+		what := "wrong"
+		if twoRuns {
+			what = "disagree"
+		}
+		right := st.Subtle.Render(fmt.Sprintf("%d %s · best-epoch predictions", s.disagreements(), what))
+		top = append(top, spread(left, right, w))
+	}
+	top = append(top, "true class: "+st.Value.Render(orDash(trueName)))
+	bodyH := max(h-len(top)-1, 3)
+
+	// Panes of bars.
+	paneW := min(max((w-4)/3, 34), 48)
+	paneA := s.pane("A", s.a.run, topA, errA, trueName, paneW)
+	var paneB string
+	if twoRuns {
+		paneB = s.pane("B", s.b.run, topB, errB, trueName, paneW)
+	}
+	sideBySide := twoRuns && w >= 2*paneW+4+min(w/3, 2*bodyH)
+	panesW := paneW
+	if sideBySide {
+		panesW = 2*paneW + 2
+	}
+	imgW := max(w-panesW-3, 8)
+	var imgLines []string
+	switch {
+	case imgErr != nil:
+		imgLines = []string{st.Error.Render(truncate("image: "+oneLine(imgErr.Error()), imgW))}
+	case img == nil:
+		imgLines = []string{st.Subtle.Render("drawing…")}
+	default:
+		cols, rows := imageSize(img, imgW, bodyH)
+		imgLines = renderImage(img, cols, rows, st.Renderer.ColorProfile())
+	}
+	imgBlock := padLines(strings.Join(imgLines, "\n"), lipgloss.Width(strings.Join(imgLines, "\n"))+3)
+	var panes string
+	switch {
+	case !twoRuns:
+		panes = paneA + "\n\n" + st.Subtle.Render("b: a second run beside it")
+	case sideBySide:
+		panes = lipgloss.JoinHorizontal(lipgloss.Top, padLines(paneA, paneW+2), paneB)
+	default:
+		panes = paneA + "\n\n" + paneB
+	}
+	body := lipgloss.JoinHorizontal(lipgloss.Top, imgBlock, panes)
+	return strings.Join(top, "\n") + "\n\n" + body
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func className(names []string, c int) string {
+	if c >= 0 && c < len(names) {
+		return names[c]
+	}
+	return fmt.Sprint(c)
+}
+
+func classProbs(p experiments.ImagePrediction, names []string) []experiments.ClassProb {
+	out := make([]experiments.ClassProb, len(p.Top))
+	for i, c := range p.Top {
+		out[i] = experiments.ClassProb{Class: c, Name: className(names, c), Prob: p.Probs[i]}
+	}
+	return out
+}
+
+// pane is one run's top-5 as bars.
+func (s *predictScreen) pane(tag string, r *experiments.Run, top []experiments.ClassProb, err error, trueName string, w int) string {
+	st := s.c.st
+	head := st.Value.Render(tag+" ") + truncate(runLabel(r), w-2)
+	lines := []string{head}
+	switch {
+	case err != nil:
+		lines = append(lines, st.Error.Render(truncate(oneLine(err.Error()), w)))
+		return strings.Join(lines, "\n")
+	case top == nil:
+		lines = append(lines, st.Subtle.Render("…"))
+		return strings.Join(lines, "\n")
+	}
+	verdict := st.Good.Render("✓ right: " + top[0].Name)
+	if trueName == "" {
+		verdict = "→ " + top[0].Name
+	} else if top[0].Name != trueName {
+		verdict = st.Error.Render("✗ wrong: " + top[0].Name)
+	}
+	lines = append(lines, truncate(verdict, w))
+	nameW := 12
+	for _, n := range top {
+		nameW = min(max(nameW, len(n.Name)), 16)
+	}
+	barW := max(w-nameW-10, 4)
+	for _, c := range top {
+		mark := " "
+		if c.Name == trueName {
+			mark = "*"
+		}
+		line := fmt.Sprintf("%s%s %s %5.1f%%", mark, padRight(truncate(c.Name, nameW), nameW), bar(st, c.Prob, barW), 100*c.Prob)
+		lines = append(lines, line)
+	}
+	lines = append(lines, st.Subtle.Render("* true class"))
+	return strings.Join(lines, "\n")
+}
+
+func (s *predictScreen) chooserView(w, h int) string {
+	st := s.c.st
+	which := "run A"
+	if s.choosing == 2 {
+		which = "run B (shown beside A)"
+	}
+	lines := []string{st.Title.Render("choose " + which)}
+	ids := s.choices()
+	if len(ids) == 0 {
+		return strings.Join(append(lines, "no runs with predictions yet: train one first"), "\n")
+	}
+	byID := map[string]*experiments.Run{}
+	for _, r := range s.runs {
+		byID[r.ID] = r
+	}
+	avail := max(h-2, 1)
+	first := max(0, s.chooserPos-avail+1)
+	for i := first; i < len(ids) && i < first+avail; i++ {
+		r := byID[ids[i]]
+		best := "-"
+		if r.Status.Best != nil {
+			best = pct(r.Status.Best.ValAcc)
+		}
+		line := fmt.Sprintf("  %s  %s  val acc %s  %s", r.ID, fmt.Sprintf("%s w%d %dpx", r.Meta.Spec.Arch, r.Meta.Spec.Width, r.Meta.Spec.Size), best, r.Status.State)
+		if i == s.chooserPos {
+			line = st.Selected.Render("› " + line[2:])
+		}
+		lines = append(lines, truncate(line, w))
+	}
+	return strings.Join(lines, "\n")
+}

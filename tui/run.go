@@ -1,0 +1,470 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/experiments"
+)
+
+// runScreen is the live dashboard of the run in progress (or the last one):
+// progress, throughput, ETA, loss and accuracy charts, the epoch table, the
+// learning rate, early-stopping patience and status.
+type runScreen struct {
+	c *common
+	t *training // the training shown; it may have ended
+
+	id      string
+	spec    experiments.Spec
+	meta    experiments.RunMeta
+	notes   []string
+	hist    []engine.EpochMetrics
+	step    *engine.StepEvent
+	status  engine.Status
+	err     error
+	resumed bool
+	// best checkpoint epoch as the engine reported it
+	bestEpoch int
+	none      bool // nothing trained yet in this lab
+
+	smooth, log, timeAxis bool
+}
+
+// runHistoryMsg is a resumed run's earlier epochs.
+type runHistoryMsg struct {
+	id      string
+	metrics []engine.EpochMetrics
+	best    int
+}
+
+func newRunScreen(c *common) *runScreen { return &runScreen{c: c, none: true} }
+
+func (r *runScreen) starting(t *training, spec experiments.Spec, resumed bool) {
+	*r = runScreen{c: r.c, t: t, spec: spec, status: engine.StatusQueued, resumed: resumed,
+		smooth: r.smooth, log: r.log, timeAxis: r.timeAxis}
+}
+
+func (r *runScreen) failedToStart(err error) {
+	r.status = engine.StatusFailed
+	r.err = err
+}
+
+func (r *runScreen) started(sess *experiments.Session, resumed bool) tea.Cmd {
+	r.id, r.meta, r.spec, r.notes = sess.ID, sess.Meta, sess.Meta.Spec, sess.Notes
+	r.status = engine.StatusRunning
+	r.resumed = resumed
+	if !resumed {
+		return nil
+	}
+	store, id := r.c.store, sess.ID
+	return func() tea.Msg {
+		run, err := store.Load(id)
+		if err != nil {
+			return nil
+		}
+		return runHistoryMsg{id: id, metrics: run.Metrics, best: run.Status.BestEpoch}
+	}
+}
+
+func (r *runScreen) event(ev engine.Event) tea.Cmd {
+	switch ev := ev.(type) {
+	case engine.StepEvent:
+		r.step = &ev
+	case engine.EpochEvent:
+		r.hist = append(r.hist, ev.Metrics)
+		r.step = nil
+	case engine.CheckpointEvent:
+		if ev.Kind == "best" {
+			r.bestEpoch = ev.Epoch
+		}
+	case engine.DoneEvent:
+		r.status = ev.Status
+		if ev.Err != nil && !errors.Is(ev.Err, context.Canceled) {
+			r.err = ev.Err
+		}
+		if len(ev.History) > len(r.hist) {
+			r.hist = append([]engine.EpochMetrics(nil), ev.History...)
+		}
+		if ev.Best.BestEpoch > 0 {
+			r.bestEpoch = ev.Best.BestEpoch
+		}
+	}
+	return nil
+}
+
+// closed is called when the run's events end.
+func (r *runScreen) closed() tea.Cmd {
+	if r.status == engine.StatusRunning {
+		r.status = engine.StatusInterrupted
+	}
+	r.step = nil
+	return nil
+}
+
+func (r *runScreen) running() bool {
+	return r.t != nil && r.c.training == r.t
+}
+
+func (r *runScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case runHistoryMsg:
+		if msg.id == r.id && len(msg.metrics) > len(r.hist) {
+			// Earlier sessions' epochs, then those of this session.
+			var hist []engine.EpochMetrics
+			hist = append(hist, msg.metrics...)
+			for _, m := range r.hist {
+				if m.Epoch > len(msg.metrics) {
+					hist = append(hist, m)
+				}
+			}
+			r.hist = hist
+			if r.bestEpoch == 0 {
+				r.bestEpoch = msg.best
+			}
+		}
+	case tea.KeyMsg:
+		k := r.c.keys
+		switch {
+		case key.Matches(msg, k.Stop):
+			return r.stop()
+		case key.Matches(msg, k.Smooth):
+			r.smooth = !r.smooth
+		case key.Matches(msg, k.Log):
+			r.log = !r.log
+		case key.Matches(msg, k.XAxis):
+			r.timeAxis = !r.timeAxis
+		}
+	}
+	return nil
+}
+
+// stop cancels the run: the engine stops between batches, saves a
+// resumable checkpoint, and the run's status becomes stopped.
+func (r *runScreen) stop() tea.Cmd {
+	if !r.running() || r.t.stopping {
+		return nil
+	}
+	r.t.stopping = true
+	dropped := len(r.t.queue)
+	r.t.queue = nil
+	if r.t.cancel != nil {
+		r.t.cancel()
+	}
+	if dropped > 0 {
+		return flash(fmt.Sprintf("stopping: saving a resumable checkpoint; %d queued sweep runs dropped", dropped))
+	}
+	return flash("stopping: saving a resumable checkpoint…")
+}
+
+func (r *runScreen) captures(tea.KeyMsg) bool { return false }
+func (r *runScreen) back() bool               { return false }
+
+func (r *runScreen) help() bindings {
+	k := r.c.keys
+	short := []key.Binding{k.Smooth, k.Log, k.XAxis}
+	if r.running() {
+		short = append([]key.Binding{k.Stop}, short...)
+	}
+	return bindings{short: short, full: [][]key.Binding{{k.Stop, k.Smooth, k.Log, k.XAxis}}}
+}
+
+// tabStatus is the run's state in a few words, for the tab bar.
+func (r *runScreen) tabStatus() string {
+	switch {
+	case r.t != nil && r.t.stopping:
+		return "stopping " + archShort(r.spec.Arch)
+	case r.id == "":
+		return "starting"
+	case r.step != nil:
+		return fmt.Sprintf("training %s %d/%d %.0f%%", archShort(r.spec.Arch), r.step.Epoch, r.step.Epochs,
+			100*float64(r.step.Step)/float64(max(r.step.Steps, 1)))
+	}
+	return fmt.Sprintf("training %s %d/%d", archShort(r.spec.Arch), len(r.hist), r.spec.Epochs)
+}
+
+// monitor replays the run's monitored metric: best value and epoch, and
+// epochs since it last improved (early stopping's wait).
+func (r *runScreen) monitor() (best float64, bestEpoch, wait int) {
+	metric := r.spec.Monitor
+	if metric == "" {
+		metric = "val_loss"
+	}
+	for _, m := range r.hist {
+		v, err := m.Value(metric)
+		if err != nil {
+			continue
+		}
+		better := bestEpoch == 0
+		if !better && engine.Minimised(metric) {
+			better = v < best-r.spec.MinDelta
+		} else if !better {
+			better = v > best+r.spec.MinDelta
+		}
+		if better {
+			best, bestEpoch, wait = v, m.Epoch, 0
+		} else {
+			wait++
+		}
+	}
+	return best, bestEpoch, wait
+}
+
+// eta estimates the seconds left in this epoch and in the whole run.
+func (r *runScreen) eta() (epochLeft, runLeft float64, ok bool) {
+	s := r.step
+	if s == nil || s.Step == 0 || s.Elapsed <= 0 {
+		return 0, 0, false
+	}
+	rate := float64(s.Step) / s.Elapsed // batches per second
+	trainLeft := float64(s.Steps-s.Step) / rate
+	valid := float64(r.meta.ValidImages) / math.Max(s.ImagesPerSec*3, 1e-9)
+	epochTotal := float64(s.Steps)/rate + valid
+	if n := len(r.hist); n > 0 {
+		last := r.hist[n-1]
+		if last.ImagesPerSec > 0 && r.meta.TrainImages > 0 {
+			valid = math.Max(last.Seconds-float64(r.meta.TrainImages)/last.ImagesPerSec, 0)
+		}
+		sum := 0.0
+		for _, m := range r.hist {
+			sum += m.Seconds
+		}
+		epochTotal = sum / float64(n)
+	}
+	epochLeft = trainLeft + valid
+	return epochLeft, epochLeft + float64(max(s.Epochs-s.Epoch, 0))*epochTotal, true
+}
+
+func (r *runScreen) view(w, h int) string {
+	st := r.c.st
+	if r.none && r.t == nil {
+		return "\n" + st.Subtle.Render("No run in this lab yet.") + "\n\n" +
+			"  1  set one up and press enter to train\n" +
+			"  3  pick a saved run: r resumes it, enter shows it\n"
+	}
+	var top []string
+	// Header: what the run is, and its status.
+	what := fmt.Sprintf("%s w%d %dpx %s", r.spec.Arch, r.spec.Width, r.spec.Size, r.spec.Mode)
+	if r.spec.Arch == "" {
+		what = "resuming"
+	}
+	name := r.id
+	if name == "" {
+		name = "(starting)"
+	}
+	if w < 100 {
+		name = shortID(name)
+	}
+	status := r.statusBadge()
+	head := st.Title.Render("run "+name) + " " + st.Subtle.Render("· "+what+" · "+dataLabel(r.spec.Data))
+	top = append(top, spread(head, status, w))
+	top = append(top, r.progressLine(w))
+	top = append(top, r.infoLine(w))
+	if l := r.noteLine(); l != "" {
+		top = append(top, truncate(st.Subtle.Render(l), w))
+	}
+	if r.err != nil {
+		top = append(top, truncate(st.Error.Render("✗ "+oneLine(r.err.Error())), w))
+	}
+	header := strings.Join(top, "\n")
+	rest := h - lipgloss.Height(header) - 1
+
+	// The epoch table under the charts.
+	var tableLines []string
+	if len(r.hist) > 0 && rest >= 10 {
+		rows := min(len(r.hist), max((rest-8)/2, 1), 8)
+		run := &experiments.Run{Metrics: r.hist[len(r.hist)-rows:], Status: experiments.RunStatus{BestEpoch: r.bestEpoch}}
+		all := experiments.EpochRows(run)
+		t := table{header: all[0], rows: all[1:], right: []bool{false, true, true, true, true, true, true, true, true},
+			drop: []int{5, 8, 7}, flex: -1}
+		hd, lines := t.lines(w)
+		tableLines = append([]string{st.Header.Render(hd)}, lines...)
+	}
+	chartH := rest - len(tableLines)
+	if len(tableLines) > 0 {
+		chartH--
+	}
+	charts := r.charts(w, chartH)
+	parts := []string{header, "", charts}
+	if len(tableLines) > 0 {
+		parts = append(parts, "", strings.Join(tableLines, "\n"))
+	}
+	return strings.Join(parts, "\n")
+}
+
+func (r *runScreen) statusBadge() string {
+	st := r.c.st
+	switch {
+	case r.t != nil && r.t.stopping && r.running():
+		return st.Warn.Render("◌ stopping")
+	case r.status == engine.StatusQueued:
+		return st.Warn.Render("◌ starting")
+	case r.status == engine.StatusRunning:
+		return st.Good.Render("● running")
+	case r.status == engine.StatusCompleted, r.status == engine.StatusEarlyStopped:
+		return st.Good.Render("✓ " + string(r.status))
+	case r.status == engine.StatusStopped, r.status == engine.StatusInterrupted:
+		return st.Warn.Render("■ " + string(r.status) + " (resumable)")
+	}
+	return st.Error.Render("✗ " + string(r.status))
+}
+
+func (r *runScreen) progressLine(w int) string {
+	st := r.c.st
+	switch {
+	case r.status == engine.StatusQueued && r.resumed:
+		return "resuming: loading the checkpoint and the data…"
+	case r.status == engine.StatusQueued:
+		return fmt.Sprintf("starting: opening %s and building %s…", dataLabel(r.spec.Data), r.spec.Arch)
+	case r.step != nil:
+		s := r.step
+		frac := float64(s.Step) / float64(max(s.Steps, 1))
+		left := fmt.Sprintf("epoch %d/%d ", s.Epoch, s.Epochs)
+		right := fmt.Sprintf(" %d/%d · %.0f img/s", s.Step, s.Steps, s.ImagesPerSec)
+		if el, rl, ok := r.eta(); ok {
+			right += fmt.Sprintf(" · ETA %s (run %s)", duration(el), duration(rl))
+		}
+		bw := w - len(left) - lipgloss.Width(right)
+		if bw < 10 {
+			right = fmt.Sprintf(" %d/%d", s.Step, s.Steps)
+			bw = w - len(left) - lipgloss.Width(right)
+		}
+		return left + bar(st, frac, max(bw, 4)) + right
+	case r.running() && len(r.hist) > 0:
+		return fmt.Sprintf("epoch %d/%d done · validating and saving…", len(r.hist), r.spec.Epochs)
+	case r.running():
+		return "epoch 1: first batches…"
+	}
+	// Ended.
+	total := 0.0
+	for _, m := range r.hist {
+		total += m.Seconds
+	}
+	line := fmt.Sprintf("%s after %d/%d epochs in %s", r.status, len(r.hist), r.spec.Epochs, duration(total))
+	switch r.status {
+	case engine.StatusStopped, engine.StatusInterrupted:
+		line += " · resume it from the runs screen (3, r)"
+	case engine.StatusCompleted, engine.StatusEarlyStopped:
+		line += " · 3 runs · 5 predict"
+	}
+	return truncate(line, w)
+}
+
+func (r *runScreen) infoLine(w int) string {
+	var parts []string
+	lr := r.spec.LR
+	if n := len(r.hist); n > 0 {
+		lr = r.hist[n-1].LR
+	}
+	parts = append(parts, fmt.Sprintf("lr %.3g", lr))
+	best, bestEpoch, wait := r.monitor()
+	if bestEpoch > 0 {
+		v := fmt.Sprintf("%.4f", best)
+		if !engine.Minimised(r.spec.Monitor) {
+			v = pct(best)
+		}
+		parts = append(parts, fmt.Sprintf("best %s %s (epoch %d)", r.spec.Monitor, v, bestEpoch))
+	}
+	if r.spec.Patience > 0 {
+		parts = append(parts, fmt.Sprintf("patience %d/%d left", max(r.spec.Patience-wait, 0), r.spec.Patience))
+	} else if r.spec.Arch != "" {
+		parts = append(parts, "no early stopping")
+	}
+	if s := r.step; s != nil {
+		parts = append(parts, fmt.Sprintf("this epoch: loss %.4f acc %s", s.Loss, pct(s.Acc)))
+	}
+	return truncate(strings.Join(parts, " · "), w)
+}
+
+func (r *runScreen) noteLine() string {
+	t := r.t
+	if t != nil && t.sweepN > 0 {
+		done := len(t.sweepIDs)
+		var queued []string
+		for _, s := range t.queue {
+			queued = append(queued, s.Arch)
+		}
+		line := fmt.Sprintf("depth sweep %d/%d", max(done, 1), t.sweepN)
+		if len(queued) > 0 {
+			line += ": then " + strings.Join(queued, ", ")
+		}
+		return line
+	}
+	if len(r.notes) > 0 {
+		return strings.Join(r.notes, "; ")
+	}
+	return ""
+}
+
+// charts draws the loss and accuracy charts, train and validation
+// overlaid, side by side when there is room.
+func (r *runScreen) charts(w, h int) string {
+	if h < 4 {
+		return ""
+	}
+	loss := chartView{title: "loss", smooth: r.smooth, log: r.log, timeAxis: r.timeAxis}
+	acc := chartView{title: "accuracy", smooth: r.smooth, timeAxis: r.timeAxis}
+	if r.timeAxis {
+		loss.title += " by time"
+		acc.title += " by time"
+	} else {
+		loss.title += " by epoch"
+		acc.title += " by epoch"
+	}
+	trainLoss := epochCurve("train", r.hist, "train_loss", r.timeAxis)
+	trainAcc := epochCurve("train", r.hist, "train_acc", r.timeAxis)
+	if s := r.step; s != nil && s.Step > 0 {
+		// The epoch in progress: its running train loss and accuracy.
+		x := float64(s.Epoch-1) + float64(s.Step)/float64(max(s.Steps, 1))
+		if r.timeAxis {
+			x = s.Elapsed
+			for _, m := range r.hist {
+				x += m.Seconds
+			}
+		}
+		trainLoss.pts = append(trainLoss.pts, xy{x, s.Loss})
+		trainAcc.pts = append(trainAcc.pts, xy{x, s.Acc})
+	}
+	loss.curves = []curve{trainLoss, epochCurve("validation", r.hist, "val_loss", r.timeAxis)}
+	acc.curves = []curve{trainAcc, epochCurve("validation", r.hist, "val_acc", r.timeAxis)}
+	if w >= 72 {
+		cw := (w - 2) / 2
+		a := fitBlock(renderChart(r.c.st, loss, cw, h), cw, h)
+		b := fitBlock(renderChart(r.c.st, acc, cw, h), cw, h)
+		return lipgloss.JoinHorizontal(lipgloss.Top, padLines(a, cw+2), b)
+	}
+	ch := h / 2
+	return fitBlock(renderChart(r.c.st, loss, w, ch), w, ch) + "\n" + fitBlock(renderChart(r.c.st, acc, w, h-ch), w, h-ch)
+}
+
+// padLines pads every line of a block to w cells.
+func padLines(s string, w int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = padRight(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// spread puts left and right on one line of w cells.
+func spread(left, right string, w int) string {
+	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return truncate(left, max(w-lipgloss.Width(right)-1, 0)) + " " + right
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func dataLabel(data string) string {
+	if data == "" {
+		return "demo data"
+	}
+	return data
+}

@@ -1,0 +1,645 @@
+package tui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/experiments"
+)
+
+// runsScreen is the table of saved runs: sortable, filterable, runs marked
+// with space for comparison; enter opens a run's details; resume, delete;
+// saved comparisons listed below reopen with enter.
+type runsScreen struct {
+	c       *common
+	all     []*experiments.Run
+	bad     []experiments.BadRun
+	comps   []experiments.Comparison
+	err     error
+	loaded  bool
+	rows    []*experiments.Run // filtered and sorted
+	cursor  int
+	marked  []string // in marking order: the first is the comparison's reference
+	sortCol int
+	desc    bool
+
+	filter    textinput.Model
+	filtering bool
+
+	confirm    string // run id waiting for y/n to delete
+	focusComps bool
+	compCursor int
+
+	details *runDetails
+}
+
+// Columns of the runs table.
+const (
+	colMark = iota
+	colRun
+	colArch
+	colWidth
+	colSize
+	colMode
+	colStatus
+	colEpochs
+	colAcc
+	colLoss
+	colTime
+)
+
+var runsHeader = []string{"", "run", "arch", "width", "size", "mode", "status", "epochs", "best acc", "best loss", "time"}
+
+type (
+	runDeletedMsg struct {
+		id  string
+		err error
+	}
+	// compareOpenMsg opens runs (or a saved comparison) on the compare screen.
+	compareOpenMsg struct {
+		ids  []string
+		comp *experiments.Comparison
+	}
+	// predictOpenMsg opens the predict screen on run a, and b beside it.
+	predictOpenMsg struct{ a, b string }
+	// detailsMsg is a run's details loaded.
+	detailsMsg struct {
+		id    string
+		run   *experiments.Run
+		preds []experiments.ImagePrediction
+		err   error
+	}
+)
+
+func newRunsScreen(c *common) *runsScreen {
+	f := newInput(c.st)
+	f.Prompt = "/"
+	f.Placeholder = "filter: text in any column"
+	return &runsScreen{c: c, sortCol: colRun, desc: true, filter: f}
+}
+
+func (s *runsScreen) markIDs(ids []string) tea.Cmd {
+	for _, id := range ids {
+		if !slices.Contains(s.marked, id) {
+			s.marked = append(s.marked, id)
+		}
+	}
+	return nil
+}
+
+func (s *runsScreen) captures(msg tea.KeyMsg) bool {
+	return s.filtering || s.confirm != ""
+}
+
+func (s *runsScreen) back() bool {
+	switch {
+	case s.details != nil:
+		s.details = nil
+		return true
+	case s.filter.Value() != "":
+		s.filter.SetValue("")
+		s.refilter()
+		return true
+	case s.focusComps:
+		s.focusComps = false
+		return true
+	}
+	return false
+}
+
+// cells is a run's row.
+func (s *runsScreen) cells(r *experiments.Run) []string {
+	sp := r.Meta.Spec
+	bestAcc, bestLoss := "-", "-"
+	if len(r.Metrics) > 0 {
+		acc, loss := r.Metrics[0].ValAcc, r.Metrics[0].ValLoss
+		for _, m := range r.Metrics {
+			acc, loss = max(acc, m.ValAcc), min(loss, m.ValLoss)
+		}
+		bestAcc, bestLoss = pct(acc), fmt.Sprintf("%.4f", loss)
+	}
+	return []string{"", r.ID, sp.Arch, strconv.Itoa(sp.Width), strconv.Itoa(sp.Size), string(sp.Mode), string(r.Status.State),
+		fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), bestAcc, bestLoss, duration(r.Status.Seconds)}
+}
+
+// sortKey compares two runs on the sort column.
+func (s *runsScreen) less(a, b *experiments.Run) int {
+	ca, cb := s.cells(a), s.cells(b)
+	var c int
+	switch s.sortCol {
+	case colArch:
+		c = cmp.Compare(a.Meta.Spec.Depth(), b.Meta.Spec.Depth())
+	case colWidth:
+		c = cmp.Compare(a.Meta.Spec.Width, b.Meta.Spec.Width)
+	case colSize:
+		c = cmp.Compare(a.Meta.Spec.Size, b.Meta.Spec.Size)
+	case colEpochs:
+		c = cmp.Compare(len(a.Metrics), len(b.Metrics))
+	case colAcc, colLoss:
+		c = cmp.Compare(bestOf(a, s.sortCol == colAcc), bestOf(b, s.sortCol == colAcc))
+	case colTime:
+		c = cmp.Compare(a.Status.Seconds, b.Status.Seconds)
+	default:
+		c = strings.Compare(ca[s.sortCol], cb[s.sortCol])
+	}
+	if c == 0 {
+		c = strings.Compare(a.ID, b.ID)
+	}
+	if s.desc {
+		return -c
+	}
+	return c
+}
+
+func bestOf(r *experiments.Run, acc bool) float64 {
+	if len(r.Metrics) == 0 {
+		return -1
+	}
+	v := r.Metrics[0].ValLoss
+	if acc {
+		v = r.Metrics[0].ValAcc
+	}
+	for _, m := range r.Metrics {
+		if acc {
+			v = max(v, m.ValAcc)
+		} else {
+			v = min(v, m.ValLoss)
+		}
+	}
+	return v
+}
+
+// refilter applies the filter and the sort, keeping the cursor's run.
+func (s *runsScreen) refilter() {
+	var keep string
+	if s.cursor < len(s.rows) {
+		keep = s.rows[s.cursor].ID
+	}
+	q := strings.ToLower(strings.TrimSpace(s.filter.Value()))
+	s.rows = s.rows[:0]
+	for _, r := range s.all {
+		if q == "" || strings.Contains(strings.ToLower(strings.Join(s.cells(r), " ")+" "+r.Meta.Spec.Name+" "+r.Meta.Spec.Head), q) {
+			s.rows = append(s.rows, r)
+		}
+	}
+	slices.SortStableFunc(s.rows, s.less)
+	s.cursor = 0
+	for i, r := range s.rows {
+		if r.ID == keep {
+			s.cursor = i
+		}
+	}
+}
+
+func (s *runsScreen) current() *experiments.Run {
+	if s.cursor < len(s.rows) {
+		return s.rows[s.cursor]
+	}
+	return nil
+}
+
+func (s *runsScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case runsLoadedMsg:
+		s.loaded = true
+		s.err = msg.err
+		if msg.err == nil {
+			s.all, s.bad, s.comps = msg.runs, msg.bad, msg.comps
+			// Forget marks of runs that are gone.
+			s.marked = slices.DeleteFunc(s.marked, func(id string) bool {
+				return !slices.ContainsFunc(s.all, func(r *experiments.Run) bool { return r.ID == id })
+			})
+			s.compCursor = min(s.compCursor, max(len(s.comps)-1, 0))
+		}
+		s.refilter()
+		if s.details != nil {
+			for _, r := range s.all {
+				if r.ID == s.details.run.ID {
+					s.details.run = r
+				}
+			}
+		}
+		return nil
+	case runDeletedMsg:
+		if msg.err != nil {
+			return flashError(msg.err)
+		}
+		s.marked = slices.DeleteFunc(s.marked, func(id string) bool { return id == msg.id })
+		return tea.Batch(flash("deleted run "+msg.id), loadRunsCmd(s.c.store))
+	case detailsMsg:
+		if s.details != nil && s.details.run.ID == msg.id {
+			s.details.preds, s.details.predErr = msg.preds, msg.err
+			if msg.run != nil {
+				s.details.run = msg.run
+			}
+		}
+		return nil
+	case tea.KeyMsg:
+		return s.key(msg)
+	}
+	return nil
+}
+
+func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
+	k := s.c.keys
+	if s.confirm != "" {
+		id := s.confirm
+		switch {
+		case key.Matches(msg, k.Yes):
+			s.confirm = ""
+			store := s.c.store
+			return func() tea.Msg { return runDeletedMsg{id: id, err: store.Delete(id)} }
+		case key.Matches(msg, k.No), msg.String() == "q":
+			s.confirm = ""
+		}
+		return nil
+	}
+	if s.filtering {
+		switch msg.Type {
+		case tea.KeyEnter, tea.KeyTab:
+			s.filtering = false
+			s.filter.Blur()
+		case tea.KeyEsc:
+			s.filtering = false
+			s.filter.Blur()
+			s.filter.SetValue("")
+			s.refilter()
+		case tea.KeyUp, tea.KeyDown:
+			s.filtering = false
+			s.filter.Blur()
+			return s.key(msg)
+		default:
+			var cmd tea.Cmd
+			s.filter, cmd = s.filter.Update(msg)
+			s.refilter()
+			return cmd
+		}
+		return nil
+	}
+	if s.details != nil {
+		return s.details.key(msg, s)
+	}
+	if s.focusComps {
+		switch {
+		case key.Matches(msg, k.Up):
+			s.compCursor = max(s.compCursor-1, 0)
+		case key.Matches(msg, k.Down):
+			s.compCursor = min(s.compCursor+1, max(len(s.comps)-1, 0))
+		case key.Matches(msg, k.Next), key.Matches(msg, k.Prev):
+			s.focusComps = false
+		case key.Matches(msg, k.Open):
+			if s.compCursor < len(s.comps) {
+				c := s.comps[s.compCursor]
+				return tea.Batch(func() tea.Msg { return compareOpenMsg{ids: c.Runs, comp: &c} }, switchTo(screenCompare))
+			}
+		}
+		return nil
+	}
+	page := max(s.c.height-10, 1)
+	switch {
+	case key.Matches(msg, k.Up):
+		s.cursor = max(s.cursor-1, 0)
+	case key.Matches(msg, k.Down):
+		s.cursor = min(s.cursor+1, max(len(s.rows)-1, 0))
+	case key.Matches(msg, k.PageUp):
+		s.cursor = max(s.cursor-page, 0)
+	case key.Matches(msg, k.PageDown):
+		s.cursor = min(s.cursor+page, max(len(s.rows)-1, 0))
+	case key.Matches(msg, k.Top):
+		s.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		s.cursor = max(len(s.rows)-1, 0)
+	case key.Matches(msg, k.Next), key.Matches(msg, k.Prev):
+		if len(s.comps) > 0 {
+			s.focusComps = true
+		}
+	case key.Matches(msg, k.Mark):
+		if r := s.current(); r != nil {
+			if i := slices.Index(s.marked, r.ID); i >= 0 {
+				s.marked = slices.Delete(s.marked, i, i+1)
+			} else {
+				s.marked = append(s.marked, r.ID)
+			}
+			s.cursor = min(s.cursor+1, max(len(s.rows)-1, 0))
+		}
+	case key.Matches(msg, k.Open):
+		if r := s.current(); r != nil {
+			s.details = &runDetails{run: r}
+			store, id := s.c.store, r.ID
+			return func() tea.Msg {
+				run, err := store.Load(id)
+				if err != nil {
+					return detailsMsg{id: id, err: err}
+				}
+				preds, err := run.Predictions()
+				return detailsMsg{id: id, run: run, preds: preds, err: err}
+			}
+		}
+	case key.Matches(msg, k.Resume):
+		return s.resume(s.current())
+	case key.Matches(msg, k.Delete):
+		if r := s.current(); r != nil {
+			if s.c.training != nil && s.c.training.sess != nil && s.c.training.sess.ID == r.ID {
+				return flash("that run is training: stop it first")
+			}
+			s.confirm = r.ID
+		}
+	case key.Matches(msg, k.Filter):
+		s.filtering = true
+		return s.filter.Focus()
+	case key.Matches(msg, k.Sort):
+		s.sortCol = s.sortCol%(len(runsHeader)-1) + 1
+		s.desc = s.sortCol == colRun || s.sortCol == colAcc
+		s.refilter()
+	case key.Matches(msg, k.Reverse):
+		s.desc = !s.desc
+		s.refilter()
+	case key.Matches(msg, k.New):
+		return switchTo(screenSetup)
+	case key.Matches(msg, k.ToComp):
+		ids := append([]string(nil), s.marked...)
+		if len(ids) == 0 {
+			if r := s.current(); r != nil {
+				ids = []string{r.ID}
+			}
+		}
+		if len(ids) == 0 {
+			return flash("no runs to compare: train some first")
+		}
+		cmds := []tea.Cmd{func() tea.Msg { return compareOpenMsg{ids: ids} }, switchTo(screenCompare)}
+		if len(ids) == 1 {
+			cmds = append(cmds, flash("mark runs with space to compare several"))
+		}
+		return tea.Batch(cmds...)
+	case key.Matches(msg, k.ToPred):
+		r := s.current()
+		if r == nil {
+			return flash("no run to predict with")
+		}
+		b := ""
+		for _, id := range s.marked {
+			if id != r.ID {
+				b = id
+				break
+			}
+		}
+		return tea.Batch(func() tea.Msg { return predictOpenMsg{a: r.ID, b: b} }, switchTo(screenPredict))
+	}
+	return nil
+}
+
+func (s *runsScreen) resume(r *experiments.Run) tea.Cmd {
+	if r == nil {
+		return nil
+	}
+	switch r.Status.State {
+	case engine.StatusStopped, engine.StatusInterrupted, engine.StatusFailed:
+		id := r.ID
+		return func() tea.Msg { return resumeMsg{id: id} }
+	}
+	return flash(fmt.Sprintf("run %s is %s: only stopped, interrupted or failed runs resume", shortID(r.ID), r.Status.State))
+}
+
+func (s *runsScreen) help() bindings {
+	k := s.c.keys
+	switch {
+	case s.confirm != "":
+		return bindings{short: []key.Binding{k.Yes, k.No}}
+	case s.filtering:
+		return bindings{short: []key.Binding{hint("enter", "keep filter"), hint("esc", "clear")}}
+	case s.details != nil:
+		return bindings{short: []key.Binding{k.Up, k.Down, k.Resume, k.ToPred}, full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Resume, k.ToPred}}}
+	case s.focusComps:
+		return bindings{short: []key.Binding{hint("enter", "open comparison"), k.Up, k.Down, hint("tab", "runs")}}
+	}
+	return bindings{
+		short: []key.Binding{k.Mark, k.Open, k.ToComp, k.ToPred, k.Resume, k.Delete, k.Filter, k.Sort},
+		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+			{k.Mark, k.Open, k.Resume, k.Delete, k.New},
+			{k.Filter, k.Sort, k.Reverse, hint("tab", "saved comparisons")},
+			{k.ToComp, k.ToPred}},
+	}
+}
+
+func (s *runsScreen) view(w, h int) string {
+	if s.details != nil {
+		return s.details.view(s.c, w, h)
+	}
+	st := s.c.st
+	var top []string
+	sortName := runsHeader[s.sortCol]
+	dir := "↑"
+	if s.desc {
+		dir = "↓"
+	}
+	title := st.Title.Render(fmt.Sprintf("runs in %s", s.c.runsLabel))
+	info := st.Subtle.Render(fmt.Sprintf("%d shown of %d · sorted by %s %s · %d marked", len(s.rows), len(s.all), sortName, dir, len(s.marked)))
+	top = append(top, spread(title, info, w))
+	switch {
+	case s.filtering || s.filter.Value() != "":
+		top = append(top, truncate(s.filter.View(), w))
+	case s.confirm != "":
+	default:
+	}
+	if s.confirm != "" {
+		top = append(top, st.Error.Render(truncate(fmt.Sprintf("delete run %s and all its files? y/n", s.confirm), w)))
+	}
+	if s.err != nil {
+		top = append(top, st.Error.Render(truncate(oneLine(s.err.Error()), w)))
+	}
+	if !s.loaded {
+		return strings.Join(append(top, "reading the runs folder…"), "\n")
+	}
+	if len(s.all) == 0 {
+		return strings.Join(append(top, "", "No runs yet: press n (or 1) to set one up."), "\n")
+	}
+	var bottom []string
+	if len(s.bad) > 0 {
+		bottom = append(bottom, st.Warn.Render(truncate(fmt.Sprintf("%d folders are not readable runs (first: %s: %s)", len(s.bad), s.bad[0].Name, s.bad[0].Reason), w)))
+	}
+	if len(s.comps) > 0 {
+		label := "saved comparisons (tab):"
+		if s.focusComps {
+			label = st.Selected.Render("saved comparisons (enter opens):")
+		}
+		bottom = append(bottom, st.Subtle.Render(label))
+		maxComps := max(min(len(s.comps), h/5), 1)
+		from := max(0, s.compCursor-maxComps+1)
+		for i := from; i < len(s.comps) && i < from+maxComps; i++ {
+			c := s.comps[i]
+			line := fmt.Sprintf("  %s · %d runs · %s", c.Name, len(c.Runs), c.Metric)
+			if s.focusComps && i == s.compCursor {
+				line = st.Selected.Render("› " + line[2:])
+			}
+			bottom = append(bottom, truncate(line, w))
+		}
+	}
+	// The table.
+	var rows [][]string
+	for i, r := range s.rows {
+		c := s.cells(r)
+		cur := " "
+		if i == s.cursor && !s.focusComps {
+			cur = "›"
+		}
+		mark := " "
+		if j := slices.Index(s.marked, r.ID); j >= 0 {
+			mark = "●"
+			if j < 9 {
+				mark = strconv.Itoa(j + 1)
+			}
+		}
+		c[colMark] = cur + mark
+		if w < 110 {
+			c[colRun] = shortID(c[colRun])
+		}
+		rows = append(rows, c)
+	}
+	t := table{header: runsHeader, rows: rows, right: []bool{colWidth: true, colSize: true, colEpochs: true, colAcc: true, colLoss: true, colTime: true},
+		drop: []int{colTime, colWidth, colSize, colLoss, colMode}, flex: colRun}
+	hd, lines := t.lines(w)
+	avail := max(h-len(top)-len(bottom)-1, 1)
+	first := 0
+	if s.cursor >= avail {
+		first = s.cursor - avail + 1
+	}
+	var body []string
+	body = append(body, st.Header.Render(hd))
+	for i := first; i < len(lines) && i < first+avail; i++ {
+		l := lines[i]
+		switch {
+		case i == s.cursor && !s.focusComps:
+			l = st.Selected.Render(l)
+		case slices.Contains(s.marked, s.rows[i].ID):
+			l = st.Marked.Render(l)
+		}
+		body = append(body, l)
+	}
+	out := strings.Join(top, "\n") + "\n" + strings.Join(body, "\n")
+	if len(bottom) > 0 {
+		pad := h - lipgloss.Height(out) - len(bottom)
+		if pad > 0 {
+			out += strings.Repeat("\n", pad)
+		}
+		out += "\n" + strings.Join(bottom, "\n")
+	}
+	return out
+}
+
+// runDetails is one run in full: settings, curves, epochs, confusion
+// matrix and per-class accuracy.
+type runDetails struct {
+	run     *experiments.Run
+	preds   []experiments.ImagePrediction
+	predErr error
+	offset  int
+}
+
+func (d *runDetails) key(msg tea.KeyMsg, s *runsScreen) tea.Cmd {
+	k := s.c.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		d.offset = max(d.offset-1, 0)
+	case key.Matches(msg, k.Down):
+		d.offset++
+	case key.Matches(msg, k.PageUp):
+		d.offset = max(d.offset-(s.c.height-4), 0)
+	case key.Matches(msg, k.PageDown):
+		d.offset += s.c.height - 4
+	case key.Matches(msg, k.Top):
+		d.offset = 0
+	case key.Matches(msg, k.Resume):
+		return s.resume(d.run)
+	case key.Matches(msg, k.ToPred):
+		id := d.run.ID
+		return tea.Batch(func() tea.Msg { return predictOpenMsg{a: id} }, switchTo(screenPredict))
+	}
+	return nil
+}
+
+func (d *runDetails) view(c *common, w, h int) string {
+	st := c.st
+	r := d.run
+	sp := r.Meta.Spec
+	var lines []string
+	lines = append(lines, spread(st.Title.Render("run "+r.ID), st.Subtle.Render("esc back"), w))
+	kv := func(pairs ...string) string {
+		var parts []string
+		for i := 0; i+1 < len(pairs); i += 2 {
+			parts = append(parts, st.Label.Render(pairs[i])+" "+pairs[i+1])
+		}
+		return truncate(strings.Join(parts, "  "), w)
+	}
+	lines = append(lines,
+		kv("status", string(r.Status.State), "epochs", fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), "best epoch", strconv.Itoa(r.Status.BestEpoch), "time", duration(r.Status.Seconds)),
+		kv("network", fmt.Sprintf("%s w%d %dpx", sp.Arch, sp.Width, sp.Size), "head", sp.Head, "pooling", string(sp.Pooling), "dropout", fmt.Sprint(sp.Dropout), "mode", string(sp.Mode), "params", fmt.Sprintf("%.2fM", float64(r.Meta.Params)/1e6)),
+		kv("training", fmt.Sprintf("lr %g batch %d", sp.LR, sp.Batch), "monitor", sp.Monitor, "patience", strconv.Itoa(sp.Patience), "seed", strconv.FormatInt(sp.Seed, 10), "norm", sp.Norm),
+		kv("augment", fmt.Sprintf("rotation %g shear %g zoom %g flip %g", sp.Augment.Rotation, sp.Augment.Shear, sp.Augment.Zoom, sp.Augment.Flip),
+			"data", fmt.Sprintf("%s (%d train, %d valid)", dataLabel(sp.Data), r.Meta.TrainImages, r.Meta.ValidImages)),
+	)
+	if sp.Weights != "" {
+		lines = append(lines, kv("weights", sp.Weights))
+	}
+	if r.Status.Error != "" {
+		lines = append(lines, st.Error.Render(truncate("✗ "+r.Status.Error, w)))
+	}
+	lines = append(lines, "")
+	if len(r.Metrics) > 0 {
+		chartH := min(max(h/2, 8), 14)
+		loss := chartView{title: "loss by epoch", curves: []curve{epochCurve("train", r.Metrics, "train_loss", false), epochCurve("validation", r.Metrics, "val_loss", false)}}
+		acc := chartView{title: "accuracy by epoch", curves: []curve{epochCurve("train", r.Metrics, "train_acc", false), epochCurve("validation", r.Metrics, "val_acc", false)}}
+		var charts string
+		if w >= 72 {
+			cw := (w - 2) / 2
+			charts = lipgloss.JoinHorizontal(lipgloss.Top, padLines(fitBlock(renderChart(st, loss, cw, chartH), cw, chartH), cw+2), fitBlock(renderChart(st, acc, cw, chartH), cw, chartH))
+		} else {
+			charts = fitBlock(renderChart(st, loss, w, chartH), w, chartH) + "\n" + fitBlock(renderChart(st, acc, w, chartH), w, chartH)
+		}
+		lines = append(lines, strings.Split(charts, "\n")...)
+		lines = append(lines, "")
+		all := experiments.EpochRows(r)
+		t := table{header: all[0], rows: all[1:], right: []bool{false, true, true, true, true, true, true, true, true}, drop: []int{5, 8, 7}, flex: -1}
+		hd, rows := t.lines(w)
+		lines = append(lines, st.Header.Render(hd))
+		lines = append(lines, rows...)
+		lines = append(lines, "")
+	}
+	switch {
+	case d.predErr != nil:
+		lines = append(lines, st.Subtle.Render(truncate("confusion matrix: "+oneLine(d.predErr.Error()), w)))
+	case d.preds == nil:
+		lines = append(lines, st.Subtle.Render("confusion matrix: reading predictions…"))
+	default:
+		k := len(r.Meta.Classes)
+		conf := experiments.ConfusionMatrix(d.preds, k)
+		correct := 0
+		for i := range conf.Counts {
+			correct += conf.Counts[i][i]
+		}
+		lines = append(lines, st.Header.Render(truncate(fmt.Sprintf("confusion matrix at the best epoch (%d): %d of %d validation images right; acc is per-class accuracy", r.Status.BestEpoch, correct, len(d.preds)), w)))
+		rows := experiments.ConfusionRows(conf, r.Meta.ClassNames)
+		right := make([]bool, len(rows[0]))
+		for i := 1; i < len(right); i++ {
+			right[i] = true
+		}
+		t := table{header: rows[0], rows: rows[1:], right: right, flex: 0}
+		hd, body := t.lines(w)
+		lines = append(lines, hd)
+		lines = append(lines, body...)
+	}
+	d.offset = min(d.offset, max(len(lines)-h, 0))
+	lines = lines[d.offset:]
+	if len(lines) > h && h > 1 {
+		lines = append(lines[:h-1], st.Subtle.Render(fmt.Sprintf("↓ %d more lines (j, pgdn)", len(lines)-h+1)))
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,813 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/experiments"
+)
+
+type fieldKind int
+
+const (
+	textField   fieldKind = iota // free text: every printable key types
+	numberField                  // digits and number signs type; letters stay keys
+	choiceField                  // ←/→ cycle
+)
+
+// field is one row of the setup form.
+type field struct {
+	id      string
+	label   string
+	hint    string
+	kind    fieldKind
+	choices []string
+	choice  int
+	input   textinput.Model
+	allowed string // runes a number field takes
+	empty   string // what an empty value means
+	err     string
+}
+
+func (f *field) value() string {
+	if f.kind == choiceField {
+		return f.choices[f.choice]
+	}
+	return strings.TrimSpace(f.input.Value())
+}
+
+func (f *field) set(v string) {
+	if f.kind == choiceField {
+		for i, c := range f.choices {
+			if c == v {
+				f.choice = i
+			}
+		}
+		return
+	}
+	f.input.SetValue(v)
+	f.input.CursorEnd()
+}
+
+// dataInfo is what the form knows about the chosen data set.
+type dataInfo struct {
+	path                string
+	classes             int
+	train, valid        int
+	err                 error
+	checked             bool
+	checking            bool
+	classNames          []string
+}
+
+// dataTickMsg fires after typing in the data field pauses.
+type dataTickMsg struct{ seq int }
+
+// dataInfoMsg is the data folder opened in the background.
+type dataInfoMsg struct {
+	seq  int
+	info dataInfo
+}
+
+// setupScreen is the form that makes a Spec: every setting of a run,
+// validated as it is typed, with the memory and time it will take, and
+// a depth sweep that queues the same settings at several depths.
+type setupScreen struct {
+	c      *common
+	fields []*field
+	focus  int
+	byID   map[string]*field
+	other  []string // problems Validate reports that no field owns
+	data   dataInfo
+	seq    int
+	runs   []*experiments.Run
+	budget int64
+	est    estimate
+}
+
+func newInput(st *Styles) textinput.Model {
+	ti := textinput.New()
+	ti.Prompt = ""
+	r := st.Renderer
+	ti.TextStyle = r.NewStyle()
+	ti.PromptStyle = r.NewStyle()
+	ti.PlaceholderStyle = st.Subtle
+	ti.Cursor.Style = r.NewStyle()
+	ti.Cursor.TextStyle = r.NewStyle()
+	ti.Cursor.SetMode(cursor.CursorStatic) // no blinking: steady views, fewer redraws
+	ti.CharLimit = 512
+	return ti
+}
+
+const (
+	intRunes   = "0123456789"
+	floatRunes = "0123456789.eE-+"
+)
+
+func newSetupScreen(c *common) *setupScreen {
+	s := &setupScreen{c: c, byID: map[string]*field{}}
+	s.budget = c.opts.MemoryBudget
+	if s.budget <= 0 {
+		s.budget = engine.DefaultMemoryBudget()
+	}
+	add := func(f *field) {
+		if f.kind != choiceField {
+			f.input = newInput(c.st)
+			f.input.Placeholder = f.empty
+		}
+		s.fields = append(s.fields, f)
+		s.byID[f.id] = f
+	}
+	var archs []string
+	for _, d := range engine.Depths {
+		archs = append(archs, fmt.Sprintf("resnet%d", d))
+	}
+	add(&field{id: "data", label: "data folder", hint: "a folder of class folders (train/ and valid/, or split 80/20); empty: the built-in demo set", kind: textField, empty: "(demo set)"})
+	add(&field{id: "preset", label: "preset", hint: "a starting recipe; changes every setting below", kind: choiceField, choices: experiments.PresetNames()})
+	add(&field{id: "arch", label: "depth", hint: "ResNet depth", kind: choiceField, choices: archs})
+	add(&field{id: "width", label: "base width", hint: "64 is torchvision's; smaller trains faster", kind: numberField, allowed: intRunes})
+	add(&field{id: "size", label: "image size", hint: "input side in pixels (32 to 1024)", kind: numberField, allowed: intRunes})
+	add(&field{id: "head", label: "head", hint: "hidden sizes such as 512,64, or linear", kind: textField})
+	add(&field{id: "pooling", label: "pooling", hint: "avg (torchvision) or flatten (the Keras recipe)", kind: choiceField, choices: []string{"avg", "flatten"}})
+	add(&field{id: "dropout", label: "dropout", hint: "before each head layer, 0 to <1", kind: numberField, allowed: floatRunes})
+	add(&field{id: "mode", label: "training mode", hint: "scratch, finetune (needs weights) or frozen backbone", kind: choiceField,
+		choices: []string{string(engine.ModeScratch), string(engine.ModeFinetune), string(engine.ModeFrozen)}})
+	add(&field{id: "weights", label: "weights file", hint: "safetensors to start from; empty: random initialisation", kind: textField, empty: "(random init)"})
+	add(&field{id: "lr", label: "learning rate", hint: "Adam, such as 1e-3", kind: numberField, allowed: floatRunes})
+	add(&field{id: "batch", label: "batch size", hint: "images per step", kind: numberField, allowed: intRunes})
+	add(&field{id: "epochs", label: "epochs", hint: "1 to 10000", kind: numberField, allowed: intRunes})
+	add(&field{id: "weight_decay", label: "weight decay", hint: "AdamW decoupled decay, 0 for none", kind: numberField, allowed: floatRunes})
+	add(&field{id: "monitor", label: "monitor", hint: "metric for the best checkpoint and early stopping", kind: choiceField, choices: []string{"val_loss", "val_acc"}})
+	add(&field{id: "patience", label: "patience", hint: "early stopping after this many epochs without gain (0: off)", kind: numberField, allowed: intRunes})
+	add(&field{id: "plateau", label: "LR plateau", hint: "multiply the LR by this on a plateau (0: off)", kind: numberField, allowed: floatRunes})
+	add(&field{id: "plateau_wait", label: "plateau wait", hint: "epochs without gain before the LR drops", kind: numberField, allowed: intRunes})
+	add(&field{id: "rotation", label: "rotation", hint: "augmentation: ± degrees (0 to 180)", kind: numberField, allowed: floatRunes})
+	add(&field{id: "shear", label: "shear", hint: "augmentation: ± degrees (0 to 80)", kind: numberField, allowed: floatRunes})
+	add(&field{id: "zoom", label: "zoom", hint: "augmentation: range (0 to 0.95)", kind: numberField, allowed: floatRunes})
+	add(&field{id: "flip", label: "flip", hint: "augmentation: horizontal flip probability", kind: numberField, allowed: floatRunes})
+	add(&field{id: "brightness", label: "brightness", hint: "augmentation: jitter (0 to 1)", kind: numberField, allowed: floatRunes})
+	add(&field{id: "contrast", label: "contrast", hint: "augmentation: jitter (0 to 1)", kind: numberField, allowed: floatRunes})
+	add(&field{id: "norm", label: "normalisation", hint: "imagenet, caffe (the Keras recipe), caffe-bgr or none", kind: choiceField,
+		choices: []string{"imagenet", "caffe", "caffe-bgr", "none"}})
+	add(&field{id: "seed", label: "seed", hint: "weights, data order and augmentation", kind: numberField, allowed: intRunes})
+	add(&field{id: "name", label: "name", hint: "a label for the run (optional)", kind: textField, empty: "(none)"})
+	add(&field{id: "sweep", label: "depth sweep", hint: "depths to queue, such as 18,34,50 (empty: one run)", kind: numberField, allowed: intRunes + ", ", empty: "(one run)"})
+	spec := experiments.DefaultSpec()
+	spec.Data = c.opts.DataDir
+	s.byID["preset"].set("quick")
+	s.load(spec)
+	// The focus starts on the preset, a choice: digits and q are keys
+	// there, so the screens and quit work at once.
+	s.focus = 1
+	s.validate()
+	return s
+}
+
+// load fills the form from a spec.
+func (s *setupScreen) load(sp experiments.Spec) {
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	vals := map[string]string{
+		"data": sp.Data, "arch": sp.Arch, "width": strconv.Itoa(sp.Width), "size": strconv.Itoa(sp.Size),
+		"head": sp.Head, "pooling": string(sp.Pooling), "dropout": g(sp.Dropout), "mode": string(sp.Mode),
+		"weights": sp.Weights, "lr": g(sp.LR), "batch": strconv.Itoa(sp.Batch), "epochs": strconv.Itoa(sp.Epochs),
+		"weight_decay": g(sp.WeightDecay), "monitor": sp.Monitor, "patience": strconv.Itoa(sp.Patience),
+		"plateau": g(sp.PlateauFactor), "plateau_wait": strconv.Itoa(sp.PlateauWait),
+		"rotation": g(sp.Augment.Rotation), "shear": g(sp.Augment.Shear), "zoom": g(sp.Augment.Zoom), "flip": g(sp.Augment.Flip),
+		"brightness": g(sp.Augment.Brightness), "contrast": g(sp.Augment.Contrast), "norm": sp.Norm,
+		"seed": strconv.FormatInt(sp.Seed, 10), "name": sp.Name,
+	}
+	for id, v := range vals {
+		s.byID[id].set(v)
+	}
+}
+
+// spec reads the form; parse errors are set on their fields.
+func (s *setupScreen) spec() experiments.Spec {
+	sp := experiments.Spec{}
+	intOf := func(id string, dst *int) {
+		f := s.byID[id]
+		v, err := strconv.Atoi(f.value())
+		if err != nil {
+			f.err = "want a whole number"
+			return
+		}
+		*dst = v
+	}
+	floatOf := func(id string, dst *float64) {
+		f := s.byID[id]
+		v, err := strconv.ParseFloat(f.value(), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			f.err = "want a number such as 0.5 or 1e-3"
+			return
+		}
+		*dst = v
+	}
+	sp.Data = s.byID["data"].value()
+	sp.Arch = s.byID["arch"].value()
+	intOf("width", &sp.Width)
+	intOf("size", &sp.Size)
+	sp.Head = s.byID["head"].value()
+	sp.Pooling = engine.Pooling(s.byID["pooling"].value())
+	floatOf("dropout", &sp.Dropout)
+	sp.Mode = engine.Mode(s.byID["mode"].value())
+	sp.Weights = s.byID["weights"].value()
+	floatOf("lr", &sp.LR)
+	intOf("batch", &sp.Batch)
+	intOf("epochs", &sp.Epochs)
+	floatOf("weight_decay", &sp.WeightDecay)
+	sp.Monitor = s.byID["monitor"].value()
+	intOf("patience", &sp.Patience)
+	floatOf("plateau", &sp.PlateauFactor)
+	intOf("plateau_wait", &sp.PlateauWait)
+	floatOf("rotation", &sp.Augment.Rotation)
+	floatOf("shear", &sp.Augment.Shear)
+	floatOf("zoom", &sp.Augment.Zoom)
+	floatOf("flip", &sp.Augment.Flip)
+	floatOf("brightness", &sp.Augment.Brightness)
+	floatOf("contrast", &sp.Augment.Contrast)
+	sp.Norm = s.byID["norm"].value()
+	var seed int
+	intOf("seed", &seed)
+	sp.Seed = int64(seed)
+	sp.Name = s.byID["name"].value()
+	return sp
+}
+
+// sweepDepths parses the sweep field; nil means one run.
+func (s *setupScreen) sweepDepths() ([]int, error) {
+	v := s.byID["sweep"].value()
+	if v == "" {
+		return nil, nil
+	}
+	var out []int
+	seen := map[int]bool{}
+	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		d, err := engine.ParseArch(part)
+		if err != nil {
+			return nil, fmt.Errorf("depth %q: want 18, 34, 50 or 101, comma-separated", part)
+		}
+		if !seen[d] {
+			out = append(out, d)
+			seen[d] = true
+		}
+	}
+	return out, nil
+}
+
+// fieldOfError finds the field a validation message is about.
+var errorFields = []struct{ prefix, id string }{
+	{"architecture", "arch"}, {"depth", "arch"}, {"width", "width"}, {"input size", "size"},
+	{"head", "head"}, {"pooling", "pooling"}, {"dropout", "dropout"}, {"mode finetune", "weights"},
+	{"mode", "mode"}, {"epochs", "epochs"}, {"batch", "batch"}, {"learning rate", "lr"},
+	{"weight decay", "weight_decay"}, {"rotation", "rotation"}, {"shear", "shear"}, {"zoom", "zoom"},
+	{"flip", "flip"}, {"brightness", "brightness"}, {"contrast", "contrast"}, {"normali", "norm"},
+	{"monitor", "monitor"}, {"patience", "patience"}, {"plateau factor", "plateau"},
+}
+
+// leaves flattens errors.Join trees.
+func leaves(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+// validate checks the whole form and puts each problem beside its field.
+func (s *setupScreen) validate() {
+	for _, f := range s.fields {
+		f.err = ""
+	}
+	s.other = nil
+	sp := s.spec()
+	for _, e := range leaves(sp.Validate()) {
+		msg := e.Error()
+		for _, p := range []string{experiments.ErrSpec.Error() + ": ", engine.ErrConfig.Error() + ": ", "bad augmentation parameters: "} {
+			msg = strings.TrimPrefix(msg, p)
+		}
+		owner := ""
+		for _, ef := range errorFields {
+			if strings.HasPrefix(msg, ef.prefix) {
+				owner = ef.id
+				break
+			}
+		}
+		if f := s.byID[owner]; f != nil {
+			if f.err == "" {
+				f.err = msg
+			}
+		} else {
+			s.other = append(s.other, msg)
+		}
+	}
+	if _, err := s.sweepDepths(); err != nil {
+		s.byID["sweep"].err = err.Error()
+	}
+	if d := s.data; d.checked && d.path == sp.Data && d.err != nil && s.byID["data"].err == "" {
+		s.byID["data"].err = oneLine(d.err.Error())
+	}
+	s.est = s.estimate(sp)
+}
+
+func (s *setupScreen) valid() bool {
+	for _, f := range s.fields {
+		if f.err != "" {
+			return false
+		}
+	}
+	return len(s.other) == 0
+}
+
+func (s *setupScreen) init() tea.Cmd { return s.checkData() }
+
+// checkData opens the data folder in the background (scanning a large
+// folder, or drawing the demo set, takes a moment).
+func (s *setupScreen) checkData() tea.Cmd {
+	s.seq++
+	seq := s.seq
+	sp := experiments.Spec{Data: s.byID["data"].value()}
+	if v, err := strconv.Atoi(s.byID["seed"].value()); err == nil {
+		sp.Seed = int64(v)
+	}
+	s.data.checking = true
+	return func() tea.Msg {
+		info := dataInfo{path: sp.Data, checked: true}
+		ds, err := experiments.OpenData(sp)
+		if err != nil {
+			info.err = err
+		} else {
+			info.classes, info.train, info.valid, info.classNames = len(ds.Classes), ds.Train.Len(), ds.Valid.Len(), ds.Names
+		}
+		return dataInfoMsg{seq: seq, info: info}
+	}
+}
+
+func (s *setupScreen) refreshEstimate() tea.Cmd {
+	s.validate()
+	return nil
+}
+
+func (s *setupScreen) focused() *field { return s.fields[s.focus] }
+
+func (s *setupScreen) captures(msg tea.KeyMsg) bool {
+	f := s.focused()
+	switch msg.Type {
+	case tea.KeyTab, tea.KeyShiftTab, tea.KeyUp, tea.KeyDown, tea.KeyEnter, tea.KeyEsc, tea.KeyCtrlC:
+		return false
+	}
+	switch f.kind {
+	case textField:
+		return true
+	case numberField:
+		if msg.Type == tea.KeyRunes || msg.Type == tea.KeySpace {
+			for _, r := range msg.Runes {
+				if !strings.ContainsRune(f.allowed, r) {
+					return false
+				}
+			}
+			return msg.Type == tea.KeyRunes || strings.ContainsRune(f.allowed, ' ')
+		}
+		return true // editing keys: backspace, ←, →, ctrl+u…
+	}
+	return false
+}
+
+func (s *setupScreen) back() bool { return false }
+
+func (s *setupScreen) move(d int) {
+	if f := s.focused(); f.kind != choiceField {
+		f.input.Blur()
+	}
+	s.focus = (s.focus + d + len(s.fields)) % len(s.fields)
+	if f := s.focused(); f.kind != choiceField {
+		f.input.Focus()
+		f.input.CursorEnd()
+	}
+}
+
+func (s *setupScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case runsLoadedMsg:
+		if msg.err == nil {
+			s.runs = msg.runs
+			s.validate()
+		}
+		return nil
+	case dataTickMsg:
+		if msg.seq == s.seq {
+			return s.checkData()
+		}
+		return nil
+	case dataInfoMsg:
+		if msg.seq == s.seq {
+			s.data = msg.info
+			s.validate()
+		}
+		return nil
+	case tea.KeyMsg:
+		return s.key(msg)
+	}
+	return nil
+}
+
+func (s *setupScreen) key(msg tea.KeyMsg) tea.Cmd {
+	k := s.c.keys
+	f := s.focused()
+	switch {
+	case key.Matches(msg, k.Next), msg.Type == tea.KeyDown, f.kind != textField && msg.String() == "j":
+		s.move(1)
+		return nil
+	case key.Matches(msg, k.Prev), msg.Type == tea.KeyUp, f.kind != textField && msg.String() == "k":
+		s.move(-1)
+		return nil
+	case key.Matches(msg, k.Start):
+		return s.start()
+	}
+	if f.kind == choiceField {
+		switch {
+		case key.Matches(msg, k.Left):
+			f.choice = (f.choice - 1 + len(f.choices)) % len(f.choices)
+		case key.Matches(msg, k.Right), msg.Type == tea.KeySpace:
+			f.choice = (f.choice + 1) % len(f.choices)
+		default:
+			return nil
+		}
+		return s.changed(f)
+	}
+	if !s.captures(msg) {
+		return nil
+	}
+	before := f.input.Value()
+	var cmd tea.Cmd
+	f.input, cmd = f.input.Update(msg)
+	if f.input.Value() != before {
+		return tea.Batch(cmd, s.changed(f))
+	}
+	return cmd
+}
+
+// changed revalidates after a field changed.
+func (s *setupScreen) changed(f *field) tea.Cmd {
+	switch f.id {
+	case "preset":
+		sp, err := experiments.PresetSpec(f.value())
+		if err == nil {
+			sp.Data = s.byID["data"].value()
+			sp.Name = s.byID["name"].value()
+			s.load(sp)
+		}
+	case "data", "seed":
+		s.seq++
+		seq := s.seq
+		s.data.checking = true
+		s.validate()
+		return tea.Tick(dataDebounce, func(time.Time) tea.Msg { return dataTickMsg{seq} })
+	}
+	s.validate()
+	return nil
+}
+
+// start turns the form into one run, or one per depth of the sweep.
+func (s *setupScreen) start() tea.Cmd {
+	s.validate()
+	if !s.valid() {
+		for i, f := range s.fields {
+			if f.err != "" {
+				s.move(i - s.focus)
+				return flash(fmt.Sprintf("fix %s first: %s", f.label, f.err))
+			}
+		}
+		return flash("fix the settings first: " + strings.Join(s.other, "; "))
+	}
+	if s.data.checking || !s.data.checked {
+		return flash("still reading the data folder; press enter again in a moment")
+	}
+	sp := s.spec()
+	depths, _ := s.sweepDepths()
+	if len(depths) == 0 {
+		return func() tea.Msg { return startMsg{specs: []experiments.Spec{sp}} }
+	}
+	var specs []experiments.Spec
+	for _, d := range depths {
+		x := sp
+		x.Arch = fmt.Sprintf("resnet%d", d)
+		specs = append(specs, x)
+	}
+	return func() tea.Msg { return startMsg{specs: specs} }
+}
+
+func (s *setupScreen) help() bindings {
+	k := s.c.keys
+	f := s.focused()
+	short := []key.Binding{k.Start, hint("↑/↓/tab", "field")}
+	if f.kind == choiceField {
+		short = append(short, k.Cycle)
+	} else {
+		short = append(short, k.Clear)
+	}
+	return bindings{short: short, full: [][]key.Binding{{k.Start, k.Next, k.Prev, k.Up, k.Down}, {k.Cycle, k.Clear}}}
+}
+
+func (s *setupScreen) view(w, h int) string {
+	st := s.c.st
+	est := s.estimateLines(w)
+	wide := w >= 110
+	fieldW := w
+	if wide {
+		fieldW = min(72, w/2+10)
+	}
+	// The focused field's hint or full error, and what enter does.
+	f := s.focused()
+	var foot []string
+	if f.err != "" {
+		foot = append(foot, st.Error.Render(truncate("✗ "+f.label+": "+f.err, fieldW)))
+	} else {
+		foot = append(foot, st.Subtle.Render(truncate(f.label+": "+f.hint, fieldW)))
+	}
+	for _, o := range s.other {
+		foot = append(foot, st.Error.Render(truncate("✗ "+o, fieldW)))
+	}
+	foot = append(foot, s.enterLine(fieldW))
+	listH := h - len(foot)
+	if !wide {
+		listH -= len(est) + 1
+	}
+	listH = max(listH, 3)
+	// Scroll so the focused field shows.
+	first := 0
+	if s.focus >= listH {
+		first = s.focus - listH + 1
+	}
+	if len(s.fields)-first < listH {
+		first = max(len(s.fields)-listH, 0)
+	}
+	var rows []string
+	for i := first; i < len(s.fields) && len(rows) < listH; i++ {
+		rows = append(rows, s.fieldRow(s.fields[i], i == s.focus, fieldW))
+	}
+	if first > 0 {
+		rows[0] = st.Subtle.Render(padRight("  ↑ more", fieldW))
+	}
+	if first+listH < len(s.fields) && len(rows) == listH {
+		rows[len(rows)-1] = st.Subtle.Render("  ↓ more")
+	}
+	left := strings.Join(append(rows, foot...), "\n")
+	if wide {
+		box := st.Box.Width(w - fieldW - 6).Render(strings.Join(est, "\n"))
+		return lipgloss.JoinHorizontal(lipgloss.Top, padLines(left, fieldW+2), box)
+	}
+	return strings.Join(est, "\n") + "\n" + st.Subtle.Render(strings.Repeat("─", w)) + "\n" + left
+}
+
+func (s *setupScreen) fieldRow(f *field, focused bool, w int) string {
+	st := s.c.st
+	marker := "  "
+	label := padRight(f.label, 15)
+	if focused {
+		marker = st.Selected.Render("› ")
+		label = st.Selected.Render(label)
+	} else {
+		label = st.Label.Render(label)
+	}
+	var value string
+	valW := 22
+	switch {
+	case f.kind == choiceField && focused:
+		value = "‹ " + f.value() + " ›"
+	case f.kind == choiceField:
+		value = f.value()
+	case focused:
+		f.input.Width = valW
+		value = f.input.View()
+	default:
+		value = f.value()
+		if value == "" {
+			value = st.Subtle.Render(f.empty)
+		}
+	}
+	line := marker + label + padRight(truncate(value, valW+2), valW+3)
+	if f.err != "" {
+		line += st.Error.Render("✗ " + f.err)
+	}
+	return truncate(line, w)
+}
+
+func (s *setupScreen) enterLine(w int) string {
+	st := s.c.st
+	if !s.valid() {
+		return st.Error.Render(truncate("enter: fix the marked settings first", w))
+	}
+	sp := s.spec()
+	depths, _ := s.sweepDepths()
+	what := fmt.Sprintf("train %s for %d epochs on %s", sp.Arch, sp.Epochs, dataLabel(sp.Data))
+	if len(depths) > 0 {
+		var names []string
+		for _, d := range depths {
+			names = append(names, fmt.Sprintf("r%d", d))
+		}
+		what = fmt.Sprintf("sweep %s, one after another, %d epochs each", strings.Join(names, ", "), sp.Epochs)
+	}
+	return st.Good.Render(truncate("enter: "+what, w))
+}
+
+// estimateLines is the network, memory, speed and data summary.
+func (s *setupScreen) estimateLines(w int) []string {
+	st := s.c.st
+	e := s.est
+	lw := 9
+	row := func(label, text string) string {
+		return truncate(st.Label.Render(padRight(label, lw))+text, w)
+	}
+	var out []string
+	if e.err != "" {
+		out = append(out, row("network", st.Error.Render(e.err)))
+	} else {
+		out = append(out, row("network", fmt.Sprintf("%s · %.2f M parameters · %d classes", e.arch, float64(e.params)/1e6, e.classes)))
+		mem := fmt.Sprintf("≈ %s peak", gb(e.peak))
+		if e.micro < e.batch {
+			mem += fmt.Sprintf(", batch %d as micro-batches of %d", e.batch, e.micro)
+		}
+		mem += fmt.Sprintf(" (budget %s)", gb(e.budget))
+		if !e.fits {
+			mem = st.Error.Render(fmt.Sprintf("≈ %s for one image: over the %s budget; lower size or width", gb(e.peak), gb(e.budget)))
+		}
+		out = append(out, row("memory", mem))
+		speed := st.Subtle.Render("unknown until a run is measured on this machine")
+		if !math.IsNaN(e.secPerEpoch) {
+			speed = fmt.Sprintf("≈ %s/epoch, %s for %d epochs · %s", duration(e.secPerEpoch), duration(e.secPerEpoch*float64(e.epochs)), e.epochs, e.basis)
+			if n := e.sweep; n > 1 || e.epochs < 1 {
+				speed = fmt.Sprintf("≈ %s/epoch · %s", duration(e.secPerEpoch), e.basis)
+			}
+		}
+		out = append(out, row("time", speed))
+	}
+	d := s.data
+	var data string
+	switch {
+	case d.checking && !d.checked:
+		data = "reading…"
+	case d.err != nil:
+		data = st.Error.Render(oneLine(d.err.Error()))
+	case d.checked:
+		data = fmt.Sprintf("%s: %d classes, %d train and %d validation images", dataLabel(d.path), d.classes, d.train, d.valid)
+	}
+	out = append(out, row("data", data))
+	return out
+}
+
+func gb(b int64) string {
+	if b < 1<<30 {
+		return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
+}
+
+// estimate is what the form predicts for its settings.
+type estimate struct {
+	err         string
+	arch        string
+	classes     int
+	params      int
+	batch       int
+	micro       int
+	peak        int64
+	budget      int64
+	fits        bool
+	epochs      int
+	sweep       int
+	secPerEpoch float64
+	basis       string
+}
+
+func (s *setupScreen) estimate(sp experiments.Spec) estimate {
+	e := estimate{secPerEpoch: math.NaN(), budget: s.budget, batch: max(sp.Batch, 1), epochs: sp.Epochs}
+	classes := 10
+	if s.data.checked && s.data.err == nil && s.data.classes >= 2 {
+		classes = s.data.classes
+	}
+	e.classes = classes
+	cfg, err := sp.ModelConfig(classes)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		e.err = "fix the network settings to see estimates"
+		return e
+	}
+	if d, _ := s.sweepDepths(); len(d) > 0 {
+		e.sweep = len(d)
+	}
+	e.arch = sp.Arch
+	e.params = engine.ParamCount(cfg)
+	e.micro, e.peak, e.fits = microBatch(cfg, e.batch, s.budget)
+	train, valid := s.data.train, s.data.valid
+	if !s.data.checked || s.data.err != nil {
+		train, valid = 0, 0
+	}
+	if train > 0 {
+		e.secPerEpoch, e.basis = epochSeconds(cfg, sp, train, valid, s.runs)
+	}
+	return e
+}
+
+// microBatch mirrors engine.Model.MicroBatch: the largest part of the batch
+// whose predicted memory fits the budget.
+func microBatch(cfg engine.Config, batch int, budget int64) (int, int64, bool) {
+	for size := batch; size >= 1; size-- {
+		if m := engine.EstimateMemory(cfg, size); m <= budget || size == 1 {
+			return size, m, m <= budget
+		}
+	}
+	return 1, engine.EstimateMemory(cfg, 1), false
+}
+
+// perImageCost is the engine's per-image memory estimate, a stand-in for
+// compute that scales with width, depth, size and mode.
+func perImageCost(cfg engine.Config) float64 {
+	return float64(engine.EstimateMemory(cfg, 2) - engine.EstimateMemory(cfg, 1))
+}
+
+// epochSeconds estimates an epoch from this machine's measured speed: the
+// saved runs' images/s, taken as it is from a run of the same network, or
+// scaled by the network's cost from the latest measured run.
+func epochSeconds(cfg engine.Config, sp experiments.Spec, train, valid int, runs []*experiments.Run) (float64, string) {
+	var same, any *experiments.Run
+	for _, r := range runs { // newest first
+		if len(r.Metrics) == 0 || r.Metrics[len(r.Metrics)-1].ImagesPerSec <= 0 {
+			continue
+		}
+		rs := r.Meta.Spec
+		if any == nil {
+			any = r
+		}
+		if rs.Arch == sp.Arch && rs.Width == sp.Width && rs.Size == sp.Size && rs.Mode == sp.Mode && rs.Head == sp.Head && rs.Pooling == sp.Pooling {
+			same = r
+			break
+		}
+	}
+	basis := same
+	if basis == nil {
+		basis = any
+	}
+	if basis == nil {
+		return math.NaN(), ""
+	}
+	// The run's speed: its median epoch's training images/s, and how long
+	// validation took per image relative to training.
+	var ips []float64
+	valRatio := 1.0 / 3
+	for _, m := range basis.Metrics {
+		ips = append(ips, m.ImagesPerSec)
+	}
+	rate := median(ips)
+	last := basis.Metrics[len(basis.Metrics)-1]
+	if ti, vi := basis.Meta.TrainImages, basis.Meta.ValidImages; ti > 0 && vi > 0 && last.ImagesPerSec > 0 {
+		vsec := last.Seconds - float64(ti)/last.ImagesPerSec
+		if vsec > 0 {
+			valRatio = (vsec / float64(vi)) * last.ImagesPerSec
+		}
+	}
+	bs := basis.Meta.Spec
+	how := fmt.Sprintf("measured %.0f img/s (%s)", rate, shortID(basis.ID))
+	if basis != same {
+		bcfg, err := bs.ModelConfig(max(len(basis.Meta.Classes), 2))
+		if err != nil {
+			return math.NaN(), ""
+		}
+		rate = rate * perImageCost(bcfg) / perImageCost(cfg)
+		how = fmt.Sprintf("scaled from %s w%d %dpx", archShort(bs.Arch), bs.Width, bs.Size)
+	}
+	if rate <= 0 {
+		return math.NaN(), ""
+	}
+	return float64(train)/rate + float64(valid)*valRatio/rate, how
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s[len(s)/2]
+}
