@@ -49,7 +49,7 @@ type Options struct {
 	MemoryBudget int64
 	// Start, when set, starts this run at once on the run screen
 	// (reslab train on a terminal).
-	Start *experiments.Spec
+	Start  *experiments.Spec
 	Input  io.Reader
 	Output io.Writer
 }
@@ -90,15 +90,15 @@ var (
 
 // common is what every screen shares.
 type common struct {
-	st     *Styles
-	keys   *KeyMap
-	store  *experiments.Store
-	opts   Options
+	st    *Styles
+	keys  *KeyMap
+	store *experiments.Store
+	opts  Options
 	// runsLabel names the runs folder on screen, as the user gave it.
 	runsLabel string
-	log    *slog.Logger
-	width  int
-	height int
+	log       *slog.Logger
+	width     int
+	height    int
 	// training is the run in progress, nil when none.
 	training *training
 }

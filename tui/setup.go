@@ -61,13 +61,13 @@ func (f *field) set(v string) {
 
 // dataInfo is what the form knows about the chosen data set.
 type dataInfo struct {
-	path                string
-	classes             int
-	train, valid        int
-	err                 error
-	checked             bool
-	checking            bool
-	classNames          []string
+	path         string
+	classes      int
+	train, valid int
+	err          error
+	checked      bool
+	checking     bool
+	classNames   []string
 }
 
 // dataTickMsg fires after typing in the data field pauses.
