@@ -90,10 +90,13 @@ func renderChart(st *Styles, cv chartView, w, h int) string {
 				if cv.timeAxis {
 					return duration(v)
 				}
-				if xmax-xmin >= 4 {
+				switch {
+				case xmax-xmin >= 4:
 					return fmt.Sprintf("%.0f", v)
+				case xmax-xmin >= 1:
+					return fmt.Sprintf("%.1f", v)
 				}
-				return fmt.Sprintf("%.1f", v)
+				return fmt.Sprintf("%.2f", v)
 			}
 		}
 		if cv.smooth {

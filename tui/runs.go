@@ -299,6 +299,7 @@ func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, k.Open):
 			if s.compCursor < len(s.comps) {
 				c := s.comps[s.compCursor]
+				s.focusComps = false
 				return tea.Batch(func() tea.Msg { return compareOpenMsg{ids: c.Runs, comp: &c} }, switchTo(screenCompare))
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -347,6 +348,9 @@ func (s *setupScreen) checkData() tea.Cmd {
 	}
 	s.data.checking = true
 	return func() tea.Msg {
+		if sp.Data == "" {
+			return dataInfoMsg{seq: seq, info: demoInfo()}
+		}
 		info := dataInfo{path: sp.Data, checked: true}
 		ds, err := experiments.OpenData(sp)
 		if err != nil {
@@ -357,6 +361,19 @@ func (s *setupScreen) checkData() tea.Cmd {
 		return dataInfoMsg{seq: seq, info: info}
 	}
 }
+
+// demoInfo describes the demo set, drawn once per process: it is the same
+// every time, and drawing it takes a moment.
+var demoInfo = sync.OnceValue(func() dataInfo {
+	info := dataInfo{checked: true}
+	ds, err := experiments.OpenData(experiments.Spec{})
+	if err != nil {
+		info.err = err
+		return info
+	}
+	info.classes, info.train, info.valid, info.classNames = len(ds.Classes), ds.Train.Len(), ds.Valid.Len(), ds.Names
+	return info
+})
 
 func (s *setupScreen) refreshEstimate() tea.Cmd {
 	s.validate()

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# tui-e2e.sh drives the real reslab lab in tmux on the built-in demo data,
+# through setup → a short depth sweep (two runs) → runs → details → compare
+# (saved and reopened) → predict → a run stopped by q, at each terminal size
+# given, and captures every screen to text files. It fails (exit 1) when a
+# screen lacks what a user must see there.
+#
+#   scripts/tui-e2e.sh [OUTDIR]        sizes from $SIZES (default "80x24 200x50")
+#
+# Needs tmux and go. Each size trains 3 tiny runs (width 8, 64 px, 3 epochs):
+# well under a minute on two cores.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${1:-$(mktemp -d /tmp/reslab-e2e.XXXXXX)}
+SIZES=${SIZES:-"80x24 200x50"}
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/reslab-e2e-work.XXXXXX)
+BIN=$WORK/reslab
+SESSION=reslab-e2e-$$
+
+command -v tmux >/dev/null || { echo "tui-e2e: tmux is not installed" >&2; exit 1; }
+(cd "$ROOT" && go build -o "$BIN" ./cmd/reslab)
+
+cleanup() { tmux kill-session -t "$SESSION" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+failures=0
+size=""
+fail() {
+	echo "FAIL [$size] $*" >&2
+	failures=$((failures + 1))
+}
+
+pane() { tmux capture-pane -p -t "$SESSION" 2>/dev/null || true; }
+
+# keys sends tmux key names or text, then lets the lab redraw. Escape is
+# followed by a pause so the next key is not read as alt+key.
+keys() {
+	for k in "$@"; do
+		tmux send-keys -t "$SESSION" "$k"
+		if [[ $k == Escape ]]; then sleep 0.4; else sleep 0.12; fi
+	done
+	sleep 0.3
+}
+
+# text types literal text.
+text() { tmux send-keys -t "$SESSION" -l "$1"; sleep 0.3; }
+
+# wait_for TEXT [SECONDS]: until the screen shows TEXT.
+wait_for() {
+	local want=$1 secs=${2:-30} i
+	for ((i = 0; i < secs * 5; i++)); do
+		if pane | grep -qF -- "$want"; then return 0; fi
+		sleep 0.2
+	done
+	fail "timed out waiting for '$want'; the screen was:"
+	pane >&2
+	return 1
+}
+
+# capture NAME TEXT...: save the screen and check it shows every TEXT.
+capture() {
+	local name=$1
+	shift
+	local file=$OUT/$size-$name.txt
+	pane >"$file"
+	tmux capture-pane -e -p -t "$SESSION" >"$OUT/$size-$name.ansi" 2>/dev/null || true
+	for want in "$@"; do
+		grep -qF -- "$want" "$file" || fail "$name: missing '$want' (see $file)"
+	done
+	# No log line may land on the screen.
+	if grep -qE 'level=(INFO|WARN|ERROR|DEBUG)|^time=' "$file"; then
+		fail "$name: a log line is on the screen (see $file)"
+	fi
+	local lines
+	lines=$(wc -l <"$file")
+	((lines <= ${size#*x})) || fail "$name: $lines lines on a ${size#*x}-line terminal"
+}
+
+start_lab() { # start_lab W H [ENV...]
+	local w=$1 h=$2
+	shift 2
+	tmux kill-session -t "$SESSION" 2>/dev/null || true
+	tmux new-session -d -s "$SESSION" -x "$w" -y "$h" \
+		"env TERM=xterm-256color COLORTERM=truecolor $* $BIN --runs $RUNS 2>>$WORK/stderr; echo exit=\$? >$WORK/exit; sleep 30"
+	sleep 0.5
+}
+
+lab_exited() { # lab_exited SECONDS: the binary has returned
+	local i
+	for ((i = 0; i < $1 * 5; i++)); do
+		[[ -s $WORK/exit ]] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+for size in $SIZES; do
+	W=${size%x*}
+	H=${size#*x}
+	RUNS=$WORK/runs-$size
+	rm -f "$WORK/exit"
+	echo "== $size: runs in $RUNS, captures in $OUT"
+	start_lab "$W" "$H"
+
+	# 1. Setup: the form, the estimate, live validation.
+	wait_for "demo data: 6 classes" 30 || continue
+	capture setup "network" "parameters" "memory" "peak" "time" "data folder" "preset" "depth" "enter: train"
+	# The focus starts on the preset; width and size are the 3rd and 4th
+	# fields below it.
+	keys Down Down C-u; text 8
+	keys Down C-u; text 64
+	keys Down Down Down Down Down Down Down Down C-u; text 0 # epochs 0
+	capture setup-invalid "want 1 to 10000" "fix the marked settings"
+	keys C-u; text 3
+	for _ in $(seq 15); do keys Down; done # the depth sweep, the last field
+	text "18,34"
+	capture setup-sweep "depth sweep" "18,34" "enter: sweep r18, r34"
+
+	# 2. Training: the dashboard while the first run trains.
+	keys Enter
+	wait_for "epoch 2/3 " 60 || continue
+	wait_for "ETA" 10 || continue
+	capture run-live "epoch " "img/s" "ETA" "loss by" "accuracy by" "train" "validation" "lr " "running" "depth sweep"
+	wait_for "depth sweep 2/2" 90 || continue
+	wait_for "completed after 3/3" 120 || continue
+	capture run-done "completed" "best val_acc" "epoch  train loss" "loss by epoch"
+	keys x
+	capture run-time-axis "loss by time"
+	keys x
+
+	# 3. Runs: both sweep runs, marked for comparison.
+	keys 3
+	wait_for "2 marked" 10 || true
+	capture runs "resnet18" "resnet34" "completed" "best acc" "2 marked"
+	keys / ; text "r34"
+	capture runs-filter "1 shown of 2"
+	keys Escape
+	keys Enter
+	wait_for "esc back" 10 || true
+	sleep 0.5
+	keys NPage NPage
+	capture details "acc" "true \\ predicted"
+	keys Escape
+
+	# 4. Compare: overlaid curves and the summary table; save and reopen.
+	keys c
+	wait_for "p vs first" 20 || continue
+	capture compare "compare 2 runs" "val_acc by epoch" "(reference)" "best acc" "s/epoch" "r18" "r34"
+	keys Tab
+	capture compare-loss "val_loss by epoch"
+	keys s; text "depths"; keys Enter
+	wait_for "saved comparison depths" 10 || true
+	keys Escape 3 Tab
+	capture runs-saved "saved comparisons" "depths"
+	keys Enter
+	wait_for "saved as depths" 10 || true
+	capture compare-reopened "saved as depths" "val_loss"
+	keys Escape
+
+	# 5. Predict: the cursor's run with the other marked run beside it.
+	keys 3 g p
+	wait_for "true class" 20 || continue
+	capture predict "image 1/90" "true class" "A " "B " "%" "* true class"
+	grep -qF "▀" "$OUT/$size-predict.ansi" || fail "predict: no half-block image drawn"
+	grep -qE $'\x1b\\[[0-9;]*38;[25];' "$OUT/$size-predict.ansi" || fail "predict: the image has no colour"
+	keys n
+	sleep 0.5
+	if pane | grep -qF "no disagreement"; then
+		capture predict-next "no disagreement"
+	else
+		capture predict-next "true class" "✓ right" "✗ wrong"
+		grep -q "image 1/90" "$OUT/$size-predict-next.txt" && fail "predict-next: n did not move"
+	fi
+	keys Right
+	capture predict-walk "true class"
+
+	# 6. q while training: the run is stopped and saved before the lab quits.
+	keys 1
+	capture setup-measured "measured" "/epoch"
+	keys C-u # the sweep field still has the focus
+	keys Enter
+	wait_for "img/s" 60 || continue
+	tmux send-keys -t "$SESSION" q
+	sleep 0.1
+	pane >"$OUT/$size-quitting.txt" # "stopping the run…", unless it was already done
+	lab_exited 60 || fail "the lab did not quit after stopping the run"
+	grep -q "exit=0" "$WORK/exit" || fail "the lab exited with $(cat "$WORK/exit")"
+	stopped=$("$BIN" runs --runs "$RUNS" --json | grep -c '"stopped"' || true)
+	((stopped >= 1)) || fail "the run stopped by q is not saved as stopped"
+
+	# 7. NO_COLOR: plain but complete.
+	rm -f "$WORK/exit"
+	start_lab "$W" "$H" NO_COLOR=1
+	wait_for "demo data: 6 classes" 30 || continue
+	keys 3 G p
+	wait_for "true class" 20 || continue
+	capture nocolor-predict "true class" "A " "%"
+	if grep -qE $'\x1b\\[[0-9;]*(38|48);' "$OUT/$size-nocolor-predict.ansi"; then
+		fail "nocolor-predict: colours under NO_COLOR"
+	fi
+	keys 3
+	capture nocolor-runs "resnet18" "›"
+	keys q
+	lab_exited 10 || fail "q did not quit"
+	tmux kill-session -t "$SESSION" 2>/dev/null || true
+	if [[ -s $WORK/stderr ]]; then
+		fail "the lab wrote to stderr: $(head -c 300 "$WORK/stderr")"
+	fi
+done
+
+echo "captures: $OUT"
+if ((failures > 0)); then
+	echo "tui-e2e: $failures checks failed" >&2
+	exit 1
+fi
+echo "tui-e2e: all checks passed at $SIZES"
