@@ -133,19 +133,20 @@ func newConvGeom(n, cin, h, w, cout, k, stride, pad int) *convGeom {
 	return g
 }
 
-// convScratchFloats is the size aimed at for one task's im2col block: small
-// enough to stay in a core's cache between im2col and the matrix product,
-// large enough to keep the products efficient.
-var convScratchFloats = 1 << 18
+// convScratchFloats is the size aimed at for one task's im2col block: large
+// enough to keep the matrix products efficient, small enough to stay in
+// the last-level cache between im2col and the product.
+var convScratchFloats = 1 << 20
 
 // convWorkers, when positive, overrides the number of goroutines the
 // kernels use (GOMAXPROCS); benchmarks set it.
 var convWorkers = 0
 
-// minTaskCols is the fewest output columns a task gets, so that matrix
-// products do not become too thin (late layers of small images have a few
-// pixels per image, so several images share a task).
-const minTaskCols = 64
+// minTaskCols is the fewest output columns a task gets (unless that would
+// leave a worker idle): BLAS packs both operands on every call, which costs
+// about as much as 1/cols of the product, and late layers have few pixels
+// per image, so several images share a task there.
+var minTaskCols = 512
 
 // segment is output rows [oh0, oh1) of image n.
 type segment struct{ n, oh0, oh1 int }
@@ -342,6 +343,7 @@ func (g *convGeom) col2im(dcol []float32, ld, off, c0, c1 int, dx []float32) {
 					d := dxc[ih*g.w : (ih+1)*g.w]
 					if g.stride == 1 {
 						d = d[lo+shift : hi+shift]
+						d = d[:len(s)]
 						for i, v := range s {
 							d[i] += v
 						}

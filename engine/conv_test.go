@@ -255,8 +255,10 @@ var convLayerCases = []struct {
 
 // BenchmarkConvLayers times one forward and both backward kernels of each
 // layer shape and reports GFLOP/s (3 products of 2·N·O·C·K²·Ho·Wo flops).
-// RESLAB_CONV_WORKERS and RESLAB_BLAS_THREADS (OpenBLAS) override the
-// defaults, to compare threading strategies.
+// RESLAB_CONV_WORKERS, RESLAB_CONV_SCRATCH (floats of im2col per task),
+// RESLAB_CONV_MINCOLS (fewest columns per task) and
+// RESLAB_BLAS_THREADS (OpenBLAS) override the defaults, to compare
+// threading strategies and block sizes.
 func BenchmarkConvLayers(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("RESLAB_CONV_WORKERS")); err == nil {
 		defer func(w int) { convWorkers = w }(convWorkers)
@@ -265,6 +267,14 @@ func BenchmarkConvLayers(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("RESLAB_BLAS_THREADS")); err == nil {
 		defer setBLASThreads(1)
 		setBLASThreads(v)
+	}
+	if v, err := strconv.Atoi(os.Getenv("RESLAB_CONV_SCRATCH")); err == nil {
+		defer func(s int) { convScratchFloats = s }(convScratchFloats)
+		convScratchFloats = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("RESLAB_CONV_MINCOLS")); err == nil {
+		defer func(s int) { minTaskCols = s }(minTaskCols)
+		minTaskCols = v
 	}
 	for _, lc := range convLayerCases {
 		b.Run(lc.name, func(b *testing.B) {
@@ -285,5 +295,28 @@ func BenchmarkConvLayers(b *testing.B) {
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+	}
+}
+
+// BenchmarkSgemm times the BLAS on square products, one per worker at once.
+func BenchmarkSgemm(b *testing.B) {
+	for _, n := range []int{256, 1024} {
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%d/workers%d", n, workers), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				a, bb := randomValues(n*n, rng), randomValues(n*n, rng)
+				cs := make([][]float32, workers)
+				for i := range cs {
+					cs[i] = make([]float32, n*n)
+				}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					runTasks(workers, workers, func(_, t int) {
+						sgemm(false, false, n, n, n, 1, a, n, bb, n, 0, cs[t], n)
+					})
+				}
+				b.ReportMetric(2*float64(n*n*n*workers)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

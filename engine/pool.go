@@ -67,13 +67,54 @@ type poolGeom struct {
 }
 
 // plane finds each window's maximum in one h×w plane and calls emit with
-// the output index, the input index of the maximum and its value.
+// the output index, the input index of the maximum and its value. Windows
+// inside the plane take a fast path without clipping.
 func (p poolGeom) plane(x []float32, emit func(o, at int, v float32)) {
+	// Output columns [owLo, owHi) have windows inside the plane's width.
+	owLo := min((p.pad+p.stride-1)/p.stride, p.wo)
+	owHi := max(min((p.w-p.k+p.pad)/p.stride+1, p.wo), owLo)
 	for oh := 0; oh < p.ho; oh++ {
 		h0 := oh*p.stride - p.pad
 		h1 := min(h0+p.k, p.h)
 		h0 = max(h0, 0)
+		inside := h1-h0 == p.k
 		for ow := 0; ow < p.wo; ow++ {
+			if inside && ow == owLo && p.k == 3 {
+				// 3×3 windows: unrolled, ties to the first in row-major order.
+				for ; ow < owHi; ow++ {
+					i := h0*p.w + ow*p.stride - p.pad
+					r0, r1, r2 := x[i:i+3], x[i+p.w:i+p.w+3], x[i+2*p.w:i+2*p.w+3]
+					best, at := r0[0], i
+					if r0[1] > best {
+						best, at = r0[1], i+1
+					}
+					if r0[2] > best {
+						best, at = r0[2], i+2
+					}
+					if r1[0] > best {
+						best, at = r1[0], i+p.w
+					}
+					if r1[1] > best {
+						best, at = r1[1], i+p.w+1
+					}
+					if r1[2] > best {
+						best, at = r1[2], i+p.w+2
+					}
+					if r2[0] > best {
+						best, at = r2[0], i+2*p.w
+					}
+					if r2[1] > best {
+						best, at = r2[1], i+2*p.w+1
+					}
+					if r2[2] > best {
+						best, at = r2[2], i+2*p.w+2
+					}
+					emit(oh*p.wo+ow, at, best)
+				}
+				if ow >= p.wo {
+					break
+				}
+			}
 			w0 := ow*p.stride - p.pad
 			w1 := min(w0+p.k, p.w)
 			w0 = max(w0, 0)
