@@ -190,7 +190,20 @@ for size in $SIZES; do
 	stopped=$("$BIN" runs --runs "$RUNS" --json | grep -c '"stopped"' || true)
 	((stopped >= 1)) || fail "the run stopped by q is not saved as stopped"
 
-	# 7. NO_COLOR: plain but complete.
+	# 7. Resume the stopped run (the newest, the first row) to the end.
+	rm -f "$WORK/exit"
+	start_lab "$W" "$H"
+	wait_for "demo data: 6 classes" 30 || continue
+	keys 3
+	wait_for "stopped" 10 || continue
+	keys g r
+	wait_for "resumed at epoch" 30 || continue
+	wait_for "completed after 3/3" 90 || continue
+	capture resumed "completed" "resumed at epoch" "epoch  train loss"
+	keys q
+	lab_exited 10 || fail "q did not quit"
+
+	# 8. NO_COLOR: plain but complete.
 	rm -f "$WORK/exit"
 	start_lab "$W" "$H" NO_COLOR=1
 	wait_for "demo data: 6 classes" 30 || continue

@@ -3,6 +3,8 @@ package tui
 import (
 	"context"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -320,3 +322,5 @@ func threeRuns(t *testing.T, dir string) {
 func timeAfter() <-chan time.Time { return time.After(150 * time.Millisecond) }
 
 func lipglossWidth(s string) int { return lipgloss.Width(s) }
+
+func pngEncode(w io.Writer, img image.Image) error { return png.Encode(w, img) }

@@ -178,6 +178,8 @@ func New(opts Options, r *lipgloss.Renderer) (*Model, error) {
 	m.active = screenSetup
 	if opts.Start != nil {
 		m.active = screenRun
+		m.setup.load(*opts.Start) // a new run from here starts from the same settings
+		m.setup.validate()
 	}
 	return m, nil
 }

@@ -511,3 +511,66 @@ func TestViewsFitTheWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestPredictTypedFile(t *testing.T) {
+	dir := t.TempDir()
+	threeRuns(t, dir)
+	// Weights for the r18 run: an untrained network of its shape is enough
+	// to check the path from a typed file to bars.
+	run, err := experiments.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := run.Load("20261127-100000-r18-aaaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := r.Meta.Spec.ModelConfig(6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := engine.NewModel(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := model.SaveWeights(r.Path(experiments.BestWeightsFile)); err != nil {
+		t.Fatal(err)
+	}
+	model.Close()
+	img, err := experiments.SampleImage(experiments.Spec{}, "demo/valid/square/0002.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	png := filepath.Join(dir, "square", "x.png")
+	if err := os.MkdirAll(filepath.Dir(png), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pngEncode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	m := newLab(t, nil, dir)
+	sized(t, m, 100, 30)
+	press(t, m, "3", "G", "p", "o")
+	if !m.predict.typing {
+		t.Fatal("o did not open the path field")
+	}
+	press(t, m, "q"+png[1:]) // q types here
+	press(t, m, "ctrl+u", png, "enter")
+	l := m.predict.live
+	if l == nil || l.busy || l.aErr != nil || len(l.a) != 5 || l.img == nil {
+		t.Fatalf("typed file: %+v", l)
+	}
+	if l.trueName != "square" || !strings.Contains(m.View(), "file "+png) {
+		t.Errorf("true class %q\n%s", l.trueName, m.View())
+	}
+	press(t, m, "esc")
+	if m.predict.live != nil || m.active != screenPredict {
+		t.Error("esc did not return to the validation images")
+	}
+}
