@@ -91,21 +91,32 @@ func countActivations(cfg Config) activationCount {
 // DefaultMemoryBudget is 60 % of the memory available when the process
 // starts (MemAvailable in /proc/meminfo), or 4 GiB where that cannot be read.
 func DefaultMemoryBudget() int64 {
+	if avail := meminfo("MemAvailable:"); avail > 0 {
+		return avail * 6 / 10
+	}
+	return 4 << 30
+}
+
+// PhysicalMemory is the machine's memory in bytes (MemTotal), 0 if unknown.
+func PhysicalMemory() int64 { return meminfo("MemTotal:") }
+
+// meminfo reads one /proc/meminfo field in bytes; 0 if it cannot.
+func meminfo(field string) int64 {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
-		return 4 << 30
+		return 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
+		if len(fields) >= 2 && fields[0] == field {
 			if kb, err := strconv.ParseInt(fields[1], 10, 64); err == nil {
-				return kb * 1024 * 6 / 10
+				return kb * 1024
 			}
 		}
 	}
-	return 4 << 30
+	return 0
 }
 
 // ParamCount is the number of learnable values of the network cfg

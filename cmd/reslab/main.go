@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
+
+	"github.com/reslab/reslab/engine"
 )
 
 // Exit codes, as DESIGN.md sets them.
@@ -42,10 +45,25 @@ func commands() map[string]command {
 }
 
 func main() {
+	limitHeap()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// limitHeap sets Go's soft memory limit to 90 % of the machine's memory
+// (unless GOMEMLIMIT is set): training allocates large short-lived tensors,
+// and without a limit the collector lets the heap grow to twice the live
+// data before it runs, which on a big network is the difference between
+// fitting and being killed.
+func limitHeap() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if total := engine.PhysicalMemory(); total > 0 {
+		debug.SetMemoryLimit(total * 9 / 10)
+	}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
