@@ -149,15 +149,15 @@ func Presets() map[string]Preset {
 		Monitor: "val_acc", Patience: 0, Seed: 1,
 	}
 	flowers := Spec{
-		Arch: "resnet18", Width: 32, Size: 96, Pooling: engine.PoolAvg, Head: "linear", Dropout: 0.2,
-		Mode: engine.ModeScratch, Epochs: 30, Batch: 32, LR: 2e-3, WeightDecay: 1e-4,
+		Arch: "resnet18", Width: 32, Size: 128, Pooling: engine.PoolAvg, Head: "linear", Dropout: 0.2,
+		Mode: engine.ModeScratch, Epochs: 60, Batch: 32, LR: 2e-3, WeightDecay: 5e-4,
 		Augment: augment.Params{Rotation: 20, Shear: 0.1, Zoom: 0.2, Flip: 0.5, Brightness: 0.2, Contrast: 0.2}, Norm: "imagenet",
-		Monitor: "val_acc", Patience: 10, PlateauFactor: 0.3, PlateauWait: 4, Seed: 1,
+		Monitor: "val_acc", Patience: 20, PlateauFactor: 0.5, PlateauWait: 6, Seed: 1,
 	}
 	return map[string]Preset{
 		"keras-tutorial":  {"keras-tutorial", "the reference Keras recipe: ResNet-50, frozen backbone, flatten head 512,64 (ELU, dropout 0.4), Adam 1e-5, batch 32, 224 px, 20 epochs, early stopping on val_loss (patience 10)", keras},
 		"quick":           {"quick", "a small ResNet-18 (width 16, 64 px) from scratch that shows learning within minutes on two cores", quick},
-		"flowers-scratch": {"flowers-scratch", "ResNet-18 (width 32, 96 px) from scratch with augmentation, weight decay and a plateau schedule: about half an hour on flowers10", flowers},
+		"flowers-scratch": {"flowers-scratch", "ResNet-18 (width 32, 128 px) from scratch with augmentation, AdamW and a plateau schedule: 10 to 15 minutes on flowers10 with OpenBLAS", flowers},
 	}
 }
 
