@@ -7,15 +7,30 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
-// BLAS names the matrix-product library in use: gonum's pure-Go BLAS, the
-// default, which needs no C toolchain. Build with -tags openblas for OpenBLAS.
-func BLAS() string { return "gonum (pure Go)" }
+// BLAS names the matrix-product library in use: pure Go, the default, which
+// needs no C toolchain: reslab's own kernel for convolutions (on CPUs with
+// AVX2 and FMA) and gonum for the rest. Build with -tags openblas for
+// OpenBLAS.
+func BLAS() string {
+	if useGoGemm {
+		return "pure Go (reslab AVX2 convolutions, gonum)"
+	}
+	return "gonum (pure Go)"
+}
+
+// useGoGemm selects reslab's own packed AVX2/FMA matrix product
+// (conv_gemm.go) for the convolutions, where the CPU has it; gonum's Sgemm
+// otherwise. gorgonia's own matrix products always use gonum.
+var useGoGemm = haveGemmKernel
 
 // sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, op
 // transposing when tA or tB is set; it is the one matrix product the
-// convolution kernels use. gonum's Sgemm splits large products over
-// goroutines itself.
+// convolution kernels use.
 func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if useGoGemm {
+		gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	gonum.Implementation{}.Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 

@@ -1,0 +1,116 @@
+//go:build !openblas
+
+#include "textflag.h"
+
+// func gemmKernel6x16(k int, a, b, c *float32, ldc int, accumulate bool)
+//
+// C[0:6, 0:16] (row stride ldc floats) = or += A·B, where a is a packed
+// panel of 6 rows (k steps of 6 floats) and b a packed panel of 16 columns
+// (k steps of 16 floats). Twelve YMM accumulators, AVX2 and FMA; k ≥ 1.
+TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-41
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	MOVQ CX, BX
+	SHRQ $2, BX // BX: groups of 4 steps
+	ANDQ $3, CX // CX: remaining steps
+	TESTQ BX, BX
+	JZ   tail
+
+#define STEP(aoff, boff) \
+	VMOVUPS boff(DI), Y12 \
+	VMOVUPS boff+32(DI), Y13 \
+	VBROADCASTSS aoff(SI), Y14 \
+	VBROADCASTSS aoff+4(SI), Y15 \
+	VFMADD231PS Y12, Y14, Y0 \
+	VFMADD231PS Y13, Y14, Y1 \
+	VFMADD231PS Y12, Y15, Y2 \
+	VFMADD231PS Y13, Y15, Y3 \
+	VBROADCASTSS aoff+8(SI), Y14 \
+	VBROADCASTSS aoff+12(SI), Y15 \
+	VFMADD231PS Y12, Y14, Y4 \
+	VFMADD231PS Y13, Y14, Y5 \
+	VFMADD231PS Y12, Y15, Y6 \
+	VFMADD231PS Y13, Y15, Y7 \
+	VBROADCASTSS aoff+16(SI), Y14 \
+	VBROADCASTSS aoff+20(SI), Y15 \
+	VFMADD231PS Y12, Y14, Y8 \
+	VFMADD231PS Y13, Y14, Y9 \
+	VFMADD231PS Y12, Y15, Y10 \
+	VFMADD231PS Y13, Y15, Y11
+
+loop4:
+	PREFETCHT0 512(DI)
+	STEP(0, 0)
+	STEP(24, 64)
+	PREFETCHT0 576(DI)
+	STEP(48, 128)
+	STEP(72, 192)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  loop4
+
+tail:
+	TESTQ CX, CX
+	JZ    store
+
+loop1:
+	STEP(0, 0)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop1
+
+store:
+	MOVBLZX accumulate+40(FP), AX
+	TESTQ   AX, AX
+	JZ      overwrite
+
+#define ADDROW(r0, r1) \
+	VADDPS (DX), r0, r0 \
+	VADDPS 32(DX), r1, r1 \
+	VMOVUPS r0, (DX) \
+	VMOVUPS r1, 32(DX) \
+	ADDQ R8, DX
+
+	ADDROW(Y0, Y1)
+	ADDROW(Y2, Y3)
+	ADDROW(Y4, Y5)
+	ADDROW(Y6, Y7)
+	ADDROW(Y8, Y9)
+	ADDROW(Y10, Y11)
+	VZEROUPPER
+	RET
+
+#define PUTROW(r0, r1) \
+	VMOVUPS r0, (DX) \
+	VMOVUPS r1, 32(DX) \
+	ADDQ R8, DX
+
+overwrite:
+	PUTROW(Y0, Y1)
+	PUTROW(Y2, Y3)
+	PUTROW(Y4, Y5)
+	PUTROW(Y6, Y7)
+	PUTROW(Y8, Y9)
+	PUTROW(Y10, Y11)
+	VZEROUPPER
+	RET
