@@ -276,7 +276,7 @@ func (m *Model) Fit(ctx context.Context, train, valid BatchSource, opts FitOptio
 			return res, err
 		}
 		f.send(CheckpointEvent{Epoch: metrics.Epoch, Kind: "last"})
-		if stop {
+		if stop && state.Epoch < opts.Epochs {
 			res.Status = StatusEarlyStopped
 			return res, nil
 		}
