@@ -34,9 +34,6 @@ func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 	gonum.Implementation{}.Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// setBLASThreads does nothing: gonum sizes its own goroutines.
-func setBLASThreads(int) {}
-
 func trans(t bool) blas.Transpose {
 	if t {
 		return blas.Trans

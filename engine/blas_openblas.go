@@ -7,6 +7,9 @@ package engine
 import "C"
 
 import (
+	"os"
+	"strconv"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/netlib/blas/netlib"
 	G "gorgonia.org/gorgonia"
@@ -20,9 +23,16 @@ import (
 // over goroutines, one matrix product per core, which measured faster than
 // letting OpenBLAS thread each product (its idle threads spin against the
 // Go scheduler); see docs/performance.md.
+//
+// The environment variable RESLAB_OPENBLAS_THREADS overrides the thread
+// count, for the threading comparisons (with RESLAB_CONV_WORKERS).
 func init() {
 	G.Use(netlib.Implementation{})
-	setBLASThreads(1)
+	threads := 1
+	if n, err := strconv.Atoi(os.Getenv("RESLAB_OPENBLAS_THREADS")); err == nil && n > 0 {
+		threads = n
+	}
+	setBLASThreads(threads)
 }
 
 // BLAS names the matrix-product library in use.

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -139,8 +141,9 @@ func newConvGeom(n, cin, h, w, cout, k, stride, pad int) *convGeom {
 var convScratchFloats = 1 << 20
 
 // convWorkers, when positive, overrides the number of goroutines the
-// kernels use (GOMAXPROCS); benchmarks set it.
-var convWorkers = 0
+// kernels use (GOMAXPROCS). The environment variable RESLAB_CONV_WORKERS
+// sets it, for the threading comparisons of docs/performance.md.
+var convWorkers, _ = strconv.Atoi(os.Getenv("RESLAB_CONV_WORKERS"))
 
 // minTaskCols is the fewest output columns a task gets (unless that would
 // leave a worker idle): BLAS packs both operands on every call, which costs

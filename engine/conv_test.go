@@ -255,19 +255,10 @@ var convLayerCases = []struct {
 
 // BenchmarkConvLayers times one forward and both backward kernels of each
 // layer shape and reports GFLOP/s (3 products of 2·N·O·C·K²·Ho·Wo flops).
-// RESLAB_CONV_WORKERS, RESLAB_CONV_SCRATCH (floats of im2col per task),
-// RESLAB_CONV_MINCOLS (fewest columns per task) and
-// RESLAB_BLAS_THREADS (OpenBLAS) override the defaults, to compare
-// threading strategies and block sizes.
+// RESLAB_CONV_SCRATCH (floats of im2col per task) and RESLAB_CONV_MINCOLS
+// (fewest columns per task) override the block sizes; RESLAB_CONV_WORKERS
+// and RESLAB_OPENBLAS_THREADS the threading (see conv.go, blas_openblas.go).
 func BenchmarkConvLayers(b *testing.B) {
-	if v, err := strconv.Atoi(os.Getenv("RESLAB_CONV_WORKERS")); err == nil {
-		defer func(w int) { convWorkers = w }(convWorkers)
-		convWorkers = v
-	}
-	if v, err := strconv.Atoi(os.Getenv("RESLAB_BLAS_THREADS")); err == nil {
-		defer setBLASThreads(1)
-		setBLASThreads(v)
-	}
 	if v, err := strconv.Atoi(os.Getenv("RESLAB_CONV_SCRATCH")); err == nil {
 		defer func(s int) { convScratchFloats = s }(convScratchFloats)
 		convScratchFloats = v
