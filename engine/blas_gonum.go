@@ -3,6 +3,8 @@
 package engine
 
 import (
+	"os"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
@@ -20,8 +22,9 @@ func BLAS() string {
 
 // useGoGemm selects reslab's own packed AVX2/FMA matrix product
 // (conv_gemm.go) for the convolutions, where the CPU has it; gonum's Sgemm
-// otherwise. gorgonia's own matrix products always use gonum.
-var useGoGemm = haveGemmKernel
+// otherwise, or when the environment sets RESLAB_GO_GEMM=0 (to compare).
+// gorgonia's own matrix products always use gonum.
+var useGoGemm = haveGemmKernel && os.Getenv("RESLAB_GO_GEMM") != "0"
 
 // sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, op
 // transposing when tA or tB is set; it is the one matrix product the
