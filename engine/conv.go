@@ -178,13 +178,12 @@ func (g *convGeom) plan() ([]colTask, []dataTask, int) {
 	g.workers = workers
 	g.colTasks, g.dataTasks = nil, nil
 
-	// Column tasks (forward and weight gradient): about convScratchFloats of
-	// im2col each, at least minTaskCols columns, and at least one per worker.
-	target := max(convScratchFloats/g.ckk, minTaskCols)
-	target = max(min(target, ceilDiv(g.n*g.p, workers)), 1)
-	if target >= g.p {
-		// Whole images per task, the task count a multiple of the workers.
-		per := target / g.p
+	// Images with few pixels are grouped, several per task, so that the
+	// matrix products are not too thin; the task count is then a multiple of
+	// the workers. Such grouping costs copies (outputs and gradients are
+	// gathered and scattered), so larger images are never grouped.
+	if g.p < minTaskCols && g.n > 1 {
+		per := min(ceilDiv(minTaskCols, g.p), ceilDiv(g.n, workers))
 		per = ceilDiv(g.n, roundUp(ceilDiv(g.n, per), workers))
 		for n0 := 0; n0 < g.n; n0 += per {
 			t := colTask{}
@@ -193,35 +192,32 @@ func (g *convGeom) plan() ([]colTask, []dataTask, int) {
 				t.cols += g.p
 			}
 			g.colTasks = append(g.colTasks, t)
-		}
-	} else {
-		rows := max(target/g.wo, 1)
-		rows = ceilDiv(g.ho, ceilDiv(g.ho, rows)) // even chunks
-		for n := 0; n < g.n; n++ {
-			for oh := 0; oh < g.ho; oh += rows {
-				hi := min(oh+rows, g.ho)
-				g.colTasks = append(g.colTasks, colTask{segs: []segment{{n, oh, hi}}, cols: (hi - oh) * g.wo})
-			}
-		}
-	}
-
-	// Input-gradient tasks write disjoint parts of ∂x: images with few
-	// pixels are grouped (so the product is not too thin); larger images
-	// are split into channel blocks of about convScratchFloats of ∂col.
-	if g.p < minTaskCols && g.n > 1 {
-		per := min(ceilDiv(minTaskCols, g.p), ceilDiv(g.n, workers))
-		per = ceilDiv(g.n, roundUp(ceilDiv(g.n, per), workers))
-		for n0 := 0; n0 < g.n; n0 += per {
 			g.dataTasks = append(g.dataTasks, dataTask{n0, min(n0+per, g.n), 0, g.cin})
 		}
 		return g.colTasks, g.dataTasks, workers
 	}
-	chans := max(convScratchFloats/(g.kk*g.p), 1)
-	if g.n < workers {
-		chans = min(chans, ceilDiv(g.cin*g.n, workers))
+
+	// Otherwise one image per task, split into blocks of output rows (column
+	// tasks: forward and weight gradient) or input channels (input-gradient
+	// tasks, which must write disjoint parts of ∂x) so that an im2col or
+	// ∂col block is about convScratchFloats, and so that the tasks spread
+	// evenly over the workers. Direct convolutions have no such block.
+	rows, chans := g.ho, g.cin
+	if !g.direct {
+		rows = max(max(convScratchFloats/g.ckk, minTaskCols)/g.wo, 1)
+		chans = max(convScratchFloats/(g.kk*g.p), 1)
 	}
-	chans = ceilDiv(g.cin, ceilDiv(g.cin, chans)) // even blocks
+	if g.n%workers != 0 {
+		rows = min(rows, ceilDiv(g.ho, workers))
+		chans = min(chans, ceilDiv(g.cin, workers))
+	}
+	rows = ceilDiv(g.ho, ceilDiv(g.ho, rows)) // even blocks
+	chans = ceilDiv(g.cin, ceilDiv(g.cin, chans))
 	for n := 0; n < g.n; n++ {
+		for oh := 0; oh < g.ho; oh += rows {
+			hi := min(oh+rows, g.ho)
+			g.colTasks = append(g.colTasks, colTask{segs: []segment{{n, oh, hi}}, cols: (hi - oh) * g.wo})
+		}
 		for c := 0; c < g.cin; c += chans {
 			g.dataTasks = append(g.dataTasks, dataTask{n, n + 1, c, min(c+chans, g.cin)})
 		}
