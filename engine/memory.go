@@ -29,7 +29,7 @@ func EstimateMemory(cfg Config, batch int) int64 {
 const (
 	baseBytes        = 300 << 20 // runtime, code, loader buffers
 	activationFactor = 5.0       // outputs and gradients of conv, BN, ReLU and add nodes, and collector slack
-	inferenceFactor  = 2.0       // outputs only
+	inferenceFactor  = 3.0       // outputs only, and collector slack
 )
 
 type activationCount struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
 	G "gorgonia.org/gorgonia"
 )
@@ -362,8 +363,13 @@ func (m *Model) graph(kind graphKind, batch int) (*compiled, error) {
 	if c := m.graphs[kind]; c != nil && c.batch == batch {
 		return c, nil
 	}
-	m.graphs[kind].close()
-	delete(m.graphs, kind)
+	if old := m.graphs[kind]; old != nil {
+		old.close()
+		delete(m.graphs, kind)
+		// The old graph's activations are garbage now; collect them before
+		// the new graph allocates its own, or the heap briefly holds both.
+		runtime.GC()
+	}
 	c, err := m.net.build(m.cfg, kind, batch, m.rng)
 	if err != nil {
 		return nil, fmt.Errorf("building the %s graph for batch %d: %w", kind, batch, err)
