@@ -56,10 +56,6 @@ func (m *Model) Config() Config { return m.cfg }
 // Params returns every learnable tensor, backbone first, in torchvision order.
 func (m *Model) Params() []*Param { return m.net.params }
 
-// Optimizer returns the model's Adam optimiser, whose learning rate and
-// weight decay the caller may change between steps.
-func (m *Model) Optimizer() *Adam { return m.opt }
-
 // Trainable returns the tensors the training mode updates.
 func (m *Model) Trainable() []*Param {
 	if m.cfg.Mode == ModeFrozen {
