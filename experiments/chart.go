@@ -24,6 +24,19 @@ type ChartOptions struct {
 	XFormat    func(float64) string
 }
 
+// EpochAxis labels a chart's x axis with epochs 1..n, n the longest series.
+func EpochAxis(o ChartOptions, series [][]float64) ChartOptions {
+	n := 0
+	for _, s := range series {
+		n = max(n, len(s))
+	}
+	if n > 1 {
+		o.XMin, o.XMax = 1, float64(n)
+		o.XFormat = func(v float64) string { return fmt.Sprintf("%.0f", v) }
+	}
+	return o
+}
+
 // seriesChars tell the series apart without colour (NO_COLOR, files).
 var seriesChars = []string{"•", "○", "×", "+", "▪", "◇"}
 

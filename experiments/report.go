@@ -131,7 +131,7 @@ func WriteMarkdownReport(w io.Writer, runs []*Run) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "\n## %s\n\n```\n%s\n```\n", metric, Chart(series, ChartOptions{Height: 10, Width: 60, Caption: metric + " by epoch", Legends: legends}))
+		fmt.Fprintf(w, "\n## %s\n\n```\n%s\n```\n", metric, Chart(series, EpochAxis(ChartOptions{Height: 10, Width: 60, Caption: metric + " by epoch", Legends: legends}, series)))
 	}
 	for _, r := range runs {
 		fmt.Fprintf(w, "\n## %s\n\n", r.ID)

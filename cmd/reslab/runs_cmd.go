@@ -204,7 +204,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	for i, run := range runs {
 		legends[i] = fmt.Sprintf("%s (%s)", run.ID, run.Meta.Spec.Arch)
 	}
-	fmt.Fprintln(stdout, experiments.Chart(series, experiments.ChartOptions{Height: 12, Width: 60, Caption: *metric + " by epoch", Legends: legends}))
+	fmt.Fprintln(stdout, experiments.Chart(series, experiments.EpochAxis(experiments.ChartOptions{Height: 12, Width: 60, Caption: *metric + " by epoch", Legends: legends}, series)))
 	fmt.Fprintln(stdout)
 	experiments.WriteTable(stdout, experiments.SummaryRows(sums))
 	if *save != "" {
