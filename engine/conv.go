@@ -27,10 +27,6 @@ func Conv2D(x, w *G.Node, stride, pad int) (*G.Node, error) {
 	return conv2d(x, w, stride, pad, true)
 }
 
-// stemWeight is the stem convolution's weight (network.go's torchvision
-// name): its input is the images, whose gradient nothing needs.
-const stemWeight = "conv1.weight"
-
 // conv2d is Conv2D; inputGrad false builds no gradient for x, for a
 // convolution whose input is data (the stem's images), which saves the
 // backward pass's largest col2im.

@@ -84,7 +84,7 @@ func (b *graphBuilder) param(p *Param) *G.Node {
 // conv uses reslab's Conv2D (engine/conv.go). The stem's input is the
 // images, which need no gradient, so its input gradient is not built.
 func (b *graphBuilder) conv(x *G.Node, c conv) (*G.Node, error) {
-	y, err := conv2d(x, b.param(c.w), c.stride, c.pad, c.w.Name != stemWeight)
+	y, err := conv2d(x, b.param(c.w), c.stride, c.pad, !c.onImages)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.w.Name, err)
 	}

@@ -12,6 +12,9 @@ type conv struct {
 	w              *Param // (out, in, k, k)
 	kernel, stride int
 	pad            int
+	// onImages marks the stem, whose input is the images: no gradient with
+	// respect to its input is built.
+	onImages bool
 }
 
 // block is one residual block: BasicBlock uses two convolutions, Bottleneck
@@ -60,6 +63,7 @@ func newNetwork(cfg Config, rng *rand.Rand) *network {
 		return bn
 	}
 	n.stem = addConv("conv1.weight", 3, cfg.Width, 7, 2)
+	n.stem.onImages = true
 	n.stemBN = addBN("bn1", cfg.Width)
 
 	expansion := 1
