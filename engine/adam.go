@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -37,7 +38,10 @@ func (a *Adam) Steps() int { return a.steps }
 
 // Step updates every parameter from its gradient and zeroes the gradient.
 // Parameters are matched to their moments by name, so the set may change
-// (frozen to finetune) without confusing them.
+// (frozen to finetune) without confusing them. An update that leaves a
+// weight NaN or infinite (an overflowing step) returns an error wrapping
+// ErrNonFinite naming it; the check rides on the update's own pass over the
+// weights, which is memory bound, so it costs nothing measurable.
 func (a *Adam) Step(model []G.ValueGrad) error {
 	a.steps++
 	c1 := 1 - math.Pow(a.Beta1, float64(a.steps))
@@ -46,7 +50,11 @@ func (a *Adam) Step(model []G.ValueGrad) error {
 	invC2 := float32(1 / math.Sqrt(c2))
 	b1, b2 := float32(a.Beta1), float32(a.Beta2)
 	eps := float32(a.Eps)
-	decay := float32(1 - a.LR*a.WeightDecay)
+	decay := float32(1)
+	if a.WeightDecay != 0 {
+		decay = float32(1 - a.LR*a.WeightDecay)
+	}
+	var firstBad error
 	for i, vg := range model {
 		p, ok := vg.(*Param)
 		if !ok {
@@ -54,22 +62,30 @@ func (a *Adam) Step(model []G.ValueGrad) error {
 		}
 		w, g := p.Data(), f32(p.gradient())
 		st := a.moments(p.Name, len(w))
+		var bad atomic.Int64
+		bad.Store(-1)
 		parallelFor(len(w), elementGrain, func(lo, hi int) {
-			for j := lo; j < hi; j++ {
-				gj := g[j]
-				m := b1*st.m[j] + (1-b1)*gj
-				v := b2*st.v[j] + (1-b2)*gj*gj
-				st.m[j], st.v[j] = m, v
-				wj := w[j]
-				if a.WeightDecay != 0 {
-					wj *= decay
-				}
-				w[j] = wj - stepSize*m/(float32(math.Sqrt(float64(v)))*invC2+eps)
+			w, g, m, v := w[lo:hi], g[lo:hi], st.m[lo:hi], st.v[lo:hi]
+			g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+			nonFinite := false
+			for j, gj := range g {
+				mj := b1*m[j] + (1-b1)*gj
+				vj := b2*v[j] + (1-b2)*gj*gj
+				m[j], v[j] = mj, vj
+				wj := w[j]*decay - stepSize*mj/(float32(math.Sqrt(float64(vj)))*invC2+eps)
+				w[j] = wj
 				g[j] = 0
+				nonFinite = nonFinite || wj-wj != 0 // NaN or ±Inf
+			}
+			if nonFinite {
+				bad.CompareAndSwap(-1, int64(lo+firstNonFinite(w)))
 			}
 		})
+		if j := bad.Load(); j >= 0 && firstBad == nil {
+			firstBad = fmt.Errorf("%w: %s[%d] became %v; lower the learning rate", ErrNonFinite, p.Name, j, p.Data()[j])
+		}
 	}
-	return nil
+	return firstBad
 }
 
 func (a *Adam) moments(name string, n int) *adamMoments {

@@ -48,26 +48,59 @@ func newBatchNorm(prefix string, channels int) *batchNorm {
 	return bn
 }
 
-// apply normalises an (N, C, H, W) node. In training mode it uses the batch's
-// statistics and updates the running ones (momentum 0.1, unbiased variance,
-// as PyTorch); otherwise it uses the running statistics and has no gradient.
-func (bn *batchNorm) apply(x, gamma, beta *G.Node, training bool) (*G.Node, error) {
+// bnEpilogue is what follows a BatchNorm in the same op. A ResNet never
+// normalises without then adding a shortcut and/or rectifying, and running
+// those as gorgonia's own Add and Rectify costs two more passes over the
+// activations, their allocations, a mask and a product in the backward pass,
+// all on one core. Fused, the forward pass is one parallel pass after the
+// statistics and the backward pass reads the output for the ReLU mask.
+type bnEpilogue struct {
+	residual *G.Node // added after the affine transform; nil for none
+	relu     bool    // max(0, ·) last
+}
+
+// apply normalises an (N, C, H, W) node and applies the epilogue:
+// y = relu(γ·x̂ + β + residual). In training mode x̂ uses the batch's
+// statistics and the running ones are updated (momentum 0.1, unbiased
+// variance, as PyTorch); otherwise it uses the running statistics and has no
+// gradient.
+func (bn *batchNorm) apply(x, gamma, beta *G.Node, epi bnEpilogue, training bool) (*G.Node, error) {
 	s := x.Shape()
 	if len(s) != 4 || s[1] != len(bn.runningMean) {
 		return nil, fmt.Errorf("%s: input shape %v, want (N, %d, H, W)", bn.prefix, s, len(bn.runningMean))
+	}
+	if epi.residual != nil && !epi.residual.Shape().Eq(s) {
+		return nil, fmt.Errorf("%s: shortcut shape %v differs from the branch's %v", bn.prefix, epi.residual.Shape(), s)
 	}
 	n, c, hw := s[0], s[1], s[2]*s[3]
 	mode := "eval"
 	if training {
 		mode = "train"
 	}
-	op := newKernelOp("batchnorm-"+mode+"("+bn.prefix+")", []int{4, 1, 1}, 4)
+	name := "batchnorm"
+	if epi.residual != nil {
+		name += "+add"
+	}
+	if epi.relu {
+		name += "+relu"
+	}
+	inDims := []int{4, 1, 1}
+	children := G.Nodes{x, gamma, beta}
+	if epi.residual != nil {
+		inDims = append(inDims, 4)
+		children = append(children, epi.residual)
+	}
+	op := newKernelOp(name+"-"+mode+"("+bn.prefix+")", inDims, 4)
 	op.shape = sameShape
 	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(s)
-		xs, ys, gs, bs := f32(in[0]), f32(out), f32(in[1]), f32(in[2])
 		if training && n*hw < 2 {
 			return nil, fmt.Errorf("%s: batch statistics need more than one value per channel, got input %v", bn.prefix, s)
+		}
+		out := newDense(s)
+		xs, ys, gs, bs := f32(in[0]), f32(out), f32(in[1]), f32(in[2])
+		var rs []float32
+		if epi.residual != nil {
+			rs = f32(in[3])
 		}
 		parallelFor(c, 1, func(lo, hi int) {
 			for ch := lo; ch < hi; ch++ {
@@ -82,10 +115,11 @@ func (bn *batchNorm) apply(x, gamma, beta *G.Node, training bool) (*G.Node, erro
 				shift := bs[ch] - float32(mean)*scale
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * hw
-					src, dst := xs[off:off+hw], ys[off:off+hw]
-					for j, v := range src {
-						dst[j] = v*scale + shift
+					var res []float32
+					if rs != nil {
+						res = rs[off : off+hw]
 					}
+					affineRow(ys[off:off+hw], xs[off:off+hw], res, scale, shift, epi.relu)
 				}
 			}
 		})
@@ -95,119 +129,257 @@ func (bn *batchNorm) apply(x, gamma, beta *G.Node, training bool) (*G.Node, erro
 		return out, nil
 	}
 	if training {
-		op.wrt = []bool{true, true, true}
-		op.grad = func(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-			return bn.gradients(inputs, dy, n, c, hw)
+		op.wrt = make([]bool, len(inDims))
+		for i := range op.wrt {
+			op.wrt[i] = true
+		}
+		op.grad = func(inputs G.Nodes, output, dy *G.Node) (G.Nodes, error) {
+			return bn.gradients(inputs, output, dy, epi, n, c, hw)
 		}
 	}
-	return op.apply(x, gamma, beta)
+	return op.apply(children...)
+}
+
+// affineRow writes dst = scale·src + shift (+ res) (then max(0, ·)). The four
+// variants are separate loops so the inner loop carries no branches but the
+// ReLU's.
+func affineRow(dst, src, res []float32, scale, shift float32, relu bool) {
+	dst = dst[:len(src)]
+	switch {
+	case res == nil && !relu:
+		for j, v := range src {
+			dst[j] = v*scale + shift
+		}
+	case res == nil:
+		for j, v := range src {
+			dst[j] = max(v*scale+shift, 0)
+		}
+	case !relu:
+		res = res[:len(src)]
+		for j, v := range src {
+			dst[j] = v*scale + shift + res[j]
+		}
+	default:
+		res = res[:len(src)]
+		for j, v := range src {
+			dst[j] = max(v*scale+shift+res[j], 0)
+		}
+	}
 }
 
 // trainStats computes one channel's batch mean and inverse standard
-// deviation (in float64, for accuracy on large batches), keeps them for the
-// backward pass and folds them into the running statistics.
+// deviation, keeps them for the backward pass and folds them into the running
+// statistics. One pass of float64 sums of x and x²: a float32 square is exact
+// in float64, so the variance loses only about 1e-16·N·mean²/variance
+// relative to the two-pass formula, far below float32 resolution for any
+// activation a network produces.
 func (bn *batchNorm) trainStats(xs []float32, ch, n, c, hw int) (mean, invStd float64) {
 	var sum, sumSq float64
 	for i := 0; i < n; i++ {
 		off := (i*c + ch) * hw
 		for _, v := range xs[off : off+hw] {
-			sum += float64(v)
+			d := float64(v)
+			sum += d
+			sumSq += d * d
 		}
 	}
 	count := float64(n * hw)
 	mean = sum / count
-	for i := 0; i < n; i++ {
-		off := (i*c + ch) * hw
-		for _, v := range xs[off : off+hw] {
-			d := float64(v) - mean
-			sumSq += d * d
-		}
-	}
-	variance := sumSq / count
+	sumDev := max(sumSq-sum*mean, 0) // Σ(x−μ)²
+	variance := sumDev / count
 	invStd = 1 / math.Sqrt(variance+bnEpsilon)
 	bn.batchMean[ch] = float32(mean)
 	bn.batchInvStd[ch] = float32(invStd)
-	unbiased := sumSq / (count - 1)
+	unbiased := sumDev / (count - 1)
 	bn.runningMean[ch] = float32((1-bnMomentum)*float64(bn.runningMean[ch]) + bnMomentum*mean)
 	bn.runningVar[ch] = float32((1-bnMomentum)*float64(bn.runningVar[ch]) + bnMomentum*unbiased)
 	return mean, invStd
 }
 
-// channelSums returns Σdy and Σdy·x̂ over one channel, the two reductions
-// every BatchNorm gradient needs.
-func (bn *batchNorm) channelSums(xs, dys []float32, ch, n, c, hw int) (sumDy, sumDyXhat float64) {
-	mean, invStd := bn.batchMean[ch], bn.batchInvStd[ch]
-	for i := 0; i < n; i++ {
-		off := (i*c + ch) * hw
-		dyRow := dys[off : off+hw]
-		for j, v := range xs[off : off+hw] {
-			d := float64(dyRow[j])
-			sumDy += d
-			sumDyXhat += d * float64((v-mean)*invStd)
-		}
-	}
-	return sumDy, sumDyXhat
-}
-
-// gradients builds the nodes for ∂L/∂x, ∂L/∂γ and ∂L/∂β of a training-mode
-// BatchNorm: with x̂ = (x−μ)/σ and M values per channel,
-// ∂L/∂β = Σdy, ∂L/∂γ = Σdy·x̂, ∂L/∂x = γ/(σM)·(M·dy − Σdy − x̂·Σdy·x̂).
-func (bn *batchNorm) gradients(inputs G.Nodes, dy *G.Node, n, c, hw int) (G.Nodes, error) {
+// gradients builds the backward pass of a training-mode BatchNorm and its
+// epilogue. With g the gradient reaching the affine output (dy masked by
+// y > 0 after a ReLU), x̂ = (x−μ)/σ and M values per channel:
+// ∂L/∂β = Σg, ∂L/∂γ = Σg·x̂, ∂L/∂x = γ/(σM)·(M·g − Σg − x̂·Σg·x̂), ∂L/∂residual = g.
+// Without a shortcut the mask is applied on the fly from the output, so g is
+// never stored; with one, g is the shortcut's gradient and is made once.
+func (bn *batchNorm) gradients(inputs G.Nodes, output, dy *G.Node, epi bnEpilogue, n, c, hw int) (G.Nodes, error) {
 	x, gamma := inputs[0], inputs[1]
 	shape := x.Shape().Clone()
-	count := float64(n * hw)
+	count := float32(n * hw)
 
-	dxOp := newKernelOp("batchnorm-grad-x("+bn.prefix+")", []int{4, 1, 4}, 4)
-	dxOp.shape = sameShape
-	dxOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(shape)
-		xs, gs, dys, dxs := f32(in[0]), f32(in[1]), f32(in[2]), f32(out)
+	g, mask := dy, (*G.Node)(nil)
+	var dResidual *G.Node
+	if epi.relu {
+		mask = output
+	}
+	if epi.residual != nil {
+		if epi.relu {
+			var err error
+			if g, err = reluGrad(output, dy); err != nil {
+				return nil, err
+			}
+			mask = nil
+		}
+		dResidual = g
+	}
+	// gradInputs are the gradient's inputs: x, g and, when masking on the
+	// fly, the output.
+	gradInputs := func(in []*tensor.Dense) (xs, gs, ys []float32) {
+		xs, gs = f32(in[0]), f32(in[1])
+		if mask != nil {
+			ys = f32(in[len(in)-1])
+		}
+		return xs, gs, ys
+	}
+	withMask := func(nodes ...*G.Node) G.Nodes {
+		if mask != nil {
+			return append(G.Nodes(nodes), mask)
+		}
+		return nodes
+	}
+	maskDims := func(dims ...int) []int {
+		if mask != nil {
+			return append(dims, 4)
+		}
+		return dims
+	}
+
+	// One pass for both per-channel sums: row 0 holds Σg, row 1 Σg·x̂.
+	sumsOp := newKernelOp("batchnorm-grad-sums("+bn.prefix+")", maskDims(4, 4), 2)
+	sumsOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return tensor.Shape{2, c}, nil }
+	sumsOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+		out := newDense(tensor.Shape{2, c})
+		xs, gs, ys := gradInputs(in)
+		sums := f32(out)
 		parallelFor(c, 1, func(lo, hi int) {
 			for ch := lo; ch < hi; ch++ {
-				sumDy, sumDyXhat := bn.channelSums(xs, dys, ch, n, c, hw)
+				sumG, sumGXhat := bn.channelSums(xs, gs, ys, ch, n, c, hw)
+				sums[ch], sums[c+ch] = float32(sumG), float32(sumGXhat)
+			}
+		})
+		return out, nil
+	}
+	sums, err := sumsOp.apply(withMask(x, g)...)
+	if err != nil {
+		return nil, err
+	}
+
+	dxOp := newKernelOp("batchnorm-grad-x("+bn.prefix+")", maskDims(4, 4, 1, 2), 4)
+	dxOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return shape, nil }
+	dxOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+		out := newDense(shape)
+		xs, gs, ys := gradInputs(in)
+		gammas, sums, dxs := f32(in[2]), f32(in[3]), f32(out)
+		parallelFor(c, 1, func(lo, hi int) {
+			for ch := lo; ch < hi; ch++ {
+				// γ/σ·(g − Σg/M − x̂·Σg·x̂/M) as a·g + b·x + d.
 				mean, invStd := bn.batchMean[ch], bn.batchInvStd[ch]
-				k := gs[ch] * invStd
-				meanDy := float32(sumDy / count)
-				meanDyXhat := float32(sumDyXhat / count)
+				a := gammas[ch] * invStd
+				meanG, meanGXhat := sums[ch]/count, sums[c+ch]/count
+				b := -a * invStd * meanGXhat
+				d := -a*meanG - b*mean
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * hw
-					dyRow, dxRow := dys[off:off+hw], dxs[off:off+hw]
-					for j, v := range xs[off : off+hw] {
-						xhat := (v - mean) * invStd
-						dxRow[j] = k * (dyRow[j] - meanDy - xhat*meanDyXhat)
+					xRow, gRow, dxRow := xs[off:off+hw], gs[off:off+hw], dxs[off:off+hw]
+					gRow, dxRow = gRow[:len(xRow)], dxRow[:len(xRow)]
+					if ys == nil {
+						for j, v := range xRow {
+							dxRow[j] = a*gRow[j] + b*v + d
+						}
+						continue
+					}
+					yRow := ys[off : off+hw]
+					yRow = yRow[:len(xRow)]
+					for j, v := range xRow {
+						gj := gRow[j]
+						if yRow[j] <= 0 {
+							gj = 0
+						}
+						dxRow[j] = a*gj + b*v + d
 					}
 				}
 			}
 		})
 		return out, nil
 	}
-	dx, err := dxOp.apply(x, gamma, dy)
+	dx, err := dxOp.apply(withMask(x, g, gamma, sums)...)
 	if err != nil {
 		return nil, err
 	}
 
-	paramGrad := func(name string, pick func(sumDy, sumDyXhat float64) float64) (*G.Node, error) {
-		op := newKernelOp(name+"("+bn.prefix+")", []int{4, 4}, 1)
+	sumsRow := func(name string, row int) (*G.Node, error) {
+		op := newKernelOp(name+"("+bn.prefix+")", []int{2}, 1)
 		op.shape = func([]tensor.Shape) (tensor.Shape, error) { return tensor.Shape{c}, nil }
 		op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
 			out := newDense(tensor.Shape{c})
-			xs, dys, ds := f32(in[0]), f32(in[1]), f32(out)
-			parallelFor(c, 1, func(lo, hi int) {
-				for ch := lo; ch < hi; ch++ {
-					ds[ch] = float32(pick(bn.channelSums(xs, dys, ch, n, c, hw)))
-				}
-			})
+			copy(f32(out), f32(in[0])[row*c:(row+1)*c])
 			return out, nil
 		}
-		return op.apply(x, dy)
+		return op.apply(sums)
 	}
-	dGamma, err := paramGrad("batchnorm-grad-gamma", func(_, s float64) float64 { return s })
+	dBeta, err := sumsRow("batchnorm-grad-beta", 0)
 	if err != nil {
 		return nil, err
 	}
-	dBeta, err := paramGrad("batchnorm-grad-beta", func(s, _ float64) float64 { return s })
+	dGamma, err := sumsRow("batchnorm-grad-gamma", 1)
 	if err != nil {
 		return nil, err
 	}
-	return G.Nodes{dx, dGamma, dBeta}, nil
+	grads := G.Nodes{dx, dGamma, dBeta}
+	if epi.residual != nil {
+		grads = append(grads, dResidual)
+	}
+	return grads, nil
+}
+
+// channelSums returns Σg and Σg·x̂ over one channel, the two reductions every
+// BatchNorm gradient needs, in float64; g is masked by ys > 0 when ys is
+// given.
+func (bn *batchNorm) channelSums(xs, gs, ys []float32, ch, n, c, hw int) (sumG, sumGXhat float64) {
+	// Σg·x̂ = (Σg·x − μ·Σg)/σ, so the loop needs no per-element normalising.
+	var sumGX float64
+	for i := 0; i < n; i++ {
+		off := (i*c + ch) * hw
+		xRow, gRow := xs[off:off+hw], gs[off:off+hw]
+		gRow = gRow[:len(xRow)]
+		if ys == nil {
+			for j, v := range xRow {
+				g := float64(gRow[j])
+				sumG += g
+				sumGX += g * float64(v)
+			}
+			continue
+		}
+		yRow := ys[off : off+hw]
+		yRow = yRow[:len(xRow)]
+		for j, v := range xRow {
+			if yRow[j] > 0 {
+				g := float64(gRow[j])
+				sumG += g
+				sumGX += g * float64(v)
+			}
+		}
+	}
+	mean, invStd := float64(bn.batchMean[ch]), float64(bn.batchInvStd[ch])
+	return sumG, (sumGX - mean*sumG) * invStd
+}
+
+// reluGrad returns dy where y > 0 and 0 elsewhere: the gradient through a
+// ReLU, read from its output.
+func reluGrad(y, dy *G.Node) (*G.Node, error) {
+	op := newKernelOp("relu-grad", []int{y.Dims(), y.Dims()}, y.Dims())
+	op.shape = sameShape
+	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+		out := newDense(in[0].Shape())
+		ys, dys, ds := f32(in[0]), f32(in[1]), f32(out)
+		parallelFor(len(ys), elementGrain, func(lo, hi int) {
+			for i, v := range ys[lo:hi] {
+				if v > 0 {
+					ds[lo+i] = dys[lo+i]
+				}
+			}
+		})
+		return out, nil
+	}
+	return op.apply(y, dy)
 }

@@ -117,7 +117,7 @@ func TestGradBatchNormTrain(t *testing.T) {
 		copy(bn.beta.Data(), []float32{0.1, -0.2})
 		gamma := G.NewTensor(g, tensor.Float32, 1, G.WithShape(2), G.WithName("gamma"), G.WithValue(bn.gamma.data))
 		beta := G.NewTensor(g, tensor.Float32, 1, G.WithShape(2), G.WithName("beta"), G.WithValue(bn.beta.data))
-		y, err := bn.apply(x, gamma, beta, true)
+		y, err := bn.apply(x, gamma, beta, bnEpilogue{}, true)
 		if err != nil {
 			return nil, err
 		}
@@ -168,23 +168,40 @@ func TestGradResidualBlock(t *testing.T) {
 	shape := tensor.Shape{2, 2, 4, 4}
 	gradCheck(t, "residual block", shape, randomValues(shape.TotalSize(), rng), func(g *G.ExprGraph, x *G.Node) (*G.Node, error) {
 		b := &graphBuilder{g: g, cfg: cfg, training: true, nodes: map[*Param]*G.Node{}}
-		out := x
-		var err error
-		for i, c := range blk.convs {
-			if out, err = b.convBN(out, c, blk.bns[i], i < len(blk.convs)-1); err != nil {
-				return nil, err
-			}
-		}
-		short, err := b.convBN(x, *blk.downConv, blk.downBN, false)
+		out, err := b.block(blk, x)
 		if err != nil {
-			return nil, err
-		}
-		if out, err = G.Add(out, short); err != nil {
-			return nil, err
-		}
-		if out, err = G.Rectify(out); err != nil {
 			return nil, err
 		}
 		return weightedSum(g, out, rand.New(rand.NewPCG(3, 4)))
 	}, 1e-3)
+}
+
+// TestGradBatchNormEpilogues checks the fused shortcut addition and ReLU,
+// with the shortcut being the normalised input itself (an identity block's
+// x feeds both branch and shortcut, so gorgonia adds two gradients).
+func TestGradBatchNormEpilogues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	shape := tensor.Shape{3, 2, 2, 2}
+	for _, tc := range []struct {
+		name     string
+		residual bool
+		relu     bool
+	}{{"relu", false, true}, {"add", true, false}, {"add+relu", true, true}} {
+		gradCheck(t, "batchnorm+"+tc.name, shape, randomValues(shape.TotalSize(), rng), func(g *G.ExprGraph, x *G.Node) (*G.Node, error) {
+			bn := newBatchNorm("bn", 2)
+			copy(bn.gamma.Data(), []float32{1.5, 0.7})
+			copy(bn.beta.Data(), []float32{0.1, -0.2})
+			gamma := G.NewTensor(g, tensor.Float32, 1, G.WithShape(2), G.WithName("gamma"), G.WithValue(bn.gamma.data))
+			beta := G.NewTensor(g, tensor.Float32, 1, G.WithShape(2), G.WithName("beta"), G.WithValue(bn.beta.data))
+			epi := bnEpilogue{relu: tc.relu}
+			if tc.residual {
+				epi.residual = x
+			}
+			y, err := bn.apply(x, gamma, beta, epi, true)
+			if err != nil {
+				return nil, err
+			}
+			return weightedSum(g, y, rand.New(rand.NewPCG(3, 4)))
+		}, 5e-3)
+	}
 }

@@ -91,27 +91,44 @@ func (b *graphBuilder) conv(x *G.Node, c conv) (*G.Node, error) {
 	return y, nil
 }
 
-func (b *graphBuilder) bn(x *G.Node, bn *batchNorm) (*G.Node, error) {
-	return bn.apply(x, b.param(bn.gamma), b.param(bn.beta), b.training)
-}
-
-func (b *graphBuilder) convBN(x *G.Node, c conv, bn *batchNorm, relu bool) (*G.Node, error) {
+// convBN is a convolution followed by BatchNorm and its epilogue (shortcut
+// addition, ReLU), which run as one op.
+func (b *graphBuilder) convBN(x *G.Node, c conv, bn *batchNorm, epi bnEpilogue) (*G.Node, error) {
 	y, err := b.conv(x, c)
 	if err != nil {
 		return nil, err
 	}
-	if y, err = b.bn(y, bn); err != nil {
-		return nil, err
+	return bn.apply(y, b.param(bn.gamma), b.param(bn.beta), epi, b.training)
+}
+
+// block builds one residual block: relu(branch(x) + shortcut(x)). The
+// shortcut is built first so that the branch's last BatchNorm can add it and
+// rectify in the same op.
+func (b *graphBuilder) block(blk block, x *G.Node) (*G.Node, error) {
+	shortcut := x
+	var err error
+	if blk.downConv != nil {
+		if shortcut, err = b.convBN(x, *blk.downConv, blk.downBN, bnEpilogue{}); err != nil {
+			return nil, err
+		}
 	}
-	if relu {
-		return G.Rectify(y)
+	out := x
+	last := len(blk.convs) - 1
+	for i, c := range blk.convs {
+		epi := bnEpilogue{relu: true}
+		if i == last {
+			epi.residual = shortcut
+		}
+		if out, err = b.convBN(out, c, blk.bns[i], epi); err != nil {
+			return nil, err
+		}
 	}
-	return y, nil
+	return out, nil
 }
 
 // backbone builds stem, four stages and pooling: images in, features out.
 func (b *graphBuilder) backbone(net *network, x *G.Node) (*G.Node, error) {
-	x, err := b.convBN(x, net.stem, net.stemBN, true)
+	x, err := b.convBN(x, net.stem, net.stemBN, bnEpilogue{relu: true})
 	if err != nil {
 		return nil, err
 	}
@@ -120,22 +137,7 @@ func (b *graphBuilder) backbone(net *network, x *G.Node) (*G.Node, error) {
 	}
 	for _, stage := range net.stages {
 		for _, blk := range stage {
-			out := x
-			for i, c := range blk.convs {
-				if out, err = b.convBN(out, c, blk.bns[i], i < len(blk.convs)-1); err != nil {
-					return nil, err
-				}
-			}
-			shortcut := x
-			if blk.downConv != nil {
-				if shortcut, err = b.convBN(x, *blk.downConv, blk.downBN, false); err != nil {
-					return nil, err
-				}
-			}
-			if out, err = G.Add(out, shortcut); err != nil {
-				return nil, fmt.Errorf("residual add: %w", err)
-			}
-			if x, err = G.Rectify(out); err != nil {
+			if x, err = b.block(blk, x); err != nil {
 				return nil, err
 			}
 		}

@@ -166,16 +166,11 @@ func (m *Model) TrainStep(b Batch, lr float64) (StepResult, error) {
 	for i, p := range params {
 		vgs[i] = p
 	}
+	// A step that overflowed leaves NaN or infinite weights, and Adam says
+	// so; stop here, before a forward pass feeds them to ops (gorgonia's
+	// max-pool backward among them) that are undefined on NaN.
 	if err := m.opt.Step(vgs); err != nil {
-		return res, err
-	}
-	// A step that overflowed leaves NaN or infinite weights; stop here, before
-	// a forward pass feeds them to ops (gorgonia's max-pool backward among
-	// them) that are undefined on NaN.
-	for _, p := range params {
-		if i := firstNonFinite(p.Data()); i >= 0 {
-			return res, fmt.Errorf("training step: %w: %s[%d] became %v; lower the learning rate", ErrNonFinite, p.Name, i, p.Data()[i])
-		}
+		return res, fmt.Errorf("training step: %w", err)
 	}
 	return res, nil
 }
@@ -225,9 +220,11 @@ func (m *Model) trainChunk(b Batch, lo, hi int) (loss float64, correct int, err 
 		}
 		src := gv.Data().([]float32)
 		dst := f32(p.gradient())
-		for j, v := range src {
-			dst[j] += weight * v
-		}
+		parallelFor(len(dst), elementGrain, func(lo, hi int) {
+			for j, v := range src[lo:hi] {
+				dst[lo+j] += weight * v
+			}
+		})
 	}
 	logits := c.output.Value().Data().([]float32)
 	return float64(c.loss.Value().Data().(float32)), countCorrect(logits, labels, m.cfg.Classes), nil

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -172,6 +173,21 @@ func TestAdamMatchesTextbook(t *testing.T) {
 	}
 	if got := q.Data()[0]; math.Abs(float64(got)-1.05) > 1e-6 {
 		t.Errorf("AdamW: w = %v, want 1.05", got)
+	}
+}
+
+// TestAdamReportsNonFiniteWeights: an infinite gradient makes the update
+// NaN; Step names the parameter and element, across the parallel chunks.
+func TestAdamReportsNonFiniteWeights(t *testing.T) {
+	p := newParam("layer.weight", tensor.Shape{3 * elementGrain})
+	bad := 2*elementGrain + 7
+	f32(p.gradient())[bad] = float32(math.Inf(1))
+	err := NewAdam(0.1, 0).Step([]G.ValueGrad{p})
+	if !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("error %v, want ErrNonFinite", err)
+	}
+	if want := fmt.Sprintf("layer.weight[%d]", bad); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name %s", err, want)
 	}
 }
 
