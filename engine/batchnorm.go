@@ -96,7 +96,7 @@ func (bn *batchNorm) apply(x, gamma, beta *G.Node, epi bnEpilogue, training bool
 		if training && n*hw < 2 {
 			return nil, fmt.Errorf("%s: batch statistics need more than one value per channel, got input %v", bn.prefix, s)
 		}
-		out := newDense(s)
+		out := op.output(s, false)
 		xs, ys, gs, bs := f32(in[0]), f32(out), f32(in[1]), f32(in[2])
 		var rs []float32
 		if epi.residual != nil {
@@ -248,7 +248,7 @@ func (bn *batchNorm) gradients(inputs G.Nodes, output, dy *G.Node, epi bnEpilogu
 	sumsOp := newKernelOp("batchnorm-grad-sums("+bn.prefix+")", maskDims(4, 4), 2)
 	sumsOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return tensor.Shape{2, c}, nil }
 	sumsOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(tensor.Shape{2, c})
+		out := sumsOp.output(tensor.Shape{2, c}, false)
 		xs, gs, ys := gradInputs(in)
 		sums := f32(out)
 		parallelFor(c, 1, func(lo, hi int) {
@@ -267,7 +267,7 @@ func (bn *batchNorm) gradients(inputs G.Nodes, output, dy *G.Node, epi bnEpilogu
 	dxOp := newKernelOp("batchnorm-grad-x("+bn.prefix+")", maskDims(4, 4, 1, 2), 4)
 	dxOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return shape, nil }
 	dxOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(shape)
+		out := dxOp.output(shape, false)
 		xs, gs, ys := gradInputs(in)
 		gammas, sums, dxs := f32(in[2]), f32(in[3]), f32(out)
 		parallelFor(c, 1, func(lo, hi int) {
@@ -311,7 +311,7 @@ func (bn *batchNorm) gradients(inputs G.Nodes, output, dy *G.Node, epi bnEpilogu
 		op := newKernelOp(name+"("+bn.prefix+")", []int{2}, 1)
 		op.shape = func([]tensor.Shape) (tensor.Shape, error) { return tensor.Shape{c}, nil }
 		op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-			out := newDense(tensor.Shape{c})
+			out := op.output(tensor.Shape{c}, false)
 			copy(f32(out), f32(in[0])[row*c:(row+1)*c])
 			return out, nil
 		}
@@ -370,12 +370,15 @@ func reluGrad(y, dy *G.Node) (*G.Node, error) {
 	op := newKernelOp("relu-grad", []int{y.Dims(), y.Dims()}, y.Dims())
 	op.shape = sameShape
 	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(in[0].Shape())
+		out := op.output(in[0].Shape(), false)
 		ys, dys, ds := f32(in[0]), f32(in[1]), f32(out)
 		parallelFor(len(ys), elementGrain, func(lo, hi int) {
+			dys, ds := dys[lo:hi], ds[lo:hi]
 			for i, v := range ys[lo:hi] {
 				if v > 0 {
-					ds[lo+i] = dys[lo+i]
+					ds[i] = dys[i]
+				} else {
+					ds[i] = 0
 				}
 			}
 		})

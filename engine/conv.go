@@ -48,7 +48,7 @@ func conv2d(x, w *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
 	op := newKernelOp(name, []int{4, 4}, 4)
 	op.shape = func([]tensor.Shape) (tensor.Shape, error) { return outShape.Clone(), nil }
 	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(outShape)
+		out := op.output(outShape, false)
 		g.forward(f32(in[0]), f32(in[1]), f32(out))
 		return out, nil
 	}
@@ -59,7 +59,7 @@ func conv2d(x, w *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
 			dxOp := newKernelOp(name+"-grad-x", []int{4, 4}, 4)
 			dxOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return xs.Clone(), nil }
 			dxOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-				out := newDense(xs)
+				out := dxOp.output(xs, true) // col2im accumulates
 				g.backwardData(f32(in[0]), f32(in[1]), f32(out))
 				return out, nil
 			}
@@ -72,7 +72,7 @@ func conv2d(x, w *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
 		dwOp := newKernelOp(name+"-grad-w", []int{4, 4}, 4)
 		dwOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return ws.Clone(), nil }
 		dwOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-			out := newDense(ws)
+			out := dwOp.output(ws, false)
 			g.backwardWeights(f32(in[0]), f32(in[1]), f32(out))
 			return out, nil
 		}

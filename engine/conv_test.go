@@ -311,3 +311,21 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConvForwardLayers times the forward kernel alone (inference) on
+// the same shapes and reports GFLOP/s (2·N·O·C·K²·Ho·Wo flops).
+func BenchmarkConvForwardLayers(b *testing.B) {
+	for _, lc := range convLayerCases {
+		b.Run(lc.name, func(b *testing.B) {
+			c := lc.c
+			g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
+			x, w := c.values(1)
+			y := make([]float32, c.n*c.cout*g.p)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				g.forward(x, w, y)
+			}
+			b.ReportMetric(2*float64(c.n*c.cout*g.ckk*g.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

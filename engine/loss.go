@@ -39,7 +39,7 @@ func SoftmaxCrossEntropy(logits, target *G.Node) (*G.Node, error) {
 		g := newKernelOp("softmax-cross-entropy-grad", []int{2, 2, 0}, 2)
 		g.shape = sameShape
 		g.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-			out := newDense(s)
+			out := g.output(s, false)
 			zs, ts, ds := f32(in[0]), f32(in[1]), f32(out)
 			scale := in[2].ScalarValue().(float32) / float32(n)
 			for i := 0; i < n; i++ {

@@ -19,7 +19,7 @@ func ELU(x *G.Node) (*G.Node, error) {
 	op := newKernelOp("elu", []int{x.Dims()}, x.Dims())
 	op.shape = sameShape
 	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(in[0].Shape())
+		out := op.output(in[0].Shape(), false)
 		xs, ys := f32(in[0]), f32(out)
 		parallelFor(len(xs), elementGrain, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
@@ -37,7 +37,7 @@ func ELU(x *G.Node) (*G.Node, error) {
 		g := newKernelOp("elu-grad", []int{x.Dims(), x.Dims()}, x.Dims())
 		g.shape = sameShape
 		g.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-			out := newDense(in[0].Shape())
+			out := g.output(in[0].Shape(), false)
 			xs, gs, ds := f32(in[0]), f32(in[1]), f32(out)
 			parallelFor(len(xs), elementGrain, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
@@ -73,7 +73,7 @@ func Dropout(x *G.Node, rate float64, rng *rand.Rand) (*G.Node, error) {
 	op := newKernelOp(fmt.Sprintf("dropout(%g)", rate), []int{x.Dims()}, x.Dims())
 	op.shape = sameShape
 	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(in[0].Shape())
+		out := op.output(in[0].Shape(), false)
 		xs, ys := f32(in[0]), f32(out)
 		if len(mask) != len(xs) {
 			mask = make([]float32, len(xs))
@@ -95,7 +95,7 @@ func Dropout(x *G.Node, rate float64, rng *rand.Rand) (*G.Node, error) {
 		g := newKernelOp("dropout-grad", []int{x.Dims()}, x.Dims())
 		g.shape = sameShape
 		g.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-			out := newDense(in[0].Shape())
+			out := g.output(in[0].Shape(), false)
 			gs, ds := f32(in[0]), f32(out)
 			for i, v := range gs {
 				ds[i] = v * mask[i]
@@ -120,7 +120,7 @@ func GlobalAvgPool(x *G.Node) (*G.Node, error) {
 	op := newKernelOp("global-avg-pool", []int{4}, 2)
 	op.shape = func([]tensor.Shape) (tensor.Shape, error) { return tensor.Shape{n, c}, nil }
 	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(tensor.Shape{n, c})
+		out := op.output(tensor.Shape{n, c}, false)
 		xs, ys := f32(in[0]), f32(out)
 		inv := 1 / float32(hw)
 		parallelFor(n*c, elementGrain/max(hw, 1), func(lo, hi int) {
@@ -139,7 +139,7 @@ func GlobalAvgPool(x *G.Node) (*G.Node, error) {
 		g := newKernelOp("global-avg-pool-grad", []int{2}, 4)
 		g.shape = func([]tensor.Shape) (tensor.Shape, error) { return s.Clone(), nil }
 		g.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-			out := newDense(s)
+			out := g.output(s, false)
 			gs, ds := f32(in[0]), f32(out)
 			inv := 1 / float32(hw)
 			for p, v := range gs {
@@ -167,7 +167,7 @@ func AddBias(x, bias *G.Node) (*G.Node, error) {
 	op := newKernelOp("add-bias", []int{2, 1}, 2)
 	op.shape = sameShape
 	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(s)
+		out := op.output(s, false)
 		xs, bs, ys := f32(in[0]), f32(in[1]), f32(out)
 		for r := 0; r < rows; r++ {
 			for c, b := range bs {
@@ -181,7 +181,7 @@ func AddBias(x, bias *G.Node) (*G.Node, error) {
 		g := newKernelOp("add-bias-grad", []int{2}, 1)
 		g.shape = func([]tensor.Shape) (tensor.Shape, error) { return tensor.Shape{cols}, nil }
 		g.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-			out := newDense(tensor.Shape{cols})
+			out := g.output(tensor.Shape{cols}, true) // sums rows into it
 			gs, ds := f32(in[0]), f32(out)
 			for r := 0; r < rows; r++ {
 				for c := range ds {

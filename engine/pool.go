@@ -31,7 +31,7 @@ func MaxPool2D(x *G.Node, k, stride, pad int) (*G.Node, error) {
 	op := newKernelOp(name, []int{4}, 4)
 	op.shape = func([]tensor.Shape) (tensor.Shape, error) { return outShape.Clone(), nil }
 	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-		out := newDense(outShape)
+		out := op.output(outShape, false)
 		xs, ys := f32(in[0]), f32(out)
 		parallelFor(p.planes, max(elementGrain/(p.h*p.w), 1), func(lo, hi int) {
 			for pl := lo; pl < hi; pl++ {
@@ -45,7 +45,7 @@ func MaxPool2D(x *G.Node, k, stride, pad int) (*G.Node, error) {
 		g := newKernelOp(name+"-grad", []int{4, 4}, 4)
 		g.shape = func([]tensor.Shape) (tensor.Shape, error) { return s.Clone(), nil }
 		g.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
-			out := newDense(s)
+			out := g.output(s, true) // gradients add up where windows overlap
 			xs, dys, dxs := f32(in[0]), f32(in[1]), f32(out)
 			parallelFor(p.planes, max(elementGrain/(p.h*p.w), 1), func(lo, hi int) {
 				for pl := lo; pl < hi; pl++ {
