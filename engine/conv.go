@@ -356,7 +356,36 @@ func (g *convGeom) col2im(dcol []float32, ld, off, c0, c1 int, dx []float32) {
 }
 
 // forward computes y = W·col for every task, straight into NCHW y.
-func (g *convGeom) forward(x, w, y []float32) {
+func (g *convGeom) forward(x, w, y []float32) { g.forwardWith(x, w, y, nil) }
+
+// convEpilogue is what an inference convolution applies to each output
+// channel c once its product is done: y = max(0, scale[c]·y + shift[c] +
+// residual) — an eval-mode BatchNorm folded in, the shortcut added and the
+// ReLU. It runs on each task's block of output right after the product,
+// while the block is still in cache, instead of as another pass over the
+// whole activation.
+type convEpilogue struct {
+	scale, shift []float32 // per output channel
+	residual     []float32 // laid out as y; nil for none
+	relu         bool
+}
+
+// apply runs the epilogue on output columns [col0, col0+cols) of image n,
+// reading the product from src (leading dimension ld) and writing y.
+func (e *convEpilogue) apply(g *convGeom, y, src []float32, ld, n, col0, cols int) {
+	outSize := g.cout * g.p
+	for o := 0; o < g.cout; o++ {
+		at := n*outSize + o*g.p + col0
+		var res []float32
+		if e.residual != nil {
+			res = e.residual[at : at+cols]
+		}
+		affineRow(y[at:at+cols], src[o*ld:o*ld+cols], res, e.scale[o], e.shift[o], e.relu)
+	}
+}
+
+// forwardWith is forward followed, per task, by the epilogue (nil: none).
+func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 	tasks, _, workers := g.plan()
 	outSize := g.cout * g.p
 	runTasks(len(tasks), workers, func(_, i int) {
@@ -367,7 +396,11 @@ func (g *convGeom) forward(x, w, y []float32) {
 		col, ldcol := g.colBlock(x, t, &scratch)
 		if len(t.segs) == 1 {
 			s := t.segs[0]
-			sgemm(false, false, g.cout, t.cols, g.ckk, 1, w, g.ckk, col, ldcol, 0, y[s.n*outSize+s.oh0*g.wo:], g.p)
+			at := s.n*outSize + s.oh0*g.wo
+			sgemm(false, false, g.cout, t.cols, g.ckk, 1, w, g.ckk, col, ldcol, 0, y[at:], g.p)
+			if epi != nil {
+				epi.apply(g, y, y[s.n*outSize+s.oh0*g.wo:], g.p, s.n, s.oh0*g.wo, t.cols)
+			}
 			return
 		}
 		// Several images: one product into a scratch block, then copied out.
@@ -376,9 +409,13 @@ func (g *convGeom) forward(x, w, y []float32) {
 		off := 0
 		for _, s := range t.segs {
 			cols := (s.oh1 - s.oh0) * g.wo
-			yn := y[s.n*outSize:]
-			for o := 0; o < g.cout; o++ {
-				copy(yn[o*g.p+s.oh0*g.wo:o*g.p+s.oh0*g.wo+cols], blk[o*t.cols+off:])
+			if epi != nil {
+				epi.apply(g, y, blk[off:], t.cols, s.n, s.oh0*g.wo, cols)
+			} else {
+				yn := y[s.n*outSize:]
+				for o := 0; o < g.cout; o++ {
+					copy(yn[o*g.p+s.oh0*g.wo:o*g.p+s.oh0*g.wo+cols], blk[o*t.cols+off:])
+				}
 			}
 			off += cols
 		}

@@ -70,6 +70,9 @@ type graphBuilder struct {
 	training bool // BatchNorm batch statistics and dropout
 	rng      *rand.Rand
 	nodes    map[*Param]*G.Node
+	// unfused builds inference convolutions, BatchNorm and epilogue as
+	// separate ops, the reference the fused ones are tested against.
+	unfused bool
 }
 
 func (b *graphBuilder) param(p *Param) *G.Node {
@@ -94,6 +97,13 @@ func (b *graphBuilder) conv(x *G.Node, c conv) (*G.Node, error) {
 // convBN is a convolution followed by BatchNorm and its epilogue (shortcut
 // addition, ReLU), which run as one op.
 func (b *graphBuilder) convBN(x *G.Node, c conv, bn *batchNorm, epi bnEpilogue) (*G.Node, error) {
+	if !b.training && !b.unfused {
+		y, err := convBNEval(x, b.param(c.w), c, bn, b.param(bn.gamma), b.param(bn.beta), epi)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.w.Name, err)
+		}
+		return y, nil
+	}
 	y, err := b.conv(x, c)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,65 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// convBNEval is an inference convolution with its BatchNorm (running
+// statistics) and epilogue folded in: y = relu(γ·(W∗x − μ)/σ + β + residual)
+// as one op. The normalisation is a per-channel scale and shift applied to
+// each block of the convolution's output while it is in cache, so inference
+// makes one pass over each activation instead of three (convolution,
+// BatchNorm, ReLU) and allocates one tensor instead of two. It computes
+// exactly what the separate ops compute and has no gradient: training
+// normalises with batch statistics, which need the whole output first.
+func convBNEval(x, w *G.Node, c conv, bn *batchNorm, gamma, beta *G.Node, epi bnEpilogue) (*G.Node, error) {
+	xs, ws := x.Shape(), w.Shape()
+	if len(xs) != 4 || len(ws) != 4 || ws[1] != xs[1] || ws[2] != ws[3] {
+		return nil, fmt.Errorf("conv2d: input %v and weights %v, want (N, C, H, W) and (O, C, K, K)", xs, ws)
+	}
+	if ws[0] != len(bn.runningMean) {
+		return nil, fmt.Errorf("%s: %d channels after a convolution with %d outputs", bn.prefix, len(bn.runningMean), ws[0])
+	}
+	g := newConvGeom(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], c.stride, c.pad)
+	if g.ho < 1 || g.wo < 1 {
+		return nil, fmt.Errorf("conv2d: input %v too small for a %d×%d kernel with stride %d and padding %d", xs, g.k, g.k, c.stride, c.pad)
+	}
+	outShape := tensor.Shape{g.n, g.cout, g.ho, g.wo}
+	if epi.residual != nil && !epi.residual.Shape().Eq(outShape) {
+		return nil, fmt.Errorf("%s: shortcut shape %v differs from the branch's %v", bn.prefix, epi.residual.Shape(), outShape)
+	}
+	inDims := []int{4, 4, 1, 1}
+	children := G.Nodes{x, w, gamma, beta}
+	if epi.residual != nil {
+		inDims = append(inDims, 4)
+		children = append(children, epi.residual)
+	}
+	op := newKernelOp(fmt.Sprintf("conv2d(k%d,s%d,p%d)+%s-eval", g.k, c.stride, c.pad, bn.prefix), inDims, 4)
+	op.shape = func([]tensor.Shape) (tensor.Shape, error) { return outShape.Clone(), nil }
+	e := &convEpilogue{scale: make([]float32, g.cout), shift: make([]float32, g.cout), relu: epi.relu}
+	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+		out := op.output(outShape, false)
+		bn.evalAffine(f32(in[2]), f32(in[3]), e.scale, e.shift)
+		e.residual = nil
+		if epi.residual != nil {
+			e.residual = f32(in[4])
+		}
+		g.forwardWith(f32(in[0]), f32(in[1]), f32(out), e)
+		return out, nil
+	}
+	return op.apply(children...)
+}
+
+// evalAffine writes the per-channel scale and shift of inference-mode
+// BatchNorm: γ/σ and β − μ·γ/σ with the running statistics.
+func (bn *batchNorm) evalAffine(gamma, beta, scale, shift []float32) {
+	for ch := range scale {
+		invStd := 1 / math.Sqrt(float64(bn.runningVar[ch])+bnEpsilon)
+		scale[ch] = float32(invStd) * gamma[ch]
+		shift[ch] = beta[ch] - bn.runningMean[ch]*scale[ch]
+	}
+}
