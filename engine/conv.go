@@ -282,37 +282,90 @@ func (g *convGeom) colBlock(x []float32, t colTask, scratch *[]float32) ([]float
 // (cin×h×w) into col (ckk rows, leading dimension ld), from column off.
 func (g *convGeom) im2col(x []float32, oh0, oh1 int, col []float32, ld, off int) {
 	width := (oh1 - oh0) * g.wo
+	sameWidth := g.stride == 1 && g.wo == g.w
 	for c := 0; c < g.cin; c++ {
 		xc := x[c*g.hw : (c+1)*g.hw]
 		for ki := 0; ki < g.k; ki++ {
 			for kj := 0; kj < g.k; kj++ {
 				row := (c*g.k+ki)*g.k + kj
 				dst := col[row*ld+off : row*ld+off+width]
-				lo, hi := g.colLo[kj], g.colHi[kj]
-				shift := kj - g.pad
-				for oh := oh0; oh < oh1; oh++ {
-					d := dst[(oh-oh0)*g.wo : (oh-oh0+1)*g.wo]
-					ih := oh*g.stride - g.pad + ki
-					if ih < 0 || ih >= g.h {
-						clear(d)
-						continue
-					}
-					src := xc[ih*g.w : (ih+1)*g.w]
-					clear(d[:lo])
-					clear(d[hi:])
-					if g.stride == 1 {
-						copy(d[lo:hi], src[lo+shift:hi+shift])
-					} else {
-						s := g.stride
-						iw := lo*s + shift
-						dd := d[lo:hi]
-						for i := range dd {
-							dd[i] = src[iw]
-							iw += s
-						}
-					}
+				if sameWidth {
+					g.im2colRowsSameWidth(xc, dst, oh0, oh1, ki, kj)
+				} else {
+					g.im2colRows(xc, dst, oh0, oh1, ki, kj)
 				}
 			}
+		}
+	}
+}
+
+// im2colRowsSameWidth fills one im2col row (kernel offset ki, kj) for
+// output rows [oh0, oh1) of a stride-1 convolution whose output is as wide
+// as its input (3×3 with padding 1, the most common case). The input rows
+// it reads are then contiguous, so one copy moves them all, and only the
+// columns that fell off the image's left or right edge are zeroed after: on
+// late layers' 7×7 or 2×2 images a copy per output row cost more in calls
+// and slicing than in moving data.
+func (g *convGeom) im2colRowsSameWidth(xc, dst []float32, oh0, oh1, ki, kj int) {
+	wo, shift := g.wo, kj-g.pad
+	// Output rows [ohA, ohB) read input rows inside the image.
+	ohA := min(max(oh0, g.pad-ki), oh1)
+	ohB := max(min(oh1, g.h+g.pad-ki), ohA)
+	clear(dst[:(ohA-oh0)*wo])
+	clear(dst[(ohB-oh0)*wo:])
+	if ohB == ohA {
+		return
+	}
+	d := dst[(ohA-oh0)*wo : (ohB-oh0)*wo]
+	s0 := (ohA-g.pad+ki)*g.w + shift // may be −1 or run past the plane by the shift
+	jlo, jhi := max(0, -s0), min(len(d), len(xc)-s0)
+	clear(d[:jlo])
+	copy(d[jlo:jhi], xc[s0+jlo:s0+jhi])
+	clear(d[jhi:])
+	lo, hi := g.colLo[kj], g.colHi[kj]
+	if lo == 0 && hi == wo {
+		return
+	}
+	for r := 0; r+wo <= len(d); r += wo {
+		row := d[r : r+wo]
+		for i := 0; i < lo; i++ {
+			row[i] = 0
+		}
+		for i := hi; i < wo; i++ {
+			row[i] = 0
+		}
+	}
+}
+
+// im2colRows fills one im2col row for output rows [oh0, oh1), one output
+// row at a time (strided convolutions and other shapes).
+func (g *convGeom) im2colRows(xc, dst []float32, oh0, oh1, ki, kj int) {
+	wo, w, stride := g.wo, g.w, g.stride
+	lo, hi := g.colLo[kj], g.colHi[kj]
+	shift := kj - g.pad
+	for oh := oh0; oh < oh1; oh++ {
+		d := dst[(oh-oh0)*wo : (oh-oh0+1)*wo]
+		ih := oh*stride - g.pad + ki
+		if ih < 0 || ih >= g.h {
+			clear(d)
+			continue
+		}
+		src := xc[ih*w : (ih+1)*w]
+		for i := 0; i < lo; i++ {
+			d[i] = 0
+		}
+		for i := hi; i < wo; i++ {
+			d[i] = 0
+		}
+		if stride == 1 {
+			copy(d[lo:hi], src[lo+shift:hi+shift])
+			continue
+		}
+		iw := lo*stride + shift
+		dd := d[lo:hi]
+		for i := range dd {
+			dd[i] = src[iw]
+			iw += stride
 		}
 	}
 }

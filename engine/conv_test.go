@@ -34,6 +34,8 @@ var convCases = []convCase{
 	{3, 2, 6, 6, 3, 3, 1, 2},     // padding wider than k/2
 	{1, 5, 12, 10, 4, 1, 1, 0},   // direct, batch 1
 	{2, 24, 14, 14, 12, 3, 2, 1}, // larger
+	{2, 3, 6, 5, 4, 5, 1, 2},     // 5×5 same: two columns off each edge
+	{4, 8, 1, 1, 4, 3, 1, 1},     // 1×1 images, 3×3 same
 }
 
 // convValues is a case's random input and weights.
