@@ -374,36 +374,85 @@ func (g *convGeom) im2colRows(xc, dst []float32, oh0, oh1, ki, kj int) {
 // (c−c0)·kk + ki·k + kj, leading dimension ld, from column off) onto that
 // image's ∂x (cin×h×w).
 func (g *convGeom) col2im(dcol []float32, ld, off, c0, c1 int, dx []float32) {
+	sameWidth := g.stride == 1 && g.wo == g.w
 	for c := c0; c < c1; c++ {
 		dxc := dx[c*g.hw : (c+1)*g.hw]
 		for ki := 0; ki < g.k; ki++ {
 			for kj := 0; kj < g.k; kj++ {
 				row := ((c-c0)*g.k+ki)*g.k + kj
 				src := dcol[row*ld+off : row*ld+off+g.p]
-				lo, hi := g.colLo[kj], g.colHi[kj]
-				shift := kj - g.pad
-				for oh := 0; oh < g.ho; oh++ {
-					ih := oh*g.stride - g.pad + ki
-					if ih < 0 || ih >= g.h {
-						continue
-					}
-					s := src[oh*g.wo+lo : oh*g.wo+hi]
-					d := dxc[ih*g.w : (ih+1)*g.w]
-					if g.stride == 1 {
-						d = d[lo+shift : hi+shift]
-						d = d[:len(s)]
-						for i, v := range s {
-							d[i] += v
-						}
-					} else {
-						iw := lo*g.stride + shift
-						for _, v := range s {
-							d[iw] += v
-							iw += g.stride
-						}
-					}
+				if sameWidth {
+					g.col2imRowSameWidth(src, dxc, ki, kj)
+				} else {
+					g.col2imRow(src, dxc, ki, kj)
 				}
 			}
+		}
+	}
+}
+
+// col2imRowSameWidth adds one ∂col row (kernel offset ki, kj) of a
+// stride-1 convolution as wide as its input onto the channel's ∂x. As in
+// im2colRowsSameWidth the rows land contiguously, so the columns that fall
+// off the image's edges are zeroed in the ∂col row (scratch, read once) and
+// the rest is one long addition.
+func (g *convGeom) col2imRowSameWidth(src, dxc []float32, ki, kj int) {
+	wo, shift := g.wo, kj-g.pad
+	ohA := min(max(0, g.pad-ki), g.ho)
+	ohB := max(min(g.ho, g.h+g.pad-ki), ohA)
+	if ohB == ohA {
+		return
+	}
+	s := src[ohA*wo : ohB*wo]
+	if lo, hi := g.colLo[kj], g.colHi[kj]; lo > 0 || hi < wo {
+		for r := 0; r+wo <= len(s); r += wo {
+			row := s[r : r+wo]
+			for i := 0; i < lo; i++ {
+				row[i] = 0
+			}
+			for i := hi; i < wo; i++ {
+				row[i] = 0
+			}
+		}
+	}
+	d0 := (ohA-g.pad+ki)*g.w + shift // may be −1 or run past the plane by the shift
+	jlo, jhi := max(0, -d0), min(len(s), len(dxc)-d0)
+	if jhi <= jlo {
+		return
+	}
+	d := dxc[d0+jlo : d0+jhi]
+	s = s[jlo:jhi]
+	s = s[:len(d)]
+	for i, v := range s {
+		d[i] += v
+	}
+}
+
+// col2imRow adds one ∂col row onto the channel's ∂x, one output row at a
+// time (strided convolutions and other shapes).
+func (g *convGeom) col2imRow(src, dxc []float32, ki, kj int) {
+	lo, hi := g.colLo[kj], g.colHi[kj]
+	shift := kj - g.pad
+	stride := g.stride
+	for oh := 0; oh < g.ho; oh++ {
+		ih := oh*stride - g.pad + ki
+		if ih < 0 || ih >= g.h {
+			continue
+		}
+		s := src[oh*g.wo+lo : oh*g.wo+hi]
+		d := dxc[ih*g.w : (ih+1)*g.w]
+		if stride == 1 {
+			d = d[lo+shift : hi+shift]
+			d = d[:len(s)]
+			for i, v := range s {
+				d[i] += v
+			}
+			continue
+		}
+		iw := lo*stride + shift
+		for _, v := range s {
+			d[iw] += v
+			iw += stride
 		}
 	}
 }
