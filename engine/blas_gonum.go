@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
+	G "gorgonia.org/gorgonia"
 )
 
 // BLAS names the matrix-product library in use: pure Go, the default, which
@@ -15,15 +16,15 @@ import (
 // OpenBLAS.
 func BLAS() string {
 	if useGoGemm {
-		return "pure Go (reslab AVX2 convolutions, gonum)"
+		return "pure Go (reslab AVX2 matrix products, gonum)"
 	}
 	return "gonum (pure Go)"
 }
 
 // useGoGemm selects reslab's own packed AVX2/FMA matrix product
-// (conv_gemm.go) for the convolutions, where the CPU has it; gonum's Sgemm
-// otherwise, or when the environment sets RESLAB_GO_GEMM=0 (to compare).
-// gorgonia's own matrix products always use gonum.
+// (conv_gemm.go) for every float32 product, the convolutions' and
+// gorgonia's, where the CPU has it; gonum's Sgemm otherwise, or when the
+// environment sets RESLAB_GO_GEMM=0 (to compare).
 var useGoGemm = haveGemmKernel && os.Getenv("RESLAB_GO_GEMM") != "0"
 
 // sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, op
@@ -42,4 +43,14 @@ func trans(t bool) blas.Transpose {
 		return blas.Trans
 	}
 	return blas.NoTrans
+}
+
+func init() { G.Use(gorgoniaBLAS{}) }
+
+// gorgoniaBLAS is gonum's BLAS with sgemm running reslab's kernel (where the
+// CPU has one) spread over the cores, for gorgonia's own products.
+type gorgoniaBLAS struct{ gonum.Implementation }
+
+func (gorgoniaBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	parallelSgemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

@@ -27,7 +27,7 @@ import (
 // The environment variable RESLAB_OPENBLAS_THREADS overrides the thread
 // count, for the threading comparisons (with RESLAB_CONV_WORKERS).
 func init() {
-	G.Use(netlib.Implementation{})
+	G.Use(gorgoniaBLAS{})
 	threads := 1
 	if n, err := strconv.Atoi(os.Getenv("RESLAB_OPENBLAS_THREADS")); err == nil && n > 0 {
 		threads = n
@@ -53,4 +53,12 @@ func trans(t bool) blas.Transpose {
 		return blas.Trans
 	}
 	return blas.NoTrans
+}
+
+// gorgoniaBLAS is OpenBLAS with sgemm spread over the cores (OpenBLAS itself
+// runs one thread, see setBLASThreads), for gorgonia's own products.
+type gorgoniaBLAS struct{ netlib.Implementation }
+
+func (gorgoniaBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	parallelSgemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
