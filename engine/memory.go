@@ -7,34 +7,44 @@ import (
 	"strings"
 )
 
-// EstimateMemory predicts the peak bytes of one training graph for a batch
-// of the given size: weights, gradients and Adam moments, plus the
-// activations the graph keeps (every node's output, and in training its
-// gradient). reslab's convolution recomputes its im2col columns in the
-// backward pass instead of keeping them, so the activations dominate. The
-// coefficients were fitted to the peak RSS `reslab bench` measured with
-// OpenBLAS (ResNet-18/34/50 at 128 and 224 px, batch 8 and 16, train and
-// frozen, after warm-up steps so the collector's slack is included) and
-// rounded up, with OpenBLAS and the pure-Go build alike.
+// EstimateMemory predicts the peak resident bytes of training on batches of
+// the given size: weights, gradients and Adam moments, plus the activations
+// the graph keeps (every node's output, and in training its gradient; each
+// op reuses its output tensor from one step to the next). reslab's
+// convolution recomputes its im2col columns in the backward pass instead of
+// keeping them, so the activations dominate. A frozen backbone keeps only
+// its weights and its inference outputs, which BatchNorm and ReLU share with
+// the convolution. The coefficients were fitted to the peak RSS `reslab
+// bench` measured (OpenBLAS, GOGC 50 as the binary sets it; ResNet-18, 34,
+// 50 and 101 at 128 and 224 px, batch 8 to 32, train and frozen, after
+// warm-up steps so the collector's slack is included) and rounded up: the
+// estimate is 7 to 28 % above each of those measurements, 53 % above the
+// smallest (a frozen ResNet-18, 0.17 GB); see docs/performance.md. Data loading comes
+// on top: the loader's decoded-image cache and, in frozen mode, the cached
+// features.
 func EstimateMemory(cfg Config, batch int) int64 {
 	a := countActivations(cfg)
-	factor := activationFactor
+	params, head := float64(a.params), float64(a.headParams)
 	if cfg.Mode == ModeFrozen {
-		factor = inferenceFactor // the backbone runs without gradients
+		return int64(baseBytes + frozenParamBytes*(params-head) + trainedParamBytes*head +
+			float64(batch)*4*inferenceFactor*float64(a.activations))
 	}
-	return int64(baseBytes + 4*4*float64(a.params) + float64(batch)*4*factor*float64(a.activations))
+	return int64(baseBytes + trainedParamBytes*params + float64(batch)*4*activationFactor*float64(a.activations))
 }
 
 // Fitted coefficients of EstimateMemory.
 const (
-	baseBytes        = 300 << 20 // runtime, code, loader buffers
-	activationFactor = 5.0       // outputs and gradients of conv, BN, ReLU and add nodes, and collector slack
-	inferenceFactor  = 3.0       // outputs only, and collector slack
+	baseBytes         = 100 << 20 // runtime, code, scratch buffers
+	trainedParamBytes = 22        // weight, gradient, Adam's two moments, the gradient node's value, slack
+	frozenParamBytes  = 6         // weight and slack
+	activationFactor  = 1.6       // outputs and gradients per counted activation, and collector slack
+	inferenceFactor   = 0.37      // outputs only, and collector slack
 )
 
 type activationCount struct {
 	params      int64
-	activations int64 // values per image
+	headParams  int64 // of params, those of the head
+	activations int64 // values per image, three per convolution output
 }
 
 // countActivations walks the network's shapes without building a graph, so
@@ -81,6 +91,7 @@ func countActivations(cfg Config) activationCount {
 	f := cfg.Features()
 	for _, h := range append(append([]int(nil), cfg.Hidden...), cfg.Classes) {
 		a.params += int64(f*h + h)
+		a.headParams += int64(f*h + h)
 		a.activations += int64(4 * h)
 		f = h
 	}
