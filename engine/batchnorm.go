@@ -291,11 +291,7 @@ func (bn *batchNorm) gradients(inputs G.Nodes, output, dy *G.Node, epi bnEpilogu
 					yRow := ys[off : off+hw]
 					yRow = yRow[:len(xRow)]
 					for j, v := range xRow {
-						gj := gRow[j]
-						if yRow[j] <= 0 {
-							gj = 0
-						}
-						dxRow[j] = a*gj + b*v + d
+						dxRow[j] = a*maskedByReLU(gRow[j], yRow[j]) + b*v + d
 					}
 				}
 			}
@@ -353,11 +349,9 @@ func (bn *batchNorm) channelSums(xs, gs, ys []float32, ch, n, c, hw int) (sumG, 
 		yRow := ys[off : off+hw]
 		yRow = yRow[:len(xRow)]
 		for j, v := range xRow {
-			if yRow[j] > 0 {
-				g := float64(gRow[j])
-				sumG += g
-				sumGX += g * float64(v)
-			}
+			g := float64(maskedByReLU(gRow[j], yRow[j]))
+			sumG += g
+			sumGX += g * float64(v)
 		}
 	}
 	mean, invStd := float64(bn.batchMean[ch]), float64(bn.batchInvStd[ch])
@@ -375,14 +369,20 @@ func reluGrad(y, dy *G.Node) (*G.Node, error) {
 		parallelFor(len(ys), elementGrain, func(lo, hi int) {
 			dys, ds := dys[lo:hi], ds[lo:hi]
 			for i, v := range ys[lo:hi] {
-				if v > 0 {
-					ds[i] = dys[i]
-				} else {
-					ds[i] = 0
-				}
+				ds[i] = maskedByReLU(dys[i], v)
 			}
 		})
 		return out, nil
 	}
 	return op.apply(y, dy)
+}
+
+// maskedByReLU is g where the ReLU output y is positive and 0 where it is
+// zero, without a branch: about half of a ReLU's outputs are zero in no
+// predictable pattern, and a mispredicted branch per element cost more
+// than the arithmetic around it. y is a ReLU's output, so y > 0 exactly
+// when its bits are not zero (NaN aside, which the step rejects anyway).
+func maskedByReLU(g, y float32) float32 {
+	keep := -min(math.Float32bits(y), 1) // all ones where y ≠ 0, else 0
+	return math.Float32frombits(math.Float32bits(g) & keep)
 }
