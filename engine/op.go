@@ -128,6 +128,13 @@ func (op *kernelOp) apply(children ...*G.Node) (*G.Node, error) {
 // a tenth of a ResNet-50 step. zeroed clears a reused tensor for kernels
 // that accumulate into their output.
 func (op *kernelOp) output(shape tensor.Shape, zeroed bool) *tensor.Dense {
+	if op.out != nil && !op.out.Shape().Eq(shape) && op.out.Shape().TotalSize() == shape.TotalSize() && !op.out.IsView() {
+		// gorgonia's Reshape (a flatten head) reshapes its input in place;
+		// the reshaped value belonged to the previous run.
+		if err := op.out.Reshape(shape...); err != nil {
+			op.out = nil
+		}
+	}
 	if op.out == nil || !op.out.Shape().Eq(shape) || op.out.Dtype() != tensor.Float32 {
 		op.out = newDense(shape)
 		return op.out
