@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"syscall"
 	"time"
@@ -21,6 +22,17 @@ type BenchOptions struct {
 	// MicroBatch fixes the images per graph run; 0 chooses it from the
 	// memory budget.
 	MicroBatch int
+
+	// Threading and kernel comparisons (docs/performance.md). They change
+	// process-wide settings for the duration of the run, so Bench must not
+	// run beside training. Workers is GOMAXPROCS, the goroutines every
+	// kernel splits its work over (0 keeps it); BLASThreads the threads
+	// OpenBLAS gives each product (openblas build; 0 keeps reslab's 1);
+	// PlainGemm runs the pure-Go build's products on gonum's Sgemm instead
+	// of reslab's AVX2 kernel.
+	Workers     int
+	BLASThreads int
+	PlainGemm   bool
 }
 
 // BenchResult is what a timing run measured.
@@ -36,6 +48,8 @@ type BenchResult struct {
 	PeakRSSBytes int64   `json:"peak_rss_bytes"` // of the whole process so far
 	EstimateByte int64   `json:"estimate_bytes"` // EstimateMemory for one micro-batch
 	BLAS         string  `json:"blas"`
+	Workers      int     `json:"workers"`
+	BLASThreads  int     `json:"blas_threads"`
 	Steps        int     `json:"steps"`
 }
 
@@ -53,6 +67,20 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	}
 	if o.Batch < 1 {
 		return BenchResult{}, fmt.Errorf("bench batch %d: want 1 or more", o.Batch)
+	}
+	if o.Workers > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.Workers))
+	}
+	blasThreads := max(o.BLASThreads, 1)
+	if err := setBLASThreads(blasThreads); err != nil {
+		return BenchResult{}, err
+	}
+	defer setBLASThreads(1)
+	if o.PlainGemm {
+		if err := setPlainGemm(true); err != nil {
+			return BenchResult{}, err
+		}
+		defer setPlainGemm(false)
 	}
 	m, err := NewModel(cfg, 1)
 	if err != nil {
@@ -95,7 +123,8 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	return BenchResult{
 		Arch: cfg.Arch(), Width: cfg.Width, Size: cfg.InputSize, Batch: o.Batch, Mode: o.Mode,
 		MicroBatch: micro, SecPerBatch: med, ImagesPerSec: float64(o.Batch) / med,
-		PeakRSSBytes: PeakRSS(), EstimateByte: EstimateMemory(cfg, micro), BLAS: BLAS(), Steps: len(times),
+		PeakRSSBytes: PeakRSS(), EstimateByte: EstimateMemory(cfg, micro), BLAS: BLAS(),
+		Workers: runtime.GOMAXPROCS(0), BLASThreads: blasThreads, Steps: len(times),
 	}, nil
 }
 

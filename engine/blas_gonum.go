@@ -3,7 +3,8 @@
 package engine
 
 import (
-	"os"
+	"fmt"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -15,7 +16,7 @@ import (
 // AVX2 and FMA) and gonum for the rest. Build with -tags openblas for
 // OpenBLAS.
 func BLAS() string {
-	if useGoGemm {
+	if useGoGemm() {
 		return "pure Go (reslab AVX2 matrix products, gonum)"
 	}
 	return "gonum (pure Go)"
@@ -23,15 +24,31 @@ func BLAS() string {
 
 // useGoGemm selects reslab's own packed AVX2/FMA matrix product
 // (conv_gemm.go) for every float32 product, the convolutions' and
-// gorgonia's, where the CPU has it; gonum's Sgemm otherwise, or when the
-// environment sets RESLAB_GO_GEMM=0 (to compare).
-var useGoGemm = haveGemmKernel && os.Getenv("RESLAB_GO_GEMM") != "0"
+// gorgonia's, where the CPU has it; gonum's Sgemm otherwise, or while a
+// benchmark compares them (setPlainGemm).
+func useGoGemm() bool { return haveGemmKernel && !plainGemm.Load() }
+
+// plainGemm is set only by Bench, for `reslab bench --gemm gonum`.
+var plainGemm atomic.Bool
+
+func setPlainGemm(on bool) error {
+	plainGemm.Store(on)
+	return nil
+}
+
+// setBLASThreads exists for the OpenBLAS build's comparison only.
+func setBLASThreads(n int) error {
+	if n == 1 {
+		return nil
+	}
+	return fmt.Errorf("the matrix products' thread count is a setting of the OpenBLAS build (-tags openblas)")
+}
 
 // sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, op
 // transposing when tA or tB is set; it is the one matrix product the
 // convolution kernels use.
 func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if useGoGemm {
+	if useGoGemm() {
 		gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}

@@ -7,8 +7,7 @@ package engine
 import "C"
 
 import (
-	"os"
-	"strconv"
+	"fmt"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/netlib/blas/netlib"
@@ -23,23 +22,25 @@ import (
 // over goroutines, one matrix product per core, which measured faster than
 // letting OpenBLAS thread each product (its idle threads spin against the
 // Go scheduler); see docs/performance.md.
-//
-// The environment variable RESLAB_OPENBLAS_THREADS overrides the thread
-// count, for the threading comparisons (with RESLAB_CONV_WORKERS).
+// `reslab bench --blas-threads` changes it for a comparison.
 func init() {
 	G.Use(gorgoniaBLAS{})
-	threads := 1
-	if n, err := strconv.Atoi(os.Getenv("RESLAB_OPENBLAS_THREADS")); err == nil && n > 0 {
-		threads = n
-	}
-	setBLASThreads(threads)
+	setBLASThreads(1)
 }
 
 // BLAS names the matrix-product library in use.
 func BLAS() string { return "openblas" }
 
 // setBLASThreads sets the number of threads OpenBLAS uses per call.
-func setBLASThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
+func setBLASThreads(n int) error {
+	C.openblas_set_num_threads(C.int(n))
+	return nil
+}
+
+// setPlainGemm exists for the pure-Go build's comparison only.
+func setPlainGemm(bool) error {
+	return fmt.Errorf("the gonum matrix product is a choice of the pure-Go build; this one uses OpenBLAS")
+}
 
 // sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, op
 // transposing when tA or tB is set; it is the one matrix product the

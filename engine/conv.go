@@ -2,9 +2,7 @@ package engine
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -136,11 +134,6 @@ func newConvGeom(n, cin, h, w, cout, k, stride, pad int) *convGeom {
 // the last-level cache between im2col and the product.
 var convScratchFloats = 1 << 20
 
-// convWorkers, when positive, overrides the number of goroutines the
-// kernels use (GOMAXPROCS). The environment variable RESLAB_CONV_WORKERS
-// sets it, for the threading comparisons of docs/performance.md.
-var convWorkers, _ = strconv.Atoi(os.Getenv("RESLAB_CONV_WORKERS"))
-
 // minTaskCols is the fewest output columns a task gets (unless that would
 // leave a worker idle): BLAS packs both operands on every call, which costs
 // about as much as 1/cols of the product, and late layers have few pixels
@@ -165,9 +158,6 @@ func (g *convGeom) plan() ([]colTask, []dataTask, int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	workers := runtime.GOMAXPROCS(0)
-	if convWorkers > 0 {
-		workers = convWorkers
-	}
 	if g.colTasks != nil && g.workers == workers {
 		return g.colTasks, g.dataTasks, workers
 	}

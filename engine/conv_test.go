@@ -258,8 +258,8 @@ var convLayerCases = []struct {
 // BenchmarkConvLayers times one forward and both backward kernels of each
 // layer shape and reports GFLOP/s (3 products of 2·N·O·C·K²·Ho·Wo flops).
 // RESLAB_CONV_SCRATCH (floats of im2col per task) and RESLAB_CONV_MINCOLS
-// (fewest columns per task) override the block sizes; RESLAB_CONV_WORKERS
-// and RESLAB_OPENBLAS_THREADS the threading (see conv.go, blas_openblas.go).
+// (fewest columns per task) override the block sizes; -test.cpu sets the
+// workers (see conv.go).
 func BenchmarkConvLayers(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("RESLAB_CONV_SCRATCH")); err == nil {
 		defer func(s int) { convScratchFloats = s }(convScratchFloats)

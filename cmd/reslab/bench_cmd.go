@@ -22,6 +22,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	warmup := fs.Int("warmup", 1, "untimed steps first")
 	micro := fs.Int("micro-batch", 0, "images per graph run (0: chosen from the memory budget)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	workers := fs.Int("workers", 0, "goroutines the kernels use, GOMAXPROCS (0: one per core)")
+	blasThreads := fs.Int("blas-threads", 0, "OpenBLAS threads per matrix product, openblas build (0: 1)")
+	gemmKind := fs.String("gemm", "reslab", "pure-Go build's matrix product: reslab (AVX2 kernel) or gonum")
 	if _, code, ok := parseCommandLine(fs, args); !ok {
 		return code
 	}
@@ -41,7 +44,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "reslab bench: %v\n", err)
 		return exitUsage
 	}
-	res, err := engine.Bench(ctx, engine.BenchOptions{Config: cfg, Batch: *batch, Mode: *mode, Steps: *steps, Warmup: *warmup, MicroBatch: *micro})
+	if *gemmKind != "reslab" && *gemmKind != "gonum" {
+		fmt.Fprintf(stderr, "reslab bench: --gemm %q: want reslab or gonum\n", *gemmKind)
+		return exitUsage
+	}
+	res, err := engine.Bench(ctx, engine.BenchOptions{Config: cfg, Batch: *batch, Mode: *mode, Steps: *steps, Warmup: *warmup,
+		MicroBatch: *micro, Workers: *workers, BLASThreads: *blasThreads, PlainGemm: *gemmKind == "gonum"})
 	if err != nil {
 		fmt.Fprintf(stderr, "reslab bench: %v\n", err)
 		if ctx.Err() != nil {
@@ -53,7 +61,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		json.NewEncoder(stdout).Encode(res)
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "%s width %d, %d px, batch %d (micro-batch %d), %s, BLAS %s\n", res.Arch, res.Width, res.Size, res.Batch, res.MicroBatch, res.Mode, res.BLAS)
+	fmt.Fprintf(stdout, "%s width %d, %d px, batch %d (micro-batch %d), %s, BLAS %s, %d workers\n", res.Arch, res.Width, res.Size, res.Batch, res.MicroBatch, res.Mode, res.BLAS, res.Workers)
 	fmt.Fprintf(stdout, "  %.3f s/batch (median of %d)  %.1f images/s  peak RSS %.2f GB (estimate %.2f GB)\n",
 		res.SecPerBatch, res.Steps, res.ImagesPerSec, float64(res.PeakRSSBytes)/1e9, float64(res.EstimateByte)/1e9)
 	return exitOK

@@ -154,6 +154,34 @@ func TestBenchJSON(t *testing.T) {
 	}
 }
 
+// TestBenchThreadingOptions: --workers sets the kernels' goroutines for the
+// run and says so; an unknown --gemm is a usage error; the option of the
+// other build is refused with a line naming the build.
+func TestBenchThreadingOptions(t *testing.T) {
+	small := []string{"bench", "--arch", "resnet18", "--width", "4", "--size", "32", "--batch", "2", "--steps", "1", "--warmup", "0", "--json"}
+	code, out, errOut := runReslab(t, append(small, "--workers", "1")...)
+	if code != 0 {
+		t.Fatalf("--workers 1: exit %d: %s", code, errOut)
+	}
+	var res engine.BenchResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Workers != 1 || res.BLASThreads != 1 {
+		t.Errorf("workers %d, BLAS threads %d; want 1 and 1", res.Workers, res.BLASThreads)
+	}
+	if code, _, errOut := runReslab(t, append(small, "--gemm", "mkl")...); code != 2 || !strings.Contains(errOut, "--gemm") {
+		t.Errorf("--gemm mkl: exit %d, stderr %q", code, errOut)
+	}
+	other := []string{"--blas-threads", "2"}
+	if strings.Contains(engine.BLAS(), "openblas") {
+		other = []string{"--gemm", "gonum"}
+	}
+	if code, _, errOut := runReslab(t, append(small, other...)...); code != 1 || !strings.Contains(errOut, "build") {
+		t.Errorf("%v: exit %d, stderr %q", other, code, errOut)
+	}
+}
+
 func TestLabNeedsTerminal(t *testing.T) {
 	code, _, errOut := runReslab(t)
 	if code != 2 || !strings.Contains(errOut, "needs a terminal") {
