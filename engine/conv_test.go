@@ -36,6 +36,8 @@ var convCases = []convCase{
 	{2, 24, 14, 14, 12, 3, 2, 1}, // larger
 	{2, 3, 6, 5, 4, 5, 1, 2},     // 5×5 same: two columns off each edge
 	{4, 8, 1, 1, 4, 3, 1, 1},     // 1×1 images, 3×3 same
+	{4, 8, 3, 3, 64, 3, 1, 1},    // small batch output, many channels: split by channels
+	{3, 16, 2, 2, 50, 1, 1, 0},   // the same, direct 1×1, channels not a multiple of the block
 }
 
 // convValues is a case's random input and weights.
