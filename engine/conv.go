@@ -95,6 +95,10 @@ type convGeom struct {
 	kk, ckk, p, hw  int
 	direct          bool  // 1×1, stride 1, no padding: an image is its own im2col matrix
 	colLo, colHi    []int // per kernel column kj, the output columns inside the image
+	// gather, for small images, is the im2col of one channel as indices:
+	// entry (ki·k+kj)·p + pixel is the input index the column reads, or hw
+	// (one past the plane: a zero) where it falls in the padding.
+	gather []int32
 
 	mu        sync.Mutex // guards the plan below
 	workers   int
@@ -111,6 +115,9 @@ func newConvGeom(n, cin, h, w, cout, k, stride, pad int) *convGeom {
 	g.p = g.ho * g.wo
 	g.hw = h * w
 	g.direct = k == 1 && stride == 1 && pad == 0
+	if !g.direct && g.hw <= min(gatherPixels, gatherMaxPixels) {
+		g.buildGather()
+	}
 	// colLo[kj]..colHi[kj] are the output columns whose input column
 	// ow·stride−pad+kj lies inside the image.
 	g.colLo, g.colHi = make([]int, k), make([]int, k)
@@ -211,6 +218,35 @@ func (g *convGeom) plan() ([]colTask, []dataTask, int) {
 	return g.colTasks, g.dataTasks, workers
 }
 
+// gatherMaxPixels is the largest input plane im2col gathers through an index
+// table instead of copying rows: below it rows are so short (16 floats at
+// 16×16, 2 at 2×2) that the calls and slicing per row cost more than
+// moving the data. gatherPixels is the limit in use; tests lower it to
+// reach the copying paths with small shapes.
+const gatherMaxPixels = 256
+
+var gatherPixels = gatherMaxPixels
+
+// buildGather fills g.gather (see convGeom).
+func (g *convGeom) buildGather() {
+	g.gather = make([]int32, g.kk*g.p)
+	for ki := 0; ki < g.k; ki++ {
+		for kj := 0; kj < g.k; kj++ {
+			row := g.gather[(ki*g.k+kj)*g.p:]
+			for oh := 0; oh < g.ho; oh++ {
+				for ow := 0; ow < g.wo; ow++ {
+					ih, iw := oh*g.stride-g.pad+ki, ow*g.stride-g.pad+kj
+					at := int32(g.hw)
+					if ih >= 0 && ih < g.h && iw >= 0 && iw < g.w {
+						at = int32(ih*g.w + iw)
+					}
+					row[oh*g.wo+ow] = at
+				}
+			}
+		}
+	}
+}
+
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 func roundUp(v, m int) int { return (v + m - 1) / m * m }
@@ -272,6 +308,21 @@ func (g *convGeom) colBlock(x []float32, t colTask, scratch *[]float32) ([]float
 // (cin×h×w) into col (ckk rows, leading dimension ld), from column off.
 func (g *convGeom) im2col(x []float32, oh0, oh1 int, col []float32, ld, off int) {
 	width := (oh1 - oh0) * g.wo
+	if g.gather != nil {
+		// The plane and a trailing zero, so that padding is one more index.
+		var padded [gatherMaxPixels + 1]float32
+		for c := 0; c < g.cin; c++ {
+			copy(padded[:g.hw], x[c*g.hw:(c+1)*g.hw])
+			for r := 0; r < g.kk; r++ {
+				dst := col[(c*g.kk+r)*ld+off : (c*g.kk+r)*ld+off+width]
+				idx := g.gather[r*g.p+oh0*g.wo : r*g.p+oh0*g.wo+width]
+				for j, at := range idx {
+					dst[j] = padded[at]
+				}
+			}
+		}
+		return
+	}
 	sameWidth := g.stride == 1 && g.wo == g.w
 	for c := 0; c < g.cin; c++ {
 		xc := x[c*g.hw : (c+1)*g.hw]
