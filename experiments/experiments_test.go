@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -258,3 +259,76 @@ func TestResumeAfterStop(t *testing.T) {
 }
 
 var _ = augment.DemoClasses
+
+// TestPredictSplit: classifying the validation split with a run's best
+// weights reproduces the predictions saved at its best epoch; a test split
+// (here a copy of the validation images) gets the same classes; a data set
+// without test/ says so.
+func TestPredictSplit(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	if err := augment.WriteDemo(context.Background(), data, augment.DemoOptions{Size: 32, Train: 12, Valid: 4}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := tinySpec()
+	spec.Data = data
+	sess, err := (&Runner{Store: store}).Start(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range sess.Events {
+	}
+	run, err := store.Load(sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := OpenRunPredictor(run, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.PredictSplit(context.Background(), run, "test"); err == nil || !strings.Contains(err.Error(), "no test/ folder") {
+		t.Errorf("test split of a data set without one: %v", err)
+	}
+	saved, err := run.Predictions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid, err := p.PredictSplit(context.Background(), run, "valid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(valid) != len(saved) || len(valid) != 6*4 {
+		t.Fatalf("%d predictions, %d saved, want %d", len(valid), len(saved), 6*4)
+	}
+	for i := range valid {
+		v, s := valid[i], saved[i]
+		if v.Path != s.Path || v.Label != s.Label || !slices.Equal(v.Top, s.Top) {
+			t.Fatalf("image %d: %+v, saved at the best epoch %+v", i, v, s)
+		}
+		for j := range v.Probs {
+			if math.Abs(v.Probs[j]-s.Probs[j]) > 1e-4 {
+				t.Fatalf("image %d class %d: probability %v, saved %v", i, v.Top[j], v.Probs[j], s.Probs[j])
+			}
+		}
+	}
+
+	if err := os.CopyFS(filepath.Join(data, "test"), os.DirFS(filepath.Join(data, "valid"))); err != nil {
+		t.Fatal(err)
+	}
+	test, err := p.PredictSplit(context.Background(), run, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(test) != len(valid) {
+		t.Fatalf("%d test predictions, want %d", len(test), len(valid))
+	}
+	for i := range test {
+		if !strings.Contains(test[i].Path, string(filepath.Separator)+"test"+string(filepath.Separator)) || !slices.Equal(test[i].Top, valid[i].Top) {
+			t.Fatalf("test image %d: %+v, its validation twin %+v", i, test[i], valid[i])
+		}
+	}
+}

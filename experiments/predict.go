@@ -166,6 +166,64 @@ func OpenRunPredictor(run *Run, topK int) (*Predictor, error) {
 		Size: s.Size, TopK: topK, Norm: norm, ClassNames: run.Meta.ClassNames})
 }
 
+// splitLoader opens a split ("valid" or "test") of the run's data set for
+// prediction: the run's size and normalisation, no augmentation.
+func (p *Predictor) splitLoader(run *Run, split string) (*augment.Loader, error) {
+	ds, err := OpenData(run.Meta.Spec)
+	if err != nil {
+		return nil, err
+	}
+	var sp augment.Split
+	switch split {
+	case "valid":
+		sp = ds.Valid
+	case "test":
+		if ds.Test == nil {
+			return nil, fmt.Errorf("%s has no test/ folder; use --split valid", dataName(run.Meta.Spec))
+		}
+		sp = *ds.Test
+	default:
+		return nil, fmt.Errorf("split %q: want valid or test", split)
+	}
+	return augment.NewLoader(sp, augment.LoaderOptions{Size: p.Config().InputSize, BatchSize: predictBatch, Norm: p.opts.Norm, Seed: run.Meta.Spec.Seed})
+}
+
+// PredictSplit classifies every image of a split of the run's data set and
+// returns, per image in the split's order, its true class and the top
+// classes (as many as the predictor's TopK) with their probabilities: what predictions.csv holds for the
+// validation images at the best epoch, for any split and the weights now.
+func (p *Predictor) PredictSplit(ctx context.Context, run *Run, split string) ([]ImagePrediction, error) {
+	l, err := p.splitLoader(run, split)
+	if err != nil {
+		return nil, err
+	}
+	it := l.Epoch(ctx, 0)
+	defer it.Close()
+	var out []ImagePrediction
+	k := p.Config().Classes
+	for {
+		b, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		res, err := p.model.Eval(b)
+		if err != nil {
+			return out, err
+		}
+		for i, path := range b.Paths() {
+			ip := ImagePrediction{Path: path, Label: b.Labels()[i]}
+			for _, c := range p.topK(res.Probs[i*k : (i+1)*k]) {
+				ip.Top = append(ip.Top, c.Class)
+				ip.Probs = append(ip.Probs, c.Prob)
+			}
+			out = append(out, ip)
+		}
+	}
+}
+
 // SplitAccuracy is a model's accuracy over one split of a data set.
 type SplitAccuracy struct {
 	Split    string  `json:"split"`
@@ -179,23 +237,7 @@ type SplitAccuracy struct {
 // EvaluateSplit runs the predictor over a split ("valid" or "test") of the
 // run's data set, prepared as in training's validation (no augmentation).
 func (p *Predictor) EvaluateSplit(ctx context.Context, run *Run, split string) (SplitAccuracy, error) {
-	ds, err := OpenData(run.Meta.Spec)
-	if err != nil {
-		return SplitAccuracy{}, err
-	}
-	var sp augment.Split
-	switch split {
-	case "valid":
-		sp = ds.Valid
-	case "test":
-		if ds.Test == nil {
-			return SplitAccuracy{}, fmt.Errorf("%s has no test/ folder; use --split valid", dataName(run.Meta.Spec))
-		}
-		sp = *ds.Test
-	default:
-		return SplitAccuracy{}, fmt.Errorf("split %q: want valid or test", split)
-	}
-	l, err := augment.NewLoader(sp, augment.LoaderOptions{Size: p.Config().InputSize, BatchSize: predictBatch, Norm: p.opts.Norm, Seed: run.Meta.Spec.Seed})
+	l, err := p.splitLoader(run, split)
 	if err != nil {
 		return SplitAccuracy{}, err
 	}

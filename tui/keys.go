@@ -56,6 +56,7 @@ type KeyMap struct {
 	RunA     key.Binding
 	RunB     key.Binding
 	Path     key.Binding
+	Split    key.Binding
 
 	// Dialogs.
 	Yes key.Binding
@@ -117,6 +118,7 @@ func DefaultKeyMap() *KeyMap {
 		RunA:     b([]string{"a"}, "a", "choose run"),
 		RunB:     b([]string{"b"}, "b", "second run"),
 		Path:     b([]string{"o"}, "o", "open a file"),
+		Split:    b([]string{"t"}, "t", "validation/test split"),
 
 		Yes: b([]string{"y", "Y"}, "y", "yes"),
 		No:  b([]string{"n", "N", "esc"}, "n", "no"),

@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/muesli/termenv"
 
+	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
 )
@@ -572,5 +573,61 @@ func TestPredictTypedFile(t *testing.T) {
 	press(t, m, "esc")
 	if m.predict.live != nil || m.active != screenPredict {
 		t.Error("esc did not return to the validation images")
+	}
+}
+
+// TestPredictTestSplit trains a tiny run on a folder data set with a test
+// split, then walks it: t classifies the test images with the run's best
+// weights, shows them with their test paths, and t again returns to the
+// validation images saved at the best epoch.
+func TestPredictTestSplit(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	if err := augment.WriteDemo(context.Background(), data, augment.DemoOptions{Size: 32, Train: 8, Valid: 3}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	store, err := experiments.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := experiments.DefaultSpec()
+	spec.Data, spec.Width, spec.Size, spec.Epochs, spec.Batch = data, 4, 32, 1, 16
+	sess, err := (&experiments.Runner{Store: store}).Start(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range sess.Events {
+	}
+
+	m := newLab(t, nil, dir)
+	sized(t, m, 100, 30)
+	press(t, m, "3", "p")
+	p := m.predict
+	if m.active != screenPredict || p.a == nil || len(p.items) != 6*3 || p.test {
+		t.Fatalf("predict: screen %d, %d items, test %v", m.active, len(p.items), p.test)
+	}
+	// Without test/: one line says so and the validation images stay.
+	ts, ok := p.toggleSplit()().(testSplitMsg)
+	if !ok || ts.err == nil || !strings.Contains(ts.err.Error(), "no test/ folder") {
+		t.Fatalf("a data set without test/: %+v", ts)
+	}
+	if fm, ok := p.update(ts)().(flashMsg); !ok || !strings.Contains(fm.text, "no test/ folder") || p.test || p.testBusy {
+		t.Fatalf("a data set without test/: flash %+v, test %v, busy %v", fm, p.test, p.testBusy)
+	}
+
+	if err := os.CopyFS(filepath.Join(data, "test"), os.DirFS(filepath.Join(data, "valid"))); err != nil {
+		t.Fatal(err)
+	}
+	press(t, m, "t")
+	sep := string(filepath.Separator)
+	if !p.test || len(p.items) != 6*3 || !strings.Contains(p.items[0].Path, sep+"test"+sep) {
+		t.Fatalf("after t: test %v, %d items, first %+v", p.test, len(p.items), p.items)
+	}
+	if v := m.View(); !strings.Contains(v, "test · best weights") || !strings.Contains(v, "image 1/18") {
+		t.Errorf("test split view:\n%s", v)
+	}
+	press(t, m, "t")
+	if p.test || len(p.items) != 6*3 || !strings.Contains(p.items[0].Path, sep+"valid"+sep) || !strings.Contains(m.View(), "valid · best epoch") {
+		t.Errorf("back to validation: test %v, first %+v\n%s", p.test, p.items[0], m.View())
 	}
 }

@@ -21,17 +21,24 @@ import (
 // predictScreen walks through a run's validation images — the image drawn
 // in the terminal, its true class, the model's top-5 as bars — with a
 // second run beside it and a key to the next image where they disagree.
-// The validation predictions are the ones saved at the best epoch; a typed
-// path is classified live by each run's best weights.
+// The validation predictions are the ones saved at the best epoch; t
+// switches to the data set's test split, which each run's best weights
+// classify on the spot, and a typed path is classified live the same way.
 type predictScreen struct {
 	c    *common
 	runs []*experiments.Run // every run, for the chooser
 
 	a, b    *predRun
-	items   []experiments.ImagePrediction // run a's validation images
+	items   []experiments.ImagePrediction // run a's images of the split shown
 	index   int
 	loading bool
 	err     error
+
+	// test is set while the test split is shown; validA and validB then
+	// keep the validation predictions to switch back to.
+	test           bool
+	testBusy       bool
+	validA, validB *predRun
 
 	images map[string]*image.NRGBA
 	imgErr map[string]error
@@ -78,6 +85,12 @@ type (
 		err  error
 	}
 	liveMsg struct{ live *livePrediction }
+	// testSplitMsg carries the runs' predictions over the test split.
+	testSplitMsg struct {
+		aID  string
+		a, b *predRun
+		err  error
+	}
 )
 
 func newPredictScreen(c *common) *predictScreen {
@@ -125,6 +138,7 @@ func loadPredRun(store *experiments.Store, id string) *predRun {
 func (s *predictScreen) open(aID, bID string) tea.Cmd {
 	s.loading = true
 	s.live = nil
+	s.test, s.testBusy, s.validA, s.validB = false, false, nil, nil
 	store := s.c.store
 	return func() tea.Msg {
 		return predictLoadedMsg{aID: aID, bID: bID, a: loadPredRun(store, aID), b: loadPredRun(store, bID)}
@@ -185,6 +199,18 @@ func (s *predictScreen) update(msg tea.Msg) tea.Cmd {
 		if s.live != nil && s.live.path == msg.live.path {
 			s.live = msg.live
 		}
+	case testSplitMsg:
+		if !s.testBusy || s.a == nil || s.a.run == nil || s.a.run.ID != msg.aID {
+			return nil // the runs changed meanwhile
+		}
+		s.testBusy = false
+		if msg.err != nil {
+			return flash(oneLine(msg.err.Error()))
+		}
+		s.validA, s.validB = s.a, s.b
+		s.a, s.b, s.test = msg.a, msg.b, true
+		s.items, s.index, s.live = msg.a.preds, 0, nil
+		return s.loadImage()
 	case tea.KeyMsg:
 		return s.key(msg)
 	}
@@ -295,8 +321,64 @@ func (s *predictScreen) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		s.typing = true
 		return s.path.Focus()
+	case key.Matches(msg, k.Split):
+		return s.toggleSplit()
 	}
 	return nil
+}
+
+// toggleSplit switches between the validation images (saved predictions)
+// and the test split, which each run's best weights classify in the
+// background; the models load once and are kept.
+func (s *predictScreen) toggleSplit() tea.Cmd {
+	switch {
+	case s.a == nil || s.a.run == nil:
+		return flash("choose a run first (a)")
+	case s.testBusy:
+		return nil
+	case s.test:
+		s.a, s.b, s.test = s.validA, s.validB, false
+		s.validA, s.validB = nil, nil
+		s.items, s.index, s.live = s.a.preds, 0, nil
+		return s.loadImage()
+	}
+	s.testBusy = true
+	runs := []*experiments.Run{s.a.run}
+	if s.b != nil && s.b.run != nil {
+		runs = append(runs, s.b.run)
+	}
+	mu, predictors := s.mu, s.predictors
+	return func() tea.Msg {
+		mu.Lock()
+		defer mu.Unlock()
+		msg := testSplitMsg{aID: runs[0].ID}
+		for i, r := range runs {
+			p, ok := predictors[r.ID]
+			if !ok {
+				var err error
+				if p, err = experiments.OpenRunPredictor(r, 5); err != nil {
+					msg.err = fmt.Errorf("run %s: %w", shortID(r.ID), err)
+					return msg
+				}
+				predictors[r.ID] = p
+			}
+			preds, err := p.PredictSplit(context.Background(), r, "test")
+			if err != nil {
+				msg.err = fmt.Errorf("run %s: %w", shortID(r.ID), err)
+				return msg
+			}
+			pr := &predRun{run: r, preds: preds, byPath: make(map[string]int, len(preds))}
+			for j, x := range preds {
+				pr.byPath[x.Path] = j
+			}
+			if i == 0 {
+				msg.a = pr
+			} else {
+				msg.b = pr
+			}
+		}
+		return msg
+	}
 }
 
 // choices are the runs that can predict: those with saved predictions.
@@ -413,8 +495,8 @@ func (s *predictScreen) help() bindings {
 	}
 	next := key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("←/→", "image"))
 	return bindings{
-		short: []key.Binding{next, k.NextDiff, k.RunA, k.RunB, k.Path},
-		full:  [][]key.Binding{{next, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.NextDiff, k.PrevDiff}, {k.RunA, k.RunB, k.Path}},
+		short: []key.Binding{next, k.NextDiff, k.RunA, k.RunB, k.Split, k.Path},
+		full:  [][]key.Binding{{next, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.NextDiff, k.PrevDiff}, {k.RunA, k.RunB, k.Split, k.Path}},
 	}
 }
 
@@ -429,6 +511,9 @@ func (s *predictScreen) view(w, h int) string {
 	}
 	if s.loading {
 		return "loading the runs' predictions…"
+	}
+	if s.testBusy {
+		return "classifying the test split with each run's best weights…"
 	}
 	var top []string
 	if s.err != nil {
@@ -454,6 +539,8 @@ func (s *predictScreen) view(w, h int) string {
 		top = append(top, st.Title.Render(truncate(title, w)))
 		img, imgErr, trueName = l.img, l.imgErr, l.trueName
 		topA, topB, errA, errB = l.a, l.b, l.aErr, l.bErr
+	case len(s.items) == 0 && s.test:
+		return strings.Join(append(top, "the test split has no images (t: back to the validation images)"), "\n")
 	case len(s.items) == 0:
 		return strings.Join(append(top, "this run has no saved validation predictions yet (they are written at its best epoch)"), "\n")
 	default:
@@ -474,7 +561,11 @@ func (s *predictScreen) view(w, h int) string {
 		if twoRuns {
 			what = "disagree"
 		}
-		right := st.Subtle.Render(fmt.Sprintf("%d %s · best-epoch predictions", s.disagreements(), what))
+		source := "valid · best epoch"
+		if s.test {
+			source = "test · best weights"
+		}
+		right := st.Subtle.Render(fmt.Sprintf("%d %s · %s", s.disagreements(), what, source))
 		top = append(top, spread(left, right, w))
 	}
 	top = append(top, "true class: "+st.Value.Render(orDash(trueName)))
