@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 PAIRS=${PAIRS:-3}
 BATCH=${BATCH:-8}
 TAGS=${TAGS-openblas}
-CONFIGS=${CONFIGS:-"resnet18:64:train resnet18:128:train resnet18:224:train resnet50:128:train resnet50:224:train resnet18:64:infer resnet18:128:infer resnet18:224:infer resnet50:128:infer resnet50:224:infer"}
+CONFIGS=${CONFIGS:-"resnet18:64:train resnet18:128:train resnet18:224:train resnet50:128:train resnet50:224:train resnet18:64:infer resnet18:128:infer resnet18:224:infer resnet50:128:infer resnet50:224:infer resnet50:224:frozen"}
 PY=/usr/bin/python3
 
 bin=$(mktemp -d)/reslab
