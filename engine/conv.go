@@ -30,15 +30,9 @@ func Conv2D(x, w *G.Node, stride, pad int) (*G.Node, error) {
 // backward pass's largest col2im.
 func conv2d(x, w *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
 	xs, ws := x.Shape(), w.Shape()
-	if len(xs) != 4 || len(ws) != 4 || ws[1] != xs[1] || ws[2] != ws[3] {
-		return nil, fmt.Errorf("conv2d: input %v and weights %v, want (N, C, H, W) and (O, C, K, K)", xs, ws)
-	}
-	if stride < 1 || pad < 0 {
-		return nil, fmt.Errorf("conv2d: stride %d, padding %d", stride, pad)
-	}
-	g := newConvGeom(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], stride, pad)
-	if g.ho < 1 || g.wo < 1 {
-		return nil, fmt.Errorf("conv2d: input %v too small for a %d×%d kernel with stride %d and padding %d", xs, g.k, g.k, stride, pad)
+	g, err := convGeomOf(xs, ws, stride, pad)
+	if err != nil {
+		return nil, err
 	}
 	outShape := tensor.Shape{g.n, g.cout, g.ho, g.wo}
 	name := fmt.Sprintf("conv2d(k%d,s%d,p%d)", g.k, stride, pad)
@@ -82,6 +76,21 @@ func conv2d(x, w *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
 		return grads, nil
 	}
 	return op.apply(x, w)
+}
+
+// convGeomOf checks an input and weight shape and returns their geometry.
+func convGeomOf(xs, ws tensor.Shape, stride, pad int) (*convGeom, error) {
+	if len(xs) != 4 || len(ws) != 4 || ws[1] != xs[1] || ws[2] != ws[3] {
+		return nil, fmt.Errorf("conv2d: input %v and weights %v, want (N, C, H, W) and (O, C, K, K)", xs, ws)
+	}
+	if stride < 1 || pad < 0 {
+		return nil, fmt.Errorf("conv2d: stride %d, padding %d", stride, pad)
+	}
+	g := newConvGeom(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], stride, pad)
+	if g.ho < 1 || g.wo < 1 {
+		return nil, fmt.Errorf("conv2d: input %v too small for a %d×%d kernel with stride %d and padding %d", xs, g.k, g.k, stride, pad)
+	}
+	return g, nil
 }
 
 // convGeom is one convolution's shapes. The convolution is computed as

@@ -17,16 +17,12 @@ import (
 // exactly what the separate ops compute and has no gradient: training
 // normalises with batch statistics, which need the whole output first.
 func convBNEval(x, w *G.Node, c conv, bn *batchNorm, gamma, beta *G.Node, epi bnEpilogue) (*G.Node, error) {
-	xs, ws := x.Shape(), w.Shape()
-	if len(xs) != 4 || len(ws) != 4 || ws[1] != xs[1] || ws[2] != ws[3] {
-		return nil, fmt.Errorf("conv2d: input %v and weights %v, want (N, C, H, W) and (O, C, K, K)", xs, ws)
+	g, err := convGeomOf(x.Shape(), w.Shape(), c.stride, c.pad)
+	if err != nil {
+		return nil, err
 	}
-	if ws[0] != len(bn.runningMean) {
-		return nil, fmt.Errorf("%s: %d channels after a convolution with %d outputs", bn.prefix, len(bn.runningMean), ws[0])
-	}
-	g := newConvGeom(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], c.stride, c.pad)
-	if g.ho < 1 || g.wo < 1 {
-		return nil, fmt.Errorf("conv2d: input %v too small for a %d×%d kernel with stride %d and padding %d", xs, g.k, g.k, c.stride, c.pad)
+	if g.cout != len(bn.runningMean) {
+		return nil, fmt.Errorf("%s: %d channels after a convolution with %d outputs", bn.prefix, len(bn.runningMean), g.cout)
 	}
 	outShape := tensor.Shape{g.n, g.cout, g.ho, g.wo}
 	if epi.residual != nil && !epi.residual.Shape().Eq(outShape) {

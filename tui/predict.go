@@ -353,16 +353,11 @@ func (s *predictScreen) toggleSplit() tea.Cmd {
 		defer mu.Unlock()
 		msg := testSplitMsg{aID: runs[0].ID}
 		for i, r := range runs {
-			p, ok := predictors[r.ID]
-			if !ok {
-				var err error
-				if p, err = experiments.OpenRunPredictor(r, 5); err != nil {
-					msg.err = fmt.Errorf("run %s: %w", shortID(r.ID), err)
-					return msg
-				}
-				predictors[r.ID] = p
+			p, err := predictorFor(predictors, r)
+			var preds []experiments.ImagePrediction
+			if err == nil {
+				preds, err = p.PredictSplit(context.Background(), r, "test")
 			}
-			preds, err := p.PredictSplit(context.Background(), r, "test")
 			if err != nil {
 				msg.err = fmt.Errorf("run %s: %w", shortID(r.ID), err)
 				return msg
@@ -459,14 +454,7 @@ func (s *predictScreen) predictPath(path string) tea.Cmd {
 		mu.Lock()
 		defer mu.Unlock()
 		for i, r := range runs {
-			p, ok := predictors[r.ID]
-			var err error
-			if !ok {
-				p, err = experiments.OpenRunPredictor(r, 5)
-				if err == nil {
-					predictors[r.ID] = p
-				}
-			}
+			p, err := predictorFor(predictors, r)
 			var top []experiments.ClassProb
 			if err == nil {
 				var res []experiments.Prediction
@@ -483,6 +471,20 @@ func (s *predictScreen) predictPath(path string) tea.Cmd {
 		}
 		return liveMsg{live: &out}
 	}
+}
+
+// predictorFor returns run r's predictor from the cache, loading the run's
+// best weights the first time. The caller holds the screen's mutex.
+func predictorFor(predictors map[string]*experiments.Predictor, r *experiments.Run) (*experiments.Predictor, error) {
+	if p, ok := predictors[r.ID]; ok {
+		return p, nil
+	}
+	p, err := experiments.OpenRunPredictor(r, 5)
+	if err != nil {
+		return nil, err
+	}
+	predictors[r.ID] = p
+	return p, nil
 }
 
 func (s *predictScreen) help() bindings {
