@@ -45,6 +45,7 @@ type KeyMap struct {
 	New     key.Binding
 	ToComp  key.Binding
 	ToPred  key.Binding
+	Reuse   key.Binding
 
 	// Compare.
 	Metric key.Binding
@@ -109,6 +110,7 @@ func DefaultKeyMap() *KeyMap {
 		New:     b([]string{"n"}, "n", "new run"),
 		ToComp:  b([]string{"c"}, "c", "compare marked"),
 		ToPred:  b([]string{"p"}, "p", "predict"),
+		Reuse:   b([]string{"w"}, "w", "new from weights"),
 
 		Metric: b([]string{"tab", "shift+tab", "left", "right", "h", "l"}, "tab/←/→", "metric"),
 		Save:   b([]string{"s"}, "s", "save as…"),

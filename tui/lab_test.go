@@ -631,3 +631,36 @@ func TestPredictTestSplit(t *testing.T) {
 		t.Errorf("back to validation: test %v, first %+v\n%s", p.test, p.items[0], m.View())
 	}
 }
+
+// TestTrainFromRunWeights: w on a run opens the setup form on that run's
+// network with its best weights, fine-tuning, the form's data folder kept
+// and the focus on it; a run without best weights is refused.
+func TestTrainFromRunWeights(t *testing.T) {
+	dir := t.TempDir()
+	threeRuns(t, dir)
+	m := newLab(t, nil, dir)
+	sized(t, m, 100, 30)
+	focusField(t, m, "arch")
+	press(t, m, "right", "right") // resnet50 in the form, to see it replaced
+	press(t, m, "3", "G", "w")    // the oldest: the r18 run
+	s := m.setup
+	want := filepath.Join(dir, "20261127-100000-r18-aaaa", experiments.BestWeightsFile)
+	if m.active != screenSetup || s.byID["weights"].value() != want || s.byID["mode"].value() != "finetune" ||
+		s.byID["arch"].value() != "resnet18" || s.byID["data"].value() != "" || s.focused().id != "data" {
+		t.Fatalf("screen %d, weights %q, mode %q, arch %q, data %q, focus %q", m.active,
+			s.byID["weights"].value(), s.byID["mode"].value(), s.byID["arch"].value(), s.byID["data"].value(), s.focused().id)
+	}
+	if !s.valid() {
+		t.Errorf("the form is not valid: %v", s.other)
+	}
+
+	writeRun(t, dir, fakeRun{id: "20261127-130000-r18-dddd", depth: 18, state: engine.StatusInterrupted})
+	m3 := newLab(t, nil, dir)
+	sized(t, m3, 100, 30)
+	press(t, m3, "3", "g") // the newest: interrupted before any epoch
+	if _, cmd := m3.Update(keys("w")[0]); cmd == nil {
+		t.Fatal("w did nothing")
+	} else if fm, ok := cmd().(flashMsg); !ok || !strings.Contains(fm.text, "no best weights") {
+		t.Errorf("a run without best weights: %#v", cmd())
+	}
+}

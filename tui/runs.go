@@ -71,6 +71,8 @@ type (
 	}
 	// predictOpenMsg opens the predict screen on run a, and b beside it.
 	predictOpenMsg struct{ a, b string }
+	// startFromMsg fills the setup form to train from a run's best weights.
+	startFromMsg struct{ run *experiments.Run }
 	// detailsMsg is a run's details loaded.
 	detailsMsg struct {
 		id    string
@@ -394,6 +396,12 @@ func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 			}
 		}
 		return tea.Batch(func() tea.Msg { return predictOpenMsg{a: r.ID, b: b} }, switchTo(screenPredict))
+	case key.Matches(msg, k.Reuse):
+		r := s.current()
+		if r == nil || r.Status.BestEpoch == 0 {
+			return flash("this run has no best weights yet")
+		}
+		return tea.Batch(func() tea.Msg { return startFromMsg{run: r} }, switchTo(screenSetup))
 	}
 	return nil
 }
@@ -427,7 +435,7 @@ func (s *runsScreen) help() bindings {
 		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 			{k.Mark, k.Open, k.Resume, k.Delete, k.New},
 			{k.Filter, k.Sort, k.Reverse, hint("tab", "saved comparisons")},
-			{k.ToComp, k.ToPred}},
+			{k.ToComp, k.ToPred, k.Reuse}},
 	}
 }
 

@@ -437,6 +437,8 @@ func (s *setupScreen) update(msg tea.Msg) tea.Cmd {
 			s.validate()
 		}
 		return nil
+	case startFromMsg:
+		return s.startFrom(msg.run)
 	case tea.KeyMsg:
 		return s.key(msg)
 	}
@@ -477,6 +479,26 @@ func (s *setupScreen) key(msg tea.KeyMsg) tea.Cmd {
 		return tea.Batch(cmd, s.changed(f))
 	}
 	return cmd
+}
+
+// startFrom fills the form to train from a run's best weights: the run's
+// network, input size and normalisation (which the weights need), fine-tuning
+// by default, and the data folder already in the form, since the point is
+// usually other data (a backbone pretrained on flowers92, say, for flowers10).
+func (s *setupScreen) startFrom(r *experiments.Run) tea.Cmd {
+	sp := r.Meta.Spec
+	sp.Data = s.byID["data"].value()
+	sp.Weights = r.Path(experiments.BestWeightsFile)
+	sp.Mode = engine.ModeFinetune
+	sp.Name = ""
+	s.load(sp)
+	for i, f := range s.fields {
+		if f.id == "data" {
+			s.move(i - s.focus)
+		}
+	}
+	return tea.Batch(s.changed(s.byID["data"]),
+		flash(fmt.Sprintf("best weights of %s: choose the data folder and mode", shortID(r.ID))))
 }
 
 // changed revalidates after a field changed.
