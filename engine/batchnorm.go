@@ -265,7 +265,7 @@ func (bn *batchNorm) gradients(inputs G.Nodes, output, dy *G.Node, epi bnEpilogu
 	}
 
 	dxOp := newKernelOp("batchnorm-grad-x("+bn.prefix+")", maskDims(4, 4, 1, 2), 4)
-	dxOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return shape, nil }
+	dxOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return shape.Clone(), nil }
 	dxOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
 		out := dxOp.output(shape, false)
 		xs, gs, ys := gradInputs(in)

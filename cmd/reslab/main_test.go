@@ -176,6 +176,19 @@ func TestBenchThreadingOptions(t *testing.T) {
 	other := []string{"--blas-threads", "2"}
 	if strings.Contains(engine.BLAS(), "openblas") {
 		other = []string{"--gemm", "gonum"}
+	} else {
+		// The pure-Go build runs gonum's product for the run, then goes back.
+		before := engine.BLAS()
+		code, out, errOut := runReslab(t, append(small, "--gemm", "gonum")...)
+		if code != 0 {
+			t.Fatalf("--gemm gonum: exit %d: %s", code, errOut)
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil || res.BLAS != "gonum (pure Go)" {
+			t.Errorf("--gemm gonum: BLAS %q (%v)", res.BLAS, err)
+		}
+		if after := engine.BLAS(); after != before {
+			t.Errorf("BLAS %q after the run, %q before", after, before)
+		}
 	}
 	if code, _, errOut := runReslab(t, append(small, other...)...); code != 1 || !strings.Contains(errOut, "build") {
 		t.Errorf("%v: exit %d, stderr %q", other, code, errOut)
