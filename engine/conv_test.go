@@ -275,23 +275,33 @@ func BenchmarkConvLayers(b *testing.B) {
 		defer func(s int) { minTaskCols = s }(minTaskCols)
 		minTaskCols = v
 	}
+	benchConvLayers(b, 3, func(g *convGeom, x, w, y []float32) func() {
+		dx, dw := make([]float32, len(x)), make([]float32, len(w))
+		return func() {
+			g.forward(x, w, y)
+			clear(dx)
+			g.backwardData(w, y, dx)
+			clear(dw)
+			g.backwardWeights(x, y, dw)
+		}
+	})
+}
+
+// benchConvLayers times, on every layer shape, the step that setup returns
+// (setup allocates outside the timing) and reports GFLOP/s for `products`
+// matrix products of 2·N·O·C·K²·Ho·Wo flops each.
+func benchConvLayers(b *testing.B, products int, setup func(g *convGeom, x, w, y []float32) func()) {
 	for _, lc := range convLayerCases {
 		b.Run(lc.name, func(b *testing.B) {
 			c := lc.c
 			g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
 			x, w := c.values(1)
-			y := make([]float32, c.n*c.cout*g.p)
-			dx := make([]float32, len(x))
-			dw := make([]float32, len(w))
-			flops := 3 * 2 * float64(c.n*c.cout*g.ckk*g.p)
+			step := setup(g, x, w, make([]float32, c.n*c.cout*g.p))
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				g.forward(x, w, y)
-				clear(dx)
-				g.backwardData(w, y, dx)
-				clear(dw)
-				g.backwardWeights(x, y, dw)
+				step()
 			}
+			flops := float64(products) * 2 * float64(c.n*c.cout*g.ckk*g.p)
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
@@ -323,17 +333,7 @@ func BenchmarkSgemm(b *testing.B) {
 // BenchmarkConvForwardLayers times the forward kernel alone (inference) on
 // the same shapes and reports GFLOP/s (2·N·O·C·K²·Ho·Wo flops).
 func BenchmarkConvForwardLayers(b *testing.B) {
-	for _, lc := range convLayerCases {
-		b.Run(lc.name, func(b *testing.B) {
-			c := lc.c
-			g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
-			x, w := c.values(1)
-			y := make([]float32, c.n*c.cout*g.p)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				g.forward(x, w, y)
-			}
-			b.ReportMetric(2*float64(c.n*c.cout*g.ckk*g.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
-	}
+	benchConvLayers(b, 1, func(g *convGeom, x, w, y []float32) func() {
+		return func() { g.forward(x, w, y) }
+	})
 }

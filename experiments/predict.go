@@ -190,37 +190,48 @@ func (p *Predictor) splitLoader(run *Run, split string) (*augment.Loader, error)
 
 // PredictSplit classifies every image of a split of the run's data set and
 // returns, per image in the split's order, its true class and the top
-// classes (as many as the predictor's TopK) with their probabilities: what predictions.csv holds for the
-// validation images at the best epoch, for any split and the weights now.
+// classes (as many as the predictor's TopK) with their probabilities: what
+// predictions.csv holds for the validation images at the best epoch, for
+// any split and the weights now.
 func (p *Predictor) PredictSplit(ctx context.Context, run *Run, split string) ([]ImagePrediction, error) {
-	l, err := p.splitLoader(run, split)
-	if err != nil {
-		return nil, err
-	}
-	it := l.Epoch(ctx, 0)
-	defer it.Close()
 	var out []ImagePrediction
 	k := p.Config().Classes
-	for {
-		b, err := it.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		res, err := p.model.Eval(b)
-		if err != nil {
-			return out, err
-		}
+	_, err := p.evalSplit(ctx, run, split, func(b *augment.Batch, r engine.EvalResult) {
 		for i, path := range b.Paths() {
 			ip := ImagePrediction{Path: path, Label: b.Labels()[i]}
-			for _, c := range p.topK(res.Probs[i*k : (i+1)*k]) {
+			for _, c := range p.topK(r.Probs[i*k : (i+1)*k]) {
 				ip.Top = append(ip.Top, c.Class)
 				ip.Probs = append(ip.Probs, c.Prob)
 			}
 			out = append(out, ip)
 		}
+	})
+	return out, err
+}
+
+// evalSplit runs the model over a split, batch by batch, handing each
+// batch and its results to each, and returns how many images the loader
+// skipped as unreadable.
+func (p *Predictor) evalSplit(ctx context.Context, run *Run, split string, each func(*augment.Batch, engine.EvalResult)) (skipped int, err error) {
+	l, err := p.splitLoader(run, split)
+	if err != nil {
+		return 0, err
+	}
+	it := l.Epoch(ctx, 0)
+	defer it.Close()
+	for {
+		b, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			return l.Skipped().Count, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		r, err := p.model.Eval(b)
+		if err != nil {
+			return 0, err
+		}
+		each(b, r)
 	}
 }
 
@@ -237,34 +248,20 @@ type SplitAccuracy struct {
 // EvaluateSplit runs the predictor over a split ("valid" or "test") of the
 // run's data set, prepared as in training's validation (no augmentation).
 func (p *Predictor) EvaluateSplit(ctx context.Context, run *Run, split string) (SplitAccuracy, error) {
-	l, err := p.splitLoader(run, split)
-	if err != nil {
-		return SplitAccuracy{}, err
-	}
 	res := SplitAccuracy{Split: split}
-	it := l.Epoch(ctx, 0)
-	defer it.Close()
 	var lossSum float64
-	for {
-		b, err := it.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return res, err
-		}
-		r, err := p.model.Eval(b)
-		if err != nil {
-			return res, err
-		}
+	skipped, err := p.evalSplit(ctx, run, split, func(_ *augment.Batch, r engine.EvalResult) {
 		res.Images += r.Images
 		res.Correct += r.Correct
 		lossSum += r.Loss * float64(r.Images)
+	})
+	if err != nil {
+		return res, err
 	}
 	if res.Images > 0 {
 		res.Accuracy = float64(res.Correct) / float64(res.Images)
 		res.Loss = lossSum / float64(res.Images)
 	}
-	res.Skipped = l.Skipped().Count
+	res.Skipped = skipped
 	return res, nil
 }

@@ -126,10 +126,16 @@ func loadPredRun(store *experiments.Store, id string) *predRun {
 	if err != nil {
 		return &predRun{err: err}
 	}
-	p := &predRun{run: r}
-	p.preds, p.err = r.Predictions()
-	p.byPath = make(map[string]int, len(p.preds))
-	for i, x := range p.preds {
+	preds, err := r.Predictions()
+	p := newPredRun(r, preds)
+	p.err = err
+	return p
+}
+
+// newPredRun indexes a run's predictions by image path.
+func newPredRun(r *experiments.Run, preds []experiments.ImagePrediction) *predRun {
+	p := &predRun{run: r, preds: preds, byPath: make(map[string]int, len(preds))}
+	for i, x := range preds {
 		p.byPath[x.Path] = i
 	}
 	return p
@@ -362,10 +368,7 @@ func (s *predictScreen) toggleSplit() tea.Cmd {
 				msg.err = fmt.Errorf("run %s: %w", shortID(r.ID), err)
 				return msg
 			}
-			pr := &predRun{run: r, preds: preds, byPath: make(map[string]int, len(preds))}
-			for j, x := range preds {
-				pr.byPath[x.Path] = j
-			}
+			pr := newPredRun(r, preds)
 			if i == 0 {
 				msg.a = pr
 			} else {
