@@ -1,10 +1,11 @@
-// Package augment turns image files into the float32 batches the engine
+// Package augment turns image files into the float32 batches a network
 // trains on: folder data sets, decoding, resizing, augmentation,
 // normalisation and parallel prefetch.
 //
-// The package never imports the engine. Its *Batch satisfies the engine's
-// small Batch interface (Len, Pixels, Labels) by structure, which keeps the
-// dependency pointing one way and lets either side be tested alone.
+// The package imports nothing of reslab. Its *Batch satisfies the training
+// loop's small train.Batch interface (Len, Pixels, Labels) by structure,
+// which keeps the dependency pointing one way and lets either side be
+// tested alone.
 //
 // Geometry is shared between training and prediction on purpose: an
 // un-augmented training view, a validation image and Preprocess all see the

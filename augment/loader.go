@@ -301,7 +301,7 @@ func cloneNRGBA(img *image.NRGBA) *image.NRGBA {
 
 // Batch is one mini-batch: images as normalised float32 NCHW with 3
 // channels, a class index per image, and where each image came from. It
-// satisfies the engine's Batch interface.
+// satisfies train.Batch.
 type Batch struct {
 	epoch, index int
 	size         int

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/resnet"
 )
 
 // Comparison is a saved view of several runs: comparisons/NAME.json.
@@ -78,19 +78,19 @@ func (s *Store) Comparisons() ([]Comparison, error) {
 
 // RunSummary is one row of a comparison table.
 type RunSummary struct {
-	ID          string        `json:"id"`
-	Arch        string        `json:"arch"`
-	Width       int           `json:"width"`
-	Size        int           `json:"size"`
-	Mode        engine.Mode   `json:"mode"`
-	Head        string        `json:"head"`
-	Params      int           `json:"params"`
-	Status      engine.Status `json:"status"`
-	Epochs      int           `json:"epochs"`
-	BestEpoch   int           `json:"best_epoch"`
-	BestValAcc  float64       `json:"best_val_acc"`
-	BestValLoss float64       `json:"best_val_loss"`
-	SecPerEpoch float64       `json:"sec_per_epoch"`
+	ID          string      `json:"id"`
+	Arch        string      `json:"arch"`
+	Width       int         `json:"width"`
+	Size        int         `json:"size"`
+	Mode        resnet.Mode `json:"mode"`
+	Head        string      `json:"head"`
+	Params      int         `json:"params"`
+	Status      State       `json:"status"`
+	Epochs      int         `json:"epochs"`
+	BestEpoch   int         `json:"best_epoch"`
+	BestValAcc  float64     `json:"best_val_acc"`
+	BestValLoss float64     `json:"best_val_loss"`
+	SecPerEpoch float64     `json:"sec_per_epoch"`
 	// Versus compares this run's best-epoch predictions with the first
 	// run's, image by image; nil for the first run or when either run has
 	// no predictions.
@@ -108,15 +108,10 @@ func Summarize(runs []*Run) []RunSummary {
 			Mode: r.Meta.Spec.Mode, Head: r.Meta.Spec.Head, Params: r.Meta.Params, Status: r.Status.State,
 			Epochs: len(r.Metrics)}
 		var secs float64
-		for j, m := range r.Metrics {
+		for _, m := range r.Metrics {
 			secs += m.Seconds
-			if j == 0 || m.ValAcc > s.BestValAcc {
-				s.BestValAcc = m.ValAcc
-			}
-			if j == 0 || m.ValLoss < s.BestValLoss {
-				s.BestValLoss = m.ValLoss
-			}
 		}
+		s.BestValAcc, s.BestValLoss, _ = r.BestValues()
 		if len(r.Metrics) > 0 {
 			s.SecPerEpoch = secs / float64(len(r.Metrics))
 		}

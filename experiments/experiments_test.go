@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/reslab/reslab/augment"
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/train"
 )
 
 func TestMcNemarTextbook(t *testing.T) {
@@ -62,7 +63,7 @@ func TestSpecValidation(t *testing.T) {
 	for _, name := range PresetNames() {
 		s, _ := PresetSpec(name)
 		if name == "keras-tutorial" {
-			if s.Arch != "resnet50" || s.Mode != engine.ModeFrozen || s.Head != "512,64" || s.Dropout != 0.4 ||
+			if s.Arch != "resnet50" || s.Mode != resnet.ModeFrozen || s.Head != "512,64" || s.Dropout != 0.4 ||
 				s.LR != 1e-5 || s.Batch != 32 || s.Size != 224 || s.Epochs != 20 || s.Patience != 10 || s.Norm != "caffe" {
 				t.Errorf("keras-tutorial differs from the reference recipe: %+v", s)
 			}
@@ -102,22 +103,22 @@ func TestRunnerEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var epochs int
-	var last engine.Event
+	var last train.Event
 	for e := range sess.Events {
-		if _, ok := e.(engine.EpochEvent); ok {
+		if _, ok := e.(train.EpochEvent); ok {
 			epochs++
 		}
 		last = e
 	}
-	done, ok := last.(engine.DoneEvent)
-	if !ok || done.Status != engine.StatusCompleted || epochs != 2 {
+	done, ok := last.(train.DoneEvent)
+	if !ok || done.Status != train.StatusCompleted || epochs != 2 {
 		t.Fatalf("last event %#v after %d epochs", last, epochs)
 	}
 	run, err := store.Load(sess.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Status.State != engine.StatusCompleted || len(run.Metrics) != 2 || run.Status.BestEpoch == 0 {
+	if run.Status.State != StateCompleted || len(run.Metrics) != 2 || run.Status.BestEpoch == 0 {
 		t.Fatalf("status %+v, %d epochs of metrics", run.Status, len(run.Metrics))
 	}
 	for _, f := range []string{SpecFile, StatusFile, MetricsFile, BestWeightsFile, LastWeightsFile, LastOptimFile, PredictionsFile} {
@@ -141,9 +142,9 @@ func TestStoreListsGoodAndBadRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Status.State = engine.StatusCompleted
+	w.Status.State = StateCompleted
 	w.SaveStatus()
-	w.AppendMetrics(engine.EpochMetrics{Epoch: 1, ValAcc: 0.5})
+	w.AppendMetrics(train.EpochMetrics{Epoch: 1, ValAcc: 0.5})
 	w.Close()
 	os.Mkdir(filepath.Join(dir, "holiday-photos"), 0o755)
 	os.Mkdir(filepath.Join(dir, "20260101-000000-r18-dead"), 0o755)
@@ -157,7 +158,7 @@ func TestStoreListsGoodAndBadRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 1 || len(runs[0].Metrics) != 1 || runs[0].Status.State != engine.StatusCompleted {
+	if len(runs) != 1 || len(runs[0].Metrics) != 1 || runs[0].Status.State != StateCompleted {
 		t.Fatalf("runs %+v", runs)
 	}
 	if len(bad) != 2 {
@@ -182,7 +183,7 @@ func TestKilledRunIsInterrupted(t *testing.T) {
 		if err != nil {
 			os.Exit(3)
 		}
-		w.AppendMetrics(engine.EpochMetrics{Epoch: 1})
+		w.AppendMetrics(train.EpochMetrics{Epoch: 1})
 		os.WriteFile(filepath.Join(dir, "ready"), []byte(w.ID), 0o644)
 		time.Sleep(time.Minute)
 		os.Exit(0)
@@ -204,7 +205,7 @@ func TestKilledRunIsInterrupted(t *testing.T) {
 	}
 	store, _ := OpenStore(dir)
 	run, err := store.Load(string(id))
-	if err != nil || run.Status.State != engine.StatusRunning {
+	if err != nil || run.Status.State != StateRunning {
 		t.Fatalf("live run reads as %v (%v)", run.Status.State, err)
 	}
 	if err := store.Delete(string(id)); !errors.Is(err, ErrLocked) {
@@ -213,7 +214,7 @@ func TestKilledRunIsInterrupted(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	run, err = store.Load(string(id))
-	if err != nil || run.Status.State != engine.StatusInterrupted || len(run.Metrics) != 1 {
+	if err != nil || run.Status.State != StateInterrupted || len(run.Metrics) != 1 {
 		t.Fatalf("killed run reads as %v with %d epochs (%v)", run.Status.State, len(run.Metrics), err)
 	}
 }
@@ -230,16 +231,16 @@ func TestResumeAfterStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for e := range sess.Events {
-		if ev, ok := e.(engine.EpochEvent); ok && ev.Metrics.Epoch == 1 {
+		if ev, ok := e.(train.EpochEvent); ok && ev.Metrics.Epoch == 1 {
 			cancel()
 		}
 	}
 	res, err := sess.Wait()
-	if res.Status != engine.StatusStopped || !errors.Is(err, context.Canceled) {
+	if res.Status != train.StatusStopped || !errors.Is(err, context.Canceled) {
 		t.Fatalf("stopped run: %s, %v", res.Status, err)
 	}
 	run, _ := store.Load(sess.ID)
-	if run.Status.State != engine.StatusStopped {
+	if run.Status.State != StateStopped {
 		t.Fatalf("status on disk %s", run.Status.State)
 	}
 	sess2, err := r.Resume(context.Background(), sess.ID)
@@ -249,7 +250,7 @@ func TestResumeAfterStop(t *testing.T) {
 	for range sess2.Events {
 	}
 	res, err = sess2.Wait()
-	if err != nil || res.Status != engine.StatusCompleted || len(res.History) != 3 {
+	if err != nil || res.Status != train.StatusCompleted || len(res.History) != 3 {
 		t.Fatalf("resumed: %s, %v, %d epochs", res.Status, err, len(res.History))
 	}
 	run, _ = store.Load(sess.ID)

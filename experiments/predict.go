@@ -8,7 +8,8 @@ import (
 	"sort"
 
 	"github.com/reslab/reslab/augment"
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/train"
 )
 
 // PredictOptions choose a checkpoint and how images are prepared for it.
@@ -19,7 +20,7 @@ type PredictOptions struct {
 	Depth int
 	// Head as a --head value ("linear", "512,64"); "" takes it from the file.
 	Head    string
-	Pooling engine.Pooling // "" takes it from the file, else avg
+	Pooling resnet.Pooling // "" takes it from the file, else avg
 	Size    int            // input side; 0 takes the file's, else 224
 	TopK    int            // 0 means 5
 	Norm    augment.Normalization
@@ -42,21 +43,21 @@ type Prediction struct {
 
 // Predictor classifies image files with a model in eval mode.
 type Predictor struct {
-	model *engine.Model
+	model *resnet.Model
 	opts  PredictOptions
 }
 
 // OpenPredictor loads the weights into a model shaped as the options and the
 // file say. Every name and shape is checked; a mismatch names what differs.
 func OpenPredictor(opts PredictOptions) (*Predictor, error) {
-	info, file, err := engine.InspectWeights(opts.Weights)
+	info, file, err := resnet.InspectWeights(opts.Weights)
 	if err != nil {
 		return nil, err
 	}
-	cfg := engine.Config{Depth: info.Depth, Width: info.Width, InputSize: 224, Classes: info.Classes,
-		Pooling: engine.PoolAvg, Hidden: info.Hidden, Mode: engine.ModeFinetune}
+	cfg := resnet.Config{Depth: info.Depth, Width: info.Width, InputSize: 224, Classes: info.Classes,
+		Pooling: resnet.PoolAvg, Hidden: info.Hidden, Mode: resnet.ModeFinetune}
 	if opts.Depth != 0 && opts.Depth != info.Depth {
-		return nil, fmt.Errorf("%w: %s holds resnet%d weights, not resnet%d: use --arch resnet%d", engine.ErrWeights, opts.Weights, info.Depth, opts.Depth, info.Depth)
+		return nil, fmt.Errorf("%w: %s holds resnet%d weights, not resnet%d: use --arch resnet%d", resnet.ErrWeights, opts.Weights, info.Depth, opts.Depth, info.Depth)
 	}
 	if info.Pooling != "" {
 		cfg.Pooling = info.Pooling
@@ -71,25 +72,25 @@ func OpenPredictor(opts PredictOptions) (*Predictor, error) {
 		cfg.InputSize = opts.Size
 	}
 	if opts.Head != "" {
-		if cfg.Hidden, err = engine.ParseHead(opts.Head); err != nil {
+		if cfg.Hidden, err = resnet.ParseHead(opts.Head); err != nil {
 			return nil, err
 		}
 	}
 	if opts.TopK <= 0 {
 		opts.TopK = 5
 	}
-	m, err := engine.NewModel(cfg, 0)
+	m, err := resnet.NewModel(cfg, 0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := m.Load(file, opts.Weights, engine.LoadOptions{}); err != nil {
+	if _, err := m.Load(file, opts.Weights, resnet.LoadOptions{}); err != nil {
 		return nil, err
 	}
 	return &Predictor{model: m, opts: opts}, nil
 }
 
 // Config is the network the predictor runs.
-func (p *Predictor) Config() engine.Config { return p.model.Config() }
+func (p *Predictor) Config() resnet.Config { return p.model.Config() }
 
 // Close releases the model's graphs.
 func (p *Predictor) Close() { p.model.Close() }
@@ -120,7 +121,7 @@ func (p *Predictor) PredictFiles(ctx context.Context, paths []string) ([]Predict
 			return nil, err
 		}
 		hi := min(lo+predictBatch, len(paths))
-		b := engine.SliceBatch{Images: pixels[lo*per : hi*per], Classes: make([]int, hi-lo)}
+		b := train.SliceBatch{Images: pixels[lo*per : hi*per], Classes: make([]int, hi-lo)}
 		for i := range b.Classes {
 			b.Classes[i] = -1 // unknown: probabilities only
 		}
@@ -196,7 +197,7 @@ func (p *Predictor) splitLoader(run *Run, split string) (*augment.Loader, error)
 func (p *Predictor) PredictSplit(ctx context.Context, run *Run, split string) ([]ImagePrediction, error) {
 	var out []ImagePrediction
 	k := p.Config().Classes
-	_, err := p.evalSplit(ctx, run, split, func(b *augment.Batch, r engine.EvalResult) {
+	_, err := p.evalSplit(ctx, run, split, func(b *augment.Batch, r train.EvalResult) {
 		for i, path := range b.Paths() {
 			ip := ImagePrediction{Path: path, Label: b.Labels()[i]}
 			for _, c := range p.topK(r.Probs[i*k : (i+1)*k]) {
@@ -212,7 +213,7 @@ func (p *Predictor) PredictSplit(ctx context.Context, run *Run, split string) ([
 // evalSplit runs the model over a split, batch by batch, handing each
 // batch and its results to each, and returns how many images the loader
 // skipped as unreadable.
-func (p *Predictor) evalSplit(ctx context.Context, run *Run, split string, each func(*augment.Batch, engine.EvalResult)) (skipped int, err error) {
+func (p *Predictor) evalSplit(ctx context.Context, run *Run, split string, each func(*augment.Batch, train.EvalResult)) (skipped int, err error) {
 	l, err := p.splitLoader(run, split)
 	if err != nil {
 		return 0, err
@@ -250,7 +251,7 @@ type SplitAccuracy struct {
 func (p *Predictor) EvaluateSplit(ctx context.Context, run *Run, split string) (SplitAccuracy, error) {
 	res := SplitAccuracy{Split: split}
 	var lossSum float64
-	skipped, err := p.evalSplit(ctx, run, split, func(_ *augment.Batch, r engine.EvalResult) {
+	skipped, err := p.evalSplit(ctx, run, split, func(_ *augment.Batch, r train.EvalResult) {
 		res.Images += r.Images
 		res.Correct += r.Correct
 		lossSum += r.Loss * float64(r.Images)

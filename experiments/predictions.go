@@ -6,7 +6,8 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/internal/atomicfile"
+	"github.com/reslab/reslab/train"
 )
 
 // ImagePrediction is one row of predictions.csv: a validation image at the
@@ -23,8 +24,8 @@ func (p ImagePrediction) Correct() bool { return len(p.Top) > 0 && p.Top[0] == p
 
 // SavePredictions writes predictions.csv atomically: path, label, then
 // class and probability for the top five.
-func (w *RunWriter) SavePredictions(preds []engine.ValPrediction) error {
-	return engine.WriteFileAtomic(w.Path(PredictionsFile), func(f *os.File) error {
+func (w *RunWriter) SavePredictions(preds []train.ValPrediction) error {
+	return atomicfile.Write(w.Path(PredictionsFile), func(f *os.File) error {
 		cw := csv.NewWriter(f)
 		header := []string{"path", "label"}
 		for i := 1; i <= 5; i++ {
@@ -33,7 +34,7 @@ func (w *RunWriter) SavePredictions(preds []engine.ValPrediction) error {
 		cw.Write(header)
 		for _, p := range preds {
 			row := []string{p.Path, strconv.Itoa(p.Label)}
-			for _, c := range engine.TopK(p.Probs, 5) {
+			for _, c := range train.TopK(p.Probs, 5) {
 				row = append(row, strconv.Itoa(c), strconv.FormatFloat(float64(p.Probs[c]), 'f', 6, 32))
 			}
 			cw.Write(row)

@@ -10,17 +10,18 @@ import (
 	"sync"
 
 	"github.com/reslab/reslab/augment"
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/train"
 )
 
 // Runner starts and resumes runs: it validates the spec, opens the data,
-// builds loaders and model, creates the run folder and runs the engine's fit
+// builds loaders and model, creates the run folder and runs the training loop's fit
 // loop in a goroutine, persisting every epoch before reporting it.
 type Runner struct {
 	Store  *Store
 	Logger *slog.Logger // nil discards
 	// MemoryBudget caps one training graph's predicted memory; 0 uses the
-	// engine's default share of physical memory.
+	// network's default share of physical memory.
 	MemoryBudget int64
 }
 
@@ -28,21 +29,21 @@ type Runner struct {
 type Session struct {
 	ID  string
 	Dir string
-	// Events delivers the engine's events; the done event comes after the
+	// Events delivers the training loop's events; the done event comes after the
 	// final status is on disk. Read it until it is closed.
-	Events <-chan engine.Event
+	Events <-chan train.Event
 	Meta   RunMeta
 	// Notes are things the user should know, such as which weights the
 	// model started from.
 	Notes []string
 
 	done   chan struct{}
-	result engine.FitResult
+	result train.FitResult
 	err    error
 }
 
 // Wait blocks until the run ends and returns its outcome.
-func (s *Session) Wait() (engine.FitResult, error) {
+func (s *Session) Wait() (train.FitResult, error) {
 	<-s.done
 	return s.result, s.err
 }
@@ -65,7 +66,7 @@ func OpenData(spec Spec) (*augment.Dataset, error) {
 // prepared is what both Start and Resume build before training.
 type prepared struct {
 	ds           *augment.Dataset
-	model        *engine.Model
+	model        *resnet.Model
 	train, valid *augment.Loader
 }
 
@@ -81,7 +82,7 @@ func (r *Runner) prepare(spec Spec) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	model, err := engine.NewModel(cfg, uint64(spec.Seed))
+	model, err := resnet.NewModel(cfg, uint64(spec.Seed))
 	if err != nil {
 		return nil, err
 	}
@@ -107,14 +108,14 @@ func (r *Runner) prepare(spec Spec) (*prepared, error) {
 
 // initialWeights loads spec.Weights: the whole model when it fits, else the
 // backbone alone (transfer learning onto a new head), and says which.
-func initialWeights(m *engine.Model, path string) (string, error) {
+func initialWeights(m *resnet.Model, path string) (string, error) {
 	if path == "" {
 		return "started from random weights (He initialisation)", nil
 	}
-	if _, err := m.LoadWeights(path, engine.LoadOptions{}); err == nil {
+	if _, err := m.LoadWeights(path, resnet.LoadOptions{}); err == nil {
 		return "started from all weights in " + path, nil
 	}
-	rep, err := m.LoadWeights(path, engine.LoadOptions{BackboneOnly: true})
+	rep, err := m.LoadWeights(path, resnet.LoadOptions{BackboneOnly: true})
 	if err != nil {
 		return "", err
 	}
@@ -153,7 +154,7 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 		return nil, err
 	}
 	switch w.Status.State {
-	case engine.StatusCompleted, engine.StatusEarlyStopped:
+	case StateCompleted, StateEarlyStopped:
 		return fail(fmt.Errorf("run %s has %s; there is nothing to resume", w.ID, w.Status.State))
 	}
 	if _, err := os.Stat(w.Path(LastOptimFile)); err != nil {
@@ -166,7 +167,7 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 	if p.ds.Fingerprint != w.Meta.Fingerprint {
 		return fail(fmt.Errorf("the data in %s changed since run %s started (images added, removed or modified); start a new run on it", dataName(w.Meta.Spec), w.ID))
 	}
-	if _, err := p.model.LoadWeights(w.Path(LastWeightsFile), engine.LoadOptions{}); err != nil {
+	if _, err := p.model.LoadWeights(w.Path(LastWeightsFile), resnet.LoadOptions{}); err != nil {
 		return fail(err)
 	}
 	st, err := p.model.LoadResumeState(w.Path(LastOptimFile))
@@ -179,7 +180,7 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 	if err := w.TruncateMetrics(st.Epoch); err != nil {
 		return fail(err)
 	}
-	w.Status.State = engine.StatusRunning
+	w.Status.State = StateRunning
 	w.Status.Error = ""
 	if err := w.SaveStatus(); err != nil {
 		return fail(err)
@@ -199,36 +200,36 @@ func dataName(s Spec) string {
 // resumeTag names the point a resume checkpoint was taken at; both files of
 // the pair carry it, so a pair torn by a crash between the two writes is
 // recognised.
-func resumeTag(st engine.FitState) string {
+func resumeTag(st train.FitState) string {
 	return fmt.Sprintf("epoch %d step %d", st.Epoch, st.Partial.Steps)
 }
 
 func weightsTag(path string) string {
-	_, f, err := engine.InspectWeights(path)
+	_, f, err := resnet.InspectWeights(path)
 	if err != nil || f == nil {
 		return "unreadable"
 	}
 	return f.Metadata["resume_tag"]
 }
 
-func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *engine.FitState, notes []string) *Session {
+func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *train.FitState, notes []string) *Session {
 	spec := w.Meta.Spec
-	inner := make(chan engine.Event, 64)
-	outer := make(chan engine.Event, 64)
+	inner := make(chan train.Event, 64)
+	outer := make(chan train.Event, 64)
 	s := &Session{ID: w.ID, Dir: w.Dir, Events: outer, Meta: w.Meta, Notes: notes, done: make(chan struct{})}
-	var early *engine.EarlyStopping
+	var early *train.EarlyStopping
 	if spec.Patience > 0 {
-		early = &engine.EarlyStopping{Monitor: engine.Monitor{Metric: spec.Monitor, MinDelta: spec.MinDelta}, Patience: spec.Patience}
+		early = &train.EarlyStopping{Monitor: train.Monitor{Metric: spec.Monitor, MinDelta: spec.MinDelta}, Patience: spec.Patience}
 	}
-	var plateau *engine.ReduceLROnPlateau
+	var plateau *train.ReduceLROnPlateau
 	if spec.PlateauFactor > 0 {
-		plateau = &engine.ReduceLROnPlateau{Monitor: engine.Monitor{Metric: spec.Monitor}, Patience: max(spec.PlateauWait, 1),
+		plateau = &train.ReduceLROnPlateau{Monitor: train.Monitor{Metric: spec.Monitor}, Patience: max(spec.PlateauWait, 1),
 			Factor: spec.PlateauFactor, MinLR: spec.LR / 1000}
 	}
 	var mu sync.Mutex // guards w.Status between hooks and the final write
 	model := p.model
-	hooks := engine.Hooks{
-		Epoch: func(m engine.EpochMetrics) error {
+	hooks := train.Hooks{
+		Epoch: func(m train.EpochMetrics) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if err := w.AppendMetrics(m); err != nil {
@@ -241,7 +242,7 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 			}
 			return w.SaveStatus()
 		},
-		Best: func(m engine.EpochMetrics, preds []engine.ValPrediction) error {
+		Best: func(m train.EpochMetrics, preds []train.ValPrediction) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if err := model.SaveWeights(w.Path(BestWeightsFile)); err != nil {
@@ -254,7 +255,7 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 			w.Status.BestEpoch, w.Status.Best = m.Epoch, &best
 			return w.SaveStatus()
 		},
-		Last: func(st engine.FitState) error {
+		Last: func(st train.FitState) error {
 			tag := resumeTag(st)
 			if err := model.SaveResumeState(w.Path(LastOptimFile), st); err != nil {
 				return err
@@ -266,7 +267,7 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 	go func() {
 		defer close(forwarded)
 		for e := range inner {
-			if _, done := e.(engine.DoneEvent); done {
+			if _, done := e.(train.DoneEvent); done {
 				continue // re-sent below, once the status is on disk
 			}
 			outer <- e
@@ -275,13 +276,14 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 	go func() {
 		defer close(s.done)
 		defer close(outer)
-		res, err := model.Fit(ctx, loaderSource{p.train}, loaderSource{p.valid}, engine.FitOptions{
-			Epochs: spec.Epochs, LR: spec.LR, WeightDecay: spec.WeightDecay, Checkpoint: spec.Monitor,
+		model.SetWeightDecay(spec.WeightDecay)
+		res, err := train.Fit(ctx, model, loaderSource{p.train}, loaderSource{p.valid}, train.FitOptions{
+			Epochs: spec.Epochs, LR: spec.LR, Checkpoint: spec.Monitor,
 			Early: early, Plateau: plateau, Hooks: hooks, Events: inner, Resume: resume,
 		})
 		<-forwarded // Fit closed inner; the forwarder has passed on the rest
 		mu.Lock()
-		w.Status.State = res.Status
+		w.Status.State = State(res.Status)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			w.Status.Error = oneLine(err.Error())
 		}
@@ -294,7 +296,7 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 		}
 		r.logger().Info("run ended", "run", w.ID, "status", res.Status, "error", err)
 		s.result, s.err = res, err
-		outer <- engine.DoneEvent{Status: res.Status, Err: err, Best: res.Best, History: res.History}
+		outer <- train.DoneEvent{Status: res.Status, Err: err, Best: res.Best, History: res.History}
 	}()
 	return s
 }

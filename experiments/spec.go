@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/reslab/reslab/augment"
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/resnet"
 )
 
 // Spec is everything that defines a run: model, data, augmentation and
@@ -23,10 +23,10 @@ type Spec struct {
 	Arch    string         `json:"arch"`  // resnet18, resnet34, resnet50, resnet101
 	Width   int            `json:"width"` // 64 is torchvision's
 	Size    int            `json:"size"`  // input side in pixels
-	Pooling engine.Pooling `json:"pooling"`
+	Pooling resnet.Pooling `json:"pooling"`
 	Head    string         `json:"head"` // hidden sizes "512,64", or "linear"
 	Dropout float64        `json:"dropout"`
-	Mode    engine.Mode    `json:"mode"`
+	Mode    resnet.Mode    `json:"mode"`
 	// Weights initialises the network from a safetensors checkpoint: the
 	// backbone always, the head too when its tensors fit.
 	Weights string `json:"weights,omitempty"`
@@ -100,30 +100,30 @@ func (s Spec) Validate() error {
 	if s.ValidFraction < 0 || s.ValidFraction >= 1 {
 		bad("valid fraction %v: want 0 (default 0.2) or a fraction below 1", s.ValidFraction)
 	}
-	if s.Mode == engine.ModeFinetune && s.Weights == "" {
+	if s.Mode == resnet.ModeFinetune && s.Weights == "" {
 		bad("mode finetune needs --weights to start from; use scratch to train from random weights")
 	}
 	return errors.Join(errs...)
 }
 
-// ModelConfig is the engine configuration for a data set with the given
+// ModelConfig is the network configuration for a data set with the given
 // number of classes.
-func (s Spec) ModelConfig(classes int) (engine.Config, error) {
-	depth, err := engine.ParseArch(s.Arch)
+func (s Spec) ModelConfig(classes int) (resnet.Config, error) {
+	depth, err := resnet.ParseArch(s.Arch)
 	if err != nil {
-		return engine.Config{}, err
+		return resnet.Config{}, err
 	}
-	hidden, err := engine.ParseHead(s.Head)
+	hidden, err := resnet.ParseHead(s.Head)
 	if err != nil {
-		return engine.Config{}, err
+		return resnet.Config{}, err
 	}
-	return engine.Config{Depth: depth, Width: s.Width, InputSize: s.Size, Classes: classes,
+	return resnet.Config{Depth: depth, Width: s.Width, InputSize: s.Size, Classes: classes,
 		Pooling: s.Pooling, Hidden: hidden, Dropout: s.Dropout, Mode: s.Mode}, nil
 }
 
 // Depth is the network depth, 0 if Arch is invalid.
 func (s Spec) Depth() int {
-	d, _ := engine.ParseArch(s.Arch)
+	d, _ := resnet.ParseArch(s.Arch)
 	return d
 }
 
@@ -137,20 +137,20 @@ type Preset struct {
 // Presets returns the built-in recipes by name.
 func Presets() map[string]Preset {
 	keras := Spec{
-		Arch: "resnet50", Width: 64, Size: 224, Pooling: engine.PoolFlatten, Head: "512,64", Dropout: 0.4,
-		Mode: engine.ModeFrozen, Epochs: 20, Batch: 32, LR: 1e-5,
+		Arch: "resnet50", Width: 64, Size: 224, Pooling: resnet.PoolFlatten, Head: "512,64", Dropout: 0.4,
+		Mode: resnet.ModeFrozen, Epochs: 20, Batch: 32, LR: 1e-5,
 		Augment: augment.Params{Rotation: 30, Shear: 0.2, Zoom: 0.2, Flip: 0.5}, Norm: "caffe",
 		Monitor: "val_loss", Patience: 10, Seed: 1,
 	}
 	quick := Spec{
-		Arch: "resnet18", Width: 16, Size: 64, Pooling: engine.PoolAvg, Head: "linear", Dropout: 0,
-		Mode: engine.ModeScratch, Epochs: 8, Batch: 32, LR: 3e-3,
+		Arch: "resnet18", Width: 16, Size: 64, Pooling: resnet.PoolAvg, Head: "linear", Dropout: 0,
+		Mode: resnet.ModeScratch, Epochs: 8, Batch: 32, LR: 3e-3,
 		Augment: augment.Params{Rotation: 10, Zoom: 0.1, Flip: 0.5}, Norm: "imagenet",
 		Monitor: "val_acc", Patience: 0, Seed: 1,
 	}
 	flowers := Spec{
-		Arch: "resnet18", Width: 32, Size: 128, Pooling: engine.PoolAvg, Head: "linear", Dropout: 0.2,
-		Mode: engine.ModeScratch, Epochs: 60, Batch: 32, LR: 2e-3, WeightDecay: 5e-4,
+		Arch: "resnet18", Width: 32, Size: 128, Pooling: resnet.PoolAvg, Head: "linear", Dropout: 0.2,
+		Mode: resnet.ModeScratch, Epochs: 60, Batch: 32, LR: 2e-3, WeightDecay: 5e-4,
 		Augment: augment.Params{Rotation: 20, Shear: 0.1, Zoom: 0.2, Flip: 0.5, Brightness: 0.2, Contrast: 0.2}, Norm: "imagenet",
 		Monitor: "val_acc", Patience: 20, PlateauFactor: 0.5, PlateauWait: 6, Seed: 1,
 	}

@@ -16,7 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/internal/atomicfile"
+	"github.com/reslab/reslab/train"
 )
 
 // Version is written into every run so later releases know what wrote it.
@@ -49,19 +50,45 @@ type RunMeta struct {
 	Created     time.Time `json:"created"`
 }
 
+// State is where a run stands on disk: how its fit ended (a train.Status),
+// or one of the states only a stored run has.
+type State string
+
+// Run states. The first four are the fit outcomes of train.Status, spelled
+// the same, so State(result.Status) converts.
+const (
+	StateCompleted          = State(train.StatusCompleted)
+	StateEarlyStopped       = State(train.StatusEarlyStopped)
+	StateStopped            = State(train.StatusStopped) // cancelled; resumable
+	StateFailed             = State(train.StatusFailed)
+	StateRunning      State = "running"
+	StateInterrupted  State = "interrupted" // the process died; resumable
+	StateQueued       State = "queued"      // waiting in a sweep
+)
+
+// BestValues are the run's best validation accuracy and loss over its
+// epochs, each judged by train's monitor rule; ok is false before the first
+// epoch.
+func (r *Run) BestValues() (acc, loss float64, ok bool) {
+	if len(r.Metrics) == 0 {
+		return 0, 0, false
+	}
+	return train.Replay(r.Metrics, "val_acc", 0).Best, train.Replay(r.Metrics, "val_loss", 0).Best, true
+}
+
 // RunStatus is status.json.
 type RunStatus struct {
-	State       engine.Status        `json:"state"`
-	Epochs      int                  `json:"epochs_done"`
-	BestEpoch   int                  `json:"best_epoch"`
-	Best        *engine.EpochMetrics `json:"best,omitempty"`
-	Started     time.Time            `json:"started"`
-	Updated     time.Time            `json:"updated"`
-	Seconds     float64              `json:"seconds"` // training time over all sessions
-	Error       string               `json:"error,omitempty"`
-	PID         int                  `json:"pid,omitempty"`
-	Skipped     int                  `json:"skipped_images,omitempty"`
-	SkippedNote string               `json:"skipped_note,omitempty"`
+	State       State               `json:"state"`
+	Epochs      int                 `json:"epochs_done"`
+	BestEpoch   int                 `json:"best_epoch"`
+	Best        *train.EpochMetrics `json:"best,omitempty"`
+	Started     time.Time           `json:"started"`
+	Updated     time.Time           `json:"updated"`
+	Seconds     float64             `json:"seconds"` // training time over all sessions
+	Error       string              `json:"error,omitempty"`
+	PID         int                 `json:"pid,omitempty"`
+	Skipped     int                 `json:"skipped_images,omitempty"`
+	SkippedNote string              `json:"skipped_note,omitempty"`
 }
 
 // Run is a run folder read back.
@@ -70,7 +97,7 @@ type Run struct {
 	Dir     string
 	Meta    RunMeta
 	Status  RunStatus
-	Metrics []engine.EpochMetrics
+	Metrics []train.EpochMetrics
 }
 
 // Store is a runs folder.
@@ -120,7 +147,7 @@ func (s *Store) Create(meta RunMeta) (*RunWriter, error) {
 		w.Close()
 		return nil, err
 	}
-	w.Status = RunStatus{State: engine.StatusRunning, Started: meta.Created, PID: os.Getpid()}
+	w.Status = RunStatus{State: StateRunning, Started: meta.Created, PID: os.Getpid()}
 	if err := w.SaveStatus(); err != nil {
 		w.Close()
 		return nil, err
@@ -177,7 +204,7 @@ func (w *RunWriter) SaveStatus() error {
 
 // AppendMetrics appends one epoch to metrics.jsonl and fsyncs it, so an
 // epoch reported is an epoch on disk.
-func (w *RunWriter) AppendMetrics(m engine.EpochMetrics) error {
+func (w *RunWriter) AppendMetrics(m train.EpochMetrics) error {
 	line, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -213,7 +240,7 @@ func (w *RunWriter) TruncateMetrics(n int) error {
 		line, _ := json.Marshal(m)
 		buf.Write(append(line, '\n'))
 	}
-	return engine.WriteFileAtomic(filepath.Join(w.Dir, MetricsFile), func(f *os.File) error {
+	return atomicfile.Write(filepath.Join(w.Dir, MetricsFile), func(f *os.File) error {
 		_, err := f.Write(buf.Bytes())
 		return err
 	})
@@ -303,9 +330,9 @@ func (s *Store) read(name string) (*Run, error) {
 		return nil, err
 	}
 	r.Metrics = metrics
-	if r.Status.State == "" || r.Status.State == engine.StatusRunning {
+	if r.Status.State == "" || r.Status.State == StateRunning {
 		if !lockHeld(dir) {
-			r.Status.State = engine.StatusInterrupted
+			r.Status.State = StateInterrupted
 		}
 	}
 	return r, nil
@@ -327,7 +354,7 @@ func lockHeld(dir string) bool {
 
 // readMetrics reads metrics.jsonl. A last line without its newline was cut
 // short by a crash and is ignored; a damaged line elsewhere is an error.
-func readMetrics(path string) ([]engine.EpochMetrics, error) {
+func readMetrics(path string) ([]train.EpochMetrics, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -338,14 +365,14 @@ func readMetrics(path string) ([]engine.EpochMetrics, error) {
 	if i := bytes.LastIndexByte(data, '\n'); i < len(data)-1 {
 		data = data[:i+1]
 	}
-	var out []engine.EpochMetrics
+	var out []train.EpochMetrics
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	for line := 1; sc.Scan(); line++ {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
 		}
-		var m engine.EpochMetrics
+		var m train.EpochMetrics
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", filepath.Base(path), line, err)
 		}
@@ -371,7 +398,7 @@ func writeJSONAtomic(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return engine.WriteFileAtomic(path, func(f *os.File) error {
+	return atomicfile.Write(path, func(f *os.File) error {
 		_, err := f.Write(append(data, '\n'))
 		return err
 	})

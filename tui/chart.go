@@ -7,8 +7,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/train"
 )
 
 // xy is one point of a curve: x is an epoch (fractional while one is in
@@ -32,7 +32,7 @@ type chartView struct {
 
 // epochCurve turns a run's epochs into a curve of one metric, by epoch
 // or by cumulative training time.
-func epochCurve(label string, hist []engine.EpochMetrics, metric string, timeAxis bool) curve {
+func epochCurve(label string, hist []train.EpochMetrics, metric string, timeAxis bool) curve {
 	c := curve{label: label}
 	t := 0.0
 	for _, m := range hist {

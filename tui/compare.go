@@ -11,8 +11,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/train"
 )
 
 // compareMetrics are the metrics the compare screen cycles through; each
@@ -199,7 +199,7 @@ func (s *compareScreen) help() bindings {
 
 // chart draws one metric of every run.
 func (s *compareScreen) chart(metric string, w, h int) string {
-	cv := chartView{title: metric, smooth: s.smooth, log: s.log && engine.Minimised(metric), timeAxis: s.time}
+	cv := chartView{title: metric, smooth: s.smooth, log: s.log && train.Minimised(metric), timeAxis: s.time}
 	if s.time {
 		cv.title += " by time"
 	} else {

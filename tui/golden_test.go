@@ -3,8 +3,8 @@ package tui
 import (
 	"testing"
 
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/train"
 )
 
 // Golden views: fixed sizes, no colour (the NO_COLOR profile), fixed
@@ -34,15 +34,15 @@ func liveRun(t *testing.T, w, h int) *Model {
 	spec := experiments.DefaultSpec()
 	spec.Width, spec.Size, spec.Epochs, spec.Patience = 8, 32, 6, 4
 	_, _ = m.Update(startMsg{specs: []experiments.Spec{spec}})
-	sess := &experiments.Session{ID: "20261127-130000-r18-live", Events: make(chan engine.Event),
+	sess := &experiments.Session{ID: "20261127-130000-r18-live", Events: make(chan train.Event),
 		Meta:  experiments.RunMeta{Spec: spec, TrainImages: 300, ValidImages: 90},
 		Notes: []string{"started from random weights (He initialisation)"}}
 	_, _ = m.Update(sessionMsg{sess: sess, spec: spec})
 	for _, e := range epochs(2, 0.5) {
-		_, _ = m.Update(eventMsg{id: sess.ID, ev: engine.EpochEvent{Metrics: e}})
+		_, _ = m.Update(eventMsg{id: sess.ID, ev: train.EpochEvent{Metrics: e}})
 	}
-	_, _ = m.Update(eventMsg{id: sess.ID, ev: engine.CheckpointEvent{Epoch: 2, Kind: "best", Metric: "val_acc"}})
-	_, _ = m.Update(eventMsg{id: sess.ID, ev: engine.StepEvent{Epoch: 3, Epochs: 6, Step: 6, Steps: 10, Images: 192, Loss: 0.9, Acc: 0.55, ImagesPerSec: 140, Elapsed: 1.4}})
+	_, _ = m.Update(eventMsg{id: sess.ID, ev: train.CheckpointEvent{Epoch: 2, Kind: "best", Metric: "val_acc"}})
+	_, _ = m.Update(eventMsg{id: sess.ID, ev: train.StepEvent{Epoch: 3, Epochs: 6, Step: 6, Steps: 10, Images: 192, Loss: 0.9, Acc: 0.55, ImagesPerSec: 140, Elapsed: 1.4}})
 	return m
 }
 

@@ -16,8 +16,8 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
 
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/train"
 )
 
 // fakeBackend starts fake sessions whose events the test sends: the lab's
@@ -30,7 +30,7 @@ type fakeBackend struct {
 
 type fakeSession struct {
 	ctx    context.Context
-	events chan engine.Event
+	events chan train.Event
 	sess   *experiments.Session
 	spec   experiments.Spec
 }
@@ -44,7 +44,7 @@ func (f *fakeBackend) Start(ctx context.Context, spec experiments.Spec) (*experi
 		return nil, f.startErr
 	}
 	f.n++
-	ch := make(chan engine.Event, 64)
+	ch := make(chan train.Event, 64)
 	s := &experiments.Session{ID: fmt.Sprintf("20261127-1200%02d-r%d-fake", f.n, spec.Depth()), Events: ch,
 		Meta:  experiments.RunMeta{Spec: spec, Classes: demoNames, ClassNames: demoNames, TrainImages: 300, ValidImages: 90},
 		Notes: []string{"started from random weights (He initialisation)"}}
@@ -73,7 +73,7 @@ func (f *fakeBackend) next(t *testing.T) *fakeSession {
 func (s *fakeSession) stopWhenCancelled() {
 	go func() {
 		<-s.ctx.Done()
-		s.events <- engine.DoneEvent{Status: engine.StatusStopped, Err: context.Canceled}
+		s.events <- train.DoneEvent{Status: train.StatusStopped, Err: context.Canceled}
 		close(s.events)
 	}()
 }
@@ -220,9 +220,9 @@ func requireGolden(t *testing.T, m *Model) {
 type fakeRun struct {
 	id      string
 	depth   int
-	epochs  []engine.EpochMetrics
+	epochs  []train.EpochMetrics
 	planned int
-	state   engine.Status
+	state   experiments.State
 	// top1 predicted for each validation image (label i%6).
 	top1 []int
 }
@@ -251,14 +251,14 @@ func writeRun(t *testing.T, dir string, fr fakeRun) *experiments.Run {
 		}
 	}
 	if len(fr.top1) > 0 {
-		var preds []engine.ValPrediction
+		var preds []train.ValPrediction
 		for i, top := range fr.top1 {
 			probs := make([]float32, 6)
 			for c := range probs {
 				probs[c] = 0.02 * float32(c+1)
 			}
 			probs[top] = 0.6
-			preds = append(preds, engine.ValPrediction{Path: fmt.Sprintf("demo/valid/%s/%04d.png", demoNames[i%6], i/6+1), Label: i % 6, Probs: probs})
+			preds = append(preds, train.ValPrediction{Path: fmt.Sprintf("demo/valid/%s/%04d.png", demoNames[i%6], i/6+1), Label: i % 6, Probs: probs})
 		}
 		if err := w.SavePredictions(preds); err != nil {
 			t.Fatal(err)
@@ -289,11 +289,11 @@ func writeRun(t *testing.T, dir string, fr fakeRun) *experiments.Run {
 }
 
 // curve makes n epochs of a run that learns at the given pace.
-func epochs(n int, pace float64) []engine.EpochMetrics {
-	var out []engine.EpochMetrics
+func epochs(n int, pace float64) []train.EpochMetrics {
+	var out []train.EpochMetrics
 	for i := 1; i <= n; i++ {
 		f := float64(i)
-		out = append(out, engine.EpochMetrics{Epoch: i, TrainLoss: 1.8 / (1 + pace*f), TrainAcc: 0.2 + 0.7*f*pace/(1+f*pace),
+		out = append(out, train.EpochMetrics{Epoch: i, TrainLoss: 1.8 / (1 + pace*f), TrainAcc: 0.2 + 0.7*f*pace/(1+f*pace),
 			ValLoss: 1.9 / (1 + 0.8*pace*f), ValAcc: 0.18 + 0.6*f*pace/(1+f*pace), LR: 0.003, Seconds: 2 + 0.5*float64(i%2), ImagesPerSec: 150})
 	}
 	return out
@@ -314,9 +314,9 @@ func threeRuns(t *testing.T, dir string) {
 			b[i] = (i + 2) % 6
 		}
 	}
-	writeRun(t, dir, fakeRun{id: "20261127-100000-r18-aaaa", depth: 18, epochs: epochs(4, 0.6), state: engine.StatusCompleted, top1: a})
-	writeRun(t, dir, fakeRun{id: "20261127-110000-r34-bbbb", depth: 34, epochs: epochs(4, 0.4), state: engine.StatusCompleted, top1: b})
-	writeRun(t, dir, fakeRun{id: "20261127-120000-r50-cccc", depth: 50, epochs: epochs(2, 0.3), planned: 6, state: engine.StatusStopped})
+	writeRun(t, dir, fakeRun{id: "20261127-100000-r18-aaaa", depth: 18, epochs: epochs(4, 0.6), state: experiments.StateCompleted, top1: a})
+	writeRun(t, dir, fakeRun{id: "20261127-110000-r34-bbbb", depth: 34, epochs: epochs(4, 0.4), state: experiments.StateCompleted, top1: b})
+	writeRun(t, dir, fakeRun{id: "20261127-120000-r50-cccc", depth: 50, epochs: epochs(2, 0.3), planned: 6, state: experiments.StateStopped})
 }
 
 func timeAfter() <-chan time.Time { return time.After(150 * time.Millisecond) }

@@ -5,8 +5,8 @@
 // The structure follows charmbracelet/soft-serve: a root Model routes
 // messages to five screens (setup, run, runs, compare, predict) that share a
 // common context (styles, key map, store, window size). Everything slow —
-// reading the store, starting a run, each engine event, loading images and
-// models — happens in a tea.Cmd, so the UI never waits on the engine: the
+// reading the store, starting a run, each training event, loading images and
+// models — happens in a tea.Cmd, so the UI never waits on training: the
 // root reads one training event per command and re-arms the read.
 package tui
 
@@ -24,8 +24,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/train"
 )
 
 // Backend starts and resumes runs: an experiments.Runner in the binary, a
@@ -106,8 +106,8 @@ type common struct {
 // RunOutcome is how a run trained in the lab ended.
 type RunOutcome struct {
 	ID     string
-	Status engine.Status
-	Best   engine.Monitor
+	Status experiments.State
+	Best   train.Monitor
 	Err    error
 }
 
@@ -210,10 +210,10 @@ type (
 		resumed bool
 		err     error
 	}
-	// eventMsg is one engine event of the run in progress.
+	// eventMsg is one training event of the run in progress.
 	eventMsg struct {
 		id string
-		ev engine.Event
+		ev train.Event
 	}
 	// eventsClosedMsg says the run's event channel closed: it has ended.
 	eventsClosedMsg struct{ id string }
@@ -465,10 +465,10 @@ func (m *Model) trainingEvent(msg eventMsg) tea.Cmd {
 	}
 	cmds := []tea.Cmd{waitEvent(t.sess), m.run.event(msg.ev)}
 	switch ev := msg.ev.(type) {
-	case engine.EpochEvent:
+	case train.EpochEvent:
 		cmds = append(cmds, loadRunsCmd(m.c.store))
-	case engine.DoneEvent:
-		m.outcomes = append(m.outcomes, RunOutcome{ID: msg.id, Status: ev.Status, Best: ev.Best, Err: ev.Err})
+	case train.DoneEvent:
+		m.outcomes = append(m.outcomes, RunOutcome{ID: msg.id, Status: experiments.State(ev.Status), Best: ev.Best, Err: ev.Err})
 	}
 	return tea.Batch(cmds...)
 }
@@ -486,7 +486,7 @@ func (m *Model) trainingClosed(msg eventsClosedMsg) tea.Cmd {
 	cmds := []tea.Cmd{loadRunsCmd(m.c.store), m.run.closed()}
 	last := m.run.status
 	if len(t.queue) > 0 {
-		if last == engine.StatusCompleted || last == engine.StatusEarlyStopped {
+		if last == experiments.StateCompleted || last == experiments.StateEarlyStopped {
 			next := &training{spec: t.queue[0], queue: t.queue[1:], sweepN: t.sweepN, sweepIDs: t.sweepIDs}
 			m.c.training = next
 			m.run.starting(next, next.spec, false)
@@ -584,8 +584,8 @@ func Run(ctx context.Context, opts Options) ([]RunOutcome, error) {
 		}
 		if !m.forceQuit {
 			for ev := range t.sess.Events {
-				if d, ok := ev.(engine.DoneEvent); ok {
-					m.outcomes = append(m.outcomes, RunOutcome{ID: t.sess.ID, Status: d.Status, Best: d.Best, Err: d.Err})
+				if d, ok := ev.(train.DoneEvent); ok {
+					m.outcomes = append(m.outcomes, RunOutcome{ID: t.sess.ID, Status: experiments.State(d.Status), Best: d.Best, Err: d.Err})
 				}
 			}
 		}

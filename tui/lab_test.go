@@ -12,8 +12,9 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/reslab/reslab/augment"
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/train"
 )
 
 func TestSetupValidatesAsYouType(t *testing.T) {
@@ -152,16 +153,16 @@ func TestRunScreenFollowsEvents(t *testing.T) {
 	if m.active != screenRun || m.c.training == nil {
 		t.Fatal("start did not open the run screen")
 	}
-	ch := make(chan engine.Event, 8)
+	ch := make(chan train.Event, 8)
 	sess := &experiments.Session{ID: "20261127-130000-r18-live", Events: ch, Meta: experiments.RunMeta{Spec: spec, TrainImages: 300, ValidImages: 90}}
 	_, cmd := m.Update(sessionMsg{sess: sess, spec: spec})
 	if cmd == nil {
 		t.Fatal("no command to read events")
 	}
-	for _, ev := range []engine.Event{
-		engine.EpochEvent{Metrics: epochs(1, 0.5)[0]},
-		engine.CheckpointEvent{Epoch: 1, Kind: "best", Metric: "val_acc"},
-		engine.StepEvent{Epoch: 2, Epochs: 5, Step: 4, Steps: 10, Images: 128, Loss: 1.2, Acc: 0.4, ImagesPerSec: 120, Elapsed: 1.1},
+	for _, ev := range []train.Event{
+		train.EpochEvent{Metrics: epochs(1, 0.5)[0]},
+		train.CheckpointEvent{Epoch: 1, Kind: "best", Metric: "val_acc"},
+		train.StepEvent{Epoch: 2, Epochs: 5, Step: 4, Steps: 10, Images: 128, Loss: 1.2, Acc: 0.4, ImagesPerSec: 120, Elapsed: 1.1},
 	} {
 		// The command returned re-arms the read; events are delivered here.
 		_, _ = m.Update(eventMsg{id: sess.ID, ev: ev})
@@ -183,12 +184,12 @@ func TestRunScreenFollowsEvents(t *testing.T) {
 	if !ctx.stopping {
 		t.Error("s did not stop the run")
 	}
-	_, _ = m.Update(eventMsg{id: sess.ID, ev: engine.DoneEvent{Status: engine.StatusStopped, Err: context.Canceled}})
+	_, _ = m.Update(eventMsg{id: sess.ID, ev: train.DoneEvent{Status: train.StatusStopped, Err: context.Canceled}})
 	_, _ = m.Update(eventsClosedMsg{id: sess.ID})
 	if m.c.training != nil || !strings.Contains(m.View(), "stopped (resumable)") {
 		t.Errorf("after the run ended:\n%s", m.View())
 	}
-	if o := m.Outcomes(); len(o) != 1 || o[0].Status != engine.StatusStopped {
+	if o := m.Outcomes(); len(o) != 1 || o[0].Status != experiments.StateStopped {
 		t.Errorf("outcomes %+v", o)
 	}
 }
@@ -201,7 +202,7 @@ func TestQuitStopsTheRunFirst(t *testing.T) {
 	tr := m.c.training
 	cancelled := false
 	tr.cancel = func() { cancelled = true }
-	ch := make(chan engine.Event)
+	ch := make(chan train.Event)
 	sess := &experiments.Session{ID: "x", Events: ch, Meta: experiments.RunMeta{Spec: spec}}
 	_, _ = m.Update(sessionMsg{sess: sess, spec: spec})
 	_, cmd := m.Update(keys("q")[0])
@@ -230,7 +231,7 @@ func TestSweepStartsTheNextDepth(t *testing.T) {
 	msg := cmd().(sessionMsg)
 	_ = fb.next(t)
 	_, _ = m.Update(msg)
-	_, _ = m.Update(eventMsg{id: msg.sess.ID, ev: engine.DoneEvent{Status: engine.StatusCompleted}})
+	_, _ = m.Update(eventMsg{id: msg.sess.ID, ev: train.DoneEvent{Status: train.StatusCompleted}})
 	_, cmd = m.Update(eventsClosedMsg{id: msg.sess.ID})
 	// The next depth launches.
 	var next sessionMsg
@@ -530,7 +531,7 @@ func TestPredictTypedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	model, err := engine.NewModel(cfg, 1)
+	model, err := resnet.NewModel(cfg, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -654,7 +655,7 @@ func TestTrainFromRunWeights(t *testing.T) {
 		t.Errorf("the form is not valid: %v", s.other)
 	}
 
-	writeRun(t, dir, fakeRun{id: "20261127-130000-r18-dddd", depth: 18, state: engine.StatusInterrupted})
+	writeRun(t, dir, fakeRun{id: "20261127-130000-r18-dddd", depth: 18, state: experiments.StateInterrupted})
 	m3 := newLab(t, nil, dir)
 	sized(t, m3, 100, 30)
 	press(t, m3, "3", "g") // the newest: interrupted before any epoch

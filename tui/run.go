@@ -11,8 +11,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/train"
 )
 
 // runScreen is the live dashboard of the run in progress (or the last one):
@@ -26,12 +26,12 @@ type runScreen struct {
 	spec    experiments.Spec
 	meta    experiments.RunMeta
 	notes   []string
-	hist    []engine.EpochMetrics
-	step    *engine.StepEvent
-	status  engine.Status
+	hist    []train.EpochMetrics
+	step    *train.StepEvent
+	status  experiments.State
 	err     error
 	resumed bool
-	// best checkpoint epoch as the engine reported it
+	// best checkpoint epoch as the training loop reported it
 	bestEpoch int
 	none      bool // nothing trained yet in this lab
 
@@ -41,25 +41,25 @@ type runScreen struct {
 // runHistoryMsg is a resumed run's earlier epochs.
 type runHistoryMsg struct {
 	id      string
-	metrics []engine.EpochMetrics
+	metrics []train.EpochMetrics
 	best    int
 }
 
 func newRunScreen(c *common) *runScreen { return &runScreen{c: c, none: true} }
 
 func (r *runScreen) starting(t *training, spec experiments.Spec, resumed bool) {
-	*r = runScreen{c: r.c, t: t, spec: spec, status: engine.StatusQueued, resumed: resumed,
+	*r = runScreen{c: r.c, t: t, spec: spec, status: experiments.StateQueued, resumed: resumed,
 		smooth: r.smooth, log: r.log, timeAxis: r.timeAxis}
 }
 
 func (r *runScreen) failedToStart(err error) {
-	r.status = engine.StatusFailed
+	r.status = experiments.StateFailed
 	r.err = err
 }
 
 func (r *runScreen) started(sess *experiments.Session, resumed bool) tea.Cmd {
 	r.id, r.meta, r.spec, r.notes = sess.ID, sess.Meta, sess.Meta.Spec, sess.Notes
-	r.status = engine.StatusRunning
+	r.status = experiments.StateRunning
 	r.resumed = resumed
 	if !resumed {
 		return nil
@@ -74,24 +74,24 @@ func (r *runScreen) started(sess *experiments.Session, resumed bool) tea.Cmd {
 	}
 }
 
-func (r *runScreen) event(ev engine.Event) tea.Cmd {
+func (r *runScreen) event(ev train.Event) tea.Cmd {
 	switch ev := ev.(type) {
-	case engine.StepEvent:
+	case train.StepEvent:
 		r.step = &ev
-	case engine.EpochEvent:
+	case train.EpochEvent:
 		r.hist = append(r.hist, ev.Metrics)
 		r.step = nil
-	case engine.CheckpointEvent:
+	case train.CheckpointEvent:
 		if ev.Kind == "best" {
 			r.bestEpoch = ev.Epoch
 		}
-	case engine.DoneEvent:
-		r.status = ev.Status
+	case train.DoneEvent:
+		r.status = experiments.State(ev.Status)
 		if ev.Err != nil && !errors.Is(ev.Err, context.Canceled) {
 			r.err = ev.Err
 		}
 		if len(ev.History) > len(r.hist) {
-			r.hist = append([]engine.EpochMetrics(nil), ev.History...)
+			r.hist = append([]train.EpochMetrics(nil), ev.History...)
 		}
 		if ev.Best.BestEpoch > 0 {
 			r.bestEpoch = ev.Best.BestEpoch
@@ -102,8 +102,8 @@ func (r *runScreen) event(ev engine.Event) tea.Cmd {
 
 // closed is called when the run's events end.
 func (r *runScreen) closed() tea.Cmd {
-	if r.status == engine.StatusRunning {
-		r.status = engine.StatusInterrupted
+	if r.status == experiments.StateRunning {
+		r.status = experiments.StateInterrupted
 	}
 	r.step = nil
 	return nil
@@ -118,7 +118,7 @@ func (r *runScreen) update(msg tea.Msg) tea.Cmd {
 	case runHistoryMsg:
 		if msg.id == r.id && len(msg.metrics) > len(r.hist) {
 			// Earlier sessions' epochs, then those of this session.
-			var hist []engine.EpochMetrics
+			var hist []train.EpochMetrics
 			hist = append(hist, msg.metrics...)
 			for _, m := range r.hist {
 				if m.Epoch > len(msg.metrics) {
@@ -146,7 +146,7 @@ func (r *runScreen) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// stop cancels the run: the engine stops between batches, saves a
+// stop cancels the run: the training loop stops between batches, saves a
 // resumable checkpoint, and the run's status becomes stopped.
 func (r *runScreen) stop() tea.Cmd {
 	if !r.running() || r.t.stopping {
@@ -197,24 +197,8 @@ func (r *runScreen) monitor() (best float64, bestEpoch, wait int) {
 	if metric == "" {
 		metric = "val_loss"
 	}
-	for _, m := range r.hist {
-		v, err := m.Value(metric)
-		if err != nil {
-			continue
-		}
-		better := bestEpoch == 0
-		if !better && engine.Minimised(metric) {
-			better = v < best-r.spec.MinDelta
-		} else if !better {
-			better = v > best+r.spec.MinDelta
-		}
-		if better {
-			best, bestEpoch, wait = v, m.Epoch, 0
-		} else {
-			wait++
-		}
-	}
-	return best, bestEpoch, wait
+	m := train.Replay(r.hist, metric, r.spec.MinDelta)
+	return m.Best, m.BestEpoch, m.Wait
 }
 
 // eta estimates the seconds left in this epoch and in the whole run.
@@ -304,13 +288,13 @@ func (r *runScreen) statusBadge() string {
 	switch {
 	case r.t != nil && r.t.stopping && r.running():
 		return st.Warn.Render("◌ stopping")
-	case r.status == engine.StatusQueued:
+	case r.status == experiments.StateQueued:
 		return st.Warn.Render("◌ starting")
-	case r.status == engine.StatusRunning:
+	case r.status == experiments.StateRunning:
 		return st.Good.Render("● running")
-	case r.status == engine.StatusCompleted, r.status == engine.StatusEarlyStopped:
+	case r.status == experiments.StateCompleted, r.status == experiments.StateEarlyStopped:
 		return st.Good.Render("✓ " + string(r.status))
-	case r.status == engine.StatusStopped, r.status == engine.StatusInterrupted:
+	case r.status == experiments.StateStopped, r.status == experiments.StateInterrupted:
 		return st.Warn.Render("■ " + string(r.status) + " (resumable)")
 	}
 	return st.Error.Render("✗ " + string(r.status))
@@ -319,9 +303,9 @@ func (r *runScreen) statusBadge() string {
 func (r *runScreen) progressLine(w int) string {
 	st := r.c.st
 	switch {
-	case r.status == engine.StatusQueued && r.resumed:
+	case r.status == experiments.StateQueued && r.resumed:
 		return "resuming: loading the checkpoint and the data…"
-	case r.status == engine.StatusQueued:
+	case r.status == experiments.StateQueued:
 		return fmt.Sprintf("starting: opening %s and building %s…", dataLabel(r.spec.Data), r.spec.Arch)
 	case r.step != nil:
 		s := r.step
@@ -349,9 +333,9 @@ func (r *runScreen) progressLine(w int) string {
 	}
 	line := fmt.Sprintf("%s after %d/%d epochs in %s", r.status, len(r.hist), r.spec.Epochs, duration(total))
 	switch r.status {
-	case engine.StatusStopped, engine.StatusInterrupted:
+	case experiments.StateStopped, experiments.StateInterrupted:
 		line += " · resume it from the runs screen (3, r)"
-	case engine.StatusCompleted, engine.StatusEarlyStopped:
+	case experiments.StateCompleted, experiments.StateEarlyStopped:
 		line += " · 3 runs · 5 predict"
 	}
 	return truncate(line, w)
@@ -367,7 +351,7 @@ func (r *runScreen) infoLine(w int) string {
 	best, bestEpoch, wait := r.monitor()
 	if bestEpoch > 0 {
 		v := fmt.Sprintf("%.4f", best)
-		if !engine.Minimised(r.spec.Monitor) {
+		if !train.Minimised(r.spec.Monitor) {
 			v = pct(best)
 		}
 		parts = append(parts, fmt.Sprintf("best %s %s (epoch %d)", r.spec.Monitor, v, bestEpoch))

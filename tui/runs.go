@@ -12,7 +12,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
 )
 
@@ -122,11 +121,7 @@ func (s *runsScreen) back() bool {
 func (s *runsScreen) cells(r *experiments.Run) []string {
 	sp := r.Meta.Spec
 	bestAcc, bestLoss := "-", "-"
-	if len(r.Metrics) > 0 {
-		acc, loss := r.Metrics[0].ValAcc, r.Metrics[0].ValLoss
-		for _, m := range r.Metrics {
-			acc, loss = max(acc, m.ValAcc), min(loss, m.ValLoss)
-		}
+	if acc, loss, ok := r.BestValues(); ok {
 		bestAcc, bestLoss = pct(acc), fmt.Sprintf("%.4f", loss)
 	}
 	return []string{"", r.ID, sp.Arch, strconv.Itoa(sp.Width), strconv.Itoa(sp.Size), string(sp.Mode), string(r.Status.State),
@@ -163,21 +158,14 @@ func (s *runsScreen) less(a, b *experiments.Run) int {
 }
 
 func bestOf(r *experiments.Run, acc bool) float64 {
-	if len(r.Metrics) == 0 {
+	bestAcc, bestLoss, ok := r.BestValues()
+	switch {
+	case !ok:
 		return -1
+	case acc:
+		return bestAcc
 	}
-	v := r.Metrics[0].ValLoss
-	if acc {
-		v = r.Metrics[0].ValAcc
-	}
-	for _, m := range r.Metrics {
-		if acc {
-			v = max(v, m.ValAcc)
-		} else {
-			v = min(v, m.ValLoss)
-		}
-	}
-	return v
+	return bestLoss
 }
 
 // refilter applies the filter and the sort, keeping the cursor's run.
@@ -411,7 +399,7 @@ func (s *runsScreen) resume(r *experiments.Run) tea.Cmd {
 		return nil
 	}
 	switch r.Status.State {
-	case engine.StatusStopped, engine.StatusInterrupted, engine.StatusFailed:
+	case experiments.StateStopped, experiments.StateInterrupted, experiments.StateFailed:
 		id := r.ID
 		return func() tea.Msg { return resumeMsg{id: id} }
 	}

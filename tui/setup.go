@@ -14,8 +14,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/resnet"
 )
 
 type fieldKind int
@@ -119,7 +119,7 @@ func newSetupScreen(c *common) *setupScreen {
 	s := &setupScreen{c: c, byID: map[string]*field{}}
 	s.budget = c.opts.MemoryBudget
 	if s.budget <= 0 {
-		s.budget = engine.DefaultMemoryBudget()
+		s.budget = resnet.DefaultMemoryBudget()
 	}
 	add := func(f *field) {
 		if f.kind != choiceField {
@@ -130,7 +130,7 @@ func newSetupScreen(c *common) *setupScreen {
 		s.byID[f.id] = f
 	}
 	var archs []string
-	for _, d := range engine.Depths {
+	for _, d := range resnet.Depths {
 		archs = append(archs, fmt.Sprintf("resnet%d", d))
 	}
 	add(&field{id: "data", label: "data folder", hint: "a folder of class folders (train/ and valid/, or split 80/20); empty: the built-in demo set", kind: textField, empty: "(demo set)"})
@@ -142,7 +142,7 @@ func newSetupScreen(c *common) *setupScreen {
 	add(&field{id: "pooling", label: "pooling", hint: "avg (torchvision) or flatten (the Keras recipe)", kind: choiceField, choices: []string{"avg", "flatten"}})
 	add(&field{id: "dropout", label: "dropout", hint: "before each head layer, 0 to <1", kind: numberField, allowed: floatRunes})
 	add(&field{id: "mode", label: "training mode", hint: "scratch, finetune (needs weights) or frozen backbone", kind: choiceField,
-		choices: []string{string(engine.ModeScratch), string(engine.ModeFinetune), string(engine.ModeFrozen)}})
+		choices: []string{string(resnet.ModeScratch), string(resnet.ModeFinetune), string(resnet.ModeFrozen)}})
 	add(&field{id: "weights", label: "weights file", hint: "safetensors to start from; empty: random initialisation", kind: textField, empty: "(random init)"})
 	add(&field{id: "lr", label: "learning rate", hint: "Adam, such as 1e-3", kind: numberField, allowed: floatRunes})
 	add(&field{id: "batch", label: "batch size", hint: "images per step", kind: numberField, allowed: intRunes})
@@ -218,9 +218,9 @@ func (s *setupScreen) spec() experiments.Spec {
 	intOf("width", &sp.Width)
 	intOf("size", &sp.Size)
 	sp.Head = s.byID["head"].value()
-	sp.Pooling = engine.Pooling(s.byID["pooling"].value())
+	sp.Pooling = resnet.Pooling(s.byID["pooling"].value())
 	floatOf("dropout", &sp.Dropout)
-	sp.Mode = engine.Mode(s.byID["mode"].value())
+	sp.Mode = resnet.Mode(s.byID["mode"].value())
 	sp.Weights = s.byID["weights"].value()
 	floatOf("lr", &sp.LR)
 	intOf("batch", &sp.Batch)
@@ -253,7 +253,7 @@ func (s *setupScreen) sweepDepths() ([]int, error) {
 	var out []int
 	seen := map[int]bool{}
 	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
-		d, err := engine.ParseArch(part)
+		d, err := resnet.ParseArch(part)
 		if err != nil {
 			return nil, fmt.Errorf("depth %q: want 18, 34, 50 or 101, comma-separated", part)
 		}
@@ -299,7 +299,7 @@ func (s *setupScreen) validate() {
 	sp := s.spec()
 	for _, e := range leaves(sp.Validate()) {
 		msg := e.Error()
-		for _, p := range []string{experiments.ErrSpec.Error() + ": ", engine.ErrConfig.Error() + ": ", "bad augmentation parameters: "} {
+		for _, p := range []string{experiments.ErrSpec.Error() + ": ", resnet.ErrConfig.Error() + ": ", "bad augmentation parameters: "} {
 			msg = strings.TrimPrefix(msg, p)
 		}
 		owner := ""
@@ -489,7 +489,7 @@ func (s *setupScreen) startFrom(r *experiments.Run) tea.Cmd {
 	sp := r.Meta.Spec
 	sp.Data = s.byID["data"].value()
 	sp.Weights = r.Path(experiments.BestWeightsFile)
-	sp.Mode = engine.ModeFinetune
+	sp.Mode = resnet.ModeFinetune
 	sp.Name = ""
 	s.load(sp)
 	for i, f := range s.fields {
@@ -753,7 +753,7 @@ func (s *setupScreen) estimate(sp experiments.Spec) estimate {
 		e.sweep = len(d)
 	}
 	e.arch = sp.Arch
-	e.params = engine.ParamCount(cfg)
+	e.params = resnet.ParamCount(cfg)
 	e.micro, e.peak, e.fits = microBatch(cfg, e.batch, s.budget)
 	train, valid := s.data.train, s.data.valid
 	if !s.data.checked || s.data.err != nil {
@@ -765,27 +765,27 @@ func (s *setupScreen) estimate(sp experiments.Spec) estimate {
 	return e
 }
 
-// microBatch mirrors engine.Model.MicroBatch: the largest part of the batch
+// microBatch mirrors resnet.Model.MicroBatch: the largest part of the batch
 // whose predicted memory fits the budget.
-func microBatch(cfg engine.Config, batch int, budget int64) (int, int64, bool) {
+func microBatch(cfg resnet.Config, batch int, budget int64) (int, int64, bool) {
 	for size := batch; size >= 1; size-- {
-		if m := engine.EstimateMemory(cfg, size); m <= budget || size == 1 {
+		if m := resnet.EstimateMemory(cfg, size); m <= budget || size == 1 {
 			return size, m, m <= budget
 		}
 	}
-	return 1, engine.EstimateMemory(cfg, 1), false
+	return 1, resnet.EstimateMemory(cfg, 1), false
 }
 
-// perImageCost is the engine's per-image memory estimate, a stand-in for
+// perImageCost is the network's per-image memory estimate, a stand-in for
 // compute that scales with width, depth, size and mode.
-func perImageCost(cfg engine.Config) float64 {
-	return float64(engine.EstimateMemory(cfg, 2) - engine.EstimateMemory(cfg, 1))
+func perImageCost(cfg resnet.Config) float64 {
+	return float64(resnet.EstimateMemory(cfg, 2) - resnet.EstimateMemory(cfg, 1))
 }
 
 // epochSeconds estimates an epoch from this machine's measured speed: the
 // saved runs' images/s, taken as it is from a run of the same network, or
 // scaled by the network's cost from the latest measured run.
-func epochSeconds(cfg engine.Config, sp experiments.Spec, train, valid int, runs []*experiments.Run) (float64, string) {
+func epochSeconds(cfg resnet.Config, sp experiments.Spec, train, valid int, runs []*experiments.Run) (float64, string) {
 	var same, any *experiments.Run
 	for _, r := range runs { // newest first
 		if len(r.Metrics) == 0 || r.Metrics[len(r.Metrics)-1].ImagesPerSec <= 0 {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/resnet"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -28,18 +28,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if _, code, ok := parseCommandLine(fs, args); !ok {
 		return code
 	}
-	depth, err := engine.ParseArch(*arch)
+	depth, err := resnet.ParseArch(*arch)
 	if err != nil {
 		fmt.Fprintf(stderr, "reslab bench: --arch: %v\n", err)
 		return exitUsage
 	}
-	hidden, err := engine.ParseHead(*head)
+	hidden, err := resnet.ParseHead(*head)
 	if err != nil {
 		fmt.Fprintf(stderr, "reslab bench: --head: %v\n", err)
 		return exitUsage
 	}
-	cfg := engine.Config{Depth: depth, Width: *width, InputSize: *size, Classes: *classes, Pooling: engine.PoolAvg,
-		Hidden: hidden, Mode: engine.ModeScratch}
+	cfg := resnet.Config{Depth: depth, Width: *width, InputSize: *size, Classes: *classes, Pooling: resnet.PoolAvg,
+		Hidden: hidden, Mode: resnet.ModeScratch}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "reslab bench: %v\n", err)
 		return exitUsage
@@ -48,7 +48,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "reslab bench: --gemm %q: want reslab or gonum\n", *gemmKind)
 		return exitUsage
 	}
-	res, err := engine.Bench(ctx, engine.BenchOptions{Config: cfg, Batch: *batch, Mode: *mode, Steps: *steps, Warmup: *warmup,
+	res, err := resnet.Bench(ctx, resnet.BenchOptions{Config: cfg, Batch: *batch, Mode: *mode, Steps: *steps, Warmup: *warmup,
 		MicroBatch: *micro, Workers: *workers, BLASThreads: *blasThreads, PlainGemm: *gemmKind == "gonum"})
 	if err != nil {
 		fmt.Fprintf(stderr, "reslab bench: %v\n", err)

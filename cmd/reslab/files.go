@@ -4,11 +4,11 @@ import (
 	"io"
 	"os"
 
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/internal/atomicfile"
 )
 
-// writeFileAtomic writes a user-named output file through the engine's
+// writeFileAtomic writes a user-named output file through the run store's
 // temp-and-rename writer, so a full disk never leaves half a report.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	return engine.WriteFileAtomic(path, func(f *os.File) error { return write(f) })
+	return atomicfile.Write(path, func(f *os.File) error { return write(f) })
 }

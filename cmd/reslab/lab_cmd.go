@@ -13,7 +13,6 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/reslab/reslab/augment"
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/tui"
 )
@@ -101,7 +100,7 @@ func trainInLab(ctx context.Context, spec experiments.Spec, store *experiments.S
 	}
 	o := outcomes[0]
 	switch {
-	case o.Status == engine.StatusStopped || errors.Is(o.Err, context.Canceled):
+	case o.Status == experiments.StateStopped || errors.Is(o.Err, context.Canceled):
 		fmt.Fprintf(out, "run %s stopped; continue it with: reslab resume %s\n", o.ID, o.ID)
 		return exitUsage
 	case o.Err != nil:

@@ -12,10 +12,11 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/internal/sysmem"
+	"github.com/reslab/reslab/resnet/kernel"
 )
 
-// Exit codes, as DESIGN.md sets them.
+// Exit codes: 0 success, 1 error, 2 bad usage or cancellation.
 const (
 	exitOK    = 0
 	exitError = 1
@@ -46,6 +47,7 @@ func commands() map[string]command {
 
 func main() {
 	limitHeap()
+	kernel.UseBLAS()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -69,7 +71,7 @@ func limitHeap() {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	if total := engine.PhysicalMemory(); total > 0 {
+	if total := sysmem.Physical(); total > 0 {
 		debug.SetMemoryLimit(total * 9 / 10)
 	}
 }

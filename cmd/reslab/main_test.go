@@ -13,7 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/reslab/reslab/engine"
+	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/resnet/kernel"
 )
 
 // runReslab runs the command line in-process and returns its exit code and
@@ -28,8 +29,8 @@ func runReslab(t *testing.T, args ...string) (int, string, string) {
 // writeTinyWeights saves a freshly initialised small linear-head ResNet-18.
 func writeTinyWeights(t *testing.T, dir string, depth int) string {
 	t.Helper()
-	cfg := engine.Config{Depth: depth, Width: 4, InputSize: 32, Classes: 7, Pooling: engine.PoolAvg, Mode: engine.ModeScratch}
-	m, err := engine.NewModel(cfg, 1)
+	cfg := resnet.Config{Depth: depth, Width: 4, InputSize: 32, Classes: 7, Pooling: resnet.PoolAvg, Mode: resnet.ModeScratch}
+	m, err := resnet.NewModel(cfg, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestBenchJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var res engine.BenchResult
+	var res resnet.BenchResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestBenchThreadingOptions(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--workers 1: exit %d: %s", code, errOut)
 	}
-	var res engine.BenchResult
+	var res resnet.BenchResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
@@ -174,11 +175,11 @@ func TestBenchThreadingOptions(t *testing.T) {
 		t.Errorf("--gemm mkl: exit %d, stderr %q", code, errOut)
 	}
 	other := []string{"--blas-threads", "2"}
-	if strings.Contains(engine.BLAS(), "openblas") {
+	if strings.Contains(kernel.BLAS(), "openblas") {
 		other = []string{"--gemm", "gonum"}
 	} else {
 		// The pure-Go build runs gonum's product for the run, then goes back.
-		before := engine.BLAS()
+		before := kernel.BLAS()
 		code, out, errOut := runReslab(t, append(small, "--gemm", "gonum")...)
 		if code != 0 {
 			t.Fatalf("--gemm gonum: exit %d: %s", code, errOut)
@@ -186,7 +187,7 @@ func TestBenchThreadingOptions(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &res); err != nil || res.BLAS != "gonum (pure Go)" {
 			t.Errorf("--gemm gonum: BLAS %q (%v)", res.BLAS, err)
 		}
-		if after := engine.BLAS(); after != before {
+		if after := kernel.BLAS(); after != before {
 			t.Errorf("BLAS %q after the run, %q before", after, before)
 		}
 	}

@@ -7,8 +7,8 @@ import (
 	"io"
 
 	"github.com/reslab/reslab/augment"
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/resnet"
 )
 
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -47,10 +47,10 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *runID != "" {
 		return predictWithRun(ctx, *runsFlag, *runID, *split, *topk, *asJSON, images, stdout, stderr)
 	}
-	opts := experiments.PredictOptions{Weights: *weights, Head: *head, Pooling: engine.Pooling(*pooling), Size: *size, TopK: *topk}
+	opts := experiments.PredictOptions{Weights: *weights, Head: *head, Pooling: resnet.Pooling(*pooling), Size: *size, TopK: *topk}
 	var err error
 	if *arch != "" {
-		if opts.Depth, err = engine.ParseArch(*arch); err != nil {
+		if opts.Depth, err = resnet.ParseArch(*arch); err != nil {
 			return fail("--arch: %v", err)
 		}
 	}

@@ -8,8 +8,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/reslab/reslab/engine"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/train"
 )
 
 // specFlags binds a flag to every Spec field. Only flags the user set
@@ -63,20 +64,20 @@ func newSpecFlags(fs *flag.FlagSet) *specFlags {
 	}
 	str("data", "", "image `folder` (train/ and valid/ of class folders, or class folders); empty: the demo data set", func(s *experiments.Spec, v string) error { s.Data = v; return nil })
 	str("arch", d.Arch, "resnet18, resnet34, resnet50 or resnet101", func(s *experiments.Spec, v string) error {
-		d, err := engine.ParseArch(v)
+		d, err := resnet.ParseArch(v)
 		s.Arch = fmt.Sprintf("resnet%d", d)
 		return err
 	})
 	integer("width", d.Width, "base width (64 is torchvision's; smaller is faster)", func(s *experiments.Spec, v int) { s.Width = v })
 	integer("size", d.Size, "input size in pixels", func(s *experiments.Spec, v int) { s.Size = v })
 	str("head", d.Head, "head hidden sizes such as 512,64, or linear", func(s *experiments.Spec, v string) error {
-		_, err := engine.ParseHead(v)
+		_, err := resnet.ParseHead(v)
 		s.Head = v
 		return err
 	})
-	str("pooling", string(d.Pooling), "avg or flatten", func(s *experiments.Spec, v string) error { s.Pooling = engine.Pooling(v); return nil })
+	str("pooling", string(d.Pooling), "avg or flatten", func(s *experiments.Spec, v string) error { s.Pooling = resnet.Pooling(v); return nil })
 	num("dropout", d.Dropout, "dropout before each head layer, 0 to <1", func(s *experiments.Spec, v float64) { s.Dropout = v })
-	str("mode", string(d.Mode), "scratch, finetune or frozen", func(s *experiments.Spec, v string) error { s.Mode = engine.Mode(v); return nil })
+	str("mode", string(d.Mode), "scratch, finetune or frozen", func(s *experiments.Spec, v string) error { s.Mode = resnet.Mode(v); return nil })
 	str("weights", "", "safetensors `file` to start from (backbone, and head when it fits)", func(s *experiments.Spec, v string) error { s.Weights = v; return nil })
 	integer("epochs", d.Epochs, "epochs to train", func(s *experiments.Spec, v int) { s.Epochs = v })
 	integer("batch", d.Batch, "images per batch", func(s *experiments.Spec, v int) { s.Batch = v })
@@ -183,9 +184,9 @@ func followSession(sess *experiments.Session, epochs int, stdout, stderr io.Writ
 	fmt.Fprintf(stdout, "run %s: %s\n", sess.ID, strings.Join(sess.Notes, "; "))
 	for e := range sess.Events {
 		switch ev := e.(type) {
-		case engine.EpochEvent:
+		case train.EpochEvent:
 			fmt.Fprintln(stdout, epochLine(ev.Metrics, epochs))
-		case engine.CheckpointEvent:
+		case train.CheckpointEvent:
 			if ev.Kind == "best" {
 				fmt.Fprintf(stdout, "  best %s %.4f: saved %s\n", ev.Metric, ev.Value, experiments.BestWeightsFile)
 			}
@@ -209,7 +210,7 @@ func followSession(sess *experiments.Session, epochs int, stdout, stderr io.Writ
 	return exitOK
 }
 
-func epochLine(m engine.EpochMetrics, epochs int) string {
+func epochLine(m train.EpochMetrics, epochs int) string {
 	top5 := ""
 	if m.ValTop5 > 0 {
 		top5 = fmt.Sprintf(" top5 %5.1f%%", 100*m.ValTop5)

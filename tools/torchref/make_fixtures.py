@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Generate PyTorch reference fixtures for reslab's Go engine.
+"""Generate PyTorch reference fixtures for reslab's Go network (package resnet).
 
 Run from anywhere:  /usr/bin/python3 tools/torchref/make_fixtures.py
-Writes engine/testdata/torchref/*.safetensors (see README.md for semantics).
+Writes resnet/testdata/torchref/*.safetensors (see README.md for semantics).
 """
 import copy
 import os
@@ -20,7 +20,7 @@ sys.path.insert(0, HERE)
 from model import ResNet  # noqa: E402
 import safetensors_io as st  # noqa: E402
 
-OUT_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "testdata", "torchref"))
+OUT_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "resnet", "testdata", "torchref"))
 
 # name, depth, width, size, classes, pooling, head_hidden, dropout, batch, seed
 FIXTURES = [

@@ -1,0 +1,96 @@
+package resnet
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/reslab/reslab/internal/atomicfile"
+	"github.com/reslab/reslab/internal/safetensors"
+	"github.com/reslab/reslab/resnet/kernel"
+	"github.com/reslab/reslab/train"
+)
+
+// SaveResumeState writes the optimiser's moments and the fit state to path
+// (safetensors, the state as JSON metadata), atomically. With the weights in
+// a checkpoint beside it, this is everything a resumed run needs.
+func (m *Model) SaveResumeState(path string, st train.FitState) error {
+	js, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	tensors := m.opt.stateTensors()
+	names := make([]string, 0, len(tensors))
+	for n := range tensors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	list := make([]safetensors.Tensor, 0, len(names))
+	for _, n := range names {
+		t := tensors[n]
+		list = append(list, safetensors.F32(n, []int{t.Shape()[0]}, kernel.Floats(t)))
+	}
+	meta := map[string]string{"fit_state": string(js), "adam_steps": strconv.Itoa(m.opt.steps),
+		"lr": strconv.FormatFloat(m.opt.LR, 'g', -1, 64), "weight_decay": strconv.FormatFloat(m.opt.WeightDecay, 'g', -1, 64)}
+	return atomicfile.Write(path, func(f *os.File) error { return safetensors.Write(f, list, meta) })
+}
+
+// LoadResumeState restores the optimiser's moments from path and returns the
+// fit state to pass as FitOptions.Resume.
+func (m *Model) LoadResumeState(path string) (train.FitState, error) {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return train.FitState{}, fmt.Errorf("reading resume state: %w", err)
+	}
+	var st train.FitState
+	if err := json.Unmarshal([]byte(f.Metadata["fit_state"]), &st); err != nil {
+		return train.FitState{}, fmt.Errorf("%s: fit state: %w", path, err)
+	}
+	sizes := map[string]int{}
+	for _, p := range m.net.params {
+		sizes[p.Name] = p.Shape().TotalSize()
+	}
+	state := map[string]*adamMoments{}
+	for _, t := range f.Tensors {
+		name, kind, ok := cutLast(t.Name)
+		if !ok || (kind != "exp_avg" && kind != "exp_avg_sq") {
+			return train.FitState{}, fmt.Errorf("%s: unexpected tensor %s", path, t.Name)
+		}
+		v, err := t.Float32s()
+		if err != nil {
+			return train.FitState{}, fmt.Errorf("%s: %w", path, err)
+		}
+		if sizes[name] != len(v) {
+			return train.FitState{}, fmt.Errorf("%w: %s: %s has %d values, the model's %s has %d", ErrWeights, path, t.Name, len(v), name, sizes[name])
+		}
+		st := state[name]
+		if st == nil {
+			st = &adamMoments{}
+			state[name] = st
+		}
+		if kind == "exp_avg" {
+			st.m = v
+		} else {
+			st.v = v
+		}
+	}
+	for name, mo := range state {
+		if mo.m == nil || mo.v == nil {
+			return train.FitState{}, fmt.Errorf("%s: %s has only one of its two Adam moments", path, name)
+		}
+	}
+	m.opt.state = state
+	m.opt.steps = st.OptimizerSteps
+	return st, nil
+}
+
+func cutLast(name string) (prefix, last string, ok bool) {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return "", "", false
+	}
+	return name[:i], name[i+1:], true
+}

@@ -1,0 +1,133 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// MaxPool2D takes the maximum over k×k windows of an (N, C, H, W) tensor
+// with the given stride and symmetric padding (padding never wins, as in
+// PyTorch; the output size rounds down). Ties go to the first window
+// element in row-major order, as in PyTorch and gorgonia.
+//
+// gorgonia's MaxPool2D is single-threaded, walks a flat iterator and keeps
+// an int mask per output; this one splits the planes over the cores and its
+// gradient recomputes the argmax from the input instead of keeping a mask.
+func MaxPool2D(x *G.Node, k, stride, pad int) (*G.Node, error) {
+	s := x.Shape()
+	if len(s) != 4 || k < 1 || stride < 1 || pad < 0 || pad > k/2 {
+		return nil, fmt.Errorf("max-pool: input %v, kernel %d, stride %d, padding %d: want (N, C, H, W), k ≥ 1, stride ≥ 1, 0 ≤ padding ≤ k/2", s, k, stride, pad)
+	}
+	p := poolGeom{planes: s[0] * s[1], h: s[2], w: s[3], k: k, stride: stride, pad: pad}
+	p.ho, p.wo = OutSide(p.h, k, stride, pad), OutSide(p.w, k, stride, pad)
+	if p.ho < 1 || p.wo < 1 {
+		return nil, fmt.Errorf("max-pool: input %v too small for a %d×%d window", s, k, k)
+	}
+	outShape := tensor.Shape{s[0], s[1], p.ho, p.wo}
+	name := fmt.Sprintf("max-pool(k%d,s%d,p%d)", k, stride, pad)
+	op := newKernelOp(name, []int{4}, 4)
+	op.shape = func([]tensor.Shape) (tensor.Shape, error) { return outShape.Clone(), nil }
+	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+		out := op.output(outShape, false)
+		xs, ys := Floats(in[0]), Floats(out)
+		ParallelFor(p.planes, max(ElementGrain/(p.h*p.w), 1), func(lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				p.plane(xs[pl*p.h*p.w:(pl+1)*p.h*p.w], func(o, _ int, v float32) { ys[pl*p.ho*p.wo+o] = v })
+			}
+		})
+		return out, nil
+	}
+	op.wrt = []bool{true}
+	op.grad = func(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+		g := newKernelOp(name+"-grad", []int{4, 4}, 4)
+		g.shape = func([]tensor.Shape) (tensor.Shape, error) { return s.Clone(), nil }
+		g.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
+			out := g.output(s, true) // gradients add up where windows overlap
+			xs, dys, dxs := Floats(in[0]), Floats(in[1]), Floats(out)
+			ParallelFor(p.planes, max(ElementGrain/(p.h*p.w), 1), func(lo, hi int) {
+				for pl := lo; pl < hi; pl++ {
+					dx, d := dxs[pl*p.h*p.w:(pl+1)*p.h*p.w], dys[pl*p.ho*p.wo:(pl+1)*p.ho*p.wo]
+					p.plane(xs[pl*p.h*p.w:(pl+1)*p.h*p.w], func(o, at int, _ float32) { dx[at] += d[o] })
+				}
+			})
+			return out, nil
+		}
+		dx, err := g.apply(inputs[0], dy)
+		return G.Nodes{dx}, err
+	}
+	return op.apply(x)
+}
+
+type poolGeom struct {
+	planes, h, w, ho, wo int
+	k, stride, pad       int
+}
+
+// plane finds each window's maximum in one h×w plane and calls emit with
+// the output index, the input index of the maximum and its value. Windows
+// inside the plane take a fast path without clipping.
+func (p poolGeom) plane(x []float32, emit func(o, at int, v float32)) {
+	// Output columns [owLo, owHi) have windows inside the plane's width.
+	owLo := min((p.pad+p.stride-1)/p.stride, p.wo)
+	owHi := max(min((p.w-p.k+p.pad)/p.stride+1, p.wo), owLo)
+	for oh := 0; oh < p.ho; oh++ {
+		h0 := oh*p.stride - p.pad
+		h1 := min(h0+p.k, p.h)
+		h0 = max(h0, 0)
+		inside := h1-h0 == p.k
+		for ow := 0; ow < p.wo; ow++ {
+			if inside && ow == owLo && p.k == 3 {
+				// 3×3 windows: unrolled, ties to the first in row-major order.
+				for ; ow < owHi; ow++ {
+					i := h0*p.w + ow*p.stride - p.pad
+					r0, r1, r2 := x[i:i+3], x[i+p.w:i+p.w+3], x[i+2*p.w:i+2*p.w+3]
+					best, at := r0[0], i
+					if r0[1] > best {
+						best, at = r0[1], i+1
+					}
+					if r0[2] > best {
+						best, at = r0[2], i+2
+					}
+					if r1[0] > best {
+						best, at = r1[0], i+p.w
+					}
+					if r1[1] > best {
+						best, at = r1[1], i+p.w+1
+					}
+					if r1[2] > best {
+						best, at = r1[2], i+p.w+2
+					}
+					if r2[0] > best {
+						best, at = r2[0], i+2*p.w
+					}
+					if r2[1] > best {
+						best, at = r2[1], i+2*p.w+1
+					}
+					if r2[2] > best {
+						best, at = r2[2], i+2*p.w+2
+					}
+					emit(oh*p.wo+ow, at, best)
+				}
+				if ow >= p.wo {
+					break
+				}
+			}
+			w0 := ow*p.stride - p.pad
+			w1 := min(w0+p.k, p.w)
+			w0 = max(w0, 0)
+			best, at := float32(math.Inf(-1)), h0*p.w+w0
+			for ih := h0; ih < h1; ih++ {
+				row := x[ih*p.w+w0 : ih*p.w+w1]
+				for j, v := range row {
+					if v > best {
+						best, at = v, ih*p.w+w0+j
+					}
+				}
+			}
+			emit(oh*p.wo+ow, at, best)
+		}
+	}
+}

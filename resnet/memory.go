@@ -1,0 +1,110 @@
+package resnet
+
+import (
+	"github.com/reslab/reslab/internal/sysmem"
+	"github.com/reslab/reslab/resnet/kernel"
+)
+
+// EstimateMemory predicts the peak resident bytes of training on batches of
+// the given size: weights, gradients and Adam moments, plus the activations
+// the graph keeps (every node's output, and in training its gradient; each
+// op reuses its output tensor from one step to the next). reslab's
+// convolution recomputes its im2col columns in the backward pass instead of
+// keeping them, so the activations dominate. A frozen backbone keeps only
+// its weights and its inference outputs, which BatchNorm and ReLU share with
+// the convolution. The coefficients were fitted to the peak RSS `reslab
+// bench` measured (OpenBLAS, GOGC 50 as the binary sets it; ResNet-18, 34,
+// 50 and 101 at 128 and 224 px, batch 8 to 32, train and frozen, after
+// warm-up steps so the collector's slack is included) and rounded up: the
+// estimate is 7 to 28 % above each of those measurements, 53 % above the
+// smallest (a frozen ResNet-18, 0.17 GB); see docs/performance.md. Data loading comes
+// on top: the loader's decoded-image cache and, in frozen mode, the cached
+// features.
+func EstimateMemory(cfg Config, batch int) int64 {
+	a := countActivations(cfg)
+	params, head := float64(a.params), float64(a.headParams)
+	if cfg.Mode == ModeFrozen {
+		return int64(baseBytes + frozenParamBytes*(params-head) + trainedParamBytes*head +
+			float64(batch)*4*inferenceFactor*float64(a.activations))
+	}
+	return int64(baseBytes + trainedParamBytes*params + float64(batch)*4*activationFactor*float64(a.activations))
+}
+
+// Fitted coefficients of EstimateMemory.
+const (
+	baseBytes         = 100 << 20 // runtime, code, scratch buffers
+	trainedParamBytes = 22        // weight, gradient, Adam's two moments, the gradient node's value, slack
+	frozenParamBytes  = 6         // weight and slack
+	activationFactor  = 1.6       // outputs and gradients per counted activation, and collector slack
+	inferenceFactor   = 0.37      // outputs only, and collector slack
+)
+
+type activationCount struct {
+	params      int64
+	headParams  int64 // of params, those of the head
+	activations int64 // values per image, three per convolution output
+}
+
+// countActivations walks the network's shapes without building a graph, so
+// the estimate is cheap enough to recompute on every keystroke of a form.
+func countActivations(cfg Config) activationCount {
+	var a activationCount
+	s := cfg.InputSize
+	addConv := func(in, out, k, stride, side int) int {
+		o := kernel.OutSide(side, k, stride, k/2)
+		a.params += int64(in * out * k * k)
+		a.activations += int64(3 * out * o * o) // conv, BN, ReLU or add
+		a.params += int64(2 * out)
+		return o
+	}
+	s = addConv(3, cfg.Width, 7, 2, s)
+	s = kernel.OutSide(s, 3, 2, 1)
+	a.activations += int64(cfg.Width * s * s) // max-pool
+	in := cfg.Width
+	for stage, count := range stageBlocks[cfg.Depth] {
+		w := cfg.Width << stage
+		for b := 0; b < count; b++ {
+			stride := 1
+			if b == 0 && stage > 0 {
+				stride = 2
+			}
+			side := s
+			var out int
+			if bottleneck(cfg.Depth) {
+				addConv(in, w, 1, 1, side)
+				o := addConv(w, w, 3, stride, side)
+				addConv(w, 4*w, 1, 1, o)
+				out, s = 4*w, o
+			} else {
+				o := addConv(in, w, 3, stride, side)
+				addConv(w, w, 3, 1, o)
+				out, s = w, o
+			}
+			if stride != 1 || in != out {
+				addConv(in, out, 1, stride, side)
+			}
+			in = out
+		}
+	}
+	f := cfg.Features()
+	for _, h := range append(append([]int(nil), cfg.Hidden...), cfg.Classes) {
+		a.params += int64(f*h + h)
+		a.headParams += int64(f*h + h)
+		a.activations += int64(4 * h)
+		f = h
+	}
+	return a
+}
+
+// DefaultMemoryBudget is 60 % of the memory available when the process
+// starts (MemAvailable in /proc/meminfo), or 4 GiB where that cannot be read.
+func DefaultMemoryBudget() int64 {
+	if avail := sysmem.Available(); avail > 0 {
+		return avail * 6 / 10
+	}
+	return 4 << 30
+}
+
+// ParamCount is the number of learnable values of the network cfg
+// describes, computed from shapes alone (no weights are made).
+func ParamCount(cfg Config) int { return int(countActivations(cfg).params) }

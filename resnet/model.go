@@ -1,0 +1,440 @@
+package resnet
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+
+	"github.com/reslab/reslab/resnet/kernel"
+	"github.com/reslab/reslab/train"
+	G "gorgonia.org/gorgonia"
+)
+
+// Model is a ResNet with its head, the optimiser state and the graphs built
+// to run it. A Model is used from one goroutine at a time.
+type Model struct {
+	cfg Config
+	net *network
+	rng *rand.Rand // dropout masks
+	pcg *rand.PCG  // rng's state, saved with a resumable checkpoint
+	opt *Adam
+
+	// budget caps the predicted peak memory of one training graph; the
+	// micro-batch size follows from it unless fixed by SetMicroBatch.
+	budget     int64
+	microBatch int
+	graphs     map[graphKind]*compiled
+
+	// featureCache maps image paths to frozen-backbone features.
+	featureCache map[string][]float32
+	cacheTrain   bool
+}
+
+// NewModel builds a freshly initialised model; seed fixes the initial
+// weights and the dropout masks.
+func NewModel(cfg Config, seed uint64) (*Model, error) {
+	kernel.UseBLAS()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.Hidden = append([]int(nil), cfg.Hidden...)
+	pcg := rand.NewPCG(seed, 0x7265736c6162)
+	rng := rand.New(pcg)
+	return &Model{
+		cfg:    cfg,
+		net:    newNetwork(cfg, rng),
+		rng:    rng,
+		pcg:    pcg,
+		opt:    NewAdam(1e-3, 0),
+		budget: DefaultMemoryBudget(),
+		graphs: map[graphKind]*compiled{},
+	}, nil
+}
+
+// Config returns the model's configuration.
+func (m *Model) Config() Config { return m.cfg }
+
+// Params returns every learnable tensor, backbone first, in torchvision order.
+func (m *Model) Params() []*Param { return m.net.params }
+
+// Trainable returns the tensors the training mode updates.
+func (m *Model) Trainable() []*Param {
+	if m.cfg.Mode == ModeFrozen {
+		return m.net.headParams()
+	}
+	return m.net.params
+}
+
+// NumParams counts the learnable values.
+func (m *Model) NumParams() int {
+	n := 0
+	for _, p := range m.net.params {
+		n += p.Shape().TotalSize()
+	}
+	return n
+}
+
+// SetMemoryBudget sets the peak memory, in bytes, that one training graph
+// may be predicted to use; larger batches are split into micro-batches.
+func (m *Model) SetMemoryBudget(bytes int64) { m.budget = bytes }
+
+// SetMicroBatch fixes the micro-batch size; 0 returns to choosing it from
+// the memory budget.
+func (m *Model) SetMicroBatch(n int) { m.microBatch = n }
+
+// MicroBatch is the number of images run through a graph at once for a
+// batch of the given size. It is the largest size whose predicted memory
+// fits the budget, replaced by a divisor of the batch when one is at least
+// half as large, so full batches split into equal parts and need a single
+// graph; a remainder of one image is avoided, since BatchNorm cannot
+// normalise a single image whose feature map is 1×1.
+func (m *Model) MicroBatch(batch int) int {
+	if m.microBatch > 0 {
+		return min(m.microBatch, batch)
+	}
+	fit := 1
+	for size := batch; size > 1; size-- {
+		if EstimateMemory(m.cfg, size) <= m.budget {
+			fit = size
+			break
+		}
+	}
+	for size := fit; size*2 >= fit && size > 1; size-- {
+		if batch%size == 0 {
+			return size
+		}
+	}
+	if fit > 2 && batch%fit == 1 {
+		return fit - 1
+	}
+	return fit
+}
+
+// ErrBatchTooSmall marks a training batch of one image in a network whose
+// last feature map is 1×1: BatchNorm's batch statistics would be undefined
+// (PyTorch refuses it too). The fit loop skips such a batch.
+var ErrBatchTooSmall = fmt.Errorf("a batch of one image cannot be trained: BatchNorm needs more than one value per channel (%w)", train.ErrSkipBatch)
+
+// ErrNonFinite marks a loss that became NaN or infinite.
+var ErrNonFinite = errors.New("loss is not finite")
+
+// TrainStep runs forward and backward on the batch, in micro-batches if it
+// does not fit the memory budget, and takes one Adam step at learning rate
+// lr. Gradients of the micro-batches are weighted by their share of the
+// batch, so the update equals that of one big batch, except that BatchNorm
+// normalises each micro-batch with its own statistics (and updates its
+// running statistics once per micro-batch), as data-parallel training does.
+func (m *Model) TrainStep(b train.Batch, lr float64) (train.StepResult, error) {
+	n := b.Len()
+	if n == 0 {
+		return train.StepResult{}, errors.New("training step: empty batch")
+	}
+	if err := m.checkBatch(b); err != nil {
+		return train.StepResult{}, err
+	}
+	if n == 1 && m.cfg.FeatureSize() == 1 && m.cfg.Mode != ModeFrozen {
+		return train.StepResult{}, ErrBatchTooSmall
+	}
+	if i := firstNonFinite(b.Pixels()); i >= 0 {
+		return train.StepResult{}, fmt.Errorf("training step: %w: image %d of the batch holds %v", ErrNonFinite, i/(3*m.cfg.InputSize*m.cfg.InputSize), b.Pixels()[i])
+	}
+	params := m.Trainable()
+	res := train.StepResult{Images: n}
+	chunk := m.MicroBatch(n)
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		loss, correct, err := m.trainChunk(b, lo, hi)
+		if err != nil {
+			m.zeroGrads(params)
+			return res, err
+		}
+		res.Loss += loss * float64(hi-lo) / float64(n)
+		res.Correct += correct
+	}
+	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
+		m.zeroGrads(params)
+		return res, fmt.Errorf("training step: %w (%v)", ErrNonFinite, res.Loss)
+	}
+	m.opt.LR = lr
+	vgs := make([]G.ValueGrad, len(params))
+	for i, p := range params {
+		vgs[i] = p
+	}
+	// A step that overflowed leaves NaN or infinite weights, and Adam says
+	// so; stop here, before a forward pass feeds them to ops (gorgonia's
+	// max-pool backward among them) that are undefined on NaN.
+	if err := m.opt.Step(vgs); err != nil {
+		return res, fmt.Errorf("training step: %w", err)
+	}
+	return res, nil
+}
+
+// firstNonFinite returns the index of the first NaN or infinity, or -1.
+func firstNonFinite(xs []float32) int {
+	for i, v := range xs {
+		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+			return i
+		}
+	}
+	return -1
+}
+
+// trainChunk runs images [lo,hi) of the batch and adds their weighted
+// gradients to the parameters' accumulators.
+func (m *Model) trainChunk(b train.Batch, lo, hi int) (loss float64, correct int, err error) {
+	size := hi - lo
+	pixels := m.imageSlice(b, lo, hi)
+	labels := b.Labels()[lo:hi]
+	target := oneHot(labels, m.cfg.Classes)
+	var c *compiled
+	if m.cfg.Mode == ModeFrozen {
+		feats, err := m.cachedFeatures(b, lo, hi, m.cacheTrain)
+		if err != nil {
+			return 0, 0, err
+		}
+		if c, err = m.graph(graphHeadTrain, size); err != nil {
+			return 0, 0, err
+		}
+		if err = c.run(feats, target); err != nil {
+			return 0, 0, err
+		}
+	} else {
+		if c, err = m.graph(graphTrain, size); err != nil {
+			return 0, 0, err
+		}
+		if err = c.run(pixels, target); err != nil {
+			return 0, 0, err
+		}
+	}
+	weight := float32(size) / float32(b.Len())
+	for i, p := range c.params {
+		gv := c.grads[i].Value()
+		if gv == nil {
+			return 0, 0, fmt.Errorf("no gradient for %s", p.Name)
+		}
+		src := gv.Data().([]float32)
+		dst := kernel.Floats(p.gradient())
+		kernel.ParallelFor(len(dst), kernel.ElementGrain, func(lo, hi int) {
+			for j, v := range src[lo:hi] {
+				dst[lo+j] += weight * v
+			}
+		})
+	}
+	logits := c.output.Value().Data().([]float32)
+	return float64(c.loss.Value().Data().(float32)), countCorrect(logits, labels, m.cfg.Classes), nil
+}
+
+// features runs the backbone in inference mode and returns a copy of the
+// pooled features (N, F).
+func (m *Model) features(pixels []float32, size int) ([]float32, error) {
+	c, err := m.graph(graphFeatures, size)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.run(pixels, nil); err != nil {
+		return nil, err
+	}
+	return append([]float32(nil), c.output.Value().Data().([]float32)...), nil
+}
+
+// SetFeatureCache makes frozen-mode training reuse each image's backbone
+// features after the first epoch. Only correct when training images are
+// not augmented: the cache is keyed by image path. Validation features are
+// always cached in frozen mode, since the backbone never changes.
+func (m *Model) SetFeatureCache(train bool) { m.cacheTrain = train && m.cfg.Mode == ModeFrozen }
+
+// cachedFeatures returns the backbone features of images [lo,hi) of b,
+// from the cache when use is set and the batch names its images.
+func (m *Model) cachedFeatures(b train.Batch, lo, hi int, use bool) ([]float32, error) {
+	pb, named := b.(train.Pather)
+	if !use || !named || len(pb.Paths()) != b.Len() {
+		return m.features(m.imageSlice(b, lo, hi), hi-lo)
+	}
+	paths := pb.Paths()[lo:hi]
+	width := m.cfg.Features()
+	out := make([]float32, 0, (hi-lo)*width)
+	for _, p := range paths {
+		f, ok := m.featureCache[p]
+		if !ok {
+			out = nil
+			break
+		}
+		out = append(out, f...)
+	}
+	if out != nil {
+		return out, nil
+	}
+	feats, err := m.features(m.imageSlice(b, lo, hi), hi-lo)
+	if err != nil {
+		return nil, err
+	}
+	if m.featureCache == nil {
+		m.featureCache = map[string][]float32{}
+	}
+	for i, p := range paths {
+		m.featureCache[p] = feats[i*width : (i+1)*width : (i+1)*width]
+	}
+	return feats, nil
+}
+
+// Eval runs the batch in inference mode (BatchNorm running statistics, no
+// dropout) and returns loss, top-1 hits and probabilities. Labels outside
+// [0, Classes) are allowed when only the probabilities are wanted: such
+// images count as wrong and add nothing to the loss.
+func (m *Model) Eval(b train.Batch) (train.EvalResult, error) {
+	n, k := b.Len(), m.cfg.Classes
+	logits, err := m.Logits(b)
+	if err != nil {
+		return train.EvalResult{}, err
+	}
+	res := train.EvalResult{Images: n, Probs: make([]float32, n*k)}
+	for i, y := range b.Labels() {
+		row := logits[i*k : (i+1)*k]
+		kernel.Softmax(row, res.Probs[i*k:(i+1)*k])
+		if y >= 0 && y < k {
+			res.Loss -= (float64(row[y]) - kernel.LogSumExp(row)) / float64(n)
+		}
+	}
+	res.Correct = countCorrect(logits, b.Labels(), k)
+	return res, nil
+}
+
+// Logits runs the batch in inference mode and returns the raw class scores,
+// Len()×Classes, row-major.
+func (m *Model) Logits(b train.Batch) ([]float32, error) {
+	n := b.Len()
+	if err := m.checkBatch(b); err != nil {
+		return nil, err
+	}
+	out := make([]float32, 0, n*m.cfg.Classes)
+	chunk := m.MicroBatch(n)
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		feats, err := m.cachedFeatures(b, lo, hi, m.cfg.Mode == ModeFrozen)
+		if err != nil {
+			return nil, err
+		}
+		c, err := m.graph(graphHeadEval, hi-lo)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.run(feats, nil); err != nil {
+			return nil, err
+		}
+		out = append(out, c.output.Value().Data().([]float32)...)
+	}
+	return out, nil
+}
+
+// Close releases the graphs; the weights stay usable.
+func (m *Model) Close() {
+	for k, c := range m.graphs {
+		c.close()
+		delete(m.graphs, k)
+	}
+}
+
+// graph returns the graph of a kind for a batch size, building it when the
+// size changed. One graph per kind is kept: graphs own the activation
+// memory, so holding several sizes would multiply the peak.
+func (m *Model) graph(kind graphKind, batch int) (*compiled, error) {
+	if c := m.graphs[kind]; c != nil && c.batch == batch {
+		return c, nil
+	}
+	if old := m.graphs[kind]; old != nil {
+		old.close()
+		delete(m.graphs, kind)
+		// The old graph's activations are garbage now; collect them before
+		// the new graph allocates its own, or the heap briefly holds both.
+		runtime.GC()
+	}
+	c, err := m.net.build(m.cfg, kind, batch, m.rng)
+	if err != nil {
+		return nil, fmt.Errorf("building the %s graph for batch %d: %w", kind, batch, err)
+	}
+	m.graphs[kind] = c
+	return c, nil
+}
+
+func (m *Model) checkBatch(b train.Batch) error {
+	want := b.Len() * 3 * m.cfg.InputSize * m.cfg.InputSize
+	if got := len(b.Pixels()); got != want {
+		return fmt.Errorf("batch of %d images has %d values, want %d (3×%d×%d each)", b.Len(), got, want, m.cfg.InputSize, m.cfg.InputSize)
+	}
+	if len(b.Labels()) != b.Len() {
+		return fmt.Errorf("batch of %d images has %d labels", b.Len(), len(b.Labels()))
+	}
+	return nil
+}
+
+func (m *Model) imageSlice(b train.Batch, lo, hi int) []float32 {
+	per := 3 * m.cfg.InputSize * m.cfg.InputSize
+	return b.Pixels()[lo*per : hi*per]
+}
+
+func (m *Model) zeroGrads(ps []*Param) {
+	for _, p := range ps {
+		if p.grad != nil {
+			clear(kernel.Floats(p.grad))
+		}
+	}
+}
+
+func oneHot(labels []int, k int) []float32 {
+	t := make([]float32, len(labels)*k)
+	for i, y := range labels {
+		if y >= 0 && y < k {
+			t[i*k+y] = 1
+		}
+	}
+	return t
+}
+
+// countCorrect counts rows whose largest logit is at the label.
+func countCorrect(logits []float32, labels []int, k int) int {
+	n := 0
+	for i, y := range labels {
+		if argmax(logits[i*k:(i+1)*k]) == y {
+			n++
+		}
+	}
+	return n
+}
+
+func argmax(xs []float32) int {
+	best := 0
+	for i, v := range xs {
+		if v > xs[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// SaveState returns the dropout generator's state and Adam's step count
+// (train.Learner).
+func (m *Model) SaveState() (train.LearnerState, error) {
+	rng, err := m.pcg.MarshalBinary()
+	if err != nil {
+		return train.LearnerState{}, fmt.Errorf("saving the dropout generator: %w", err)
+	}
+	return train.LearnerState{RNG: rng, OptimizerSteps: m.opt.steps}, nil
+}
+
+// RestoreState puts back what SaveState returned (train.Learner).
+func (m *Model) RestoreState(s train.LearnerState) error {
+	m.opt.steps = s.OptimizerSteps
+	if len(s.RNG) == 0 {
+		return nil
+	}
+	if err := m.pcg.UnmarshalBinary(s.RNG); err != nil {
+		return fmt.Errorf("restoring the dropout generator: %w", err)
+	}
+	return nil
+}
+
+// SetWeightDecay sets the optimiser's decoupled weight decay (AdamW); 0
+// turns it off.
+func (m *Model) SetWeightDecay(decay float64) { m.opt.WeightDecay = decay }

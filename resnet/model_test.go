@@ -1,0 +1,456 @@
+package resnet
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reslab/reslab/internal/gradcheck"
+	"github.com/reslab/reslab/resnet/kernel"
+	"github.com/reslab/reslab/train"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// tinyConfig is a ResNet-18 small enough for unit tests.
+func tinyConfig() Config {
+	return Config{Depth: 18, Width: 4, InputSize: 32, Classes: 3, Pooling: PoolAvg, Hidden: []int{8}, Dropout: 0.1, Mode: ModeScratch}
+}
+
+func randomBatch(n, size, classes int, seed uint64) train.SliceBatch {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	b := train.SliceBatch{Images: gradcheck.RandomValues(n*3*size*size, rng)}
+	for i := 0; i < n; i++ {
+		b.Classes = append(b.Classes, i%classes)
+	}
+	return b
+}
+
+func TestConfigValidate(t *testing.T) {
+	good := tinyConfig()
+	if err := good.Validate(); err != nil {
+		t.Fatalf("valid config rejected: %v", err)
+	}
+	cases := []struct {
+		mutate func(*Config)
+		want   string
+	}{
+		{func(c *Config) { c.Depth = 20 }, "want one of 18, 34, 50, 101"},
+		{func(c *Config) { c.InputSize = 16 }, "want 32 to 1024"},
+		{func(c *Config) { c.Dropout = 1 }, "0 <= dropout < 1"},
+		{func(c *Config) { c.Dropout = -0.1 }, "0 <= dropout < 1"},
+		{func(c *Config) { c.Mode = "thaw" }, "scratch, finetune or frozen"},
+		{func(c *Config) { c.Pooling = "max" }, "avg or flatten"},
+		{func(c *Config) { c.Classes = 1 }, "at least 2"},
+		{func(c *Config) { c.Width = 0 }, "want 1 to 256"},
+	}
+	for _, tc := range cases {
+		c := tinyConfig()
+		tc.mutate(&c)
+		err := c.Validate()
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want one containing %q", c, err, tc.want)
+		}
+	}
+}
+
+func TestParseArchAndHead(t *testing.T) {
+	for in, want := range map[string]int{"resnet50": 50, "ResNet18": 18, "101": 101, "r34": 34} {
+		if got, err := ParseArch(in); err != nil || got != want {
+			t.Errorf("ParseArch(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	if _, err := ParseArch("resnet20"); err == nil || !strings.Contains(err.Error(), "resnet18, resnet34, resnet50 or resnet101") {
+		t.Errorf("ParseArch(resnet20) error %v", err)
+	}
+	if h, err := ParseHead("512, 64"); err != nil || len(h) != 2 || h[0] != 512 || h[1] != 64 {
+		t.Errorf("ParseHead = %v, %v", h, err)
+	}
+	if h, err := ParseHead("linear"); err != nil || h != nil {
+		t.Errorf("ParseHead(linear) = %v, %v", h, err)
+	}
+	if _, err := ParseHead("512,x"); err == nil {
+		t.Error("ParseHead(512,x) accepted")
+	}
+	if HeadString([]int{512, 64}) != "512,64" || HeadString(nil) != "linear" {
+		t.Error("HeadString does not invert ParseHead")
+	}
+}
+
+// TestTorchvisionLayout checks parameter counts against torchvision's
+// published totals (1000 classes, linear head).
+func TestTorchvisionLayout(t *testing.T) {
+	want := map[int]int{18: 11689512, 34: 21797672, 50: 25557032, 101: 44549160}
+	for depth, n := range want {
+		cfg := Config{Depth: depth, Width: 64, InputSize: 224, Classes: 1000, Pooling: PoolAvg, Mode: ModeScratch}
+		m, err := NewModel(cfg, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.NumParams(); got != n {
+			t.Errorf("resnet%d: %d parameters, torchvision has %d", depth, got, n)
+		}
+		if got := ParamCount(cfg); got != n {
+			t.Errorf("ParamCount(resnet%d) = %d, torchvision has %d", depth, got, n)
+		}
+	}
+}
+
+func TestDropout(t *testing.T) {
+	for _, rate := range []float64{0.1, 0.4, 0.8} {
+		g := G.NewGraph()
+		const n = 20000
+		ones := make([]float32, n)
+		for i := range ones {
+			ones[i] = 1
+		}
+		x := G.NewTensor(g, tensor.Float32, 2, G.WithShape(1, n), G.WithName("x"), G.WithValue(tensor.New(tensor.WithShape(1, n), tensor.WithBacking(ones))))
+		y, err := kernel.Dropout(x, rate, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := G.Sum(y)
+		grads, err := G.Grad(s, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vm := G.NewTapeMachine(g)
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		ys := y.Value().Data().([]float32)
+		gs := grads[0].Value().Data().([]float32)
+		zeros := 0
+		var sum float64
+		for i, v := range ys {
+			if v == 0 {
+				zeros++
+			} else if math.Abs(float64(v)-1/(1-rate)) > 1e-5 {
+				t.Fatalf("rate %v: kept value %v, want %v", rate, v, 1/(1-rate))
+			}
+			if gs[i] != v { // ∂y/∂x is the mask, as x is all ones
+				t.Fatalf("rate %v: gradient %v at %d where output is %v", rate, gs[i], i, v)
+			}
+			sum += float64(v)
+		}
+		if frac := float64(zeros) / n; math.Abs(frac-rate) > 0.015 {
+			t.Errorf("rate %v: dropped %.3f", rate, frac)
+		}
+		if mean := sum / n; math.Abs(mean-1) > 0.03 {
+			t.Errorf("rate %v: mean %.3f, want about 1", rate, mean)
+		}
+		vm.Close()
+	}
+}
+
+// TestAdamMatchesTextbook checks Adam and AdamW on one value against the
+// update worked by hand from Kingma & Ba and Loshchilov & Hutter.
+func TestAdamMatchesTextbook(t *testing.T) {
+	p := newParam("w", tensor.Shape{1})
+	p.Data()[0] = 1
+	opt := NewAdam(0.1, 0)
+	for step, want := range []float32{0.9, 0.8} {
+		kernel.Floats(p.gradient())[0] = 0.5 // m̂ = 0.5, v̂ = 0.25 while the gradient is constant
+		if err := opt.Step([]G.ValueGrad{p}); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Data()[0]; math.Abs(float64(got-want)) > 1e-5 {
+			t.Errorf("Adam step %d: w = %v, want %v", step+1, got, want)
+		}
+		if kernel.Floats(p.gradient())[0] != 0 {
+			t.Error("gradient not zeroed after the step")
+		}
+	}
+	// AdamW: w ← w(1 − lr·λ) − lr·m̂/(√v̂+ε) = 1·(1 − 0.1·0.5) − 0.1 = 0.85
+	q := newParam("q", tensor.Shape{1})
+	q.Data()[0] = 1
+	kernel.Floats(q.gradient())[0] = -2
+	opt = NewAdam(0.1, 0.5)
+	if err := opt.Step([]G.ValueGrad{q}); err != nil {
+		t.Fatal(err)
+	}
+	if got := q.Data()[0]; math.Abs(float64(got)-1.05) > 1e-6 {
+		t.Errorf("AdamW: w = %v, want 1.05", got)
+	}
+}
+
+// TestAdamReportsNonFiniteWeights: an infinite gradient makes the update
+// NaN; Step names the parameter and element, across the parallel chunks.
+func TestAdamReportsNonFiniteWeights(t *testing.T) {
+	p := newParam("layer.weight", tensor.Shape{3 * kernel.ElementGrain})
+	bad := 2*kernel.ElementGrain + 7
+	kernel.Floats(p.gradient())[bad] = float32(math.Inf(1))
+	err := NewAdam(0.1, 0).Step([]G.ValueGrad{p})
+	if !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("error %v, want ErrNonFinite", err)
+	}
+	if want := fmt.Sprintf("layer.weight[%d]", bad); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name %s", err, want)
+	}
+}
+
+// TestOverfitOneBatch drives the loss on one batch near zero: forward,
+// backward and optimiser wired together can learn.
+func TestOverfitOneBatch(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Dropout = 0
+	m, err := NewModel(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	b := randomBatch(6, cfg.InputSize, cfg.Classes, 9)
+	var first, last train.StepResult
+	for i := 0; i < 40; i++ {
+		r, err := m.TrainStep(b, 0.01)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = r
+		}
+		last = r
+	}
+	if last.Loss > 0.05 || last.Loss > first.Loss/10 {
+		t.Errorf("loss went from %.4f to %.4f, want near zero", first.Loss, last.Loss)
+	}
+	if last.Correct != b.Len() {
+		t.Errorf("train accuracy %d/%d after overfitting", last.Correct, b.Len())
+	}
+}
+
+// TestMicroBatchEqualsBigBatch: with BatchNorm frozen (frozen mode, so only
+// the head's BN-free layers train), splitting a batch changes nothing.
+// In finetune mode it also must agree to float precision on the update of a
+// model without BatchNorm effects, so it is checked in frozen mode, the
+// documented exact case.
+func TestMicroBatchEqualsBigBatch(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Dropout = 0
+	cfg.Mode = ModeFrozen
+	b := randomBatch(8, cfg.InputSize, cfg.Classes, 4)
+	run := func(micro int) ([]float32, float64) {
+		m, err := NewModel(cfg, 11)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		m.SetMicroBatch(micro)
+		r, err := m.TrainStep(b, 0.01)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w []float32
+		for _, p := range m.Trainable() {
+			w = append(w, p.Data()...)
+		}
+		return w, r.Loss
+	}
+	whole, lossWhole := run(8)
+	split, lossSplit := run(2)
+	if math.Abs(lossWhole-lossSplit) > 1e-5 {
+		t.Errorf("loss %v in one batch, %v in micro-batches", lossWhole, lossSplit)
+	}
+	assertClose(t, "weights after one step", split, whole, 1e-5)
+}
+
+// TestMicroBatchGradients compares accumulated gradients of a finetune
+// model with BatchNorm, split into halves, with the gradient of each half
+// computed alone: accumulation must be the weighted sum.
+func TestMicroBatchGradients(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Dropout = 0
+	b := randomBatch(4, cfg.InputSize, cfg.Classes, 5)
+	m, err := NewModel(cfg, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	half := func(lo, hi int) []float32 {
+		if _, _, err := m.trainChunk(b, lo, hi); err != nil {
+			t.Fatal(err)
+		}
+		var g []float32
+		for _, p := range m.Params() {
+			g = append(g, kernel.Floats(p.gradient())...)
+		}
+		m.zeroGrads(m.Params())
+		return g
+	}
+	g1, g2 := half(0, 2), half(2, 4)
+	if _, _, err := m.trainChunk(b, 0, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.trainChunk(b, 2, 4); err != nil {
+		t.Fatal(err)
+	}
+	var acc []float32
+	for _, p := range m.Params() {
+		acc = append(acc, kernel.Floats(p.gradient())...)
+	}
+	for i := range g1 {
+		g1[i] += g2[i]
+	}
+	assertClose(t, "accumulated gradient", acc, g1, 1e-5)
+}
+
+// TestFrozenKeepsBackbone: frozen training changes only the head, and the
+// backbone's BatchNorm statistics stay as they were.
+func TestFrozenKeepsBackbone(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Mode = ModeFrozen
+	m, err := NewModel(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	before := m.Tensors()
+	for i := 0; i < 3; i++ {
+		if _, err := m.TrainStep(randomBatch(4, cfg.InputSize, cfg.Classes, uint64(i)), 0.01); err != nil {
+			t.Fatal(err)
+		}
+	}
+	headChanged := false
+	for i, tt := range m.Tensors() {
+		same := string(tt.Data) == string(before[i].Data)
+		if isHeadTensor(tt.Name) {
+			headChanged = headChanged || !same
+		} else if !same {
+			t.Errorf("frozen training changed backbone tensor %s", tt.Name)
+		}
+	}
+	if !headChanged {
+		t.Error("frozen training did not change the head")
+	}
+}
+
+// TestEvalUsesRunningStats: after training steps, evaluation of one image is
+// independent of the rest of its batch (no batch statistics in eval).
+func TestEvalUsesRunningStats(t *testing.T) {
+	cfg := tinyConfig()
+	m, err := NewModel(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	b := randomBatch(4, cfg.InputSize, cfg.Classes, 1)
+	if _, err := m.TrainStep(b, 0.01); err != nil {
+		t.Fatal(err)
+	}
+	all, err := m.Logits(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := 3 * cfg.InputSize * cfg.InputSize
+	one, err := m.Logits(train.SliceBatch{Images: b.Images[:per], Classes: b.Classes[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertClose(t, "first image alone vs in its batch", one, all[:cfg.Classes], 1e-5)
+	// Training again must still work after eval graphs were built.
+	if _, err := m.TrainStep(b, 0.01); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	cfg := tinyConfig()
+	a, _ := NewModel(cfg, 1)
+	b := randomBatch(4, cfg.InputSize, cfg.Classes, 1)
+	if _, err := a.TrainStep(b, 0.01); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "w.safetensors")
+	if err := a.SaveWeights(path); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := NewModel(cfg, 99)
+	rep, err := c.LoadWeights(path, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Loaded != len(a.Tensors()) {
+		t.Errorf("loaded %d tensors, saved %d", rep.Loaded, len(a.Tensors()))
+	}
+	la, _ := a.Logits(b)
+	lc, _ := c.Logits(b)
+	assertClose(t, "logits after reload", lc, la, 0)
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("save left %d files, want just the checkpoint", len(entries))
+	}
+}
+
+func TestLoadMismatch(t *testing.T) {
+	dir := t.TempDir()
+	r18 := tinyConfig()
+	r18.Hidden = nil
+	a, _ := NewModel(r18, 1)
+	path := filepath.Join(dir, "r18.safetensors")
+	if err := a.SaveWeights(path); err != nil {
+		t.Fatal(err)
+	}
+
+	r50 := r18
+	r50.Depth = 50
+	m50, _ := NewModel(r50, 1)
+	before := m50.Tensors()
+	_, err := m50.LoadWeights(path, LoadOptions{})
+	if !errors.Is(err, ErrWeights) || !strings.Contains(err.Error(), "the file holds resnet18 width 4, the model is resnet50 width 4") {
+		t.Fatalf("loading resnet18 into resnet50: %v", err)
+	}
+	for i, tt := range m50.Tensors() {
+		if string(tt.Data) != string(before[i].Data) {
+			t.Fatalf("failed load changed %s", tt.Name)
+		}
+	}
+
+	// Same backbone, other head: strict load fails, backbone-only load works.
+	head := r18
+	head.Hidden = []int{16}
+	mh, _ := NewModel(head, 1)
+	if _, err := mh.LoadWeights(path, LoadOptions{}); !errors.Is(err, ErrWeights) || !strings.Contains(err.Error(), "missing head.0.weight") {
+		t.Fatalf("strict load into another head: %v", err)
+	}
+	rep, err := mh.LoadWeights(path, LoadOptions{BackboneOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.SkippedHead) != 2 || len(rep.FreshHead) != 4 {
+		t.Errorf("backbone-only load: skipped %v, fresh %v", rep.SkippedHead, rep.FreshHead)
+	}
+
+	// A file that is not safetensors.
+	junk := filepath.Join(dir, "junk.safetensors")
+	os.WriteFile(junk, []byte("this is not a checkpoint at all"), 0o644)
+	if _, err := mh.LoadWeights(junk, LoadOptions{}); err == nil || !strings.Contains(err.Error(), "junk.safetensors") {
+		t.Errorf("loading junk: %v", err)
+	}
+}
+
+func TestEstimateMemoryGrows(t *testing.T) {
+	cfg := DefaultConfig(10)
+	cfg.Hidden = nil
+	cfg.Pooling = PoolAvg
+	r18 := cfg
+	r18.Depth = 18
+	if EstimateMemory(cfg, 8) <= EstimateMemory(r18, 8) {
+		t.Error("ResNet-50 estimated smaller than ResNet-18")
+	}
+	if EstimateMemory(cfg, 16) <= EstimateMemory(cfg, 8) {
+		t.Error("estimate does not grow with the batch")
+	}
+	m, _ := NewModel(cfg, 1)
+	m.SetMemoryBudget(EstimateMemory(cfg, 8))
+	if got := m.MicroBatch(32); got != 8 {
+		t.Errorf("micro-batch for 32 under an 8-image budget: %d", got)
+	}
+	if got := m.MicroBatch(12); got != 6 {
+		t.Errorf("micro-batch for 12 under an 8-image budget: %d, want the divisor 6", got)
+	}
+}

@@ -1,0 +1,149 @@
+package resnet
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/reslab/reslab/resnet/kernel"
+	"gorgonia.org/tensor"
+)
+
+// conv is a bias-free convolution, as every convolution of a ResNet is.
+type conv struct {
+	w              *Param // (out, in, k, k)
+	kernel, stride int
+	pad            int
+	// onImages marks the stem, whose input is the images: no gradient with
+	// respect to its input is built.
+	onImages bool
+}
+
+// block is one residual block: BasicBlock uses two convolutions, Bottleneck
+// three. down is the projection shortcut (1×1 conv + BN), nil for identity.
+type block struct {
+	convs    []conv
+	bns      []*bnLayer
+	downConv *conv
+	downBN   *bnLayer
+}
+
+// bnLayer is one BatchNorm layer: its running statistics (kept by the
+// kernel's op) and its learnable scale γ and shift β.
+type bnLayer struct {
+	*kernel.BatchNorm
+	gamma, beta *Param
+}
+
+func newBNLayer(name string, channels int) *bnLayer {
+	bn := &bnLayer{
+		BatchNorm: kernel.NewBatchNorm(name, channels),
+		gamma:     newParam(name+".weight", tensor.Shape{channels}),
+		beta:      newParam(name+".bias", tensor.Shape{channels}),
+	}
+	for i := range bn.gamma.Data() {
+		bn.gamma.Data()[i] = 1
+	}
+	return bn
+}
+
+// linear is one fully connected head layer.
+type linear struct {
+	w *Param // (in, out), transposed on disk
+	b *Param // (out)
+}
+
+// network is the model's structure: which tensors feed which layer. Graphs
+// are built from it; it holds no graph itself.
+type network struct {
+	stem    conv
+	stemBN  *bnLayer
+	stages  [4][]block
+	head    []linear
+	bns     []*bnLayer
+	params  []*Param // every learnable tensor, backbone first, in torchvision order
+	backLen int      // params[:backLen] belong to the backbone
+}
+
+// newNetwork lays out a ResNet exactly as torchvision does (v1.5: a
+// Bottleneck strides in its 3×3 convolution) and initialises it as
+// torchvision does: He normal (fan out) convolutions, BatchNorm γ=1 β=0,
+// PyTorch's default uniform for the head.
+func newNetwork(cfg Config, rng *rand.Rand) *network {
+	n := &network{}
+	addConv := func(name string, in, out, k, stride int) conv {
+		p := newParam(name, tensor.Shape{out, in, k, k})
+		heNormal(p.Data(), out*k*k, rng)
+		n.params = append(n.params, p)
+		return conv{w: p, kernel: k, stride: stride, pad: k / 2}
+	}
+	addBN := func(name string, ch int) *bnLayer {
+		bn := newBNLayer(name, ch)
+		n.bns = append(n.bns, bn)
+		n.params = append(n.params, bn.gamma, bn.beta)
+		return bn
+	}
+	n.stem = addConv("conv1.weight", 3, cfg.Width, 7, 2)
+	n.stem.onImages = true
+	n.stemBN = addBN("bn1", cfg.Width)
+
+	expansion := 1
+	if bottleneck(cfg.Depth) {
+		expansion = 4
+	}
+	inCh := cfg.Width
+	for s, count := range stageBlocks[cfg.Depth] {
+		width := cfg.Width << s
+		for b := 0; b < count; b++ {
+			stride := 1
+			if b == 0 && s > 0 {
+				stride = 2
+			}
+			name := fmt.Sprintf("layer%d.%d", s+1, b)
+			var blk block
+			if expansion == 1 {
+				blk.convs = []conv{
+					addConv(name+".conv1.weight", inCh, width, 3, stride),
+				}
+				blk.bns = []*bnLayer{addBN(name+".bn1", width)}
+				blk.convs = append(blk.convs, addConv(name+".conv2.weight", width, width, 3, 1))
+				blk.bns = append(blk.bns, addBN(name+".bn2", width))
+			} else {
+				blk.convs = []conv{addConv(name+".conv1.weight", inCh, width, 1, 1)}
+				blk.bns = []*bnLayer{addBN(name+".bn1", width)}
+				blk.convs = append(blk.convs, addConv(name+".conv2.weight", width, width, 3, stride))
+				blk.bns = append(blk.bns, addBN(name+".bn2", width))
+				blk.convs = append(blk.convs, addConv(name+".conv3.weight", width, width*4, 1, 1))
+				blk.bns = append(blk.bns, addBN(name+".bn3", width*4))
+			}
+			out := width * expansion
+			if stride != 1 || inCh != out {
+				dc := addConv(name+".downsample.0.weight", inCh, out, 1, stride)
+				blk.downConv = &dc
+				blk.downBN = addBN(name+".downsample.1", out)
+			}
+			n.stages[s] = append(n.stages[s], blk)
+			inCh = out
+		}
+	}
+	n.backLen = len(n.params)
+
+	in := cfg.Features()
+	sizes := append(append([]int(nil), cfg.Hidden...), cfg.Classes)
+	for i, out := range sizes {
+		prefix := fmt.Sprintf("head.%d", i)
+		if len(cfg.Hidden) == 0 {
+			prefix = "fc"
+		}
+		l := linear{w: newParam(prefix+".weight", tensor.Shape{in, out}), b: newParam(prefix+".bias", tensor.Shape{out})}
+		l.w.transposed = true
+		uniformFanIn(l.w.Data(), in, rng)
+		uniformFanIn(l.b.Data(), in, rng)
+		n.head = append(n.head, l)
+		n.params = append(n.params, l.w, l.b)
+		in = out
+	}
+	return n
+}
+
+// headParams are the learnable tensors of the head.
+func (n *network) headParams() []*Param { return n.params[n.backLen:] }

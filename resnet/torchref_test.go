@@ -1,0 +1,195 @@
+package resnet
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/reslab/reslab/internal/safetensors"
+	"github.com/reslab/reslab/train"
+)
+
+// torchFixture is one file written by tools/torchref/make_fixtures.py: a
+// model's weights plus PyTorch's outputs on a fixed input.
+type torchFixture struct {
+	file   *safetensors.File
+	cfg    Config
+	input  []float32
+	labels []int
+}
+
+func loadTorchFixture(t *testing.T, name string) torchFixture {
+	t.Helper()
+	f, err := safetensors.ReadFile(filepath.Join("testdata", "torchref", name+".safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := f.Metadata
+	atoi := func(k string) int {
+		v, err := strconv.Atoi(md[k])
+		if err != nil {
+			t.Fatalf("metadata %s=%q: %v", k, md[k], err)
+		}
+		return v
+	}
+	hidden, err := ParseHead(md["head"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropout, _ := strconv.ParseFloat(md["dropout"], 64)
+	cfg := Config{Depth: atoi("depth"), Width: atoi("width"), InputSize: atoi("size"), Classes: atoi("classes"),
+		Pooling: Pooling(md["pooling"]), Hidden: hidden, Dropout: dropout, Mode: ModeFinetune}
+	fx := torchFixture{file: f, cfg: cfg, input: fixtureF32(t, f, "input")}
+	lt, _ := f.Get("labels")
+	ls, err := lt.Int64s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		fx.labels = append(fx.labels, int(l))
+	}
+	return fx
+}
+
+func fixtureF32(t *testing.T, f *safetensors.File, name string) []float32 {
+	t.Helper()
+	tt, ok := f.Get(name)
+	if !ok {
+		t.Fatalf("fixture has no %s", name)
+	}
+	v, err := tt.Float32s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// weightsOnly keeps the model's tensors: everything that is not an input,
+// an output or a tolerance of the fixture.
+func (fx torchFixture) weightsOnly() *safetensors.File {
+	out := &safetensors.File{}
+	for _, tt := range fx.file.Tensors {
+		n := tt.Name
+		if n == "input" || n == "labels" || strings.HasPrefix(n, "eval.") || strings.HasPrefix(n, "train.") ||
+			strings.HasPrefix(n, "grad.") || strings.HasPrefix(n, "after_train.") || strings.HasPrefix(n, "f32_relerr.") {
+			continue
+		}
+		out.Tensors = append(out.Tensors, tt)
+	}
+	return out
+}
+
+// tolerance is 1e-4 relative, or ten times what float32 PyTorch itself
+// missed the float64 reference by, where that is larger (ill-conditioned
+// BatchNorm gradients over two values per channel).
+func (fx torchFixture) tolerance(name string) float64 {
+	tol := 1e-4
+	if v, err := strconv.ParseFloat(fx.file.Metadata["f32_relerr."+name], 64); err == nil {
+		tol = math.Max(tol, 10*v)
+	}
+	return tol
+}
+
+// assertClose compares got with want relative to want's largest magnitude.
+func assertClose(t *testing.T, what string, got, want []float32, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	var scale, worst float64
+	for _, w := range want {
+		scale = math.Max(scale, math.Abs(float64(w)))
+	}
+	scale = math.Max(scale, 1e-6)
+	worstAt := 0
+	for i := range got {
+		if d := math.Abs(float64(got[i]-want[i])) / scale; d > worst || math.IsNaN(d) {
+			worst, worstAt = d, i
+		}
+	}
+	if worst > tol || math.IsNaN(worst) {
+		t.Errorf("%s: relative error %.3g at %d (got %v, want %v), tolerance %.3g", what, worst, worstAt, got[worstAt], want[worstAt], tol)
+	}
+}
+
+var torchFixtures = []string{"r18_w8_s32_linear", "r18_w8_s64_head", "r50_w8_s64_avg", "r34_w4_s32_linear", "r101_w4_s32_linear"}
+
+// TestTorchParity checks eval logits, train-mode loss and logits, gradients
+// and BatchNorm running statistics against PyTorch on the same weights.
+func TestTorchParity(t *testing.T) {
+	for _, name := range torchFixtures {
+		t.Run(name, func(t *testing.T) {
+			if testing.Short() && strings.HasPrefix(name, "r101") {
+				t.Skip("short")
+			}
+			fx := loadTorchFixture(t, name)
+			m, err := NewModel(fx.cfg, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			if _, err := m.loadFile(name, fx.weightsOnly(), LoadOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			batch := train.SliceBatch{Images: fx.input, Classes: fx.labels}
+
+			logits, err := m.Logits(batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertClose(t, "eval logits", logits, fixtureF32(t, fx.file, "eval.logits"), fx.tolerance("eval.logits"))
+
+			loss, _, err := m.trainChunk(batch, 0, batch.Len())
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertClose(t, "train loss", []float32{float32(loss)}, fixtureF32(t, fx.file, "train.loss"), fx.tolerance("train.loss"))
+			train := m.graphs[graphTrain].output.Value().Data().([]float32)
+			assertClose(t, "train logits", train, fixtureF32(t, fx.file, "train.logits"), fx.tolerance("train.logits"))
+
+			params := map[string]*Param{}
+			for _, p := range m.Params() {
+				params[p.Name] = p
+			}
+			checked := 0
+			for _, tt := range fx.file.Tensors {
+				pname, ok := strings.CutPrefix(tt.Name, "grad.")
+				if !ok {
+					continue
+				}
+				p := params[pname]
+				if p == nil {
+					t.Fatalf("fixture has a gradient for %s, which the model lacks", pname)
+				}
+				grad := &Param{Name: p.Name, data: p.gradient(), transposed: p.transposed}
+				got, _ := grad.torchTensor().Float32s()
+				assertClose(t, tt.Name, got, fixtureF32(t, fx.file, tt.Name), fx.tolerance(tt.Name))
+				checked++
+			}
+			if checked < 4 {
+				t.Fatalf("only %d gradients checked", checked)
+			}
+
+			stats := map[string][]float32{}
+			for _, tt := range m.Tensors() {
+				if v, err := tt.Float32s(); err == nil {
+					stats[tt.Name] = v
+				}
+			}
+			for _, tt := range fx.file.Tensors {
+				sname, ok := strings.CutPrefix(tt.Name, "after_train.")
+				if !ok || strings.HasSuffix(sname, "num_batches_tracked") {
+					continue
+				}
+				assertClose(t, tt.Name, stats[sname], fixtureF32(t, fx.file, tt.Name), fx.tolerance(tt.Name))
+			}
+		})
+	}
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(m.Run())
+}
