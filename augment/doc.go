@@ -2,7 +2,7 @@
 // trains on: folder data sets, decoding, resizing, augmentation,
 // normalisation and parallel prefetch.
 //
-// The package imports nothing of reslab. Its *Batch satisfies the training
+// The package imports nothing of reslab but internal/field. Its *Batch satisfies the training
 // loop's small train.Batch interface (Len, Pixels, Labels) by structure,
 // which keeps the dependency pointing one way and lets either side be
 // tested alone.

@@ -2,9 +2,10 @@ package augment
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/reslab/reslab/internal/setting"
 )
 
 // Params are the ranges random training augmentations are drawn from.
@@ -54,7 +55,7 @@ var ErrBadParams = errors.New("bad augmentation parameters")
 func (p Params) Validate() error {
 	check := func(name string, v, lo, hi float64) error {
 		if math.IsNaN(v) || v < lo || v > hi {
-			return fmt.Errorf("%w: %s %v is outside [%v, %v]", ErrBadParams, name, v, lo, hi)
+			return setting.Errorf(name, ErrBadParams, "%s %v is outside [%v, %v]", name, v, lo, hi)
 		}
 		return nil
 	}

@@ -104,8 +104,8 @@ func Summarize(runs []*Run) []RunSummary {
 	out := make([]RunSummary, len(runs))
 	var first []ImagePrediction
 	for i, r := range runs {
-		s := RunSummary{ID: r.ID, Arch: r.Meta.Spec.Arch, Width: r.Meta.Spec.Width, Size: r.Meta.Spec.Size,
-			Mode: r.Meta.Spec.Mode, Head: r.Meta.Spec.Head, Params: r.Meta.Params, Status: r.Status.State,
+		s := RunSummary{ID: r.ID, Arch: r.Meta.Spec.Arch.String(), Width: r.Meta.Spec.Width, Size: r.Meta.Spec.Size,
+			Mode: r.Meta.Spec.Mode, Head: r.Meta.Spec.Head.String(), Params: r.Meta.Params, Status: r.Status.State,
 			Epochs: len(r.Metrics)}
 		var secs float64
 		for _, m := range r.Metrics {

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/reslab/reslab/augment"
+	"github.com/reslab/reslab/internal/setting"
 	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/train"
 )
@@ -63,8 +65,8 @@ func TestSpecValidation(t *testing.T) {
 	for _, name := range PresetNames() {
 		s, _ := PresetSpec(name)
 		if name == "keras-tutorial" {
-			if s.Arch != "resnet50" || s.Mode != resnet.ModeFrozen || s.Head != "512,64" || s.Dropout != 0.4 ||
-				s.LR != 1e-5 || s.Batch != 32 || s.Size != 224 || s.Epochs != 20 || s.Patience != 10 || s.Norm != "caffe" {
+			if s.Arch.String() != "resnet50" || s.Mode != resnet.ModeFrozen || s.Head.String() != "512,64" || s.Dropout != 0.4 ||
+				s.LR != 1e-5 || s.Batch != 32 || s.Size != 224 || s.Epochs != 20 || s.Patience != 10 || s.Norm != augment.NormCaffe {
 				t.Errorf("keras-tutorial differs from the reference recipe: %+v", s)
 			}
 		}
@@ -73,12 +75,29 @@ func TestSpecValidation(t *testing.T) {
 		}
 	}
 	s := DefaultSpec()
-	s.Arch, s.Epochs, s.LR, s.Monitor, s.Norm = "resnet20", 0, -1, "val_f1", "sepia"
+	s.Arch, s.Epochs, s.LR, s.Monitor, s.Norm = 20, 0, -1, "val_f1", augment.Normalization(9)
 	err := s.Validate()
-	for _, want := range []string{"resnet18, resnet34, resnet50 or resnet101", "epochs 0", "learning rate -1", "val_loss or val_acc", "sepia"} {
+	for _, want := range []string{"resnet18, resnet34, resnet50 or resnet101", "epochs 0", "learning rate -1", "val_loss or val_acc", "normalisation"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not mention %q", err, want)
 		}
+	}
+	// Each problem names its setting, which is how the form places it.
+	s = DefaultSpec()
+	s.Size, s.Head, s.Augment.Zoom, s.PlateauFactor, s.Mode = 7, resnet.Head{0}, 2, 3, resnet.ModeFinetune
+	var names []string
+	for _, e := range setting.Leaves(s.Validate()) {
+		names = append(names, setting.Name(e))
+	}
+	if got, want := strings.Join(names, ","), "size,head,zoom,plateau_factor,weights"; got != want {
+		t.Errorf("settings named %s, want %s", got, want)
+	}
+	var fromJSON Spec
+	if err := json.Unmarshal([]byte(`{"arch":"resnet20"}`), &fromJSON); err == nil || !strings.Contains(err.Error(), "resnet18, resnet34") {
+		t.Errorf("spec.json with resnet20 decoded with error %v", err)
+	}
+	if err := json.Unmarshal([]byte(`{"norm":"sepia"}`), &fromJSON); err == nil || !strings.Contains(err.Error(), "sepia") {
+		t.Errorf("spec.json with norm sepia decoded with error %v", err)
 	}
 	if _, err := PresetSpec("nope"); err == nil || !strings.Contains(err.Error(), "keras-tutorial") {
 		t.Errorf("unknown preset: %v", err)

@@ -158,13 +158,9 @@ func (p *Predictor) topK(probs []float32) []ClassProb {
 // (size, head, normalisation) and class names.
 func OpenRunPredictor(run *Run, topK int) (*Predictor, error) {
 	s := run.Meta.Spec
-	norm, err := augment.ParseNormalization(s.Norm)
-	if err != nil {
-		return nil, err
-	}
 	weights := run.Path(BestWeightsFile)
-	return OpenPredictor(PredictOptions{Weights: weights, Depth: s.Depth(), Head: s.Head, Pooling: s.Pooling,
-		Size: s.Size, TopK: topK, Norm: norm, ClassNames: run.Meta.ClassNames})
+	return OpenPredictor(PredictOptions{Weights: weights, Depth: s.Arch.Depth(), Head: s.Head.String(), Pooling: s.Pooling,
+		Size: s.Size, TopK: topK, Norm: s.Norm, ClassNames: run.Meta.ClassNames})
 }
 
 // splitLoader opens a split ("valid" or "test") of the run's data set for

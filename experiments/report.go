@@ -109,7 +109,7 @@ func WriteMetricsCSV(w io.Writer, runs []*Run) error {
 	for _, r := range runs {
 		s := r.Meta.Spec
 		for _, m := range r.Metrics {
-			cw.Write([]string{r.ID, s.Arch, strconv.Itoa(s.Width), strconv.Itoa(s.Size), string(s.Mode), strconv.Itoa(m.Epoch),
+			cw.Write([]string{r.ID, s.Arch.String(), strconv.Itoa(s.Width), strconv.Itoa(s.Size), string(s.Mode), strconv.Itoa(m.Epoch),
 				g(m.TrainLoss), g(m.TrainAcc), g(m.ValLoss), g(m.ValAcc), g(m.ValTop5), g(m.LR), g(m.Seconds), g(m.ImagesPerSec)})
 		}
 	}
@@ -124,7 +124,7 @@ func WriteMarkdownReport(w io.Writer, runs []*Run) error {
 	WriteMarkdownTable(w, SummaryRows(Summarize(runs)))
 	legends := make([]string, len(runs))
 	for i, r := range runs {
-		legends[i] = r.ID + " (" + r.Meta.Spec.Arch + ")"
+		legends[i] = r.ID + " (" + r.Meta.Spec.Arch.String() + ")"
 	}
 	for _, metric := range []string{"val_loss", "val_acc", "train_loss"} {
 		series, err := Series(runs, metric)

@@ -78,10 +78,7 @@ func (r *Runner) prepare(spec Spec) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := spec.ModelConfig(len(ds.Classes))
-	if err != nil {
-		return nil, err
-	}
+	cfg := spec.ModelConfig(len(ds.Classes))
 	model, err := resnet.NewModel(cfg, uint64(spec.Seed))
 	if err != nil {
 		return nil, err
@@ -93,13 +90,12 @@ func (r *Runner) prepare(spec Spec) (*prepared, error) {
 	// A frozen backbone sees unaugmented images as fixed inputs: compute
 	// their features once, not every epoch.
 	model.SetFeatureCache(!spec.Augment.Enabled())
-	norm, _ := augment.ParseNormalization(spec.Norm)
 	train, err := augment.NewLoader(ds.Train, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch,
-		Augment: spec.Augment, Shuffle: true, Norm: norm, Seed: spec.Seed})
+		Augment: spec.Augment, Shuffle: true, Norm: spec.Norm, Seed: spec.Seed})
 	if err != nil {
 		return nil, err
 	}
-	valid, err := augment.NewLoader(ds.Valid, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch, Norm: norm, Seed: spec.Seed})
+	valid, err := augment.NewLoader(ds.Valid, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch, Norm: spec.Norm, Seed: spec.Seed})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reslab/reslab/augment"
+	"github.com/reslab/reslab/internal/setting"
 	"github.com/reslab/reslab/resnet"
 )
 
@@ -20,11 +21,11 @@ type Spec struct {
 	Data          string  `json:"data"`
 	ValidFraction float64 `json:"valid_fraction,omitempty"` // held out when Data has no valid/ folder
 
-	Arch    string         `json:"arch"`  // resnet18, resnet34, resnet50, resnet101
+	Arch    resnet.Arch    `json:"arch"`  // resnet18, resnet34, resnet50, resnet101
 	Width   int            `json:"width"` // 64 is torchvision's
 	Size    int            `json:"size"`  // input side in pixels
 	Pooling resnet.Pooling `json:"pooling"`
-	Head    string         `json:"head"` // hidden sizes "512,64", or "linear"
+	Head    resnet.Head    `json:"head"` // hidden sizes "512,64", or "linear"
 	Dropout float64        `json:"dropout"`
 	Mode    resnet.Mode    `json:"mode"`
 	// Weights initialises the network from a safetensors checkpoint: the
@@ -37,8 +38,8 @@ type Spec struct {
 	WeightDecay float64 `json:"weight_decay,omitempty"`
 	MicroBatch  int     `json:"micro_batch,omitempty"` // 0: chosen from the memory budget
 
-	Augment augment.Params `json:"augment"`
-	Norm    string         `json:"norm"` // imagenet, caffe, caffe-bgr, none
+	Augment augment.Params        `json:"augment"`
+	Norm    augment.Normalization `json:"norm"` // imagenet, caffe, caffe-bgr, none
 
 	// Monitor is the metric the best checkpoint (and early stopping and
 	// the plateau schedule) watch: val_loss or val_acc.
@@ -55,76 +56,68 @@ type Spec struct {
 var ErrSpec = errors.New("invalid run settings")
 
 // Validate checks every field and reports all problems, each saying what
-// is allowed.
+// is allowed and naming its setting by its JSON key (setting.Name: "arch",
+// "size", "lr", "rotation", …), which is how the setup form places each
+// message beside its field.
 func (s Spec) Validate() error {
 	var errs []error
-	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrSpec}, args...)...))
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, setting.Errorf(name, ErrSpec, format, args...))
 	}
-	cfg, err := s.ModelConfig(10)
-	if err != nil {
-		errs = append(errs, err)
-	} else if err := cfg.Validate(); err != nil {
-		errs = append(errs, err)
+	if !s.Arch.Valid() {
+		bad("arch", "architecture %q: want resnet18, resnet34, resnet50 or resnet101", s.Arch.String())
+	} else if err := s.ModelConfig(10).Validate(); err != nil {
+		for _, e := range setting.Leaves(err) {
+			errs = append(errs, setting.Rename(e, specNames))
+		}
 	}
 	if s.Epochs < 1 || s.Epochs > 10000 {
-		bad("epochs %d: want 1 to 10000", s.Epochs)
+		bad("epochs", "epochs %d: want 1 to 10000", s.Epochs)
 	}
 	if s.Batch < 1 || s.Batch > 4096 {
-		bad("batch %d: want 1 to 4096", s.Batch)
+		bad("batch", "batch %d: want 1 to 4096", s.Batch)
 	}
 	if !(s.LR > 0 && s.LR < 10) {
-		bad("learning rate %v: want a value above 0 and below 10, such as 1e-3", s.LR)
+		bad("lr", "learning rate %v: want a value above 0 and below 10, such as 1e-3", s.LR)
 	}
 	if s.WeightDecay < 0 || s.WeightDecay >= 1 {
-		bad("weight decay %v: want 0 <= weight decay < 1", s.WeightDecay)
+		bad("weight_decay", "weight decay %v: want 0 <= weight decay < 1", s.WeightDecay)
 	}
 	if s.MicroBatch < 0 {
-		bad("micro-batch %d: want 0 (automatic) or more", s.MicroBatch)
+		bad("micro_batch", "micro-batch %d: want 0 (automatic) or more", s.MicroBatch)
 	}
 	if err := s.Augment.Validate(); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, setting.Leaves(err)...)
 	}
-	if _, err := augment.ParseNormalization(s.Norm); err != nil {
-		errs = append(errs, fmt.Errorf("%w: %v", ErrSpec, err))
+	if _, err := s.Norm.MarshalText(); err != nil {
+		bad("norm", "normalisation %d: want imagenet, caffe, caffe-bgr or none", int(s.Norm))
 	}
 	if s.Monitor != "val_loss" && s.Monitor != "val_acc" {
-		bad("monitor %q: want val_loss or val_acc", s.Monitor)
+		bad("monitor", "monitor %q: want val_loss or val_acc", s.Monitor)
 	}
 	if s.Patience < 0 {
-		bad("patience %d: want 0 (no early stopping) or more", s.Patience)
+		bad("patience", "patience %d: want 0 (no early stopping) or more", s.Patience)
 	}
 	if s.PlateauFactor < 0 || s.PlateauFactor >= 1 {
-		bad("plateau factor %v: want 0 (off) or a factor below 1 such as 0.1", s.PlateauFactor)
+		bad("plateau_factor", "plateau factor %v: want 0 (off) or a factor below 1 such as 0.1", s.PlateauFactor)
 	}
 	if s.ValidFraction < 0 || s.ValidFraction >= 1 {
-		bad("valid fraction %v: want 0 (default 0.2) or a fraction below 1", s.ValidFraction)
+		bad("valid_fraction", "valid fraction %v: want 0 (default 0.2) or a fraction below 1", s.ValidFraction)
 	}
 	if s.Mode == resnet.ModeFinetune && s.Weights == "" {
-		bad("mode finetune needs --weights to start from; use scratch to train from random weights")
+		bad("weights", "mode finetune needs --weights to start from; use scratch to train from random weights")
 	}
 	return errors.Join(errs...)
 }
 
+// specNames maps resnet.Config's setting names to the Spec's.
+var specNames = map[string]string{"depth": "arch", "input_size": "size", "hidden": "head"}
+
 // ModelConfig is the network configuration for a data set with the given
 // number of classes.
-func (s Spec) ModelConfig(classes int) (resnet.Config, error) {
-	depth, err := resnet.ParseArch(s.Arch)
-	if err != nil {
-		return resnet.Config{}, err
-	}
-	hidden, err := resnet.ParseHead(s.Head)
-	if err != nil {
-		return resnet.Config{}, err
-	}
-	return resnet.Config{Depth: depth, Width: s.Width, InputSize: s.Size, Classes: classes,
-		Pooling: s.Pooling, Hidden: hidden, Dropout: s.Dropout, Mode: s.Mode}, nil
-}
-
-// Depth is the network depth, 0 if Arch is invalid.
-func (s Spec) Depth() int {
-	d, _ := resnet.ParseArch(s.Arch)
-	return d
+func (s Spec) ModelConfig(classes int) resnet.Config {
+	return resnet.Config{Depth: s.Arch.Depth(), Width: s.Width, InputSize: s.Size, Classes: classes,
+		Pooling: s.Pooling, Hidden: append(resnet.Head(nil), s.Head...), Dropout: s.Dropout, Mode: s.Mode}
 }
 
 // Preset is a named starting recipe.
@@ -137,21 +130,21 @@ type Preset struct {
 // Presets returns the built-in recipes by name.
 func Presets() map[string]Preset {
 	keras := Spec{
-		Arch: "resnet50", Width: 64, Size: 224, Pooling: resnet.PoolFlatten, Head: "512,64", Dropout: 0.4,
+		Arch: 50, Width: 64, Size: 224, Pooling: resnet.PoolFlatten, Head: resnet.Head{512, 64}, Dropout: 0.4,
 		Mode: resnet.ModeFrozen, Epochs: 20, Batch: 32, LR: 1e-5,
-		Augment: augment.Params{Rotation: 30, Shear: 0.2, Zoom: 0.2, Flip: 0.5}, Norm: "caffe",
+		Augment: augment.Params{Rotation: 30, Shear: 0.2, Zoom: 0.2, Flip: 0.5}, Norm: augment.NormCaffe,
 		Monitor: "val_loss", Patience: 10, Seed: 1,
 	}
 	quick := Spec{
-		Arch: "resnet18", Width: 16, Size: 64, Pooling: resnet.PoolAvg, Head: "linear", Dropout: 0,
+		Arch: 18, Width: 16, Size: 64, Pooling: resnet.PoolAvg, Dropout: 0,
 		Mode: resnet.ModeScratch, Epochs: 8, Batch: 32, LR: 3e-3,
-		Augment: augment.Params{Rotation: 10, Zoom: 0.1, Flip: 0.5}, Norm: "imagenet",
+		Augment: augment.Params{Rotation: 10, Zoom: 0.1, Flip: 0.5}, Norm: augment.NormImageNet,
 		Monitor: "val_acc", Patience: 0, Seed: 1,
 	}
 	flowers := Spec{
-		Arch: "resnet18", Width: 32, Size: 128, Pooling: resnet.PoolAvg, Head: "linear", Dropout: 0.2,
+		Arch: 18, Width: 32, Size: 128, Pooling: resnet.PoolAvg, Dropout: 0.2,
 		Mode: resnet.ModeScratch, Epochs: 60, Batch: 32, LR: 2e-3, WeightDecay: 5e-4,
-		Augment: augment.Params{Rotation: 20, Shear: 0.1, Zoom: 0.2, Flip: 0.5, Brightness: 0.2, Contrast: 0.2}, Norm: "imagenet",
+		Augment: augment.Params{Rotation: 20, Shear: 0.1, Zoom: 0.2, Flip: 0.5, Brightness: 0.2, Contrast: 0.2}, Norm: augment.NormImageNet,
 		Monitor: "val_acc", Patience: 20, PlateauFactor: 0.5, PlateauWait: 6, Seed: 1,
 	}
 	return map[string]Preset{

@@ -118,7 +118,16 @@ func OpenStore(dir string) (*Store, error) {
 func newRunID(t time.Time, spec Spec) string {
 	var b [2]byte
 	rand.Read(b[:])
-	return fmt.Sprintf("%s-r%d-%s", t.Format("20060102-150405"), spec.Depth(), hex.EncodeToString(b[:]))
+	return fmt.Sprintf("%s-%s-%s", t.Format("20060102-150405"), spec.Arch.Short(), hex.EncodeToString(b[:]))
+}
+
+// ShortID is a run id without its date, as screens and legends show it:
+// 20261126-193000-r18-7f3a becomes 193000-r18-7f3a.
+func ShortID(id string) string {
+	if len(id) > 9 && id[8] == '-' {
+		return id[9:]
+	}
+	return id
 }
 
 // RunWriter is the one process writing a run. It holds the run's lock (an

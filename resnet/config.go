@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/reslab/reslab/internal/setting"
 	"github.com/reslab/reslab/resnet/kernel"
 )
 
@@ -47,7 +48,7 @@ type Config struct {
 	Pooling   Pooling // avg or flatten
 	// Hidden lists the head's hidden layer sizes. Empty means a linear head:
 	// one fully connected layer named "fc", as torchvision has.
-	Hidden  []int
+	Hidden  Head
 	Dropout float64 // rate before each head layer, in [0, 1)
 	Mode    Mode
 }
@@ -64,66 +65,110 @@ func DefaultConfig(classes int) Config {
 // ErrConfig marks an invalid configuration.
 var ErrConfig = errors.New("invalid model configuration")
 
-// Validate reports every problem with c, each saying what is allowed.
+// Validate reports every problem with c, each saying what is allowed and
+// naming its field (setting.Name: depth, width, input_size, classes, pooling,
+// hidden, dropout, mode).
 func (c Config) Validate() error {
 	var errs []error
-	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...))
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, setting.Errorf(name, ErrConfig, format, args...))
 	}
 	if _, ok := stageBlocks[c.Depth]; !ok {
-		bad("depth %d: want one of 18, 34, 50, 101", c.Depth)
+		bad("depth", "depth %d: want one of 18, 34, 50, 101", c.Depth)
 	}
 	if c.Width < 1 || c.Width > 256 {
-		bad("width %d: want 1 to 256 (64 is torchvision's)", c.Width)
+		bad("width", "width %d: want 1 to 256 (64 is torchvision's)", c.Width)
 	}
 	if c.InputSize < 32 || c.InputSize > 1024 {
-		bad("input size %d: want 32 to 1024 pixels", c.InputSize)
+		bad("input_size", "input size %d: want 32 to 1024 pixels", c.InputSize)
 	}
 	if c.Classes < 2 {
-		bad("classes %d: want at least 2", c.Classes)
+		bad("classes", "classes %d: want at least 2", c.Classes)
 	}
 	if c.Pooling != PoolAvg && c.Pooling != PoolFlatten {
-		bad("pooling %q: want avg or flatten", c.Pooling)
+		bad("pooling", "pooling %q: want avg or flatten", c.Pooling)
 	}
 	for _, h := range c.Hidden {
 		if h < 1 || h > 65536 {
-			bad("head hidden size %d: want 1 to 65536", h)
+			bad("hidden", "head hidden size %d: want 1 to 65536", h)
 		}
 	}
 	if c.Dropout < 0 || c.Dropout >= 1 {
-		bad("dropout %v: want 0 <= dropout < 1", c.Dropout)
+		bad("dropout", "dropout %v: want 0 <= dropout < 1", c.Dropout)
 	}
 	switch c.Mode {
 	case ModeScratch, ModeFinetune, ModeFrozen:
 	default:
-		bad("mode %q: want scratch, finetune or frozen", c.Mode)
+		bad("mode", "mode %q: want scratch, finetune or frozen", c.Mode)
 	}
 	return errors.Join(errs...)
 }
 
 // Arch is the torchvision name of the depth, such as "resnet50".
-func (c Config) Arch() string { return fmt.Sprintf("resnet%d", c.Depth) }
+func (c Config) Arch() string { return Arch(c.Depth).String() }
 
-// ParseArch turns "resnet50" (or "50", "r50") into a depth.
-func ParseArch(s string) (int, error) {
-	t := strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(s), "resnet"), "r")
+// Arch is a ResNet depth as torchvision names it. Its text form
+// ("resnet50") is what spec.json, flags and forms hold; ParseArch also reads
+// "50" and "r50". The zero value is no architecture and fails Valid.
+type Arch int
+
+// ParseArch turns "resnet50" (or "50", "r50") into an architecture.
+func ParseArch(s string) (Arch, error) {
+	t := strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "resnet"), "r")
 	d, err := strconv.Atoi(t)
 	if err == nil {
 		if _, ok := stageBlocks[d]; ok {
-			return d, nil
+			return Arch(d), nil
 		}
 	}
 	return 0, fmt.Errorf("%w: architecture %q: want resnet18, resnet34, resnet50 or resnet101", ErrConfig, s)
 }
 
+// Depth is the number of layers, such as 50.
+func (a Arch) Depth() int { return int(a) }
+
+// Valid says whether reslab builds this depth.
+func (a Arch) Valid() bool {
+	_, ok := stageBlocks[int(a)]
+	return ok
+}
+
+func (a Arch) String() string { return fmt.Sprintf("resnet%d", int(a)) }
+
+// Short is the compact name used in run ids and tables, such as "r50".
+func (a Arch) Short() string { return fmt.Sprintf("r%d", int(a)) }
+
+// MarshalText writes the torchvision name.
+func (a Arch) MarshalText() ([]byte, error) {
+	if !a.Valid() {
+		return nil, fmt.Errorf("%w: depth %d: want 18, 34, 50 or 101", ErrConfig, int(a))
+	}
+	return []byte(a.String()), nil
+}
+
+// UnmarshalText reads what ParseArch reads.
+func (a *Arch) UnmarshalText(b []byte) error {
+	v, err := ParseArch(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+// Head is the head's hidden layer sizes; empty is the linear head (one
+// fully connected layer, torchvision's "fc"). Its text form is "512,64" or
+// "linear".
+type Head []int
+
 // ParseHead reads head hidden sizes such as "512,64"; "linear" (or "") is
 // the linear head with no hidden layers.
-func ParseHead(s string) ([]int, error) {
+func ParseHead(s string) (Head, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || strings.EqualFold(s, "linear") {
 		return nil, nil
 	}
-	var sizes []int
+	var sizes Head
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
@@ -134,16 +179,28 @@ func ParseHead(s string) ([]int, error) {
 	return sizes, nil
 }
 
-// HeadString is the inverse of ParseHead.
-func HeadString(hidden []int) string {
-	if len(hidden) == 0 {
+func (h Head) String() string {
+	if len(h) == 0 {
 		return "linear"
 	}
-	parts := make([]string, len(hidden))
-	for i, h := range hidden {
-		parts[i] = strconv.Itoa(h)
+	parts := make([]string, len(h))
+	for i, n := range h {
+		parts[i] = strconv.Itoa(n)
 	}
 	return strings.Join(parts, ",")
+}
+
+// MarshalText writes "linear" or the sizes, comma-separated.
+func (h Head) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+
+// UnmarshalText reads what ParseHead reads.
+func (h *Head) UnmarshalText(b []byte) error {
+	v, err := ParseHead(string(b))
+	if err != nil {
+		return err
+	}
+	*h = v
+	return nil
 }
 
 // stageBlocks is the number of residual blocks in each of the four stages.

@@ -85,18 +85,27 @@ func (m *Model) SetMemoryBudget(bytes int64) { m.budget = bytes }
 func (m *Model) SetMicroBatch(n int) { m.microBatch = n }
 
 // MicroBatch is the number of images run through a graph at once for a
-// batch of the given size. It is the largest size whose predicted memory
-// fits the budget, replaced by a divisor of the batch when one is at least
-// half as large, so full batches split into equal parts and need a single
-// graph; a remainder of one image is avoided, since BatchNorm cannot
-// normalise a single image whose feature map is 1×1.
+// batch of the given size: the size SetMicroBatch fixed, else the rule of
+// the package's MicroBatch for the model's memory budget.
 func (m *Model) MicroBatch(batch int) int {
 	if m.microBatch > 0 {
 		return min(m.microBatch, batch)
 	}
+	return MicroBatch(m.cfg, batch, m.budget)
+}
+
+// MicroBatch is the number of images a model of cfg runs through a graph at
+// once for a batch of the given size under a memory budget: the largest
+// size whose predicted memory fits, replaced by a divisor of the batch when
+// one is at least half as large, so full batches split into equal parts and
+// need a single graph; a remainder of one image is avoided, since BatchNorm
+// cannot normalise a single image whose feature map is 1×1. It is 1 when
+// even one image does not fit. Forms and estimates call it to say what
+// training will do.
+func MicroBatch(cfg Config, batch int, budget int64) int {
 	fit := 1
 	for size := batch; size > 1; size-- {
-		if EstimateMemory(m.cfg, size) <= m.budget {
+		if EstimateMemory(cfg, size) <= budget {
 			fit = size
 			break
 		}

@@ -1,6 +1,7 @@
 package resnet
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -60,7 +61,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestParseArchAndHead(t *testing.T) {
-	for in, want := range map[string]int{"resnet50": 50, "ResNet18": 18, "101": 101, "r34": 34} {
+	for in, want := range map[string]Arch{"resnet50": 50, "ResNet18": 18, "101": 101, "r34": 34} {
 		if got, err := ParseArch(in); err != nil || got != want {
 			t.Errorf("ParseArch(%q) = %d, %v; want %d", in, got, err, want)
 		}
@@ -77,8 +78,8 @@ func TestParseArchAndHead(t *testing.T) {
 	if _, err := ParseHead("512,x"); err == nil {
 		t.Error("ParseHead(512,x) accepted")
 	}
-	if HeadString([]int{512, 64}) != "512,64" || HeadString(nil) != "linear" {
-		t.Error("HeadString does not invert ParseHead")
+	if (Head{512, 64}).String() != "512,64" || Head(nil).String() != "linear" {
+		t.Error("Head.String does not invert ParseHead")
 	}
 }
 
@@ -452,5 +453,28 @@ func TestEstimateMemoryGrows(t *testing.T) {
 	}
 	if got := m.MicroBatch(12); got != 6 {
 		t.Errorf("micro-batch for 12 under an 8-image budget: %d, want the divisor 6", got)
+	}
+}
+
+func TestArchAndHeadText(t *testing.T) {
+	var spec struct {
+		Arch Arch `json:"arch"`
+		Head Head `json:"head"`
+	}
+	if err := json.Unmarshal([]byte(`{"arch":"r50","head":"512, 64"}`), &spec); err != nil {
+		t.Fatal(err)
+	}
+	if spec.Arch.Depth() != 50 || len(spec.Head) != 2 {
+		t.Fatalf("decoded %+v", spec)
+	}
+	out, err := json.Marshal(spec)
+	if err != nil || string(out) != `{"arch":"resnet50","head":"512,64"}` {
+		t.Fatalf("encoded %s, %v", out, err)
+	}
+	if err := json.Unmarshal([]byte(`{"arch":"resnet51"}`), &spec); !errors.Is(err, ErrConfig) {
+		t.Fatalf("resnet51 decoded with error %v, want ErrConfig", err)
+	}
+	if _, err := json.Marshal(struct{ A Arch }{}); err == nil {
+		t.Fatal("the zero Arch encoded without error")
 	}
 }

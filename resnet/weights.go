@@ -60,7 +60,7 @@ func (m *Model) Metadata() map[string]string {
 	return map[string]string{
 		"format": "reslab", "arch": m.cfg.Arch(), "width": strconv.Itoa(m.cfg.Width),
 		"size": strconv.Itoa(m.cfg.InputSize), "classes": strconv.Itoa(m.cfg.Classes),
-		"pooling": string(m.cfg.Pooling), "head": HeadString(m.cfg.Hidden),
+		"pooling": string(m.cfg.Pooling), "head": m.cfg.Hidden.String(),
 	}
 }
 
@@ -267,7 +267,7 @@ func fileHead(f *safetensors.File) string {
 		sizes = append(sizes, t.Shape[0])
 	}
 	if len(sizes) > 1 {
-		return HeadString(sizes[:len(sizes)-1])
+		return Head(sizes[:len(sizes)-1]).String()
 	}
 	return "linear"
 }

@@ -260,7 +260,7 @@ func (s *compareScreen) view(w, h int) string {
 	// The summary table.
 	rows := experiments.SummaryRows(s.sums)
 	for i := 1; i < len(rows); i++ {
-		rows[i][0] = shortID(rows[i][0])
+		rows[i][0] = experiments.ShortID(rows[i][0])
 	}
 	t := table{header: rows[0], rows: rows[1:], right: []bool{false, false, true, true, false, true, false, true, true, true, true, true, false},
 		drop: []int{10, 3, 4, 6, 7, 2, 5, 11}, flex: 0}

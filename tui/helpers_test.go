@@ -17,6 +17,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/train"
 )
 
@@ -45,7 +46,7 @@ func (f *fakeBackend) Start(ctx context.Context, spec experiments.Spec) (*experi
 	}
 	f.n++
 	ch := make(chan train.Event, 64)
-	s := &experiments.Session{ID: fmt.Sprintf("20261127-1200%02d-r%d-fake", f.n, spec.Depth()), Events: ch,
+	s := &experiments.Session{ID: fmt.Sprintf("20261127-1200%02d-r%d-fake", f.n, spec.Arch.Depth()), Events: ch,
 		Meta:  experiments.RunMeta{Spec: spec, Classes: demoNames, ClassNames: demoNames, TrainImages: 300, ValidImages: 90},
 		Notes: []string{"started from random weights (He initialisation)"}}
 	f.started <- &fakeSession{ctx: ctx, events: ch, sess: s, spec: spec}
@@ -234,7 +235,7 @@ func writeRun(t *testing.T, dir string, fr fakeRun) *experiments.Run {
 		t.Fatal(err)
 	}
 	spec := experiments.DefaultSpec()
-	spec.Arch = fmt.Sprintf("resnet%d", fr.depth)
+	spec.Arch = resnet.Arch(fr.depth)
 	spec.Width, spec.Size, spec.Epochs = 8, 32, max(fr.planned, len(fr.epochs))
 	meta := experiments.RunMeta{Spec: spec, Classes: demoNames, ClassNames: demoNames, TrainImages: 300, ValidImages: 90, Params: 175000 + fr.depth*1000}
 	w, err := store.Create(meta)

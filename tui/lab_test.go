@@ -101,7 +101,7 @@ func TestSetupPresetAndSweep(t *testing.T) {
 	if !ok || len(msg.specs) != 2 {
 		t.Fatalf("enter with a sweep: %#v", msg)
 	}
-	if msg.specs[0].Arch != "resnet18" || msg.specs[1].Arch != "resnet34" || msg.specs[1].Epochs != 2 {
+	if msg.specs[0].Arch != 18 || msg.specs[1].Arch != 34 || msg.specs[1].Epochs != 2 {
 		t.Errorf("sweep specs: %s %s epochs %d", msg.specs[0].Arch, msg.specs[1].Arch, msg.specs[1].Epochs)
 	}
 	press(t, m, "ctrl+u", "18,77")
@@ -116,30 +116,30 @@ func TestSetupEstimatesFromMeasuredRuns(t *testing.T) {
 	m := newLab(t, nil, dir)
 	sized(t, m, 80, 24)
 	e := m.setup.est
-	if e.params <= 0 || e.peak <= 0 || !e.fits {
+	if e.Params <= 0 || e.PeakBytes <= 0 || !e.Fits {
 		t.Fatalf("estimate %+v", e)
 	}
 	// Not the stored runs' network (width 16, 64 px): scaled.
-	if math.IsNaN(e.secPerEpoch) || !strings.Contains(e.basis, "scaled from") {
-		t.Errorf("estimate from other runs: %v s, %q", e.secPerEpoch, e.basis)
+	if math.IsNaN(e.SecPerEpoch) || !strings.Contains(e.Basis, "scaled from") {
+		t.Errorf("estimate from other runs: %v s, %q", e.SecPerEpoch, e.Basis)
 	}
 	focusField(t, m, "width")
 	press(t, m, "ctrl+u", "8")
 	focusField(t, m, "size")
 	press(t, m, "ctrl+u", "32")
 	e = m.setup.est
-	if !strings.Contains(e.basis, "measured 150 img/s") {
-		t.Errorf("same network as a stored run: %q", e.basis)
+	if !strings.Contains(e.Basis, "measured 150 img/s") {
+		t.Errorf("same network as a stored run: %q", e.Basis)
 	}
 	// 300 train images at 150 img/s, plus validation.
-	if e.secPerEpoch < 2 || e.secPerEpoch > 3.5 {
-		t.Errorf("seconds per epoch %v", e.secPerEpoch)
+	if e.SecPerEpoch < 2 || e.SecPerEpoch > 3.5 {
+		t.Errorf("seconds per epoch %v", e.SecPerEpoch)
 	}
 	// A network over the memory budget is flagged.
 	press(t, m, "ctrl+u", "1024")
 	focusField(t, m, "width")
 	press(t, m, "ctrl+u", "256")
-	if m.setup.est.fits || !strings.Contains(m.View(), "over the") {
+	if m.setup.est.Fits || !strings.Contains(m.View(), "over the") {
 		t.Errorf("a huge network fits? %+v", m.setup.est)
 	}
 }
@@ -226,7 +226,7 @@ func TestSweepStartsTheNextDepth(t *testing.T) {
 	m := newLab(t, fb, "")
 	sized(t, m, 80, 24)
 	a, b := experiments.DefaultSpec(), experiments.DefaultSpec()
-	b.Arch = "resnet34"
+	b.Arch = 34
 	_, cmd := m.Update(startMsg{specs: []experiments.Spec{a, b}})
 	msg := cmd().(sessionMsg)
 	_ = fb.next(t)
@@ -240,7 +240,7 @@ func TestSweepStartsTheNextDepth(t *testing.T) {
 			next = s
 		}
 	}
-	if next.sess == nil || next.spec.Arch != "resnet34" {
+	if next.sess == nil || next.spec.Arch != 34 {
 		t.Fatalf("second sweep run: %+v", next)
 	}
 	_, _ = m.Update(next)
@@ -287,11 +287,11 @@ func TestRunsSortFilterMarkDelete(t *testing.T) {
 	}
 	// Sort by arch (ascending), then reverse.
 	press(t, m, "s")
-	if s.sortCol != colArch || s.rows[0].Meta.Spec.Arch != "resnet18" {
+	if s.sortCol != colArch || s.rows[0].Meta.Spec.Arch != 18 {
 		t.Errorf("sort by arch: %v", ids(s.rows))
 	}
 	press(t, m, "S")
-	if s.rows[0].Meta.Spec.Arch != "resnet50" {
+	if s.rows[0].Meta.Spec.Arch != 50 {
 		t.Errorf("reversed: %v", ids(s.rows))
 	}
 	// Filter.
@@ -527,11 +527,7 @@ func TestPredictTypedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := r.Meta.Spec.ModelConfig(6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model, err := resnet.NewModel(cfg, 1)
+	model, err := resnet.NewModel(r.Meta.Spec.ModelConfig(6), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

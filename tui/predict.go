@@ -365,7 +365,7 @@ func (s *predictScreen) toggleSplit() tea.Cmd {
 				preds, err = p.PredictSplit(context.Background(), r, "test")
 			}
 			if err != nil {
-				msg.err = fmt.Errorf("run %s: %w", shortID(r.ID), err)
+				msg.err = fmt.Errorf("run %s: %w", experiments.ShortID(r.ID), err)
 				return msg
 			}
 			pr := newPredRun(r, preds)
@@ -558,7 +558,7 @@ func (s *predictScreen) view(w, h int) string {
 			if j, ok := s.b.byPath[p.Path]; ok {
 				topB = classProbs(s.b.preds[j], s.b.run.Meta.ClassNames)
 			} else {
-				errB = fmt.Errorf("run %s has no prediction for this image", shortID(s.b.run.ID))
+				errB = fmt.Errorf("run %s has no prediction for this image", experiments.ShortID(s.b.run.ID))
 			}
 		}
 		left := st.Title.Render(fmt.Sprintf("image %d/%d", s.index+1, len(s.items))) + " " + st.Subtle.Render(p.Path)

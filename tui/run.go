@@ -180,14 +180,14 @@ func (r *runScreen) help() bindings {
 func (r *runScreen) tabStatus() string {
 	switch {
 	case r.t != nil && r.t.stopping:
-		return "stopping " + archShort(r.spec.Arch)
+		return "stopping " + r.spec.Arch.Short()
 	case r.id == "":
 		return "starting"
 	case r.step != nil:
-		return fmt.Sprintf("training %s %d/%d %.0f%%", archShort(r.spec.Arch), r.step.Epoch, r.step.Epochs,
+		return fmt.Sprintf("training %s %d/%d %.0f%%", r.spec.Arch.Short(), r.step.Epoch, r.step.Epochs,
 			100*float64(r.step.Step)/float64(max(r.step.Steps, 1)))
 	}
-	return fmt.Sprintf("training %s %d/%d", archShort(r.spec.Arch), len(r.hist), r.spec.Epochs)
+	return fmt.Sprintf("training %s %d/%d", r.spec.Arch.Short(), len(r.hist), r.spec.Epochs)
 }
 
 // monitor replays the run's monitored metric: best value and epoch, and
@@ -236,7 +236,7 @@ func (r *runScreen) view(w, h int) string {
 	var top []string
 	// Header: what the run is, and its status.
 	what := fmt.Sprintf("%s w%d %dpx %s", r.spec.Arch, r.spec.Width, r.spec.Size, r.spec.Mode)
-	if r.spec.Arch == "" {
+	if !r.spec.Arch.Valid() {
 		what = "resuming"
 	}
 	name := r.id
@@ -244,7 +244,7 @@ func (r *runScreen) view(w, h int) string {
 		name = "(starting)"
 	}
 	if w < 100 {
-		name = shortID(name)
+		name = experiments.ShortID(name)
 	}
 	status := r.statusBadge()
 	head := st.Title.Render("run "+name) + " " + st.Subtle.Render("· "+what+" · "+dataLabel(r.spec.Data))
@@ -358,7 +358,7 @@ func (r *runScreen) infoLine(w int) string {
 	}
 	if r.spec.Patience > 0 {
 		parts = append(parts, fmt.Sprintf("patience %d/%d left", max(r.spec.Patience-wait, 0), r.spec.Patience))
-	} else if r.spec.Arch != "" {
+	} else if r.spec.Arch.Valid() {
 		parts = append(parts, "no early stopping")
 	}
 	if s := r.step; s != nil {
@@ -373,7 +373,7 @@ func (r *runScreen) noteLine() string {
 		done := len(t.sweepIDs)
 		var queued []string
 		for _, s := range t.queue {
-			queued = append(queued, s.Arch)
+			queued = append(queued, s.Arch.String())
 		}
 		line := fmt.Sprintf("depth sweep %d/%d", max(done, 1), t.sweepN)
 		if len(queued) > 0 {

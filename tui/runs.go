@@ -124,7 +124,7 @@ func (s *runsScreen) cells(r *experiments.Run) []string {
 	if acc, loss, ok := r.BestValues(); ok {
 		bestAcc, bestLoss = pct(acc), fmt.Sprintf("%.4f", loss)
 	}
-	return []string{"", r.ID, sp.Arch, strconv.Itoa(sp.Width), strconv.Itoa(sp.Size), string(sp.Mode), string(r.Status.State),
+	return []string{"", r.ID, sp.Arch.String(), strconv.Itoa(sp.Width), strconv.Itoa(sp.Size), string(sp.Mode), string(r.Status.State),
 		fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), bestAcc, bestLoss, duration(r.Status.Seconds)}
 }
 
@@ -134,7 +134,7 @@ func (s *runsScreen) less(a, b *experiments.Run) int {
 	var c int
 	switch s.sortCol {
 	case colArch:
-		c = cmp.Compare(a.Meta.Spec.Depth(), b.Meta.Spec.Depth())
+		c = cmp.Compare(a.Meta.Spec.Arch.Depth(), b.Meta.Spec.Arch.Depth())
 	case colWidth:
 		c = cmp.Compare(a.Meta.Spec.Width, b.Meta.Spec.Width)
 	case colSize:
@@ -177,7 +177,7 @@ func (s *runsScreen) refilter() {
 	q := strings.ToLower(strings.TrimSpace(s.filter.Value()))
 	s.rows = s.rows[:0]
 	for _, r := range s.all {
-		if q == "" || strings.Contains(strings.ToLower(strings.Join(s.cells(r), " ")+" "+r.Meta.Spec.Name+" "+r.Meta.Spec.Head), q) {
+		if q == "" || strings.Contains(strings.ToLower(strings.Join(s.cells(r), " ")+" "+r.Meta.Spec.Name+" "+r.Meta.Spec.Head.String()), q) {
 			s.rows = append(s.rows, r)
 		}
 	}
@@ -403,7 +403,7 @@ func (s *runsScreen) resume(r *experiments.Run) tea.Cmd {
 		id := r.ID
 		return func() tea.Msg { return resumeMsg{id: id} }
 	}
-	return flash(fmt.Sprintf("run %s is %s: only stopped, interrupted or failed runs resume", shortID(r.ID), r.Status.State))
+	return flash(fmt.Sprintf("run %s is %s: only stopped, interrupted or failed runs resume", experiments.ShortID(r.ID), r.Status.State))
 }
 
 func (s *runsScreen) help() bindings {
@@ -497,7 +497,7 @@ func (s *runsScreen) view(w, h int) string {
 		}
 		c[colMark] = cur + mark
 		if w < 110 {
-			c[colRun] = shortID(c[colRun])
+			c[colRun] = experiments.ShortID(c[colRun])
 		}
 		rows = append(rows, c)
 	}
@@ -578,8 +578,8 @@ func (d *runDetails) view(c *common, w, h int) string {
 	}
 	lines = append(lines,
 		kv("status", string(r.Status.State), "epochs", fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), "best epoch", strconv.Itoa(r.Status.BestEpoch), "time", duration(r.Status.Seconds)),
-		kv("network", fmt.Sprintf("%s w%d %dpx", sp.Arch, sp.Width, sp.Size), "head", sp.Head, "pooling", string(sp.Pooling), "dropout", fmt.Sprint(sp.Dropout), "mode", string(sp.Mode), "params", fmt.Sprintf("%.2fM", float64(r.Meta.Params)/1e6)),
-		kv("training", fmt.Sprintf("lr %g batch %d", sp.LR, sp.Batch), "monitor", sp.Monitor, "patience", strconv.Itoa(sp.Patience), "seed", strconv.FormatInt(sp.Seed, 10), "norm", sp.Norm),
+		kv("network", fmt.Sprintf("%s w%d %dpx", sp.Arch, sp.Width, sp.Size), "head", sp.Head.String(), "pooling", string(sp.Pooling), "dropout", fmt.Sprint(sp.Dropout), "mode", string(sp.Mode), "params", fmt.Sprintf("%.2fM", float64(r.Meta.Params)/1e6)),
+		kv("training", fmt.Sprintf("lr %g batch %d", sp.LR, sp.Batch), "monitor", sp.Monitor, "patience", strconv.Itoa(sp.Patience), "seed", strconv.FormatInt(sp.Seed, 10), "norm", sp.Norm.String()),
 		kv("augment", fmt.Sprintf("rotation %g shear %g zoom %g flip %g", sp.Augment.Rotation, sp.Augment.Shear, sp.Augment.Zoom, sp.Augment.Flip),
 			"data", fmt.Sprintf("%s (%d train, %d valid)", dataLabel(sp.Data), r.Meta.TrainImages, r.Meta.ValidImages)),
 	)

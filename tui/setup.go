@@ -14,7 +14,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/internal/setting"
 	"github.com/reslab/reslab/resnet"
 )
 
@@ -150,8 +152,8 @@ func newSetupScreen(c *common) *setupScreen {
 	add(&field{id: "weight_decay", label: "weight decay", hint: "AdamW decoupled decay, 0 for none", kind: numberField, allowed: floatRunes})
 	add(&field{id: "monitor", label: "monitor", hint: "metric for the best checkpoint and early stopping", kind: choiceField, choices: []string{"val_loss", "val_acc"}})
 	add(&field{id: "patience", label: "patience", hint: "early stopping after this many epochs without gain (0: off)", kind: numberField, allowed: intRunes})
-	add(&field{id: "plateau", label: "LR plateau", hint: "multiply the LR by this on a plateau (0: off)", kind: numberField, allowed: floatRunes})
-	add(&field{id: "plateau_wait", label: "plateau wait", hint: "epochs without gain before the LR drops", kind: numberField, allowed: intRunes})
+	add(&field{id: "plateau_factor", label: "LR plateau", hint: "multiply the LR by this on a plateau (0: off)", kind: numberField, allowed: floatRunes})
+	add(&field{id: "plateau_patience", label: "plateau wait", hint: "epochs without gain before the LR drops", kind: numberField, allowed: intRunes})
 	add(&field{id: "rotation", label: "rotation", hint: "augmentation: ± degrees (0 to 180)", kind: numberField, allowed: floatRunes})
 	add(&field{id: "shear", label: "shear", hint: "augmentation: ± degrees (0 to 80)", kind: numberField, allowed: floatRunes})
 	add(&field{id: "zoom", label: "zoom", hint: "augmentation: range (0 to 0.95)", kind: numberField, allowed: floatRunes})
@@ -178,13 +180,13 @@ func newSetupScreen(c *common) *setupScreen {
 func (s *setupScreen) load(sp experiments.Spec) {
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	vals := map[string]string{
-		"data": sp.Data, "arch": sp.Arch, "width": strconv.Itoa(sp.Width), "size": strconv.Itoa(sp.Size),
-		"head": sp.Head, "pooling": string(sp.Pooling), "dropout": g(sp.Dropout), "mode": string(sp.Mode),
+		"data": sp.Data, "arch": sp.Arch.String(), "width": strconv.Itoa(sp.Width), "size": strconv.Itoa(sp.Size),
+		"head": sp.Head.String(), "pooling": string(sp.Pooling), "dropout": g(sp.Dropout), "mode": string(sp.Mode),
 		"weights": sp.Weights, "lr": g(sp.LR), "batch": strconv.Itoa(sp.Batch), "epochs": strconv.Itoa(sp.Epochs),
 		"weight_decay": g(sp.WeightDecay), "monitor": sp.Monitor, "patience": strconv.Itoa(sp.Patience),
-		"plateau": g(sp.PlateauFactor), "plateau_wait": strconv.Itoa(sp.PlateauWait),
+		"plateau_factor": g(sp.PlateauFactor), "plateau_patience": strconv.Itoa(sp.PlateauWait),
 		"rotation": g(sp.Augment.Rotation), "shear": g(sp.Augment.Shear), "zoom": g(sp.Augment.Zoom), "flip": g(sp.Augment.Flip),
-		"brightness": g(sp.Augment.Brightness), "contrast": g(sp.Augment.Contrast), "norm": sp.Norm,
+		"brightness": g(sp.Augment.Brightness), "contrast": g(sp.Augment.Contrast), "norm": sp.Norm.String(),
 		"seed": strconv.FormatInt(sp.Seed, 10), "name": sp.Name,
 	}
 	for id, v := range vals {
@@ -213,11 +215,17 @@ func (s *setupScreen) spec() experiments.Spec {
 		}
 		*dst = v
 	}
+	// parsed reads a typed setting; a parse error goes on its field.
+	parsed := func(id string, parse func(string) error) {
+		if err := parse(s.byID[id].value()); err != nil {
+			s.byID[id].err = settingMessage(err)
+		}
+	}
 	sp.Data = s.byID["data"].value()
-	sp.Arch = s.byID["arch"].value()
+	parsed("arch", func(v string) (err error) { sp.Arch, err = resnet.ParseArch(v); return err })
 	intOf("width", &sp.Width)
 	intOf("size", &sp.Size)
-	sp.Head = s.byID["head"].value()
+	parsed("head", func(v string) (err error) { sp.Head, err = resnet.ParseHead(v); return err })
 	sp.Pooling = resnet.Pooling(s.byID["pooling"].value())
 	floatOf("dropout", &sp.Dropout)
 	sp.Mode = resnet.Mode(s.byID["mode"].value())
@@ -228,15 +236,15 @@ func (s *setupScreen) spec() experiments.Spec {
 	floatOf("weight_decay", &sp.WeightDecay)
 	sp.Monitor = s.byID["monitor"].value()
 	intOf("patience", &sp.Patience)
-	floatOf("plateau", &sp.PlateauFactor)
-	intOf("plateau_wait", &sp.PlateauWait)
+	floatOf("plateau_factor", &sp.PlateauFactor)
+	intOf("plateau_patience", &sp.PlateauWait)
 	floatOf("rotation", &sp.Augment.Rotation)
 	floatOf("shear", &sp.Augment.Shear)
 	floatOf("zoom", &sp.Augment.Zoom)
 	floatOf("flip", &sp.Augment.Flip)
 	floatOf("brightness", &sp.Augment.Brightness)
 	floatOf("contrast", &sp.Augment.Contrast)
-	sp.Norm = s.byID["norm"].value()
+	parsed("norm", func(v string) (err error) { sp.Norm, err = augment.ParseNormalization(v); return err })
 	var seed int
 	intOf("seed", &seed)
 	sp.Seed = int64(seed)
@@ -245,13 +253,13 @@ func (s *setupScreen) spec() experiments.Spec {
 }
 
 // sweepDepths parses the sweep field; nil means one run.
-func (s *setupScreen) sweepDepths() ([]int, error) {
+func (s *setupScreen) sweepDepths() ([]resnet.Arch, error) {
 	v := s.byID["sweep"].value()
 	if v == "" {
 		return nil, nil
 	}
-	var out []int
-	seen := map[int]bool{}
+	var out []resnet.Arch
+	seen := map[resnet.Arch]bool{}
 	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
 		d, err := resnet.ParseArch(part)
 		if err != nil {
@@ -265,29 +273,14 @@ func (s *setupScreen) sweepDepths() ([]int, error) {
 	return out, nil
 }
 
-// fieldOfError finds the field a validation message is about.
-var errorFields = []struct{ prefix, id string }{
-	{"architecture", "arch"}, {"depth", "arch"}, {"width", "width"}, {"input size", "size"},
-	{"head", "head"}, {"pooling", "pooling"}, {"dropout", "dropout"}, {"mode finetune", "weights"},
-	{"mode", "mode"}, {"epochs", "epochs"}, {"batch", "batch"}, {"learning rate", "lr"},
-	{"weight decay", "weight_decay"}, {"rotation", "rotation"}, {"shear", "shear"}, {"zoom", "zoom"},
-	{"flip", "flip"}, {"brightness", "brightness"}, {"contrast", "contrast"}, {"normali", "norm"},
-	{"monitor", "monitor"}, {"patience", "patience"}, {"plateau factor", "plateau"},
-}
-
-// leaves flattens errors.Join trees.
-func leaves(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, leaves(e)...)
-		}
-		return out
+// settingMessage is a validation error as the form shows it: without the
+// kind prefixes ("invalid run settings: "), which the field's place says.
+func settingMessage(err error) string {
+	msg := err.Error()
+	for _, kind := range []error{experiments.ErrSpec, resnet.ErrConfig, augment.ErrBadParams} {
+		msg = strings.TrimPrefix(msg, kind.Error()+": ")
 	}
-	if err == nil {
-		return nil
-	}
-	return []error{err}
+	return msg
 }
 
 // validate checks the whole form and puts each problem beside its field.
@@ -297,19 +290,10 @@ func (s *setupScreen) validate() {
 	}
 	s.other = nil
 	sp := s.spec()
-	for _, e := range leaves(sp.Validate()) {
-		msg := e.Error()
-		for _, p := range []string{experiments.ErrSpec.Error() + ": ", resnet.ErrConfig.Error() + ": ", "bad augmentation parameters: "} {
-			msg = strings.TrimPrefix(msg, p)
-		}
-		owner := ""
-		for _, ef := range errorFields {
-			if strings.HasPrefix(msg, ef.prefix) {
-				owner = ef.id
-				break
-			}
-		}
-		if f := s.byID[owner]; f != nil {
+	for _, e := range setting.Leaves(sp.Validate()) {
+		msg := settingMessage(e)
+		// The form's field ids are the spec's setting names.
+		if f := s.byID[setting.Name(e)]; f != nil {
 			if f.err == "" {
 				f.err = msg
 			}
@@ -498,7 +482,7 @@ func (s *setupScreen) startFrom(r *experiments.Run) tea.Cmd {
 		}
 	}
 	return tea.Batch(s.changed(s.byID["data"]),
-		flash(fmt.Sprintf("best weights of %s: choose the data folder and mode", shortID(r.ID))))
+		flash(fmt.Sprintf("best weights of %s: choose the data folder and mode", experiments.ShortID(r.ID))))
 }
 
 // changed revalidates after a field changed.
@@ -545,7 +529,7 @@ func (s *setupScreen) start() tea.Cmd {
 	var specs []experiments.Spec
 	for _, d := range depths {
 		x := sp
-		x.Arch = fmt.Sprintf("resnet%d", d)
+		x.Arch = d
 		specs = append(specs, x)
 	}
 	return func() tea.Msg { return startMsg{specs: specs} }
@@ -658,7 +642,7 @@ func (s *setupScreen) enterLine(w int) string {
 	if len(depths) > 0 {
 		var names []string
 		for _, d := range depths {
-			names = append(names, fmt.Sprintf("r%d", d))
+			names = append(names, d.Short())
 		}
 		what = fmt.Sprintf("sweep %s, one after another, %d epochs each", strings.Join(names, ", "), sp.Epochs)
 	}
@@ -677,21 +661,21 @@ func (s *setupScreen) estimateLines(w int) []string {
 	if e.err != "" {
 		out = append(out, row("network", st.Error.Render(e.err)))
 	} else {
-		out = append(out, row("network", fmt.Sprintf("%s · %.2f M parameters · %d classes", e.arch, float64(e.params)/1e6, e.classes)))
-		mem := fmt.Sprintf("≈ %s peak", gb(e.peak))
-		if e.micro < e.batch {
-			mem += fmt.Sprintf(", batch %d as micro-batches of %d", e.batch, e.micro)
+		out = append(out, row("network", fmt.Sprintf("%s · %.2f M parameters · %d classes", e.arch, float64(e.Params)/1e6, e.classes)))
+		mem := fmt.Sprintf("≈ %s peak", gb(e.PeakBytes))
+		if e.MicroBatch < e.Batch {
+			mem += fmt.Sprintf(", batch %d as micro-batches of %d", e.Batch, e.MicroBatch)
 		}
-		mem += fmt.Sprintf(" (budget %s)", gb(e.budget))
-		if !e.fits {
-			mem = st.Error.Render(fmt.Sprintf("≈ %s for one image: over the %s budget; lower size or width", gb(e.peak), gb(e.budget)))
+		mem += fmt.Sprintf(" (budget %s)", gb(e.Budget))
+		if !e.Fits {
+			mem = st.Error.Render(fmt.Sprintf("≈ %s for one image: over the %s budget; lower size or width", gb(e.PeakBytes), gb(e.Budget)))
 		}
 		out = append(out, row("memory", mem))
 		speed := st.Subtle.Render("unknown until a run is measured on this machine")
-		if !math.IsNaN(e.secPerEpoch) {
-			speed = fmt.Sprintf("≈ %s/epoch, %s for %d epochs · %s", duration(e.secPerEpoch), duration(e.secPerEpoch*float64(e.epochs)), e.epochs, e.basis)
+		if !math.IsNaN(e.SecPerEpoch) {
+			speed = fmt.Sprintf("≈ %s/epoch, %s for %d epochs · %s", duration(e.SecPerEpoch), duration(e.SecPerEpoch*float64(e.epochs)), e.epochs, e.Basis)
 			if n := e.sweep; n > 1 || e.epochs < 1 {
-				speed = fmt.Sprintf("≈ %s/epoch · %s", duration(e.secPerEpoch), e.basis)
+				speed = fmt.Sprintf("≈ %s/epoch · %s", duration(e.SecPerEpoch), e.Basis)
 			}
 		}
 		out = append(out, row("time", speed))
@@ -717,136 +701,33 @@ func gb(b int64) string {
 	return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
 }
 
-// estimate is what the form predicts for its settings.
+// estimate is what the form shows about its settings' cost.
 type estimate struct {
-	err         string
-	arch        string
-	classes     int
-	params      int
-	batch       int
-	micro       int
-	peak        int64
-	budget      int64
-	fits        bool
-	epochs      int
-	sweep       int
-	secPerEpoch float64
-	basis       string
+	experiments.Estimate
+	err     string // why there is no estimate
+	arch    resnet.Arch
+	classes int
+	epochs  int
+	sweep   int
 }
 
 func (s *setupScreen) estimate(sp experiments.Spec) estimate {
-	e := estimate{secPerEpoch: math.NaN(), budget: s.budget, batch: max(sp.Batch, 1), epochs: sp.Epochs}
-	classes := 10
-	if s.data.checked && s.data.err == nil && s.data.classes >= 2 {
-		classes = s.data.classes
+	in := experiments.EstimateInput{Classes: 10, Budget: s.budget, Runs: s.runs}
+	if d := s.data; d.checked && d.err == nil {
+		if d.classes >= 2 {
+			in.Classes = d.classes
+		}
+		in.TrainImages, in.ValidImages = d.train, d.valid
 	}
-	e.classes = classes
-	cfg, err := sp.ModelConfig(classes)
-	if err == nil {
-		err = cfg.Validate()
-	}
+	e := estimate{arch: sp.Arch, classes: in.Classes, epochs: sp.Epochs}
+	est, err := experiments.EstimateSpec(sp, in)
 	if err != nil {
 		e.err = "fix the network settings to see estimates"
 		return e
 	}
+	e.Estimate = est
 	if d, _ := s.sweepDepths(); len(d) > 0 {
 		e.sweep = len(d)
 	}
-	e.arch = sp.Arch
-	e.params = resnet.ParamCount(cfg)
-	e.micro, e.peak, e.fits = microBatch(cfg, e.batch, s.budget)
-	train, valid := s.data.train, s.data.valid
-	if !s.data.checked || s.data.err != nil {
-		train, valid = 0, 0
-	}
-	if train > 0 {
-		e.secPerEpoch, e.basis = epochSeconds(cfg, sp, train, valid, s.runs)
-	}
 	return e
-}
-
-// microBatch mirrors resnet.Model.MicroBatch: the largest part of the batch
-// whose predicted memory fits the budget.
-func microBatch(cfg resnet.Config, batch int, budget int64) (int, int64, bool) {
-	for size := batch; size >= 1; size-- {
-		if m := resnet.EstimateMemory(cfg, size); m <= budget || size == 1 {
-			return size, m, m <= budget
-		}
-	}
-	return 1, resnet.EstimateMemory(cfg, 1), false
-}
-
-// perImageCost is the network's per-image memory estimate, a stand-in for
-// compute that scales with width, depth, size and mode.
-func perImageCost(cfg resnet.Config) float64 {
-	return float64(resnet.EstimateMemory(cfg, 2) - resnet.EstimateMemory(cfg, 1))
-}
-
-// epochSeconds estimates an epoch from this machine's measured speed: the
-// saved runs' images/s, taken as it is from a run of the same network, or
-// scaled by the network's cost from the latest measured run.
-func epochSeconds(cfg resnet.Config, sp experiments.Spec, train, valid int, runs []*experiments.Run) (float64, string) {
-	var same, any *experiments.Run
-	for _, r := range runs { // newest first
-		if len(r.Metrics) == 0 || r.Metrics[len(r.Metrics)-1].ImagesPerSec <= 0 {
-			continue
-		}
-		rs := r.Meta.Spec
-		if any == nil {
-			any = r
-		}
-		if rs.Arch == sp.Arch && rs.Width == sp.Width && rs.Size == sp.Size && rs.Mode == sp.Mode && rs.Head == sp.Head && rs.Pooling == sp.Pooling {
-			same = r
-			break
-		}
-	}
-	basis := same
-	if basis == nil {
-		basis = any
-	}
-	if basis == nil {
-		return math.NaN(), ""
-	}
-	// The run's speed: its median epoch's training images/s, and how long
-	// validation took per image relative to training.
-	var ips []float64
-	valRatio := 1.0 / 3
-	for _, m := range basis.Metrics {
-		ips = append(ips, m.ImagesPerSec)
-	}
-	rate := median(ips)
-	last := basis.Metrics[len(basis.Metrics)-1]
-	if ti, vi := basis.Meta.TrainImages, basis.Meta.ValidImages; ti > 0 && vi > 0 && last.ImagesPerSec > 0 {
-		vsec := last.Seconds - float64(ti)/last.ImagesPerSec
-		if vsec > 0 {
-			valRatio = (vsec / float64(vi)) * last.ImagesPerSec
-		}
-	}
-	bs := basis.Meta.Spec
-	how := fmt.Sprintf("measured %.0f img/s (%s)", rate, shortID(basis.ID))
-	if basis != same {
-		bcfg, err := bs.ModelConfig(max(len(basis.Meta.Classes), 2))
-		if err != nil {
-			return math.NaN(), ""
-		}
-		rate = rate * perImageCost(bcfg) / perImageCost(cfg)
-		how = fmt.Sprintf("scaled from %s w%d %dpx", archShort(bs.Arch), bs.Width, bs.Size)
-	}
-	if rate <= 0 {
-		return math.NaN(), ""
-	}
-	return float64(train)/rate + float64(valid)*valRatio/rate, how
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s[len(s)/2]
 }

@@ -67,28 +67,10 @@ func fitBlock(s string, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// shortID drops the date from a run id: 20261127-072146-r18-4b04 →
-// 072146-r18-4b04 (the time, depth and random suffix still tell runs
-// apart).
-func shortID(id string) string {
-	if len(id) > 9 && id[8] == '-' {
-		return id[9:]
-	}
-	return id
-}
-
 // runLabel is a run's legend: its short id and what it is.
 func runLabel(r *experiments.Run) string {
 	s := r.Meta.Spec
-	return fmt.Sprintf("%s %s w%d %dpx", shortID(r.ID), archShort(s.Arch), s.Width, s.Size)
-}
-
-// archShort writes resnet18 as r18.
-func archShort(arch string) string {
-	if d := (experiments.Spec{Arch: arch}).Depth(); d > 0 {
-		return fmt.Sprintf("r%d", d)
-	}
-	return arch
+	return fmt.Sprintf("%s %s w%d %dpx", experiments.ShortID(r.ID), s.Arch.Short(), s.Width, s.Size)
 }
 
 // duration writes seconds as 42s, 3m05s or 1h02m.

@@ -38,7 +38,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "reslab bench: --head: %v\n", err)
 		return exitUsage
 	}
-	cfg := resnet.Config{Depth: depth, Width: *width, InputSize: *size, Classes: *classes, Pooling: resnet.PoolAvg,
+	cfg := resnet.Config{Depth: depth.Depth(), Width: *width, InputSize: *size, Classes: *classes, Pooling: resnet.PoolAvg,
 		Hidden: hidden, Mode: resnet.ModeScratch}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "reslab bench: %v\n", err)

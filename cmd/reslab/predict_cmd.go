@@ -50,9 +50,11 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	opts := experiments.PredictOptions{Weights: *weights, Head: *head, Pooling: resnet.Pooling(*pooling), Size: *size, TopK: *topk}
 	var err error
 	if *arch != "" {
-		if opts.Depth, err = resnet.ParseArch(*arch); err != nil {
+		a, err := resnet.ParseArch(*arch)
+		if err != nil {
 			return fail("--arch: %v", err)
 		}
+		opts.Depth = a.Depth()
 	}
 	if opts.Norm, err = augment.ParseNormalization(*norm); err != nil {
 		return fail("--norm: %v", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/train"
@@ -63,16 +64,14 @@ func newSpecFlags(fs *flag.FlagSet) *specFlags {
 		})
 	}
 	str("data", "", "image `folder` (train/ and valid/ of class folders, or class folders); empty: the demo data set", func(s *experiments.Spec, v string) error { s.Data = v; return nil })
-	str("arch", d.Arch, "resnet18, resnet34, resnet50 or resnet101", func(s *experiments.Spec, v string) error {
-		d, err := resnet.ParseArch(v)
-		s.Arch = fmt.Sprintf("resnet%d", d)
+	str("arch", d.Arch.String(), "resnet18, resnet34, resnet50 or resnet101", func(s *experiments.Spec, v string) (err error) {
+		s.Arch, err = resnet.ParseArch(v)
 		return err
 	})
 	integer("width", d.Width, "base width (64 is torchvision's; smaller is faster)", func(s *experiments.Spec, v int) { s.Width = v })
 	integer("size", d.Size, "input size in pixels", func(s *experiments.Spec, v int) { s.Size = v })
-	str("head", d.Head, "head hidden sizes such as 512,64, or linear", func(s *experiments.Spec, v string) error {
-		_, err := resnet.ParseHead(v)
-		s.Head = v
+	str("head", d.Head.String(), "head hidden sizes such as 512,64, or linear", func(s *experiments.Spec, v string) (err error) {
+		s.Head, err = resnet.ParseHead(v)
 		return err
 	})
 	str("pooling", string(d.Pooling), "avg or flatten", func(s *experiments.Spec, v string) error { s.Pooling = resnet.Pooling(v); return nil })
@@ -91,7 +90,10 @@ func newSpecFlags(fs *flag.FlagSet) *specFlags {
 	num("brightness", 0, "augmentation: brightness jitter", func(s *experiments.Spec, v float64) { s.Augment.Brightness = v })
 	num("contrast", 0, "augmentation: contrast jitter", func(s *experiments.Spec, v float64) { s.Augment.Contrast = v })
 	sf.aug = fs.String("augment", "", "'off' disables every augmentation")
-	str("norm", d.Norm, "normalisation: imagenet, caffe, caffe-bgr or none", func(s *experiments.Spec, v string) error { s.Norm = v; return nil })
+	str("norm", d.Norm.String(), "normalisation: imagenet, caffe, caffe-bgr or none", func(s *experiments.Spec, v string) (err error) {
+		s.Norm, err = augment.ParseNormalization(v)
+		return err
+	})
 	str("monitor", d.Monitor, "metric for the best checkpoint and early stopping: val_loss or val_acc", func(s *experiments.Spec, v string) error { s.Monitor = v; return nil })
 	integer("patience", d.Patience, "early stopping patience in epochs (0: off)", func(s *experiments.Spec, v int) { s.Patience = v })
 	num("plateau-factor", 0, "ReduceLROnPlateau factor (0: off)", func(s *experiments.Spec, v float64) { s.PlateauFactor = v })
