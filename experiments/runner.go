@@ -281,7 +281,7 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 		mu.Lock()
 		w.Status.State = State(res.Status)
 		if err != nil && !errors.Is(err, context.Canceled) {
-			w.Status.Error = oneLine(err.Error())
+			w.Status.Error = OneLine(err.Error())
 		}
 		serr := w.SaveStatus()
 		mu.Unlock()
@@ -297,4 +297,7 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 	return s
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// OneLine folds a message onto one line (newlines and runs of spaces become
+// single spaces): how status.json records an error, and how every screen
+// and command shows one.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

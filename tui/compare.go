@@ -238,7 +238,7 @@ func (s *compareScreen) view(w, h int) string {
 		top = append(top, truncate(s.input.View(), w))
 	}
 	if s.err != nil {
-		top = append(top, st.Error.Render(truncate(oneLine(s.err.Error()), w)))
+		top = append(top, st.Error.Render(truncate(experiments.OneLine(s.err.Error()), w)))
 	}
 	if s.loading {
 		return strings.Join(append(top, "loading runs and pairing their predictions…"), "\n")

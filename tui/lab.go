@@ -231,7 +231,7 @@ type (
 
 func flash(text string) tea.Cmd { return func() tea.Msg { return flashMsg{text: text} } }
 func flashError(err error) tea.Cmd {
-	return func() tea.Msg { return flashMsg{text: oneLine(err.Error()), err: true} }
+	return func() tea.Msg { return flashMsg{text: experiments.OneLine(err.Error()), err: true} }
 }
 func switchTo(s screenID) tea.Cmd { return func() tea.Msg { return switchMsg{to: s} } }
 
@@ -595,5 +595,3 @@ func Run(ctx context.Context, opts Options) ([]RunOutcome, error) {
 	}
 	return m.outcomes, err
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

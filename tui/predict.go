@@ -211,7 +211,7 @@ func (s *predictScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		s.testBusy = false
 		if msg.err != nil {
-			return flash(oneLine(msg.err.Error()))
+			return flash(experiments.OneLine(msg.err.Error()))
 		}
 		s.validA, s.validB = s.a, s.b
 		s.a, s.b, s.test = msg.a, msg.b, true
@@ -522,7 +522,7 @@ func (s *predictScreen) view(w, h int) string {
 	}
 	var top []string
 	if s.err != nil {
-		top = append(top, st.Error.Render(truncate(oneLine(s.err.Error()), w)))
+		top = append(top, st.Error.Render(truncate(experiments.OneLine(s.err.Error()), w)))
 	}
 	if s.typing {
 		top = append(top, truncate(s.path.View(), w))
@@ -592,7 +592,7 @@ func (s *predictScreen) view(w, h int) string {
 	var imgLines []string
 	switch {
 	case imgErr != nil:
-		imgLines = []string{st.Error.Render(truncate("image: "+oneLine(imgErr.Error()), imgW))}
+		imgLines = []string{st.Error.Render(truncate("image: "+experiments.OneLine(imgErr.Error()), imgW))}
 	case img == nil:
 		imgLines = []string{st.Subtle.Render("drawing…")}
 	default:
@@ -642,7 +642,7 @@ func (s *predictScreen) pane(tag string, r *experiments.Run, top []experiments.C
 	lines := []string{head}
 	switch {
 	case err != nil:
-		lines = append(lines, st.Error.Render(truncate(oneLine(err.Error()), w)))
+		lines = append(lines, st.Error.Render(truncate(experiments.OneLine(err.Error()), w)))
 		return strings.Join(lines, "\n")
 	case top == nil:
 		lines = append(lines, st.Subtle.Render("…"))

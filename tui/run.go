@@ -255,7 +255,7 @@ func (r *runScreen) view(w, h int) string {
 		top = append(top, truncate(st.Subtle.Render(l), w))
 	}
 	if r.err != nil {
-		top = append(top, truncate(st.Error.Render("✗ "+oneLine(r.err.Error())), w))
+		top = append(top, truncate(st.Error.Render("✗ "+experiments.OneLine(r.err.Error())), w))
 	}
 	header := strings.Join(top, "\n")
 	rest := h - lipgloss.Height(header) - 1

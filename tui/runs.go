@@ -451,7 +451,7 @@ func (s *runsScreen) view(w, h int) string {
 		top = append(top, st.Error.Render(truncate(fmt.Sprintf("delete run %s and all its files? y/n", s.confirm), w)))
 	}
 	if s.err != nil {
-		top = append(top, st.Error.Render(truncate(oneLine(s.err.Error()), w)))
+		top = append(top, st.Error.Render(truncate(experiments.OneLine(s.err.Error()), w)))
 	}
 	if !s.loaded {
 		return strings.Join(append(top, "reading the runs folder…"), "\n")
@@ -612,7 +612,7 @@ func (d *runDetails) view(c *common, w, h int) string {
 	}
 	switch {
 	case d.predErr != nil:
-		lines = append(lines, st.Subtle.Render(truncate("confusion matrix: "+oneLine(d.predErr.Error()), w)))
+		lines = append(lines, st.Subtle.Render(truncate("confusion matrix: "+experiments.OneLine(d.predErr.Error()), w)))
 	case d.preds == nil:
 		lines = append(lines, st.Subtle.Render("confusion matrix: reading predictions…"))
 	default:

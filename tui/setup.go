@@ -305,7 +305,7 @@ func (s *setupScreen) validate() {
 		s.byID["sweep"].err = err.Error()
 	}
 	if d := s.data; d.checked && d.path == sp.Data && d.err != nil && s.byID["data"].err == "" {
-		s.byID["data"].err = oneLine(d.err.Error())
+		s.byID["data"].err = experiments.OneLine(d.err.Error())
 	}
 	s.est = s.estimate(sp)
 }
@@ -686,7 +686,7 @@ func (s *setupScreen) estimateLines(w int) []string {
 	case d.checking && !d.checked:
 		data = "reading…"
 	case d.err != nil:
-		data = st.Error.Render(oneLine(d.err.Error()))
+		data = st.Error.Render(experiments.OneLine(d.err.Error()))
 	case d.checked:
 		data = fmt.Sprintf("%s: %d classes, %d train and %d validation images", dataLabel(d.path), d.classes, d.train, d.valid)
 	}

@@ -21,7 +21,7 @@ import (
 //
 //	reslab augment --preview IMAGE --out grid.png [--n 9] [--size 224] [--seed 1]
 //	               [--rotation 30 --shear 0.2 --zoom 0.2 --flip 0.5]
-func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	def := augment.DefaultParams()
 	fs := newFlagSet("augment", "augment --preview IMAGE --out GRID.png [--n 9] [--size 224] [--seed 1] [--rotation 30 --shear 0.2 --zoom 0.2 --flip 0.5]", stderr)
 	preview := fs.String("preview", "", "`image` to augment (JPEG, PNG, GIF, BMP or WebP); may also be given as an argument")
@@ -35,14 +35,11 @@ func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	flip := fs.Float64("flip", def.Flip, "probability of a horizontal flip")
 	brightness := fs.Float64("brightness", 0, "brightness jitter: factor in [1-b, 1+b]")
 	contrast := fs.Float64("contrast", 0, "contrast jitter: factor in [1-c, 1+c]")
-	positional, code, ok := parseCommandLine(fs, args)
-	if !ok {
-		return code
+	positional, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "reslab augment: "+format+"\n", a...)
-		return exitUsage
-	}
+	fail := usagef
 	img := *preview
 	switch {
 	case len(positional) > 1 || (len(positional) == 1 && img != "" && positional[0] != img):
@@ -76,24 +73,20 @@ func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 	src, err := augment.LoadForSize(img, *size)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab augment: %v\n", err)
-		return exitError
+		return err
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintf(stderr, "reslab augment: %v\n", ctx.Err())
-		return exitUsage
+		return usagef("%v", ctx.Err())
 	}
 	grid, err := augment.PreviewGrid(src, *n, params, *seed, *size)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab augment: %s: %v\n", img, err)
-		return exitError
+		return fmt.Errorf("%s: %w", img, err)
 	}
 	if err := writeImageAtomic(*out, grid, format); err != nil {
-		fmt.Fprintf(stderr, "reslab augment: %v\n", err)
-		return exitError
+		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d variants of %s at %d px (seed %d)\n", *out, *n, img, *size, *seed)
-	return exitOK
+	return nil
 }
 
 // writeImageAtomic encodes img next to path and renames it into place, so

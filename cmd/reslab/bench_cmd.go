@@ -9,7 +9,7 @@ import (
 	"github.com/reslab/reslab/resnet"
 )
 
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", "bench [--arch resnet18] [--size 224] [--batch 8] [--mode train|infer|frozen] [--json]", stderr)
 	arch := fs.String("arch", "resnet18", "resnet18, resnet34, resnet50 or resnet101")
 	width := fs.Int("width", 64, "base width (64 is torchvision's)")
@@ -25,44 +25,36 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	workers := fs.Int("workers", 0, "goroutines the kernels use, GOMAXPROCS (0: one per core)")
 	blasThreads := fs.Int("blas-threads", 0, "OpenBLAS threads per matrix product, openblas build (0: 1)")
 	gemmKind := fs.String("gemm", "reslab", "pure-Go build's matrix product: reslab (AVX2 kernel) or gonum")
-	if _, code, ok := parseCommandLine(fs, args); !ok {
-		return code
+	if _, err := parseCommandLine(fs, args); err != nil {
+		return err
 	}
 	depth, err := resnet.ParseArch(*arch)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab bench: --arch: %v\n", err)
-		return exitUsage
+		return usagef("--arch: %w", err)
 	}
 	hidden, err := resnet.ParseHead(*head)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab bench: --head: %v\n", err)
-		return exitUsage
+		return usagef("--head: %w", err)
 	}
 	cfg := resnet.Config{Depth: depth.Depth(), Width: *width, InputSize: *size, Classes: *classes, Pooling: resnet.PoolAvg,
 		Hidden: hidden, Mode: resnet.ModeScratch}
 	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "reslab bench: %v\n", err)
-		return exitUsage
+		return usagef("%w", err)
 	}
 	if *gemmKind != "reslab" && *gemmKind != "gonum" {
-		fmt.Fprintf(stderr, "reslab bench: --gemm %q: want reslab or gonum\n", *gemmKind)
-		return exitUsage
+		return usagef("--gemm %q: want reslab or gonum", *gemmKind)
 	}
 	res, err := resnet.Bench(ctx, resnet.BenchOptions{Config: cfg, Batch: *batch, Mode: *mode, Steps: *steps, Warmup: *warmup,
 		MicroBatch: *micro, Workers: *workers, BLASThreads: *blasThreads, PlainGemm: *gemmKind == "gonum"})
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab bench: %v\n", err)
-		if ctx.Err() != nil {
-			return exitUsage
-		}
-		return exitError
+		return err
 	}
 	if *asJSON {
 		json.NewEncoder(stdout).Encode(res)
-		return exitOK
+		return nil
 	}
 	fmt.Fprintf(stdout, "%s width %d, %d px, batch %d (micro-batch %d), %s, BLAS %s, %d workers\n", res.Arch, res.Width, res.Size, res.Batch, res.MicroBatch, res.Mode, res.BLAS, res.Workers)
 	fmt.Fprintf(stdout, "  %.3f s/batch (median of %d)  %.1f images/s  peak RSS %.2f GB (estimate %.2f GB)\n",
 		res.SecPerBatch, res.Steps, res.ImagesPerSec, float64(res.PeakRSSBytes)/1e9, float64(res.EstimateByte)/1e9)
-	return exitOK
+	return nil
 }

@@ -40,17 +40,17 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// parseCommandLine parses args and turns a parse failure into an exit code:
-// 0 for -h, 2 for a bad flag (the flag package has already said which).
-func parseCommandLine(fs *flag.FlagSet, args []string) (positional []string, code int, ok bool) {
+// parseCommandLine parses args; the flag package has already printed what
+// a failure was, so the error is errHelp (-h) or errBadFlags.
+func parseCommandLine(fs *flag.FlagSet, args []string) ([]string, error) {
 	positional, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		return nil, exitOK, false
+		return nil, errHelp
 	}
 	if err != nil {
-		return nil, exitUsage, false
+		return nil, errBadFlags
 	}
-	return positional, exitOK, true
+	return positional, nil
 }
 
 // flagSet reports whether the user gave the named flag.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -49,69 +48,48 @@ func quietLogs(dir string) *slog.Logger {
 	return logger
 }
 
-func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("lab", "[lab] [--runs DIR] [--data DIR]", stderr)
 	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
 	data := fs.String("data", "", "image `folder` with train/ and valid/ class folders (default: the built-in demo data set)")
-	if _, code, ok := parseCommandLine(fs, args); !ok {
-		return code
+	if _, err := parseCommandLine(fs, args); err != nil {
+		return err
 	}
 	out := terminal(stdout)
 	if out == nil {
-		fmt.Fprintln(stderr, "reslab: the lab needs a terminal; use a command instead (reslab help)")
-		return exitUsage
+		return usagef("the lab needs a terminal; use a command instead (reslab help)")
 	}
 	dir := runsDir(*runs)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		fmt.Fprintf(stderr, "reslab: runs folder: %v\n", err)
-		return exitError
+		return fmt.Errorf("runs folder: %w", err)
 	}
 	if *data != "" {
 		if _, err := augment.OpenDataset(*data, augment.OpenOptions{}); err != nil {
-			fmt.Fprintf(stderr, "reslab: %v\n", err)
-			return exitError
+			return err
 		}
 	}
 	logger := quietLogs(dir)
 	logger.Info("lab opened", "runs", dir, "data", *data)
-	_, err := tui.Run(ctx, tui.Options{RunsDir: dir, DataDir: *data, Logger: logger, Input: os.Stdin, Output: out})
-	if err != nil {
+	if _, err := tui.Run(ctx, tui.Options{RunsDir: dir, DataDir: *data, Logger: logger, Input: os.Stdin, Output: out}); err != nil {
 		if ctx.Err() != nil {
-			return exitUsage
+			return ctx.Err()
 		}
-		fmt.Fprintf(stderr, "reslab: %v\n", err)
-		return exitError
+		return err
 	}
-	return exitOK
+	return nil
 }
 
 // trainInLab trains spec on the lab's run screen (reslab train on a
 // terminal), then prints the outcome as the headless path does.
-func trainInLab(ctx context.Context, spec experiments.Spec, store *experiments.Store, out *os.File, stderr io.Writer) int {
+func trainInLab(ctx context.Context, spec experiments.Spec, store *experiments.Store, out *os.File) error {
 	logger := quietLogs(store.Dir)
 	outcomes, err := tui.Run(ctx, tui.Options{RunsDir: store.Dir, DataDir: spec.Data, Logger: logger, Start: &spec, Input: os.Stdin, Output: out})
 	if err != nil && ctx.Err() == nil {
-		fmt.Fprintf(stderr, "reslab train: %v\n", err)
-		return exitError
+		return err
 	}
 	if len(outcomes) == 0 {
-		fmt.Fprintln(stderr, "reslab train: the lab closed before the run started")
-		return exitUsage
+		return usagef("the lab closed before the run started")
 	}
 	o := outcomes[0]
-	switch {
-	case o.Status == experiments.StateStopped || errors.Is(o.Err, context.Canceled):
-		fmt.Fprintf(out, "run %s stopped; continue it with: reslab resume %s\n", o.ID, o.ID)
-		return exitUsage
-	case o.Err != nil:
-		fmt.Fprintf(stderr, "reslab: run %s failed: %s\n", o.ID, oneLine(o.Err))
-		return exitError
-	}
-	best := ""
-	if o.Best.BestEpoch > 0 {
-		best = fmt.Sprintf(" (best %s %.4f at epoch %d)", o.Best.Metric, o.Best.Best, o.Best.BestEpoch)
-	}
-	fmt.Fprintf(out, "run %s %s%s\n", o.ID, o.Status, best)
-	fmt.Fprintln(out, o.ID)
-	return exitOK
+	return runOutcome(out, o.ID, o.Status, o.Best, o.Err)
 }

@@ -16,18 +16,12 @@ import (
 	"github.com/reslab/reslab/resnet/kernel"
 )
 
-// Exit codes: 0 success, 1 error, 2 bad usage or cancellation.
-const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2 // bad usage or cancellation
-)
-
-// command is one subcommand: it parses its own flags from args and writes
-// only to the given streams.
+// command is one subcommand: it parses its own flags from args, writes
+// only to the given streams and returns an error; run turns that into one
+// line on stderr and an exit code, the same way for every command.
 type command struct {
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func commands() map[string]command {
@@ -76,10 +70,13 @@ func limitHeap() {
 	}
 }
 
+// run runs one command line and returns the process's exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
 	if len(args) == 0 || (len(args[0]) > 0 && args[0][0] == '-' && args[0] != "-h" && args[0] != "--help") {
-		return runLab(ctx, args, stdout, stderr)
+		err := runLab(ctx, args, stdout, stderr)
+		report(stderr, "", err)
+		return exitCode(err)
 	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" {
@@ -88,10 +85,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, ok := cmds[name]
 	if !ok {
-		fmt.Fprintf(stderr, "reslab: unknown command %q; run 'reslab help' for the list\n", name)
-		return exitUsage
+		err := usagef("unknown command %q; run 'reslab help' for the list", name)
+		report(stderr, "", err)
+		return exitCode(err)
 	}
-	return cmd.run(ctx, args[1:], stdout, stderr)
+	err := cmd.run(ctx, args[1:], stdout, stderr)
+	if name == "lab" {
+		name = ""
+	}
+	report(stderr, name, err)
+	return exitCode(err)
 }
 
 func usage(w io.Writer, cmds map[string]command) {

@@ -11,7 +11,7 @@ import (
 	"github.com/reslab/reslab/resnet"
 )
 
-func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("predict", "predict (--weights FILE [--arch resnet50] [--head linear] [--size 224] | --run RUN [--split valid|test]) [--topk 5] [--json] IMAGE...", stderr)
 	weights := fs.String("weights", "", "safetensors `file` with torchvision/timm tensor names")
 	runID := fs.String("run", "", "use a saved run's best weights, settings and class names")
@@ -24,14 +24,11 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	topk := fs.Int("topk", 5, "number of classes to show per image")
 	norm := fs.String("norm", "imagenet", "normalisation: imagenet, caffe, caffe-bgr or none")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
-	images, code, ok := parseCommandLine(fs, args)
-	if !ok {
-		return code
+	images, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "reslab predict: "+format+"\n", a...)
-		return exitUsage
-	}
+	fail := usagef
 	if (*weights == "") == (*runID == "") {
 		return fail("give --weights FILE (a safetensors checkpoint) or --run RUN (a saved run)")
 	}
@@ -45,10 +42,9 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return fail("--topk %d: want 1 or more", *topk)
 	}
 	if *runID != "" {
-		return predictWithRun(ctx, *runsFlag, *runID, *split, *topk, *asJSON, images, stdout, stderr)
+		return predictWithRun(ctx, *runsFlag, *runID, *split, *topk, *asJSON, images, stdout)
 	}
 	opts := experiments.PredictOptions{Weights: *weights, Head: *head, Pooling: resnet.Pooling(*pooling), Size: *size, TopK: *topk}
-	var err error
 	if *arch != "" {
 		a, err := resnet.ParseArch(*arch)
 		if err != nil {
@@ -61,28 +57,22 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	p, err := experiments.OpenPredictor(opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab predict: %v\n", err)
-		return exitError
+		return err
 	}
 	defer p.Close()
 	preds, err := p.PredictFiles(ctx, images)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab predict: %v\n", err)
-		if ctx.Err() != nil {
-			return exitUsage
-		}
-		return exitError
+		return err
 	}
-	return printPredictions(preds, *asJSON, stdout, stderr)
+	return printPredictions(preds, *asJSON, stdout)
 }
 
-func printPredictions(preds []experiments.Prediction, asJSON bool, stdout, stderr io.Writer) int {
+func printPredictions(preds []experiments.Prediction, asJSON bool, stdout io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	for _, pr := range preds {
 		if asJSON {
 			if err := enc.Encode(pr); err != nil {
-				fmt.Fprintf(stderr, "reslab predict: %v\n", err)
-				return exitError
+				return err
 			}
 			continue
 		}
@@ -95,30 +85,27 @@ func printPredictions(preds []experiments.Prediction, asJSON bool, stdout, stder
 			fmt.Fprintf(stdout, "  %d. %-24s %.4f\n", i+1, label, c.Prob)
 		}
 	}
-	return exitOK
+	return nil
 }
 
-func predictWithRun(ctx context.Context, runsFlag, id, split string, topk int, asJSON bool, images []string, stdout, stderr io.Writer) int {
-	store, ok := openStore("predict", runsFlag, stderr)
-	if !ok {
-		return exitError
+func predictWithRun(ctx context.Context, runsFlag, id, split string, topk int, asJSON bool, images []string, stdout io.Writer) error {
+	store, err := experiments.OpenStore(runsDir(runsFlag))
+	if err != nil {
+		return err
 	}
 	run, err := store.Load(id)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab predict: %v\n", err)
-		return exitError
+		return err
 	}
 	p, err := experiments.OpenRunPredictor(run, topk)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab predict: run %s: %s\n", run.ID, oneLine(err))
-		return exitError
+		return fmt.Errorf("run %s: %w", run.ID, err)
 	}
 	defer p.Close()
 	if split != "" {
 		acc, err := p.EvaluateSplit(ctx, run, split)
 		if err != nil {
-			fmt.Fprintf(stderr, "reslab predict: %s\n", oneLine(err))
-			return exitError
+			return err
 		}
 		if asJSON {
 			json.NewEncoder(stdout).Encode(acc)
@@ -127,12 +114,11 @@ func predictWithRun(ctx context.Context, runsFlag, id, split string, topk int, a
 		}
 	}
 	if len(images) == 0 {
-		return exitOK
+		return nil
 	}
 	preds, err := p.PredictFiles(ctx, images)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab predict: %s\n", oneLine(err))
-		return exitError
+		return err
 	}
-	return printPredictions(preds, asJSON, stdout, stderr)
+	return printPredictions(preds, asJSON, stdout)
 }

@@ -22,31 +22,20 @@ func fileLogger(dir string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(f, nil))
 }
 
-// openStore opens the runs folder named by --runs (or its defaults).
-func openStore(command, runsFlag string, stderr io.Writer) (*experiments.Store, bool) {
-	store, err := experiments.OpenStore(runsDir(runsFlag))
-	if err != nil {
-		fmt.Fprintf(stderr, "reslab %s: %v\n", command, err)
-		return nil, false
-	}
-	return store, true
-}
-
-func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("runs", "runs [--runs DIR] [--json]", stderr)
 	runsFlag := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, code, ok := parseCommandLine(fs, args); !ok {
-		return code
+	if _, err := parseCommandLine(fs, args); err != nil {
+		return err
 	}
-	store, ok := openStore("runs", *runsFlag, stderr)
-	if !ok {
-		return exitError
+	store, err := experiments.OpenStore(runsDir(*runsFlag))
+	if err != nil {
+		return err
 	}
 	runs, bad, err := store.List()
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab runs: %v\n", err)
-		return exitError
+		return err
 	}
 	sums := experiments.Summarize(runs)
 	if *asJSON {
@@ -54,7 +43,7 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			Runs []experiments.RunSummary `json:"runs"`
 			Bad  []experiments.BadRun     `json:"unreadable"`
 		}{sums, bad})
-		return exitOK
+		return nil
 	}
 	if len(runs) == 0 {
 		fmt.Fprintf(stdout, "no runs in %s yet: reslab train starts one\n", store.Dir)
@@ -70,29 +59,27 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, b := range bad {
 		fmt.Fprintf(stderr, "reslab runs: skipped %s: %s\n", filepath.Join(store.Dir, b.Name), b.Reason)
 	}
-	return exitOK
+	return nil
 }
 
-func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("show", "show [--runs DIR] [--json] RUN", stderr)
 	runsFlag := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, code, ok := parseCommandLine(fs, args)
-	if !ok {
-		return code
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "reslab show: name one run: reslab show RUN")
-		return exitUsage
+		return usagef("name one run: reslab show RUN")
 	}
-	store, ok := openStore("show", *runsFlag, stderr)
-	if !ok {
-		return exitError
+	store, err := experiments.OpenStore(runsDir(*runsFlag))
+	if err != nil {
+		return err
 	}
 	run, err := store.Load(pos[0])
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab show: %v\n", err)
-		return exitError
+		return err
 	}
 	preds, predErr := run.Predictions()
 	conf := experiments.ConfusionMatrix(preds, len(run.Meta.Classes))
@@ -110,7 +97,7 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			out.Confusion, out.PerClass = conf.Counts, conf.PerClassAccuracy()
 		}
 		json.NewEncoder(stdout).Encode(out)
-		return exitOK
+		return nil
 	}
 	s := run.Meta.Spec
 	data := s.Data
@@ -134,29 +121,28 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "\nconfusion matrix and per-class accuracy at the best epoch (%d):\n", run.Status.BestEpoch)
 		experiments.WriteTable(stdout, experiments.ConfusionRows(conf, run.Meta.ClassNames))
 	}
-	return exitOK
+	return nil
 }
 
-func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", "compare [--runs DIR] [--metric val_acc] [--save NAME] [--json] RUN...", stderr)
 	runsFlag := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
 	metric := fs.String("metric", "val_acc", "metric to chart: val_loss, val_acc, val_top5, train_loss or train_acc")
 	save := fs.String("save", "", "save the comparison as comparisons/`NAME`.json")
 	open := fs.String("open", "", "compare the runs of a saved comparison `NAME`")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, code, ok := parseCommandLine(fs, args)
-	if !ok {
-		return code
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
 	}
-	store, ok := openStore("compare", *runsFlag, stderr)
-	if !ok {
-		return exitError
+	store, err := experiments.OpenStore(runsDir(*runsFlag))
+	if err != nil {
+		return err
 	}
 	if *open != "" {
 		c, err := store.LoadComparison(*open)
 		if err != nil {
-			fmt.Fprintf(stderr, "reslab compare: %v\n", err)
-			return exitError
+			return err
 		}
 		pos = append(c.Runs, pos...)
 		if !flagSet(fs, "metric") {
@@ -164,22 +150,19 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 	}
 	if len(pos) == 0 {
-		fmt.Fprintln(stderr, "reslab compare: name the runs: reslab compare RUN RUN...")
-		return exitUsage
+		return usagef("name the runs: reslab compare RUN RUN...")
 	}
 	var runs []*experiments.Run
 	for _, id := range pos {
 		run, err := store.Load(id)
 		if err != nil {
-			fmt.Fprintf(stderr, "reslab compare: %v\n", err)
-			return exitError
+			return err
 		}
 		runs = append(runs, run)
 	}
 	series, err := experiments.Series(runs, *metric)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab compare: --metric: %v\n", err)
-		return exitUsage
+		return usagef("--metric: %w", err)
 	}
 	sums := experiments.Summarize(runs)
 	if *save != "" {
@@ -188,8 +171,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			ids[i] = run.ID
 		}
 		if err := store.SaveComparison(experiments.Comparison{Name: *save, Runs: ids, Metric: *metric, XAxis: "epoch"}); err != nil {
-			fmt.Fprintf(stderr, "reslab compare: --save: %v\n", err)
-			return exitError
+			return fmt.Errorf("--save: %w", err)
 		}
 	}
 	if *asJSON {
@@ -198,7 +180,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			Series [][]float64              `json:"series"`
 			Runs   []experiments.RunSummary `json:"runs"`
 		}{*metric, series, sums})
-		return exitOK
+		return nil
 	}
 	legends := make([]string, len(runs))
 	for i, run := range runs {
@@ -210,32 +192,30 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *save != "" {
 		fmt.Fprintf(stdout, "\nsaved as %s\n", filepath.Join(store.Dir, "comparisons", *save+".json"))
 	}
-	return exitOK
+	return nil
 }
 
-func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", "export [--runs DIR] (--csv FILE | --md FILE) RUN...", stderr)
 	runsFlag := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
 	csvPath := fs.String("csv", "", "write every epoch of the runs as CSV to `file` (- for stdout)")
 	mdPath := fs.String("md", "", "write a Markdown report with charts and tables to `file` (- for stdout)")
-	pos, code, ok := parseCommandLine(fs, args)
-	if !ok {
-		return code
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
 	}
 	if (*csvPath == "") == (*mdPath == "") || len(pos) == 0 {
-		fmt.Fprintln(stderr, "reslab export: give one of --csv FILE or --md FILE, and the runs: reslab export --md report.md RUN...")
-		return exitUsage
+		return usagef("give one of --csv FILE or --md FILE, and the runs: reslab export --md report.md RUN...")
 	}
-	store, ok := openStore("export", *runsFlag, stderr)
-	if !ok {
-		return exitError
+	store, err := experiments.OpenStore(runsDir(*runsFlag))
+	if err != nil {
+		return err
 	}
 	var runs []*experiments.Run
 	for _, id := range pos {
 		run, err := store.Load(id)
 		if err != nil {
-			fmt.Fprintf(stderr, "reslab export: %v\n", err)
-			return exitError
+			return err
 		}
 		runs = append(runs, run)
 	}
@@ -246,15 +226,13 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return experiments.WriteMarkdownReport(w, runs)
 	}
-	var err error
 	if target == "-" {
 		err = write(stdout)
 	} else {
 		err = writeFileAtomic(target, write)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab export: %v\n", err)
-		return exitError
+		return err
 	}
-	return exitOK
+	return nil
 }

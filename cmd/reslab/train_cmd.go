@@ -127,62 +127,56 @@ func (sf *specFlags) spec() (experiments.Spec, error) {
 	return s, s.Validate()
 }
 
-func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", "train [--preset quick|flowers-scratch|keras-tutorial] [--data DIR] [flags]", stderr)
 	sf := newSpecFlags(fs)
-	if _, code, ok := parseCommandLine(fs, args); !ok {
-		return code
+	if _, err := parseCommandLine(fs, args); err != nil {
+		return err
 	}
 	spec, err := sf.spec()
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab train: %s\n", oneLine(err))
-		return exitUsage
+		return usagef("%w", err)
 	}
 	store, err := experiments.OpenStore(runsDir(*sf.runs))
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab train: %v\n", err)
-		return exitError
+		return err
 	}
 	if out := terminal(stdout); out != nil && !*sf.noTUI {
-		return trainInLab(ctx, spec, store, out, stderr)
+		return trainInLab(ctx, spec, store, out)
 	}
 	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir)}
 	sess, err := runner.Start(ctx, spec)
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab train: %s\n", oneLine(err))
-		return exitError
+		return err
 	}
-	return followSession(sess, spec.Epochs, stdout, stderr)
+	return followSession(sess, spec.Epochs, stdout)
 }
 
-func runResume(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runResume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("resume", "resume [--runs DIR] RUN", stderr)
 	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
 	fs.Bool("no-tui", true, "print one line per epoch (the default for resume)")
-	pos, code, ok := parseCommandLine(fs, args)
-	if !ok {
-		return code
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "reslab resume: name one run: reslab resume RUN ('reslab runs' lists them)")
-		return exitUsage
+		return usagef("name one run: reslab resume RUN ('reslab runs' lists them)")
 	}
 	store, err := experiments.OpenStore(runsDir(*runs))
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab resume: %v\n", err)
-		return exitError
+		return err
 	}
 	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir)}
 	sess, err := runner.Resume(ctx, pos[0])
 	if err != nil {
-		fmt.Fprintf(stderr, "reslab resume: %s\n", oneLine(err))
-		return exitError
+		return err
 	}
-	return followSession(sess, sess.Meta.Spec.Epochs, stdout, stderr)
+	return followSession(sess, sess.Meta.Spec.Epochs, stdout)
 }
 
-// followSession prints one line per epoch and the run id at the end.
-func followSession(sess *experiments.Session, epochs int, stdout, stderr io.Writer) int {
+// followSession prints one line per epoch and the outcome.
+func followSession(sess *experiments.Session, epochs int, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "run %s: %s\n", sess.ID, strings.Join(sess.Notes, "; "))
 	for e := range sess.Events {
 		switch ev := e.(type) {
@@ -195,21 +189,27 @@ func followSession(sess *experiments.Session, epochs int, stdout, stderr io.Writ
 		}
 	}
 	res, err := sess.Wait()
+	return runOutcome(stdout, sess.ID, experiments.State(res.Status), res.Best, err)
+}
+
+// runOutcome prints how a run ended, as `reslab train` and `resume` do
+// whether the run trained headless or in the lab: the status with the best
+// epoch and the run id last (for scripts), or how to resume a stopped run.
+func runOutcome(stdout io.Writer, id string, state experiments.State, best train.Monitor, err error) error {
 	switch {
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(stdout, "run %s stopped; continue it with: reslab resume %s\n", sess.ID, sess.ID)
-		return exitUsage
+	case state == experiments.StateStopped || errors.Is(err, context.Canceled):
+		fmt.Fprintf(stdout, "run %s stopped; continue it with: reslab resume %s\n", id, id)
+		return errRunStopped
 	case err != nil:
-		fmt.Fprintf(stderr, "reslab: run %s failed: %s\n", sess.ID, oneLine(err))
-		return exitError
+		return fmt.Errorf("run %s failed: %w", id, err)
 	}
-	best := ""
-	if res.Best.BestEpoch > 0 {
-		best = fmt.Sprintf(" (best %s %.4f at epoch %d)", res.Best.Metric, res.Best.Best, res.Best.BestEpoch)
+	bestNote := ""
+	if best.BestEpoch > 0 {
+		bestNote = fmt.Sprintf(" (best %s %.4f at epoch %d)", best.Metric, best.Best, best.BestEpoch)
 	}
-	fmt.Fprintf(stdout, "run %s %s%s\n", sess.ID, res.Status, best)
-	fmt.Fprintln(stdout, sess.ID)
-	return exitOK
+	fmt.Fprintf(stdout, "run %s %s%s\n", id, state, bestNote)
+	fmt.Fprintln(stdout, id)
+	return nil
 }
 
 func epochLine(m train.EpochMetrics, epochs int) string {
@@ -220,5 +220,3 @@ func epochLine(m train.EpochMetrics, epochs int) string {
 	return fmt.Sprintf("epoch %d/%d  train loss %.4f acc %5.1f%%  val loss %.4f acc %5.1f%%%s  lr %.3g  %.1fs  %.1f img/s",
 		m.Epoch, epochs, m.TrainLoss, 100*m.TrainAcc, m.ValLoss, 100*m.ValAcc, top5, m.LR, m.Seconds, m.ImagesPerSec)
 }
-
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
