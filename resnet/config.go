@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/reslab/reslab/internal/setting"
-	"github.com/reslab/reslab/resnet/kernel"
 )
 
 // Mode says which weights train.
@@ -216,20 +215,14 @@ func bottleneck(depth int) bool { return depth >= 50 }
 
 // FeatureSize is the spatial side of the backbone's last feature map.
 func (c Config) FeatureSize() int {
-	s := kernel.OutSide(c.InputSize, 7, 2, 3) // stem conv
-	s = kernel.OutSide(s, 3, 2, 1)            // max-pool
-	for stage := 1; stage < 4; stage++ {
-		s = kernel.OutSide(s, 3, 2, 1) // first block of stages 2–4 strides by 2
-	}
-	return s
+	_, side := topologyOf(c).last()
+	return side
 }
 
 // FeatureChannels is the channel count of the backbone's last feature map.
 func (c Config) FeatureChannels() int {
-	if bottleneck(c.Depth) {
-		return 8 * c.Width * 4
-	}
-	return 8 * c.Width
+	channels, _ := topologyOf(c).last()
+	return channels
 }
 
 // Features is the length of the vector the head receives.

@@ -2,7 +2,6 @@ package resnet
 
 import (
 	"github.com/reslab/reslab/internal/sysmem"
-	"github.com/reslab/reslab/resnet/kernel"
 )
 
 // EstimateMemory predicts the peak resident bytes of training on batches of
@@ -49,41 +48,21 @@ type activationCount struct {
 // the estimate is cheap enough to recompute on every keystroke of a form.
 func countActivations(cfg Config) activationCount {
 	var a activationCount
-	s := cfg.InputSize
-	addConv := func(in, out, k, stride, side int) int {
-		o := kernel.OutSide(side, k, stride, k/2)
-		a.params += int64(in * out * k * k)
-		a.activations += int64(3 * out * o * o) // conv, BN, ReLU or add
-		a.params += int64(2 * out)
-		return o
+	addConv := func(c convShape) {
+		a.params += int64(c.in*c.out*c.kernel*c.kernel + 2*c.out) // weights, BatchNorm's γ and β
+		a.activations += int64(3 * c.out * c.outSide * c.outSide) // conv, BN, ReLU or add
 	}
-	s = addConv(3, cfg.Width, 7, 2, s)
-	s = kernel.OutSide(s, 3, 2, 1)
-	a.activations += int64(cfg.Width * s * s) // max-pool
-	in := cfg.Width
-	for stage, count := range stageBlocks[cfg.Depth] {
-		w := cfg.Width << stage
-		for b := 0; b < count; b++ {
-			stride := 1
-			if b == 0 && stage > 0 {
-				stride = 2
+	t := topologyOf(cfg)
+	addConv(t.stem)
+	a.activations += int64(cfg.Width * t.poolSide * t.poolSide) // max-pool
+	for _, stage := range t.stages {
+		for _, blk := range stage {
+			for _, c := range blk.branch {
+				addConv(c)
 			}
-			side := s
-			var out int
-			if bottleneck(cfg.Depth) {
-				addConv(in, w, 1, 1, side)
-				o := addConv(w, w, 3, stride, side)
-				addConv(w, 4*w, 1, 1, o)
-				out, s = 4*w, o
-			} else {
-				o := addConv(in, w, 3, stride, side)
-				addConv(w, w, 3, 1, o)
-				out, s = w, o
+			if blk.down != nil {
+				addConv(*blk.down)
 			}
-			if stride != 1 || in != out {
-				addConv(in, out, 1, stride, side)
-			}
-			in = out
 		}
 	}
 	f := cfg.Features()

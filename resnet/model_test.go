@@ -478,3 +478,25 @@ func TestArchAndHeadText(t *testing.T) {
 		t.Fatal("the zero Arch encoded without error")
 	}
 }
+
+// TestTopologyFeedsBuildAndEstimate: the network built and the estimate's
+// parameter count come from the same walk, for every depth and both heads,
+// and an unbuildable depth neither panics nor counts blocks.
+func TestTopologyFeedsBuildAndEstimate(t *testing.T) {
+	for _, depth := range Depths {
+		for _, hidden := range []Head{nil, {16}} {
+			cfg := Config{Depth: depth, Width: 4, InputSize: 64, Classes: 3, Pooling: PoolFlatten, Hidden: hidden, Mode: ModeScratch}
+			m, err := NewModel(cfg, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := ParamCount(cfg), m.NumParams(); got != want {
+				t.Errorf("resnet%d head %v: ParamCount %d, the built network has %d", depth, hidden, got, want)
+			}
+		}
+	}
+	bad := Config{Depth: 20, Width: 4, InputSize: 64, Classes: 3, Pooling: PoolAvg, Mode: ModeScratch}
+	if c := bad.FeatureChannels(); c != 4 {
+		t.Errorf("depth 20 feature channels %d, want the stem's 4", c)
+	}
+}

@@ -70,11 +70,11 @@ type network struct {
 // PyTorch's default uniform for the head.
 func newNetwork(cfg Config, rng *rand.Rand) *network {
 	n := &network{}
-	addConv := func(name string, in, out, k, stride int) conv {
-		p := newParam(name, tensor.Shape{out, in, k, k})
-		heNormal(p.Data(), out*k*k, rng)
+	addConv := func(c convShape) conv {
+		p := newParam(c.weight, tensor.Shape{c.out, c.in, c.kernel, c.kernel})
+		heNormal(p.Data(), c.out*c.kernel*c.kernel, rng)
 		n.params = append(n.params, p)
-		return conv{w: p, kernel: k, stride: stride, pad: k / 2}
+		return conv{w: p, kernel: c.kernel, stride: c.stride, pad: c.kernel / 2}
 	}
 	addBN := func(name string, ch int) *bnLayer {
 		bn := newBNLayer(name, ch)
@@ -82,47 +82,23 @@ func newNetwork(cfg Config, rng *rand.Rand) *network {
 		n.params = append(n.params, bn.gamma, bn.beta)
 		return bn
 	}
-	n.stem = addConv("conv1.weight", 3, cfg.Width, 7, 2)
+	t := topologyOf(cfg)
+	n.stem = addConv(t.stem)
 	n.stem.onImages = true
-	n.stemBN = addBN("bn1", cfg.Width)
-
-	expansion := 1
-	if bottleneck(cfg.Depth) {
-		expansion = 4
-	}
-	inCh := cfg.Width
-	for s, count := range stageBlocks[cfg.Depth] {
-		width := cfg.Width << s
-		for b := 0; b < count; b++ {
-			stride := 1
-			if b == 0 && s > 0 {
-				stride = 2
-			}
-			name := fmt.Sprintf("layer%d.%d", s+1, b)
+	n.stemBN = addBN(t.stem.bn, t.stem.out)
+	for s, stage := range t.stages {
+		for _, shape := range stage {
 			var blk block
-			if expansion == 1 {
-				blk.convs = []conv{
-					addConv(name+".conv1.weight", inCh, width, 3, stride),
-				}
-				blk.bns = []*bnLayer{addBN(name+".bn1", width)}
-				blk.convs = append(blk.convs, addConv(name+".conv2.weight", width, width, 3, 1))
-				blk.bns = append(blk.bns, addBN(name+".bn2", width))
-			} else {
-				blk.convs = []conv{addConv(name+".conv1.weight", inCh, width, 1, 1)}
-				blk.bns = []*bnLayer{addBN(name+".bn1", width)}
-				blk.convs = append(blk.convs, addConv(name+".conv2.weight", width, width, 3, stride))
-				blk.bns = append(blk.bns, addBN(name+".bn2", width))
-				blk.convs = append(blk.convs, addConv(name+".conv3.weight", width, width*4, 1, 1))
-				blk.bns = append(blk.bns, addBN(name+".bn3", width*4))
+			for _, c := range shape.branch {
+				blk.convs = append(blk.convs, addConv(c))
+				blk.bns = append(blk.bns, addBN(c.bn, c.out))
 			}
-			out := width * expansion
-			if stride != 1 || inCh != out {
-				dc := addConv(name+".downsample.0.weight", inCh, out, 1, stride)
+			if d := shape.down; d != nil {
+				dc := addConv(*d)
 				blk.downConv = &dc
-				blk.downBN = addBN(name+".downsample.1", out)
+				blk.downBN = addBN(d.bn, d.out)
 			}
 			n.stages[s] = append(n.stages[s], blk)
-			inCh = out
 		}
 	}
 	n.backLen = len(n.params)
