@@ -2,10 +2,11 @@ package kernel
 
 import (
 	"fmt"
-	"github.com/reslab/reslab/internal/gradcheck"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/reslab/reslab/internal/gradcheck"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"

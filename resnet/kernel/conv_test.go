@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"fmt"
-	"github.com/reslab/reslab/internal/gradcheck"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/reslab/reslab/internal/gradcheck"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"

@@ -1,9 +1,10 @@
 package kernel
 
 import (
-	"github.com/reslab/reslab/internal/gradcheck"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/reslab/reslab/internal/gradcheck"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"

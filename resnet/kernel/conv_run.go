@@ -1,0 +1,178 @@
+package kernel
+
+// forward computes y = W·col for every task, straight into NCHW y.
+func (g *convGeom) forward(x, w, y []float32) { g.forwardWith(x, w, y, nil) }
+
+// convEpilogue is what an inference convolution applies to each output
+// channel c once its product is done: y = max(0, scale[c]·y + shift[c] +
+// residual) — an eval-mode BatchNorm folded in, the shortcut added and the
+// ReLU. It runs on each task's block of output right after the product,
+// while the block is still in cache, instead of as another pass over the
+// whole activation.
+type convEpilogue struct {
+	scale, shift []float32 // per output channel
+	residual     []float32 // laid out as y; nil for none
+	relu         bool
+}
+
+// apply runs the epilogue on output columns [col0, col0+cols) of image n,
+// reading the product from src (leading dimension ld) and writing y.
+func (e *convEpilogue) apply(g *convGeom, y, src []float32, ld, n, col0, cols int) {
+	outSize := g.cout * g.p
+	for o := 0; o < g.cout; o++ {
+		at := n*outSize + o*g.p + col0
+		var res []float32
+		if e.residual != nil {
+			res = e.residual[at : at+cols]
+		}
+		affineRow(y[at:at+cols], src[o*ld:o*ld+cols], res, e.scale[o], e.shift[o], e.relu)
+	}
+}
+
+// forwardWith is forward followed, per task, by the epilogue (nil: none).
+func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
+	tasks, _, workers := g.plan()
+	outSize := g.cout * g.p
+	runTasks(len(tasks), workers, func(_, i int) {
+		t := tasks[i]
+		var scratch, out []float32
+		defer putScratch(&scratch)
+		defer putScratch(&out)
+		col, ldcol := g.colBlock(x, t, &scratch)
+		if len(t.segs) == 1 {
+			s := t.segs[0]
+			at := s.n*outSize + s.oh0*g.wo
+			sgemm(false, false, g.cout, t.cols, g.ckk, 1, w, g.ckk, col, ldcol, 0, y[at:], g.p)
+			if epi != nil {
+				epi.apply(g, y, y[s.n*outSize+s.oh0*g.wo:], g.p, s.n, s.oh0*g.wo, t.cols)
+			}
+			return
+		}
+		// Several images: one product into a scratch block, then copied out.
+		blk := scratchBuf(&out, g.cout*t.cols)
+		sgemm(false, false, g.cout, t.cols, g.ckk, 1, w, g.ckk, col, ldcol, 0, blk, t.cols)
+		off := 0
+		for _, s := range t.segs {
+			cols := (s.oh1 - s.oh0) * g.wo
+			if epi != nil {
+				epi.apply(g, y, blk[off:], t.cols, s.n, s.oh0*g.wo, cols)
+			} else {
+				yn := y[s.n*outSize:]
+				for o := 0; o < g.cout; o++ {
+					copy(yn[o*g.p+s.oh0*g.wo:o*g.p+s.oh0*g.wo+cols], blk[o*t.cols+off:])
+				}
+			}
+			off += cols
+		}
+	})
+}
+
+// backwardWeights computes ∂W = Σ ∂y·colᵀ, recomputing col. The tasks are
+// dealt out in fixed contiguous slices, one per worker, each summed into its
+// own accumulator, and the accumulators are added in order, so the result
+// does not depend on goroutine timing (resumed training must reproduce an
+// uninterrupted run bit for bit).
+func (g *convGeom) backwardWeights(x, dy, dw []float32) {
+	tasks, _, workers := g.plan()
+	outSize := g.cout * g.p
+	slots := min(workers, len(tasks))
+	acc := make([][]float32, slots)
+	acc[0] = dw
+	for i := 1; i < slots; i++ {
+		acc[i] = getScratch(len(dw))
+	}
+	runTasks(slots, slots, func(_, slot int) {
+		var scratch, dyScratch []float32
+		defer putScratch(&scratch)
+		defer putScratch(&dyScratch)
+		lo, hi := slot*len(tasks)/slots, (slot+1)*len(tasks)/slots
+		for i := lo; i < hi; i++ {
+			t := tasks[i]
+			col, ldcol := g.colBlock(x, t, &scratch)
+			var a []float32
+			var lda int
+			if len(t.segs) == 1 {
+				s := t.segs[0]
+				a, lda = dy[s.n*outSize+s.oh0*g.wo:], g.p
+			} else {
+				a, lda = scratchBuf(&dyScratch, g.cout*t.cols), t.cols
+				off := 0
+				for _, s := range t.segs {
+					cols := (s.oh1 - s.oh0) * g.wo
+					dyn := dy[s.n*outSize:]
+					for o := 0; o < g.cout; o++ {
+						copy(a[o*t.cols+off:o*t.cols+off+cols], dyn[o*g.p+s.oh0*g.wo:])
+					}
+					off += cols
+				}
+			}
+			var beta float32
+			if i > lo {
+				beta = 1
+			}
+			sgemm(false, true, g.cout, g.ckk, t.cols, 1, a, lda, col, ldcol, beta, acc[slot], g.ckk)
+		}
+	})
+	for i := 1; i < slots; i++ {
+		part := acc[i]
+		ParallelFor(len(dw), ElementGrain, func(lo, hi int) {
+			d, s := dw[lo:hi], part[lo:hi]
+			for j, v := range s {
+				d[j] += v
+			}
+		})
+		putScratch(&acc[i])
+	}
+}
+
+// backwardData computes ∂x: ∂col = Wᵀ·∂y, scattered back by col2im (or, for
+// direct convolutions, written straight into ∂x).
+func (g *convGeom) backwardData(w, dy, dx []float32) {
+	_, tasks, workers := g.plan()
+	outSize := g.cout * g.p
+	inSize := g.cin * g.hw
+	runTasks(len(tasks), workers, func(_, i int) {
+		t := tasks[i]
+		var dyScratch, dcolScratch []float32
+		defer putScratch(&dyScratch)
+		defer putScratch(&dcolScratch)
+		imgs := t.n1 - t.n0
+		rows := (t.c1 - t.c0) * g.kk
+		wT := w[t.c0*g.kk:] // Wᵀ rows c0·kk… are W's columns
+		if imgs == 1 {
+			b := dy[t.n0*outSize:]
+			dxn := dx[t.n0*inSize:]
+			if g.direct {
+				sgemm(true, false, rows, g.p, g.cout, 1, wT, g.ckk, b, g.p, 0, dxn[t.c0*g.hw:], g.p)
+				return
+			}
+			dcol := scratchBuf(&dcolScratch, rows*g.p)
+			sgemm(true, false, rows, g.p, g.cout, 1, wT, g.ckk, b, g.p, 0, dcol, g.p)
+			g.col2im(dcol, g.p, 0, t.c0, t.c1, dxn)
+			return
+		}
+		// Several small images: pack their ∂y side by side, one product.
+		cols := imgs * g.p
+		b := scratchBuf(&dyScratch, g.cout*cols)
+		for n := t.n0; n < t.n1; n++ {
+			dyn := dy[n*outSize:]
+			off := (n - t.n0) * g.p
+			for o := 0; o < g.cout; o++ {
+				copy(b[o*cols+off:o*cols+off+g.p], dyn[o*g.p:(o+1)*g.p])
+			}
+		}
+		dcol := scratchBuf(&dcolScratch, rows*cols)
+		sgemm(true, false, rows, cols, g.cout, 1, wT, g.ckk, b, cols, 0, dcol, cols)
+		for n := t.n0; n < t.n1; n++ {
+			dxn := dx[n*inSize:]
+			off := (n - t.n0) * g.p
+			if g.direct {
+				for c := t.c0; c < t.c1; c++ {
+					copy(dxn[c*g.hw:(c+1)*g.hw], dcol[(c-t.c0)*cols+off:])
+				}
+			} else {
+				g.col2im(dcol, cols, off, t.c0, t.c1, dxn)
+			}
+		}
+	})
+}
