@@ -13,6 +13,8 @@ import (
 
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/train"
+	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/components"
 )
 
 // compareMetrics are the metrics the compare screen cycles through; each
@@ -24,7 +26,7 @@ var compareMetrics = []string{"val_acc", "val_loss", "train_acc", "train_loss"}
 // seconds per epoch, McNemar p-value against the first run). Comparisons
 // save by name and reopen from the runs screen.
 type compareScreen struct {
-	c       *common
+	c       *common.Common
 	ids     []string
 	runs    []*experiments.Run
 	sums    []experiments.RunSummary
@@ -53,8 +55,8 @@ type (
 	}
 )
 
-func newCompareScreen(c *common) *compareScreen {
-	in := newInput(c.st)
+func newCompareScreen(c *common.Common) *compareScreen {
+	in := newInput(c.Styles)
 	in.Prompt = "save comparison as: "
 	in.Placeholder = "a name such as depths-flowers"
 	in.CharLimit = 64
@@ -82,7 +84,7 @@ func (s *compareScreen) open(msg compareOpenMsg) tea.Cmd {
 		s.metric = max(slices.Index(compareMetrics, c.Metric), 0)
 		s.smooth, s.log, s.time = c.Smooth, c.Log, c.XAxis == "time"
 	}
-	store, ids := s.c.store, msg.ids
+	store, ids := s.c.Store, msg.ids
 	return func() tea.Msg {
 		var runs []*experiments.Run
 		var errs []error
@@ -125,7 +127,7 @@ func (s *compareScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *compareScreen) key(msg tea.KeyMsg) tea.Cmd {
-	k := s.c.keys
+	k := s.c.Keys
 	if s.saving {
 		switch msg.Type {
 		case tea.KeyEnter:
@@ -142,7 +144,7 @@ func (s *compareScreen) key(msg tea.KeyMsg) tea.Cmd {
 			for _, r := range s.runs {
 				comp.Runs = append(comp.Runs, r.ID)
 			}
-			store := s.c.store
+			store := s.c.Store
 			return func() tea.Msg { return comparisonSavedMsg{name: name, err: store.SaveComparison(comp)} }
 		case tea.KeyEsc:
 			s.saving = false
@@ -186,33 +188,33 @@ func (s *compareScreen) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (s *compareScreen) help() bindings {
-	k := s.c.keys
+func (s *compareScreen) help() common.Bindings {
+	k := s.c.Keys
 	if s.saving {
-		return bindings{short: []key.Binding{hint("enter", "save"), hint("esc", "cancel")}}
+		return common.Bindings{Short: []key.Binding{common.Hint("enter", "save"), common.Hint("esc", "cancel")}}
 	}
-	return bindings{
-		short: []key.Binding{k.Metric, k.Smooth, k.Log, k.XAxis, k.Save, k.ToPred},
-		full:  [][]key.Binding{{k.Metric, k.Smooth, k.Log, k.XAxis}, {k.Save, k.ToPred}},
+	return common.Bindings{
+		Short: []key.Binding{k.Metric, k.Smooth, k.Log, k.XAxis, k.Save, k.ToPred},
+		Full:  [][]key.Binding{{k.Metric, k.Smooth, k.Log, k.XAxis}, {k.Save, k.ToPred}},
 	}
 }
 
 // chart draws one metric of every run.
 func (s *compareScreen) chart(metric string, w, h int) string {
-	cv := chartView{title: metric, smooth: s.smooth, log: s.log && train.Minimised(metric), timeAxis: s.time}
+	cv := components.ChartView{Title: metric, Smooth: s.smooth, Log: s.log && train.Minimised(metric), TimeAxis: s.time}
 	if s.time {
-		cv.title += " by time"
+		cv.Title += " by time"
 	} else {
-		cv.title += " by epoch"
+		cv.Title += " by epoch"
 	}
 	for _, r := range s.runs {
-		cv.curves = append(cv.curves, epochCurve(runLabel(r), r.Metrics, metric, s.time))
+		cv.Curves = append(cv.Curves, components.EpochCurve(common.RunLabel(r), r.Metrics, metric, s.time))
 	}
-	return fitBlock(renderChart(s.c.st, cv, w, h), w, h)
+	return common.FitBlock(components.RenderChart(s.c.Styles, cv, w, h), w, h)
 }
 
 func (s *compareScreen) view(w, h int) string {
-	st := s.c.st
+	st := s.c.Styles
 	if len(s.ids) == 0 {
 		return "\n" + st.Subtle.Render("Nothing to compare yet.") + "\n\n" +
 			"  3      the runs screen: space marks runs, c compares them\n" +
@@ -233,12 +235,12 @@ func (s *compareScreen) view(w, h int) string {
 	if s.time {
 		views = append(views, "x: time")
 	}
-	top = append(top, spread(st.Title.Render(title), st.Subtle.Render(strings.Join(views, " · ")), w))
+	top = append(top, common.Spread(st.Title.Render(title), st.Subtle.Render(strings.Join(views, " · ")), w))
 	if s.saving {
-		top = append(top, truncate(s.input.View(), w))
+		top = append(top, common.Truncate(s.input.View(), w))
 	}
 	if s.err != nil {
-		top = append(top, st.Error.Render(truncate(experiments.OneLine(s.err.Error()), w)))
+		top = append(top, st.Error.Render(common.Truncate(experiments.OneLine(s.err.Error()), w)))
 	}
 	if s.loading {
 		return strings.Join(append(top, "loading runs and pairing their predictions…"), "\n")
@@ -255,25 +257,25 @@ func (s *compareScreen) view(w, h int) string {
 			tabs = append(tabs, st.Tab.Render(" "+m+" "))
 		}
 	}
-	top = append(top, truncate(strings.Join(tabs, " "), w))
+	top = append(top, common.Truncate(strings.Join(tabs, " "), w))
 
 	// The summary table.
 	rows := experiments.SummaryRows(s.sums)
 	for i := 1; i < len(rows); i++ {
 		rows[i][0] = experiments.ShortID(rows[i][0])
 	}
-	t := table{header: rows[0], rows: rows[1:], right: []bool{false, false, true, true, false, true, false, true, true, true, true, true, false},
-		drop: []int{10, 3, 4, 6, 7, 2, 5, 11}, flex: 0}
-	hd, lines := t.lines(w)
+	t := components.Table{Header: rows[0], Rows: rows[1:], Right: []bool{false, false, true, true, false, true, false, true, true, true, true, true, false},
+		Drop: []int{10, 3, 4, 6, 7, 2, 5, 11}, Flex: 0}
+	hd, lines := t.Lines(w)
 	tableLines := append([]string{st.Header.Render(hd)}, lines...)
-	note := st.Subtle.Render(truncate("p vs first: McNemar's exact test on the shared validation images against the first run (only it right / only this right)", w))
+	note := st.Subtle.Render(common.Truncate("p vs first: McNemar's exact test on the shared validation images against the first run (only it right / only this right)", w))
 	chartH := h - len(top) - len(tableLines) - 3
 	metric := compareMetrics[s.metric]
 	var charts string
 	if w >= 150 {
 		pair := compareMetrics[s.metric^1]
 		cw := (w - 2) / 2
-		charts = lipgloss.JoinHorizontal(lipgloss.Top, padLines(s.chart(metric, cw, chartH), cw+2), s.chart(pair, cw, chartH))
+		charts = lipgloss.JoinHorizontal(lipgloss.Top, common.PadLines(s.chart(metric, cw, chartH), cw+2), s.chart(pair, cw, chartH))
 	} else {
 		charts = s.chart(metric, w, chartH)
 	}

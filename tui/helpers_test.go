@@ -100,7 +100,7 @@ func newLab(t *testing.T, backend Backend, dir string) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.c.runsLabel = "RUNS"
+	m.c.RunsLabel = "RUNS"
 	return m
 }
 

@@ -26,6 +26,7 @@ import (
 
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/train"
+	"github.com/reslab/reslab/tui/common"
 )
 
 // Backend starts and resumes runs: an experiments.Runner in the binary, a
@@ -72,7 +73,7 @@ var screenNames = [numScreens]string{"setup", "run", "runs", "compare", "predict
 type screen interface {
 	update(msg tea.Msg) tea.Cmd
 	view(width, height int) string
-	help() bindings
+	help() common.Bindings
 	// captures says whether the screen takes this key before the lab's
 	// global keys (a text field typing q, a dialog waiting for y/n).
 	captures(msg tea.KeyMsg) bool
@@ -87,21 +88,6 @@ var (
 	flashFor     = 6 * time.Second
 	dataDebounce = 300 * time.Millisecond
 )
-
-// common is what every screen shares.
-type common struct {
-	st    *Styles
-	keys  *KeyMap
-	store *experiments.Store
-	opts  Options
-	// runsLabel names the runs folder on screen, as the user gave it.
-	runsLabel string
-	log       *slog.Logger
-	width     int
-	height    int
-	// training is the run in progress, nil when none.
-	training *training
-}
 
 // RunOutcome is how a run trained in the lab ended.
 type RunOutcome struct {
@@ -124,10 +110,13 @@ type training struct {
 
 // Model is the lab's root model.
 type Model struct {
-	c       *common
-	ctx     context.Context
-	backend Backend
-	help    help.Model
+	c    *common.Common
+	opts Options
+	// training is the run in progress, nil when none.
+	training *training
+	ctx      context.Context
+	backend  Backend
+	help     help.Model
 
 	screens [numScreens]screen
 	setup   *setupScreen
@@ -162,13 +151,13 @@ func New(opts Options, r *lipgloss.Renderer) (*Model, error) {
 	if backend == nil {
 		backend = &experiments.Runner{Store: store, Logger: log, MemoryBudget: opts.MemoryBudget}
 	}
-	st := DefaultStyles(r)
-	c := &common{st: st, keys: DefaultKeyMap(), store: store, opts: opts, runsLabel: opts.RunsDir, log: log, width: 80, height: 24}
+	st := common.DefaultStyles(r)
+	c := &common.Common{Styles: st, Keys: common.DefaultKeyMap(), Store: store, DataDir: opts.DataDir, MemoryBudget: opts.MemoryBudget, RunsLabel: opts.RunsDir, Log: log, Width: 80, Height: 24}
 	h := help.New()
 	h.Styles.ShortKey, h.Styles.FullKey = st.HelpKey, st.HelpKey
 	h.Styles.ShortDesc, h.Styles.FullDesc = st.Help, st.Help
 	h.Styles.ShortSeparator, h.Styles.FullSeparator, h.Styles.Ellipsis = st.Help, st.Help, st.Help
-	m := &Model{c: c, ctx: context.Background(), backend: backend, help: h}
+	m := &Model{c: c, opts: opts, ctx: context.Background(), backend: backend, help: h}
 	m.setup = newSetupScreen(c)
 	m.run = newRunScreen(c)
 	m.runs = newRunsScreen(c)
@@ -189,8 +178,8 @@ func (m *Model) Outcomes() []RunOutcome { return m.outcomes }
 
 // Init implements tea.Model.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{loadRunsCmd(m.c.store), m.setup.init()}
-	if s := m.c.opts.Start; s != nil {
+	cmds := []tea.Cmd{common.LoadRunsCmd(m.c.Store), m.setup.init()}
+	if s := m.opts.Start; s != nil {
 		cmds = append(cmds, func() tea.Msg { return startMsg{specs: []experiments.Spec{*s}} })
 	}
 	return tea.Batch(cmds...)
@@ -239,7 +228,7 @@ func switchTo(s screenID) tea.Cmd { return func() tea.Msg { return switchMsg{to:
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.c.width, m.c.height = msg.Width, msg.Height
+		m.c.Width, m.c.Height = msg.Width, msg.Height
 		m.help.Width = msg.Width
 		return m, nil
 	case tea.KeyMsg:
@@ -267,7 +256,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case runsChangedMsg:
-		return m, loadRunsCmd(m.c.store)
+		return m, common.LoadRunsCmd(m.c.Store)
 	}
 	// Everything else (loaded data, results of commands) goes to every
 	// screen; each ignores what is not its own.
@@ -279,7 +268,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
+	k := m.c.Keys
 	if msg.String() == "ctrl+c" {
 		return m.quit()
 	}
@@ -338,7 +327,7 @@ func (m *Model) switchScreen(to screenID) tea.Cmd {
 func (m *Model) entered(s screenID) tea.Cmd {
 	switch s {
 	case screenRuns:
-		return loadRunsCmd(m.c.store)
+		return common.LoadRunsCmd(m.c.Store)
 	case screenSetup:
 		return m.setup.refreshEstimate()
 	}
@@ -349,7 +338,7 @@ func (m *Model) entered(s screenID) tea.Cmd {
 // stopped) and then quits; a second ctrl+c quits without waiting (the run
 // is then found interrupted, and still resumable).
 func (m *Model) quit() tea.Cmd {
-	t := m.c.training
+	t := m.training
 	if t == nil {
 		m.quitting = true
 		return tea.Quit
@@ -373,14 +362,14 @@ func (m *Model) startTraining(specs []experiments.Spec) tea.Cmd {
 	if len(specs) == 0 {
 		return nil
 	}
-	if m.c.training != nil {
+	if m.training != nil {
 		return flash("a run is training: stop it first (2 then s) or wait for it to end")
 	}
 	t := &training{spec: specs[0], queue: specs[1:]}
 	if len(specs) > 1 {
 		t.sweepN = len(specs)
 	}
-	m.c.training = t
+	m.training = t
 	m.run.starting(t, specs[0], false)
 	m.active = screenRun
 	return m.launch(t, specs[0])
@@ -398,11 +387,11 @@ func (m *Model) launch(t *training, spec experiments.Spec) tea.Cmd {
 }
 
 func (m *Model) resumeTraining(id string) tea.Cmd {
-	if m.c.training != nil {
+	if m.training != nil {
 		return flash("a run is training: stop it first (2 then s) or wait for it to end")
 	}
 	t := &training{}
-	m.c.training = t
+	m.training = t
 	ctx, cancel := context.WithCancel(m.ctx)
 	t.cancel = cancel
 	m.run.starting(t, experiments.Spec{}, true)
@@ -419,13 +408,13 @@ func (m *Model) resumeTraining(id string) tea.Cmd {
 }
 
 func (m *Model) sessionStarted(msg sessionMsg) tea.Cmd {
-	t := m.c.training
+	t := m.training
 	if t == nil {
 		return nil
 	}
 	if msg.err != nil {
-		m.c.log.Error("run did not start", "error", msg.err)
-		m.c.training = nil
+		m.c.Log.Error("run did not start", "error", msg.err)
+		m.training = nil
 		t.cancel()
 		m.run.failedToStart(msg.err)
 		if m.quitting {
@@ -435,12 +424,13 @@ func (m *Model) sessionStarted(msg sessionMsg) tea.Cmd {
 	}
 	t.sess = msg.sess
 	t.spec = msg.spec
+	m.c.TrainingID = msg.sess.ID
 	if t.sweepN > 0 {
 		t.sweepIDs = append(t.sweepIDs, msg.sess.ID)
 	}
 	m.startedIDs = append(m.startedIDs, msg.sess.ID)
-	m.c.log.Info("lab: run started", "run", msg.sess.ID, "resumed", msg.resumed)
-	cmds := []tea.Cmd{waitEvent(msg.sess), loadRunsCmd(m.c.store), m.run.started(msg.sess, msg.resumed)}
+	m.c.Log.Info("lab: run started", "run", msg.sess.ID, "resumed", msg.resumed)
+	cmds := []tea.Cmd{waitEvent(msg.sess), common.LoadRunsCmd(m.c.Store), m.run.started(msg.sess, msg.resumed)}
 	if t.sweepN > 0 {
 		cmds = append(cmds, m.runs.markIDs(t.sweepIDs))
 	}
@@ -459,14 +449,14 @@ func waitEvent(sess *experiments.Session) tea.Cmd {
 }
 
 func (m *Model) trainingEvent(msg eventMsg) tea.Cmd {
-	t := m.c.training
+	t := m.training
 	if t == nil || t.sess == nil || t.sess.ID != msg.id {
 		return nil
 	}
 	cmds := []tea.Cmd{waitEvent(t.sess), m.run.event(msg.ev)}
 	switch ev := msg.ev.(type) {
 	case train.EpochEvent:
-		cmds = append(cmds, loadRunsCmd(m.c.store))
+		cmds = append(cmds, common.LoadRunsCmd(m.c.Store))
 	case train.DoneEvent:
 		m.outcomes = append(m.outcomes, RunOutcome{ID: msg.id, Status: experiments.State(ev.Status), Best: ev.Best, Err: ev.Err})
 	}
@@ -474,21 +464,22 @@ func (m *Model) trainingEvent(msg eventMsg) tea.Cmd {
 }
 
 func (m *Model) trainingClosed(msg eventsClosedMsg) tea.Cmd {
-	t := m.c.training
+	t := m.training
 	if t == nil || t.sess == nil || t.sess.ID != msg.id {
 		return nil
 	}
 	t.cancel()
-	m.c.training = nil
+	m.training = nil
+	m.c.TrainingID = ""
 	if m.quitting {
 		return tea.Quit
 	}
-	cmds := []tea.Cmd{loadRunsCmd(m.c.store), m.run.closed()}
+	cmds := []tea.Cmd{common.LoadRunsCmd(m.c.Store), m.run.closed()}
 	last := m.run.status
 	if len(t.queue) > 0 {
 		if last == experiments.StateCompleted || last == experiments.StateEarlyStopped {
 			next := &training{spec: t.queue[0], queue: t.queue[1:], sweepN: t.sweepN, sweepIDs: t.sweepIDs}
-			m.c.training = next
+			m.training = next
 			m.run.starting(next, next.spec, false)
 			cmds = append(cmds, m.launch(next, next.spec))
 		} else {
@@ -502,32 +493,32 @@ func (m *Model) trainingClosed(msg eventsClosedMsg) tea.Cmd {
 
 // View implements tea.Model.
 func (m *Model) View() string {
-	w, h := m.c.width, m.c.height
-	st := m.c.st
+	w, h := m.c.Width, m.c.Height
+	st := m.c.Styles
 	tabs := m.tabBar(w)
 	helpView := m.help.View(m.helpKeys())
 	var footer []string
 	if m.quitting {
-		footer = append(footer, st.Warn.Render(truncate("stopping the run and saving a resumable checkpoint before quitting… (ctrl+c again quits at once)", w)))
+		footer = append(footer, st.Warn.Render(common.Truncate("stopping the run and saving a resumable checkpoint before quitting… (ctrl+c again quits at once)", w)))
 	} else if m.flash != "" {
 		style := st.Good
 		if m.flashErr {
 			style = st.Error
 		}
-		footer = append(footer, style.Render(truncate(m.flash, w)))
+		footer = append(footer, style.Render(common.Truncate(m.flash, w)))
 	}
 	// bubbles' help can overflow by a few cells when its ellipsis does
 	// not fit; cut it to the window.
-	footer = append(footer, fitBlock(helpView, w, lipgloss.Height(helpView)))
+	footer = append(footer, common.FitBlock(helpView, w, lipgloss.Height(helpView)))
 	foot := strings.Join(footer, "\n")
 	bodyH := max(h-1-lipgloss.Height(foot), 1)
 	body := m.screens[m.active].view(w, bodyH)
-	body = fitBlock(body, w, bodyH)
+	body = common.FitBlock(body, w, bodyH)
 	return tabs + "\n" + body + "\n" + foot
 }
 
 func (m *Model) tabBar(w int) string {
-	st := m.c.st
+	st := m.c.Styles
 	parts := []string{st.Title.Render("reslab")}
 	for i, name := range screenNames {
 		label := fmt.Sprintf("%d %s", i+1, name)
@@ -539,27 +530,27 @@ func (m *Model) tabBar(w int) string {
 	}
 	left := strings.Join(parts, " ")
 	right := ""
-	if t := m.c.training; t != nil {
+	if t := m.training; t != nil {
 		right = st.Warn.Render("● " + m.run.tabStatus())
 	}
 	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		if right != "" && w-lipgloss.Width(left) > 8 {
-			right = st.Warn.Render(truncate("● "+m.run.tabStatus(), w-lipgloss.Width(left)-1))
+			right = st.Warn.Render(common.Truncate("● "+m.run.tabStatus(), w-lipgloss.Width(left)-1))
 			gap = w - lipgloss.Width(left) - lipgloss.Width(right)
 		}
 		if gap < 1 {
-			return truncateANSI(left, w)
+			return common.Truncate(left, w)
 		}
 	}
 	return left + strings.Repeat(" ", gap) + right
 }
 
-func (m *Model) helpKeys() bindings {
-	k := m.c.keys
+func (m *Model) helpKeys() common.Bindings {
+	k := m.c.Keys
 	b := m.screens[m.active].help()
-	b.short = append(append([]key.Binding{k.Help, k.Quit}, b.short...), k.Screens, k.Back)
-	b.full = append(b.full, []key.Binding{k.Setup, k.RunTab, k.Runs, k.Compare, k.Predict}, []key.Binding{k.Back, k.Help, k.Quit})
+	b.Short = append(append([]key.Binding{k.Help, k.Quit}, b.Short...), k.Screens, k.Back)
+	b.Full = append(b.Full, []key.Binding{k.Setup, k.RunTab, k.Runs, k.Compare, k.Predict}, []key.Binding{k.Back, k.Help, k.Quit})
 	return b
 }
 
@@ -576,7 +567,7 @@ func Run(ctx context.Context, opts Options) ([]RunOutcome, error) {
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(),
 		tea.WithInput(opts.Input), tea.WithOutput(opts.Output))
 	_, err = p.Run()
-	if t := m.c.training; t != nil && t.sess != nil {
+	if t := m.training; t != nil && t.sess != nil {
 		// Killed by the context or a second ctrl+c: the run's context is a
 		// child of ctx or was cancelled by quit; let it finish saving.
 		if t.cancel != nil && !m.forceQuit {

@@ -15,6 +15,7 @@ import (
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/train"
+	"github.com/reslab/reslab/tui/components"
 )
 
 func TestSetupValidatesAsYouType(t *testing.T) {
@@ -150,7 +151,7 @@ func TestRunScreenFollowsEvents(t *testing.T) {
 	spec := experiments.DefaultSpec()
 	spec.Epochs, spec.Patience = 5, 3
 	_, _ = m.Update(startMsg{specs: []experiments.Spec{spec}})
-	if m.active != screenRun || m.c.training == nil {
+	if m.active != screenRun || m.training == nil {
 		t.Fatal("start did not open the run screen")
 	}
 	ch := make(chan train.Event, 8)
@@ -179,14 +180,14 @@ func TestRunScreenFollowsEvents(t *testing.T) {
 		t.Errorf("toggles: smooth %v log %v time %v", m.run.smooth, m.run.log, m.run.timeAxis)
 	}
 	// Stop cancels the run's context.
-	ctx := m.c.training
+	ctx := m.training
 	press(t, m, "s")
 	if !ctx.stopping {
 		t.Error("s did not stop the run")
 	}
 	_, _ = m.Update(eventMsg{id: sess.ID, ev: train.DoneEvent{Status: train.StatusStopped, Err: context.Canceled}})
 	_, _ = m.Update(eventsClosedMsg{id: sess.ID})
-	if m.c.training != nil || !strings.Contains(m.View(), "stopped (resumable)") {
+	if m.training != nil || !strings.Contains(m.View(), "stopped (resumable)") {
 		t.Errorf("after the run ended:\n%s", m.View())
 	}
 	if o := m.Outcomes(); len(o) != 1 || o[0].Status != experiments.StateStopped {
@@ -199,7 +200,7 @@ func TestQuitStopsTheRunFirst(t *testing.T) {
 	sized(t, m, 80, 24)
 	spec := experiments.DefaultSpec()
 	_, _ = m.Update(startMsg{specs: []experiments.Spec{spec}})
-	tr := m.c.training
+	tr := m.training
 	cancelled := false
 	tr.cancel = func() { cancelled = true }
 	ch := make(chan train.Event)
@@ -244,7 +245,7 @@ func TestSweepStartsTheNextDepth(t *testing.T) {
 		t.Fatalf("second sweep run: %+v", next)
 	}
 	_, _ = m.Update(next)
-	if tr := m.c.training; tr == nil || len(tr.sweepIDs) != 2 || !strings.Contains(m.View(), "depth sweep 2/2") {
+	if tr := m.training; tr == nil || len(tr.sweepIDs) != 2 || !strings.Contains(m.View(), "depth sweep 2/2") {
 		t.Errorf("sweep state %+v\n%s", tr, m.View())
 	}
 	if len(m.runs.marked) != 2 {
@@ -353,7 +354,7 @@ func TestRunDetailsAndResume(t *testing.T) {
 		}
 	}
 	press(t, m, "r")
-	if m.c.training != nil {
+	if m.training != nil {
 		t.Error("a completed run resumed")
 	}
 	press(t, m, "esc", "g") // back to the table; the stopped r50
@@ -376,7 +377,7 @@ func TestCompareSaveAndReopen(t *testing.T) {
 		t.Error("no McNemar test between the two runs")
 	}
 	press(t, m, "tab", "x", "s", "depths", "enter")
-	c, err := m.c.store.LoadComparison("depths")
+	c, err := m.c.Store.LoadComparison("depths")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,31 +445,31 @@ func TestImageDrawing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cols, rows := imageSize(img, 40, 10)
+	cols, rows := components.ImageSize(img, 40, 10)
 	if cols != 20 || rows != 10 {
 		t.Errorf("64 px in 40×10 cells: %d×%d", cols, rows)
 	}
-	plain := renderImage(img, cols, rows, termenv.Ascii)
+	plain := components.RenderImage(img, cols, rows, termenv.Ascii)
 	if len(plain) != rows || strings.ContainsRune(strings.Join(plain, ""), '\x1b') || strings.TrimSpace(strings.Join(plain, "")) == "" {
 		t.Errorf("ASCII fallback:\n%s", strings.Join(plain, "\n"))
 	}
-	colour := renderImage(img, cols, rows, termenv.TrueColor)
+	colour := components.RenderImage(img, cols, rows, termenv.TrueColor)
 	if !strings.Contains(colour[0], "▀") || !strings.Contains(colour[0], "38;2;") || !strings.Contains(colour[0], "48;2;") {
 		t.Errorf("true colour half blocks: %q", colour[0][:60])
 	}
-	c256 := renderImage(img, cols, rows, termenv.ANSI256)
+	c256 := components.RenderImage(img, cols, rows, termenv.ANSI256)
 	if !strings.Contains(c256[0], "38;5;") {
 		t.Errorf("256 colours: %q", c256[0][:40])
 	}
 }
 
 func TestResampleAndTable(t *testing.T) {
-	got := resample([]xy{{1, 1}, {3, 3}}, 1, 5, 5)
+	got := components.Resample([]components.Point{{X: 1, Y: 1}, {X: 3, Y: 3}}, 1, 5, 5)
 	if got[0] != 1 || got[1] != 2 || got[2] != 3 || !math.IsNaN(got[3]) || !math.IsNaN(got[4]) {
-		t.Errorf("resample %v", got)
+		t.Errorf("Resample %v", got)
 	}
-	tb := table{header: []string{"a", "bbbbbbbb", "c"}, rows: [][]string{{"1", "2", "3"}}, drop: []int{1}, flex: -1}
-	hd, rows := tb.lines(8)
+	tb := components.Table{Header: []string{"a", "bbbbbbbb", "c"}, Rows: [][]string{{"1", "2", "3"}}, Drop: []int{1}, Flex: -1}
+	hd, rows := tb.Lines(8)
 	if hd != "a  c" || rows[0] != "1  3" {
 		t.Errorf("dropped column: %q %q", hd, rows)
 	}

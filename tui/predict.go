@@ -16,6 +16,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/components"
 )
 
 // predictScreen walks through a run's validation images — the image drawn
@@ -25,7 +27,7 @@ import (
 // switches to the data set's test split, which each run's best weights
 // classify on the spot, and a typed path is classified live the same way.
 type predictScreen struct {
-	c    *common
+	c    *common.Common
 	runs []*experiments.Run // every run, for the chooser
 
 	a, b    *predRun
@@ -93,8 +95,8 @@ type (
 	}
 )
 
-func newPredictScreen(c *common) *predictScreen {
-	in := newInput(c.st)
+func newPredictScreen(c *common.Common) *predictScreen {
+	in := newInput(c.Styles)
 	in.Prompt = "image file: "
 	in.Placeholder = "path to a JPEG, PNG, GIF, BMP or WebP"
 	return &predictScreen{c: c, path: in, images: map[string]*image.NRGBA{}, imgErr: map[string]error{},
@@ -145,7 +147,7 @@ func (s *predictScreen) open(aID, bID string) tea.Cmd {
 	s.loading = true
 	s.live = nil
 	s.test, s.testBusy, s.validA, s.validB = false, false, nil, nil
-	store := s.c.store
+	store := s.c.Store
 	return func() tea.Msg {
 		return predictLoadedMsg{aID: aID, bID: bID, a: loadPredRun(store, aID), b: loadPredRun(store, bID)}
 	}
@@ -172,9 +174,9 @@ func (s *predictScreen) loadImage() tea.Cmd {
 
 func (s *predictScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case runsLoadedMsg:
-		if msg.err == nil {
-			s.runs = msg.runs
+	case common.RunsLoadedMsg:
+		if msg.Err == nil {
+			s.runs = msg.Runs
 		}
 	case predictOpenMsg:
 		return s.open(msg.a, msg.b)
@@ -224,7 +226,7 @@ func (s *predictScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *predictScreen) key(msg tea.KeyMsg) tea.Cmd {
-	k := s.c.keys
+	k := s.c.Keys
 	if s.typing {
 		switch msg.Type {
 		case tea.KeyEnter:
@@ -490,23 +492,23 @@ func predictorFor(predictors map[string]*experiments.Predictor, r *experiments.R
 	return p, nil
 }
 
-func (s *predictScreen) help() bindings {
-	k := s.c.keys
+func (s *predictScreen) help() common.Bindings {
+	k := s.c.Keys
 	switch {
 	case s.typing:
-		return bindings{short: []key.Binding{hint("enter", "classify"), hint("esc", "cancel")}}
+		return common.Bindings{Short: []key.Binding{common.Hint("enter", "classify"), common.Hint("esc", "cancel")}}
 	case s.choosing != 0:
-		return bindings{short: []key.Binding{k.Up, k.Down, hint("enter", "choose"), hint("esc", "cancel")}}
+		return common.Bindings{Short: []key.Binding{k.Up, k.Down, common.Hint("enter", "choose"), common.Hint("esc", "cancel")}}
 	}
 	next := key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("←/→", "image"))
-	return bindings{
-		short: []key.Binding{next, k.NextDiff, k.RunA, k.RunB, k.Split, k.Path},
-		full:  [][]key.Binding{{next, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.NextDiff, k.PrevDiff}, {k.RunA, k.RunB, k.Split, k.Path}},
+	return common.Bindings{
+		Short: []key.Binding{next, k.NextDiff, k.RunA, k.RunB, k.Split, k.Path},
+		Full:  [][]key.Binding{{next, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.NextDiff, k.PrevDiff}, {k.RunA, k.RunB, k.Split, k.Path}},
 	}
 }
 
 func (s *predictScreen) view(w, h int) string {
-	st := s.c.st
+	st := s.c.Styles
 	if s.choosing != 0 {
 		return s.chooserView(w, h)
 	}
@@ -522,10 +524,10 @@ func (s *predictScreen) view(w, h int) string {
 	}
 	var top []string
 	if s.err != nil {
-		top = append(top, st.Error.Render(truncate(experiments.OneLine(s.err.Error()), w)))
+		top = append(top, st.Error.Render(common.Truncate(experiments.OneLine(s.err.Error()), w)))
 	}
 	if s.typing {
-		top = append(top, truncate(s.path.View(), w))
+		top = append(top, common.Truncate(s.path.View(), w))
 	}
 	// What is shown: a typed file, or validation image i.
 	var img *image.NRGBA
@@ -541,7 +543,7 @@ func (s *predictScreen) view(w, h int) string {
 		if l.busy {
 			title += " · classifying…"
 		}
-		top = append(top, st.Title.Render(truncate(title, w)))
+		top = append(top, st.Title.Render(common.Truncate(title, w)))
 		img, imgErr, trueName = l.img, l.imgErr, l.trueName
 		topA, topB, errA, errB = l.a, l.b, l.aErr, l.bErr
 	case len(s.items) == 0 && s.test:
@@ -571,7 +573,7 @@ func (s *predictScreen) view(w, h int) string {
 			source = "test · best weights"
 		}
 		right := st.Subtle.Render(fmt.Sprintf("%d %s · %s", s.disagreements(), what, source))
-		top = append(top, spread(left, right, w))
+		top = append(top, common.Spread(left, right, w))
 	}
 	top = append(top, "true class: "+st.Value.Render(orDash(trueName)))
 	bodyH := max(h-len(top)-1, 3)
@@ -592,20 +594,20 @@ func (s *predictScreen) view(w, h int) string {
 	var imgLines []string
 	switch {
 	case imgErr != nil:
-		imgLines = []string{st.Error.Render(truncate("image: "+experiments.OneLine(imgErr.Error()), imgW))}
+		imgLines = []string{st.Error.Render(common.Truncate("image: "+experiments.OneLine(imgErr.Error()), imgW))}
 	case img == nil:
 		imgLines = []string{st.Subtle.Render("drawing…")}
 	default:
-		cols, rows := imageSize(img, imgW, bodyH)
-		imgLines = renderImage(img, cols, rows, st.Renderer.ColorProfile())
+		cols, rows := components.ImageSize(img, imgW, bodyH)
+		imgLines = components.RenderImage(img, cols, rows, st.Renderer.ColorProfile())
 	}
-	imgBlock := padLines(strings.Join(imgLines, "\n"), lipgloss.Width(strings.Join(imgLines, "\n"))+3)
+	imgBlock := common.PadLines(strings.Join(imgLines, "\n"), lipgloss.Width(strings.Join(imgLines, "\n"))+3)
 	var panes string
 	switch {
 	case !twoRuns:
 		panes = paneA + "\n\n" + st.Subtle.Render("b: a second run beside it")
 	case sideBySide:
-		panes = lipgloss.JoinHorizontal(lipgloss.Top, padLines(paneA, paneW+2), paneB)
+		panes = lipgloss.JoinHorizontal(lipgloss.Top, common.PadLines(paneA, paneW+2), paneB)
 	default:
 		panes = paneA + "\n\n" + paneB
 	}
@@ -637,12 +639,12 @@ func classProbs(p experiments.ImagePrediction, names []string) []experiments.Cla
 
 // pane is one run's top-5 as bars.
 func (s *predictScreen) pane(tag string, r *experiments.Run, top []experiments.ClassProb, err error, trueName string, w int) string {
-	st := s.c.st
-	head := st.Value.Render(tag+" ") + truncate(runLabel(r), w-2)
+	st := s.c.Styles
+	head := st.Value.Render(tag+" ") + common.Truncate(common.RunLabel(r), w-2)
 	lines := []string{head}
 	switch {
 	case err != nil:
-		lines = append(lines, st.Error.Render(truncate(experiments.OneLine(err.Error()), w)))
+		lines = append(lines, st.Error.Render(common.Truncate(experiments.OneLine(err.Error()), w)))
 		return strings.Join(lines, "\n")
 	case top == nil:
 		lines = append(lines, st.Subtle.Render("…"))
@@ -654,7 +656,7 @@ func (s *predictScreen) pane(tag string, r *experiments.Run, top []experiments.C
 	} else if top[0].Name != trueName {
 		verdict = st.Error.Render("✗ wrong: " + top[0].Name)
 	}
-	lines = append(lines, truncate(verdict, w))
+	lines = append(lines, common.Truncate(verdict, w))
 	nameW := 12
 	for _, n := range top {
 		nameW = min(max(nameW, len(n.Name)), 16)
@@ -665,7 +667,7 @@ func (s *predictScreen) pane(tag string, r *experiments.Run, top []experiments.C
 		if c.Name == trueName {
 			mark = "*"
 		}
-		line := fmt.Sprintf("%s%s %s %5.1f%%", mark, padRight(truncate(c.Name, nameW), nameW), bar(st, c.Prob, barW), 100*c.Prob)
+		line := fmt.Sprintf("%s%s %s %5.1f%%", mark, common.PadRight(common.Truncate(c.Name, nameW), nameW), common.Bar(st, c.Prob, barW), 100*c.Prob)
 		lines = append(lines, line)
 	}
 	lines = append(lines, st.Subtle.Render("* true class"))
@@ -673,7 +675,7 @@ func (s *predictScreen) pane(tag string, r *experiments.Run, top []experiments.C
 }
 
 func (s *predictScreen) chooserView(w, h int) string {
-	st := s.c.st
+	st := s.c.Styles
 	which := "run A"
 	if s.choosing == 2 {
 		which = "run B (shown beside A)"
@@ -693,13 +695,13 @@ func (s *predictScreen) chooserView(w, h int) string {
 		r := byID[ids[i]]
 		best := "-"
 		if r.Status.Best != nil {
-			best = pct(r.Status.Best.ValAcc)
+			best = common.Pct(r.Status.Best.ValAcc)
 		}
 		line := fmt.Sprintf("  %s  %s  val acc %s  %s", r.ID, fmt.Sprintf("%s w%d %dpx", r.Meta.Spec.Arch, r.Meta.Spec.Width, r.Meta.Spec.Size), best, r.Status.State)
 		if i == s.chooserPos {
 			line = st.Selected.Render("› " + line[2:])
 		}
-		lines = append(lines, truncate(line, w))
+		lines = append(lines, common.Truncate(line, w))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -13,14 +13,18 @@ import (
 
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/train"
+	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/components"
 )
 
 // runScreen is the live dashboard of the run in progress (or the last one):
 // progress, throughput, ETA, loss and accuracy charts, the epoch table, the
 // learning rate, early-stopping patience and status.
 type runScreen struct {
-	c *common
+	c *common.Common
 	t *training // the training shown; it may have ended
+	// live is set from the training's start until its events close.
+	live bool
 
 	id      string
 	spec    experiments.Spec
@@ -45,14 +49,15 @@ type runHistoryMsg struct {
 	best    int
 }
 
-func newRunScreen(c *common) *runScreen { return &runScreen{c: c, none: true} }
+func newRunScreen(c *common.Common) *runScreen { return &runScreen{c: c, none: true} }
 
 func (r *runScreen) starting(t *training, spec experiments.Spec, resumed bool) {
 	*r = runScreen{c: r.c, t: t, spec: spec, status: experiments.StateQueued, resumed: resumed,
-		smooth: r.smooth, log: r.log, timeAxis: r.timeAxis}
+		smooth: r.smooth, log: r.log, timeAxis: r.timeAxis, live: true}
 }
 
 func (r *runScreen) failedToStart(err error) {
+	r.live = false
 	r.status = experiments.StateFailed
 	r.err = err
 }
@@ -64,7 +69,7 @@ func (r *runScreen) started(sess *experiments.Session, resumed bool) tea.Cmd {
 	if !resumed {
 		return nil
 	}
-	store, id := r.c.store, sess.ID
+	store, id := r.c.Store, sess.ID
 	return func() tea.Msg {
 		run, err := store.Load(id)
 		if err != nil {
@@ -102,6 +107,7 @@ func (r *runScreen) event(ev train.Event) tea.Cmd {
 
 // closed is called when the run's events end.
 func (r *runScreen) closed() tea.Cmd {
+	r.live = false
 	if r.status == experiments.StateRunning {
 		r.status = experiments.StateInterrupted
 	}
@@ -110,7 +116,7 @@ func (r *runScreen) closed() tea.Cmd {
 }
 
 func (r *runScreen) running() bool {
-	return r.t != nil && r.c.training == r.t
+	return r.t != nil && r.live
 }
 
 func (r *runScreen) update(msg tea.Msg) tea.Cmd {
@@ -131,7 +137,7 @@ func (r *runScreen) update(msg tea.Msg) tea.Cmd {
 			}
 		}
 	case tea.KeyMsg:
-		k := r.c.keys
+		k := r.c.Keys
 		switch {
 		case key.Matches(msg, k.Stop):
 			return r.stop()
@@ -167,13 +173,13 @@ func (r *runScreen) stop() tea.Cmd {
 func (r *runScreen) captures(tea.KeyMsg) bool { return false }
 func (r *runScreen) back() bool               { return false }
 
-func (r *runScreen) help() bindings {
-	k := r.c.keys
+func (r *runScreen) help() common.Bindings {
+	k := r.c.Keys
 	short := []key.Binding{k.Smooth, k.Log, k.XAxis}
 	if r.running() {
 		short = append([]key.Binding{k.Stop}, short...)
 	}
-	return bindings{short: short, full: [][]key.Binding{{k.Stop, k.Smooth, k.Log, k.XAxis}}}
+	return common.Bindings{Short: short, Full: [][]key.Binding{{k.Stop, k.Smooth, k.Log, k.XAxis}}}
 }
 
 // tabStatus is the run's state in a few words, for the tab bar.
@@ -227,7 +233,7 @@ func (r *runScreen) eta() (epochLeft, runLeft float64, ok bool) {
 }
 
 func (r *runScreen) view(w, h int) string {
-	st := r.c.st
+	st := r.c.Styles
 	if r.none && r.t == nil {
 		return "\n" + st.Subtle.Render("No run in this lab yet.") + "\n\n" +
 			"  1  set one up and press enter to train\n" +
@@ -247,15 +253,15 @@ func (r *runScreen) view(w, h int) string {
 		name = experiments.ShortID(name)
 	}
 	status := r.statusBadge()
-	head := st.Title.Render("run "+name) + " " + st.Subtle.Render("· "+what+" · "+dataLabel(r.spec.Data))
-	top = append(top, spread(head, status, w))
+	head := st.Title.Render("run "+name) + " " + st.Subtle.Render("· "+what+" · "+common.DataLabel(r.spec.Data))
+	top = append(top, common.Spread(head, status, w))
 	top = append(top, r.progressLine(w))
 	top = append(top, r.infoLine(w))
 	if l := r.noteLine(); l != "" {
-		top = append(top, truncate(st.Subtle.Render(l), w))
+		top = append(top, common.Truncate(st.Subtle.Render(l), w))
 	}
 	if r.err != nil {
-		top = append(top, truncate(st.Error.Render("✗ "+experiments.OneLine(r.err.Error())), w))
+		top = append(top, common.Truncate(st.Error.Render("✗ "+experiments.OneLine(r.err.Error())), w))
 	}
 	header := strings.Join(top, "\n")
 	rest := h - lipgloss.Height(header) - 1
@@ -266,9 +272,9 @@ func (r *runScreen) view(w, h int) string {
 		rows := min(len(r.hist), max((rest-8)/2, 1), 8)
 		run := &experiments.Run{Metrics: r.hist[len(r.hist)-rows:], Status: experiments.RunStatus{BestEpoch: r.bestEpoch}}
 		all := experiments.EpochRows(run)
-		t := table{header: all[0], rows: all[1:], right: []bool{false, true, true, true, true, true, true, true, true},
-			drop: []int{5, 8, 7}, flex: -1}
-		hd, lines := t.lines(w)
+		t := components.Table{Header: all[0], Rows: all[1:], Right: []bool{false, true, true, true, true, true, true, true, true},
+			Drop: []int{5, 8, 7}, Flex: -1}
+		hd, lines := t.Lines(w)
 		tableLines = append([]string{st.Header.Render(hd)}, lines...)
 	}
 	chartH := rest - len(tableLines)
@@ -284,7 +290,7 @@ func (r *runScreen) view(w, h int) string {
 }
 
 func (r *runScreen) statusBadge() string {
-	st := r.c.st
+	st := r.c.Styles
 	switch {
 	case r.t != nil && r.t.stopping && r.running():
 		return st.Warn.Render("◌ stopping")
@@ -301,26 +307,26 @@ func (r *runScreen) statusBadge() string {
 }
 
 func (r *runScreen) progressLine(w int) string {
-	st := r.c.st
+	st := r.c.Styles
 	switch {
 	case r.status == experiments.StateQueued && r.resumed:
 		return "resuming: loading the checkpoint and the data…"
 	case r.status == experiments.StateQueued:
-		return fmt.Sprintf("starting: opening %s and building %s…", dataLabel(r.spec.Data), r.spec.Arch)
+		return fmt.Sprintf("starting: opening %s and building %s…", common.DataLabel(r.spec.Data), r.spec.Arch)
 	case r.step != nil:
 		s := r.step
 		frac := float64(s.Step) / float64(max(s.Steps, 1))
 		left := fmt.Sprintf("epoch %d/%d ", s.Epoch, s.Epochs)
 		right := fmt.Sprintf(" %d/%d · %.0f img/s", s.Step, s.Steps, s.ImagesPerSec)
 		if el, rl, ok := r.eta(); ok {
-			right += fmt.Sprintf(" · ETA %s (run %s)", duration(el), duration(rl))
+			right += fmt.Sprintf(" · ETA %s (run %s)", common.Duration(el), common.Duration(rl))
 		}
 		bw := w - len(left) - lipgloss.Width(right)
 		if bw < 10 {
 			right = fmt.Sprintf(" %d/%d", s.Step, s.Steps)
 			bw = w - len(left) - lipgloss.Width(right)
 		}
-		return left + bar(st, frac, max(bw, 4)) + right
+		return left + common.Bar(st, frac, max(bw, 4)) + right
 	case r.running() && len(r.hist) > 0:
 		return fmt.Sprintf("epoch %d/%d done · validating and saving…", len(r.hist), r.spec.Epochs)
 	case r.running():
@@ -331,14 +337,14 @@ func (r *runScreen) progressLine(w int) string {
 	for _, m := range r.hist {
 		total += m.Seconds
 	}
-	line := fmt.Sprintf("%s after %d/%d epochs in %s", r.status, len(r.hist), r.spec.Epochs, duration(total))
+	line := fmt.Sprintf("%s after %d/%d epochs in %s", r.status, len(r.hist), r.spec.Epochs, common.Duration(total))
 	switch r.status {
 	case experiments.StateStopped, experiments.StateInterrupted:
 		line += " · resume it from the runs screen (3, r)"
 	case experiments.StateCompleted, experiments.StateEarlyStopped:
 		line += " · 3 runs · 5 predict"
 	}
-	return truncate(line, w)
+	return common.Truncate(line, w)
 }
 
 func (r *runScreen) infoLine(w int) string {
@@ -352,7 +358,7 @@ func (r *runScreen) infoLine(w int) string {
 	if bestEpoch > 0 {
 		v := fmt.Sprintf("%.4f", best)
 		if !train.Minimised(r.spec.Monitor) {
-			v = pct(best)
+			v = common.Pct(best)
 		}
 		parts = append(parts, fmt.Sprintf("best %s %s (epoch %d)", r.spec.Monitor, v, bestEpoch))
 	}
@@ -362,9 +368,9 @@ func (r *runScreen) infoLine(w int) string {
 		parts = append(parts, "no early stopping")
 	}
 	if s := r.step; s != nil {
-		parts = append(parts, fmt.Sprintf("this epoch: loss %.4f acc %s", s.Loss, pct(s.Acc)))
+		parts = append(parts, fmt.Sprintf("this epoch: loss %.4f acc %s", s.Loss, common.Pct(s.Acc)))
 	}
-	return truncate(strings.Join(parts, " · "), w)
+	return common.Truncate(strings.Join(parts, " · "), w)
 }
 
 func (r *runScreen) noteLine() string {
@@ -393,17 +399,17 @@ func (r *runScreen) charts(w, h int) string {
 	if h < 4 {
 		return ""
 	}
-	loss := chartView{title: "loss", smooth: r.smooth, log: r.log, timeAxis: r.timeAxis}
-	acc := chartView{title: "accuracy", smooth: r.smooth, timeAxis: r.timeAxis}
+	loss := components.ChartView{Title: "loss", Smooth: r.smooth, Log: r.log, TimeAxis: r.timeAxis}
+	acc := components.ChartView{Title: "accuracy", Smooth: r.smooth, TimeAxis: r.timeAxis}
 	if r.timeAxis {
-		loss.title += " by time"
-		acc.title += " by time"
+		loss.Title += " by time"
+		acc.Title += " by time"
 	} else {
-		loss.title += " by epoch"
-		acc.title += " by epoch"
+		loss.Title += " by epoch"
+		acc.Title += " by epoch"
 	}
-	trainLoss := epochCurve("train", r.hist, "train_loss", r.timeAxis)
-	trainAcc := epochCurve("train", r.hist, "train_acc", r.timeAxis)
+	trainLoss := components.EpochCurve("train", r.hist, "train_loss", r.timeAxis)
+	trainAcc := components.EpochCurve("train", r.hist, "train_acc", r.timeAxis)
 	if s := r.step; s != nil && s.Step > 0 {
 		// The epoch in progress: its running train loss and accuracy.
 		x := float64(s.Epoch-1) + float64(s.Step)/float64(max(s.Steps, 1))
@@ -413,42 +419,17 @@ func (r *runScreen) charts(w, h int) string {
 				x += m.Seconds
 			}
 		}
-		trainLoss.pts = append(trainLoss.pts, xy{x, s.Loss})
-		trainAcc.pts = append(trainAcc.pts, xy{x, s.Acc})
+		trainLoss.Points = append(trainLoss.Points, components.Point{X: x, Y: s.Loss})
+		trainAcc.Points = append(trainAcc.Points, components.Point{X: x, Y: s.Acc})
 	}
-	loss.curves = []curve{trainLoss, epochCurve("validation", r.hist, "val_loss", r.timeAxis)}
-	acc.curves = []curve{trainAcc, epochCurve("validation", r.hist, "val_acc", r.timeAxis)}
+	loss.Curves = []components.Curve{trainLoss, components.EpochCurve("validation", r.hist, "val_loss", r.timeAxis)}
+	acc.Curves = []components.Curve{trainAcc, components.EpochCurve("validation", r.hist, "val_acc", r.timeAxis)}
 	if w >= 72 {
 		cw := (w - 2) / 2
-		a := fitBlock(renderChart(r.c.st, loss, cw, h), cw, h)
-		b := fitBlock(renderChart(r.c.st, acc, cw, h), cw, h)
-		return lipgloss.JoinHorizontal(lipgloss.Top, padLines(a, cw+2), b)
+		a := common.FitBlock(components.RenderChart(r.c.Styles, loss, cw, h), cw, h)
+		b := common.FitBlock(components.RenderChart(r.c.Styles, acc, cw, h), cw, h)
+		return lipgloss.JoinHorizontal(lipgloss.Top, common.PadLines(a, cw+2), b)
 	}
 	ch := h / 2
-	return fitBlock(renderChart(r.c.st, loss, w, ch), w, ch) + "\n" + fitBlock(renderChart(r.c.st, acc, w, h-ch), w, h-ch)
-}
-
-// padLines pads every line of a block to w cells.
-func padLines(s string, w int) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = padRight(l, w)
-	}
-	return strings.Join(lines, "\n")
-}
-
-// spread puts left and right on one line of w cells.
-func spread(left, right string, w int) string {
-	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
-	if gap < 1 {
-		return truncate(left, max(w-lipgloss.Width(right)-1, 0)) + " " + right
-	}
-	return left + strings.Repeat(" ", gap) + right
-}
-
-func dataLabel(data string) string {
-	if data == "" {
-		return "demo data"
-	}
-	return data
+	return common.FitBlock(components.RenderChart(r.c.Styles, loss, w, ch), w, ch) + "\n" + common.FitBlock(components.RenderChart(r.c.Styles, acc, w, h-ch), w, h-ch)
 }

@@ -13,13 +13,15 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/components"
 )
 
 // runsScreen is the table of saved runs: sortable, filterable, runs marked
 // with space for comparison; enter opens a run's details; resume, delete;
 // saved comparisons listed below reopen with enter.
 type runsScreen struct {
-	c       *common
+	c       *common.Common
 	all     []*experiments.Run
 	bad     []experiments.BadRun
 	comps   []experiments.Comparison
@@ -81,8 +83,8 @@ type (
 	}
 )
 
-func newRunsScreen(c *common) *runsScreen {
-	f := newInput(c.st)
+func newRunsScreen(c *common.Common) *runsScreen {
+	f := newInput(c.Styles)
 	f.Prompt = "/"
 	f.Placeholder = "filter: text in any column"
 	return &runsScreen{c: c, sortCol: colRun, desc: true, filter: f}
@@ -122,10 +124,10 @@ func (s *runsScreen) cells(r *experiments.Run) []string {
 	sp := r.Meta.Spec
 	bestAcc, bestLoss := "-", "-"
 	if acc, loss, ok := r.BestValues(); ok {
-		bestAcc, bestLoss = pct(acc), fmt.Sprintf("%.4f", loss)
+		bestAcc, bestLoss = common.Pct(acc), fmt.Sprintf("%.4f", loss)
 	}
 	return []string{"", r.ID, sp.Arch.String(), strconv.Itoa(sp.Width), strconv.Itoa(sp.Size), string(sp.Mode), string(r.Status.State),
-		fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), bestAcc, bestLoss, duration(r.Status.Seconds)}
+		fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), bestAcc, bestLoss, common.Duration(r.Status.Seconds)}
 }
 
 // sortKey compares two runs on the sort column.
@@ -199,11 +201,11 @@ func (s *runsScreen) current() *experiments.Run {
 
 func (s *runsScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case runsLoadedMsg:
+	case common.RunsLoadedMsg:
 		s.loaded = true
-		s.err = msg.err
-		if msg.err == nil {
-			s.all, s.bad, s.comps = msg.runs, msg.bad, msg.comps
+		s.err = msg.Err
+		if msg.Err == nil {
+			s.all, s.bad, s.comps = msg.Runs, msg.Bad, msg.Comps
 			// Forget marks of runs that are gone.
 			s.marked = slices.DeleteFunc(s.marked, func(id string) bool {
 				return !slices.ContainsFunc(s.all, func(r *experiments.Run) bool { return r.ID == id })
@@ -224,7 +226,7 @@ func (s *runsScreen) update(msg tea.Msg) tea.Cmd {
 			return flashError(msg.err)
 		}
 		s.marked = slices.DeleteFunc(s.marked, func(id string) bool { return id == msg.id })
-		return tea.Batch(flash("deleted run "+msg.id), loadRunsCmd(s.c.store))
+		return tea.Batch(flash("deleted run "+msg.id), common.LoadRunsCmd(s.c.Store))
 	case detailsMsg:
 		if s.details != nil && s.details.run.ID == msg.id {
 			s.details.preds, s.details.predErr = msg.preds, msg.err
@@ -240,13 +242,13 @@ func (s *runsScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
-	k := s.c.keys
+	k := s.c.Keys
 	if s.confirm != "" {
 		id := s.confirm
 		switch {
 		case key.Matches(msg, k.Yes):
 			s.confirm = ""
-			store := s.c.store
+			store := s.c.Store
 			return func() tea.Msg { return runDeletedMsg{id: id, err: store.Delete(id)} }
 		case key.Matches(msg, k.No), msg.String() == "q":
 			s.confirm = ""
@@ -295,7 +297,7 @@ func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	page := max(s.c.height-10, 1)
+	page := max(s.c.Height-10, 1)
 	switch {
 	case key.Matches(msg, k.Up):
 		s.cursor = max(s.cursor-1, 0)
@@ -325,7 +327,7 @@ func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Open):
 		if r := s.current(); r != nil {
 			s.details = &runDetails{run: r}
-			store, id := s.c.store, r.ID
+			store, id := s.c.Store, r.ID
 			return func() tea.Msg {
 				run, err := store.Load(id)
 				if err != nil {
@@ -339,7 +341,7 @@ func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 		return s.resume(s.current())
 	case key.Matches(msg, k.Delete):
 		if r := s.current(); r != nil {
-			if s.c.training != nil && s.c.training.sess != nil && s.c.training.sess.ID == r.ID {
+			if s.c.TrainingID == r.ID {
 				return flash("that run is training: stop it first")
 			}
 			s.confirm = r.ID
@@ -406,23 +408,23 @@ func (s *runsScreen) resume(r *experiments.Run) tea.Cmd {
 	return flash(fmt.Sprintf("run %s is %s: only stopped, interrupted or failed runs resume", experiments.ShortID(r.ID), r.Status.State))
 }
 
-func (s *runsScreen) help() bindings {
-	k := s.c.keys
+func (s *runsScreen) help() common.Bindings {
+	k := s.c.Keys
 	switch {
 	case s.confirm != "":
-		return bindings{short: []key.Binding{k.Yes, k.No}}
+		return common.Bindings{Short: []key.Binding{k.Yes, k.No}}
 	case s.filtering:
-		return bindings{short: []key.Binding{hint("enter", "keep filter"), hint("esc", "clear")}}
+		return common.Bindings{Short: []key.Binding{common.Hint("enter", "keep filter"), common.Hint("esc", "clear")}}
 	case s.details != nil:
-		return bindings{short: []key.Binding{k.Up, k.Down, k.Resume, k.ToPred}, full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Resume, k.ToPred}}}
+		return common.Bindings{Short: []key.Binding{k.Up, k.Down, k.Resume, k.ToPred}, Full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Resume, k.ToPred}}}
 	case s.focusComps:
-		return bindings{short: []key.Binding{hint("enter", "open comparison"), k.Up, k.Down, hint("tab", "runs")}}
+		return common.Bindings{Short: []key.Binding{common.Hint("enter", "open comparison"), k.Up, k.Down, common.Hint("tab", "runs")}}
 	}
-	return bindings{
-		short: []key.Binding{k.Mark, k.Open, k.ToComp, k.ToPred, k.Resume, k.Delete, k.Filter, k.Sort},
-		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+	return common.Bindings{
+		Short: []key.Binding{k.Mark, k.Open, k.ToComp, k.ToPred, k.Resume, k.Delete, k.Filter, k.Sort},
+		Full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 			{k.Mark, k.Open, k.Resume, k.Delete, k.New},
-			{k.Filter, k.Sort, k.Reverse, hint("tab", "saved comparisons")},
+			{k.Filter, k.Sort, k.Reverse, common.Hint("tab", "saved comparisons")},
 			{k.ToComp, k.ToPred, k.Reuse}},
 	}
 }
@@ -431,27 +433,27 @@ func (s *runsScreen) view(w, h int) string {
 	if s.details != nil {
 		return s.details.view(s.c, w, h)
 	}
-	st := s.c.st
+	st := s.c.Styles
 	var top []string
 	sortName := runsHeader[s.sortCol]
 	dir := "↑"
 	if s.desc {
 		dir = "↓"
 	}
-	title := st.Title.Render(fmt.Sprintf("runs in %s", s.c.runsLabel))
+	title := st.Title.Render(fmt.Sprintf("runs in %s", s.c.RunsLabel))
 	info := st.Subtle.Render(fmt.Sprintf("%d shown of %d · sorted by %s %s · %d marked", len(s.rows), len(s.all), sortName, dir, len(s.marked)))
-	top = append(top, spread(title, info, w))
+	top = append(top, common.Spread(title, info, w))
 	switch {
 	case s.filtering || s.filter.Value() != "":
-		top = append(top, truncate(s.filter.View(), w))
+		top = append(top, common.Truncate(s.filter.View(), w))
 	case s.confirm != "":
 	default:
 	}
 	if s.confirm != "" {
-		top = append(top, st.Error.Render(truncate(fmt.Sprintf("delete run %s and all its files? y/n", s.confirm), w)))
+		top = append(top, st.Error.Render(common.Truncate(fmt.Sprintf("delete run %s and all its files? y/n", s.confirm), w)))
 	}
 	if s.err != nil {
-		top = append(top, st.Error.Render(truncate(experiments.OneLine(s.err.Error()), w)))
+		top = append(top, st.Error.Render(common.Truncate(experiments.OneLine(s.err.Error()), w)))
 	}
 	if !s.loaded {
 		return strings.Join(append(top, "reading the runs folder…"), "\n")
@@ -461,7 +463,7 @@ func (s *runsScreen) view(w, h int) string {
 	}
 	var bottom []string
 	if len(s.bad) > 0 {
-		bottom = append(bottom, st.Warn.Render(truncate(fmt.Sprintf("%d folders are not readable runs (first: %s: %s)", len(s.bad), s.bad[0].Name, s.bad[0].Reason), w)))
+		bottom = append(bottom, st.Warn.Render(common.Truncate(fmt.Sprintf("%d folders are not readable runs (first: %s: %s)", len(s.bad), s.bad[0].Name, s.bad[0].Reason), w)))
 	}
 	if len(s.comps) > 0 {
 		label := "saved comparisons (tab):"
@@ -477,7 +479,7 @@ func (s *runsScreen) view(w, h int) string {
 			if s.focusComps && i == s.compCursor {
 				line = st.Selected.Render("› " + line[2:])
 			}
-			bottom = append(bottom, truncate(line, w))
+			bottom = append(bottom, common.Truncate(line, w))
 		}
 	}
 	// The table.
@@ -501,9 +503,9 @@ func (s *runsScreen) view(w, h int) string {
 		}
 		rows = append(rows, c)
 	}
-	t := table{header: runsHeader, rows: rows, right: []bool{colWidth: true, colSize: true, colEpochs: true, colAcc: true, colLoss: true, colTime: true},
-		drop: []int{colTime, colWidth, colSize, colLoss, colMode}, flex: colRun}
-	hd, lines := t.lines(w)
+	t := components.Table{Header: runsHeader, Rows: rows, Right: []bool{colWidth: true, colSize: true, colEpochs: true, colAcc: true, colLoss: true, colTime: true},
+		Drop: []int{colTime, colWidth, colSize, colLoss, colMode}, Flex: colRun}
+	hd, lines := t.Lines(w)
 	avail := max(h-len(top)-len(bottom)-1, 1)
 	first := 0
 	if s.cursor >= avail {
@@ -542,16 +544,16 @@ type runDetails struct {
 }
 
 func (d *runDetails) key(msg tea.KeyMsg, s *runsScreen) tea.Cmd {
-	k := s.c.keys
+	k := s.c.Keys
 	switch {
 	case key.Matches(msg, k.Up):
 		d.offset = max(d.offset-1, 0)
 	case key.Matches(msg, k.Down):
 		d.offset++
 	case key.Matches(msg, k.PageUp):
-		d.offset = max(d.offset-(s.c.height-4), 0)
+		d.offset = max(d.offset-(s.c.Height-4), 0)
 	case key.Matches(msg, k.PageDown):
-		d.offset += s.c.height - 4
+		d.offset += s.c.Height - 4
 	case key.Matches(msg, k.Top):
 		d.offset = 0
 	case key.Matches(msg, k.Resume):
@@ -563,56 +565,56 @@ func (d *runDetails) key(msg tea.KeyMsg, s *runsScreen) tea.Cmd {
 	return nil
 }
 
-func (d *runDetails) view(c *common, w, h int) string {
-	st := c.st
+func (d *runDetails) view(c *common.Common, w, h int) string {
+	st := c.Styles
 	r := d.run
 	sp := r.Meta.Spec
 	var lines []string
-	lines = append(lines, spread(st.Title.Render("run "+r.ID), st.Subtle.Render("esc back"), w))
+	lines = append(lines, common.Spread(st.Title.Render("run "+r.ID), st.Subtle.Render("esc back"), w))
 	kv := func(pairs ...string) string {
 		var parts []string
 		for i := 0; i+1 < len(pairs); i += 2 {
 			parts = append(parts, st.Label.Render(pairs[i])+" "+pairs[i+1])
 		}
-		return truncate(strings.Join(parts, "  "), w)
+		return common.Truncate(strings.Join(parts, "  "), w)
 	}
 	lines = append(lines,
-		kv("status", string(r.Status.State), "epochs", fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), "best epoch", strconv.Itoa(r.Status.BestEpoch), "time", duration(r.Status.Seconds)),
+		kv("status", string(r.Status.State), "epochs", fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), "best epoch", strconv.Itoa(r.Status.BestEpoch), "time", common.Duration(r.Status.Seconds)),
 		kv("network", fmt.Sprintf("%s w%d %dpx", sp.Arch, sp.Width, sp.Size), "head", sp.Head.String(), "pooling", string(sp.Pooling), "dropout", fmt.Sprint(sp.Dropout), "mode", string(sp.Mode), "params", fmt.Sprintf("%.2fM", float64(r.Meta.Params)/1e6)),
 		kv("training", fmt.Sprintf("lr %g batch %d", sp.LR, sp.Batch), "monitor", sp.Monitor, "patience", strconv.Itoa(sp.Patience), "seed", strconv.FormatInt(sp.Seed, 10), "norm", sp.Norm.String()),
 		kv("augment", fmt.Sprintf("rotation %g shear %g zoom %g flip %g", sp.Augment.Rotation, sp.Augment.Shear, sp.Augment.Zoom, sp.Augment.Flip),
-			"data", fmt.Sprintf("%s (%d train, %d valid)", dataLabel(sp.Data), r.Meta.TrainImages, r.Meta.ValidImages)),
+			"data", fmt.Sprintf("%s (%d train, %d valid)", common.DataLabel(sp.Data), r.Meta.TrainImages, r.Meta.ValidImages)),
 	)
 	if sp.Weights != "" {
 		lines = append(lines, kv("weights", sp.Weights))
 	}
 	if r.Status.Error != "" {
-		lines = append(lines, st.Error.Render(truncate("✗ "+r.Status.Error, w)))
+		lines = append(lines, st.Error.Render(common.Truncate("✗ "+r.Status.Error, w)))
 	}
 	lines = append(lines, "")
 	if len(r.Metrics) > 0 {
 		chartH := min(max(h/2, 8), 14)
-		loss := chartView{title: "loss by epoch", curves: []curve{epochCurve("train", r.Metrics, "train_loss", false), epochCurve("validation", r.Metrics, "val_loss", false)}}
-		acc := chartView{title: "accuracy by epoch", curves: []curve{epochCurve("train", r.Metrics, "train_acc", false), epochCurve("validation", r.Metrics, "val_acc", false)}}
+		loss := components.ChartView{Title: "loss by epoch", Curves: []components.Curve{components.EpochCurve("train", r.Metrics, "train_loss", false), components.EpochCurve("validation", r.Metrics, "val_loss", false)}}
+		acc := components.ChartView{Title: "accuracy by epoch", Curves: []components.Curve{components.EpochCurve("train", r.Metrics, "train_acc", false), components.EpochCurve("validation", r.Metrics, "val_acc", false)}}
 		var charts string
 		if w >= 72 {
 			cw := (w - 2) / 2
-			charts = lipgloss.JoinHorizontal(lipgloss.Top, padLines(fitBlock(renderChart(st, loss, cw, chartH), cw, chartH), cw+2), fitBlock(renderChart(st, acc, cw, chartH), cw, chartH))
+			charts = lipgloss.JoinHorizontal(lipgloss.Top, common.PadLines(common.FitBlock(components.RenderChart(st, loss, cw, chartH), cw, chartH), cw+2), common.FitBlock(components.RenderChart(st, acc, cw, chartH), cw, chartH))
 		} else {
-			charts = fitBlock(renderChart(st, loss, w, chartH), w, chartH) + "\n" + fitBlock(renderChart(st, acc, w, chartH), w, chartH)
+			charts = common.FitBlock(components.RenderChart(st, loss, w, chartH), w, chartH) + "\n" + common.FitBlock(components.RenderChart(st, acc, w, chartH), w, chartH)
 		}
 		lines = append(lines, strings.Split(charts, "\n")...)
 		lines = append(lines, "")
 		all := experiments.EpochRows(r)
-		t := table{header: all[0], rows: all[1:], right: []bool{false, true, true, true, true, true, true, true, true}, drop: []int{5, 8, 7}, flex: -1}
-		hd, rows := t.lines(w)
+		t := components.Table{Header: all[0], Rows: all[1:], Right: []bool{false, true, true, true, true, true, true, true, true}, Drop: []int{5, 8, 7}, Flex: -1}
+		hd, rows := t.Lines(w)
 		lines = append(lines, st.Header.Render(hd))
 		lines = append(lines, rows...)
 		lines = append(lines, "")
 	}
 	switch {
 	case d.predErr != nil:
-		lines = append(lines, st.Subtle.Render(truncate("confusion matrix: "+experiments.OneLine(d.predErr.Error()), w)))
+		lines = append(lines, st.Subtle.Render(common.Truncate("confusion matrix: "+experiments.OneLine(d.predErr.Error()), w)))
 	case d.preds == nil:
 		lines = append(lines, st.Subtle.Render("confusion matrix: reading predictions…"))
 	default:
@@ -622,14 +624,14 @@ func (d *runDetails) view(c *common, w, h int) string {
 		for i := range conf.Counts {
 			correct += conf.Counts[i][i]
 		}
-		lines = append(lines, st.Header.Render(truncate(fmt.Sprintf("confusion matrix at the best epoch (%d): %d of %d validation images right; acc is per-class accuracy", r.Status.BestEpoch, correct, len(d.preds)), w)))
+		lines = append(lines, st.Header.Render(common.Truncate(fmt.Sprintf("confusion matrix at the best epoch (%d): %d of %d validation images right; acc is per-class accuracy", r.Status.BestEpoch, correct, len(d.preds)), w)))
 		rows := experiments.ConfusionRows(conf, r.Meta.ClassNames)
 		right := make([]bool, len(rows[0]))
 		for i := 1; i < len(right); i++ {
 			right[i] = true
 		}
-		t := table{header: rows[0], rows: rows[1:], right: right, flex: 0}
-		hd, body := t.lines(w)
+		t := components.Table{Header: rows[0], Rows: rows[1:], Right: right, Flex: 0}
+		hd, body := t.Lines(w)
 		lines = append(lines, hd)
 		lines = append(lines, body...)
 	}

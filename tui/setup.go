@@ -18,6 +18,7 @@ import (
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/internal/setting"
 	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/tui/common"
 )
 
 type fieldKind int
@@ -86,7 +87,7 @@ type dataInfoMsg struct {
 // validated as it is typed, with the memory and time it will take, and
 // a depth sweep that queues the same settings at several depths.
 type setupScreen struct {
-	c      *common
+	c      *common.Common
 	fields []*field
 	focus  int
 	byID   map[string]*field
@@ -98,7 +99,7 @@ type setupScreen struct {
 	est    estimate
 }
 
-func newInput(st *Styles) textinput.Model {
+func newInput(st *common.Styles) textinput.Model {
 	ti := textinput.New()
 	ti.Prompt = ""
 	r := st.Renderer
@@ -117,15 +118,15 @@ const (
 	floatRunes = "0123456789.eE-+"
 )
 
-func newSetupScreen(c *common) *setupScreen {
+func newSetupScreen(c *common.Common) *setupScreen {
 	s := &setupScreen{c: c, byID: map[string]*field{}}
-	s.budget = c.opts.MemoryBudget
+	s.budget = c.MemoryBudget
 	if s.budget <= 0 {
 		s.budget = resnet.DefaultMemoryBudget()
 	}
 	add := func(f *field) {
 		if f.kind != choiceField {
-			f.input = newInput(c.st)
+			f.input = newInput(c.Styles)
 			f.input.Placeholder = f.empty
 		}
 		s.fields = append(s.fields, f)
@@ -166,7 +167,7 @@ func newSetupScreen(c *common) *setupScreen {
 	add(&field{id: "name", label: "name", hint: "a label for the run (optional)", kind: textField, empty: "(none)"})
 	add(&field{id: "sweep", label: "depth sweep", hint: "depths to queue, such as 18,34,50 (empty: one run)", kind: numberField, allowed: intRunes + ", ", empty: "(one run)"})
 	spec := experiments.DefaultSpec()
-	spec.Data = c.opts.DataDir
+	spec.Data = c.DataDir
 	s.byID["preset"].set("quick")
 	s.load(spec)
 	// The focus starts on the preset, a choice: digits and q are keys
@@ -404,9 +405,9 @@ func (s *setupScreen) move(d int) {
 
 func (s *setupScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case runsLoadedMsg:
-		if msg.err == nil {
-			s.runs = msg.runs
+	case common.RunsLoadedMsg:
+		if msg.Err == nil {
+			s.runs = msg.Runs
 			s.validate()
 		}
 		return nil
@@ -430,7 +431,7 @@ func (s *setupScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *setupScreen) key(msg tea.KeyMsg) tea.Cmd {
-	k := s.c.keys
+	k := s.c.Keys
 	f := s.focused()
 	switch {
 	case key.Matches(msg, k.Next), msg.Type == tea.KeyDown, f.kind != textField && msg.String() == "j":
@@ -535,20 +536,20 @@ func (s *setupScreen) start() tea.Cmd {
 	return func() tea.Msg { return startMsg{specs: specs} }
 }
 
-func (s *setupScreen) help() bindings {
-	k := s.c.keys
+func (s *setupScreen) help() common.Bindings {
+	k := s.c.Keys
 	f := s.focused()
-	short := []key.Binding{k.Start, hint("↑/↓/tab", "field")}
+	short := []key.Binding{k.Start, common.Hint("↑/↓/tab", "field")}
 	if f.kind == choiceField {
 		short = append(short, k.Cycle)
 	} else {
 		short = append(short, k.Clear)
 	}
-	return bindings{short: short, full: [][]key.Binding{{k.Start, k.Next, k.Prev, k.Up, k.Down}, {k.Cycle, k.Clear}}}
+	return common.Bindings{Short: short, Full: [][]key.Binding{{k.Start, k.Next, k.Prev, k.Up, k.Down}, {k.Cycle, k.Clear}}}
 }
 
 func (s *setupScreen) view(w, h int) string {
-	st := s.c.st
+	st := s.c.Styles
 	est := s.estimateLines(w)
 	wide := w >= 110
 	fieldW := w
@@ -559,12 +560,12 @@ func (s *setupScreen) view(w, h int) string {
 	f := s.focused()
 	var foot []string
 	if f.err != "" {
-		foot = append(foot, st.Error.Render(truncate("✗ "+f.label+": "+f.err, fieldW)))
+		foot = append(foot, st.Error.Render(common.Truncate("✗ "+f.label+": "+f.err, fieldW)))
 	} else {
-		foot = append(foot, st.Subtle.Render(truncate(f.label+": "+f.hint, fieldW)))
+		foot = append(foot, st.Subtle.Render(common.Truncate(f.label+": "+f.hint, fieldW)))
 	}
 	for _, o := range s.other {
-		foot = append(foot, st.Error.Render(truncate("✗ "+o, fieldW)))
+		foot = append(foot, st.Error.Render(common.Truncate("✗ "+o, fieldW)))
 	}
 	foot = append(foot, s.enterLine(fieldW))
 	listH := h - len(foot)
@@ -585,7 +586,7 @@ func (s *setupScreen) view(w, h int) string {
 		rows = append(rows, s.fieldRow(s.fields[i], i == s.focus, fieldW))
 	}
 	if first > 0 {
-		rows[0] = st.Subtle.Render(padRight("  ↑ more", fieldW))
+		rows[0] = st.Subtle.Render(common.PadRight("  ↑ more", fieldW))
 	}
 	if first+listH < len(s.fields) && len(rows) == listH {
 		rows[len(rows)-1] = st.Subtle.Render("  ↓ more")
@@ -593,15 +594,15 @@ func (s *setupScreen) view(w, h int) string {
 	left := strings.Join(append(rows, foot...), "\n")
 	if wide {
 		box := st.Box.Width(w - fieldW - 6).Render(strings.Join(est, "\n"))
-		return lipgloss.JoinHorizontal(lipgloss.Top, padLines(left, fieldW+2), box)
+		return lipgloss.JoinHorizontal(lipgloss.Top, common.PadLines(left, fieldW+2), box)
 	}
 	return strings.Join(est, "\n") + "\n" + st.Subtle.Render(strings.Repeat("─", w)) + "\n" + left
 }
 
 func (s *setupScreen) fieldRow(f *field, focused bool, w int) string {
-	st := s.c.st
+	st := s.c.Styles
 	marker := "  "
-	label := padRight(f.label, 15)
+	label := common.PadRight(f.label, 15)
 	if focused {
 		marker = st.Selected.Render("› ")
 		label = st.Selected.Render(label)
@@ -624,21 +625,21 @@ func (s *setupScreen) fieldRow(f *field, focused bool, w int) string {
 			value = st.Subtle.Render(f.empty)
 		}
 	}
-	line := marker + label + padRight(truncate(value, valW+2), valW+3)
+	line := marker + label + common.PadRight(common.Truncate(value, valW+2), valW+3)
 	if f.err != "" {
 		line += st.Error.Render("✗ " + f.err)
 	}
-	return truncate(line, w)
+	return common.Truncate(line, w)
 }
 
 func (s *setupScreen) enterLine(w int) string {
-	st := s.c.st
+	st := s.c.Styles
 	if !s.valid() {
-		return st.Error.Render(truncate("enter: fix the marked settings first", w))
+		return st.Error.Render(common.Truncate("enter: fix the marked settings first", w))
 	}
 	sp := s.spec()
 	depths, _ := s.sweepDepths()
-	what := fmt.Sprintf("train %s for %d epochs on %s", sp.Arch, sp.Epochs, dataLabel(sp.Data))
+	what := fmt.Sprintf("train %s for %d epochs on %s", sp.Arch, sp.Epochs, common.DataLabel(sp.Data))
 	if len(depths) > 0 {
 		var names []string
 		for _, d := range depths {
@@ -646,36 +647,36 @@ func (s *setupScreen) enterLine(w int) string {
 		}
 		what = fmt.Sprintf("sweep %s, one after another, %d epochs each", strings.Join(names, ", "), sp.Epochs)
 	}
-	return st.Good.Render(truncate("enter: "+what, w))
+	return st.Good.Render(common.Truncate("enter: "+what, w))
 }
 
 // estimateLines is the network, memory, speed and data summary.
 func (s *setupScreen) estimateLines(w int) []string {
-	st := s.c.st
+	st := s.c.Styles
 	e := s.est
 	lw := 9
 	row := func(label, text string) string {
-		return truncate(st.Label.Render(padRight(label, lw))+text, w)
+		return common.Truncate(st.Label.Render(common.PadRight(label, lw))+text, w)
 	}
 	var out []string
 	if e.err != "" {
 		out = append(out, row("network", st.Error.Render(e.err)))
 	} else {
 		out = append(out, row("network", fmt.Sprintf("%s · %.2f M parameters · %d classes", e.arch, float64(e.Params)/1e6, e.classes)))
-		mem := fmt.Sprintf("≈ %s peak", gb(e.PeakBytes))
+		mem := fmt.Sprintf("≈ %s peak", common.GB(e.PeakBytes))
 		if e.MicroBatch < e.Batch {
 			mem += fmt.Sprintf(", batch %d as micro-batches of %d", e.Batch, e.MicroBatch)
 		}
-		mem += fmt.Sprintf(" (budget %s)", gb(e.Budget))
+		mem += fmt.Sprintf(" (budget %s)", common.GB(e.Budget))
 		if !e.Fits {
-			mem = st.Error.Render(fmt.Sprintf("≈ %s for one image: over the %s budget; lower size or width", gb(e.PeakBytes), gb(e.Budget)))
+			mem = st.Error.Render(fmt.Sprintf("≈ %s for one image: over the %s budget; lower size or width", common.GB(e.PeakBytes), common.GB(e.Budget)))
 		}
 		out = append(out, row("memory", mem))
 		speed := st.Subtle.Render("unknown until a run is measured on this machine")
 		if !math.IsNaN(e.SecPerEpoch) {
-			speed = fmt.Sprintf("≈ %s/epoch, %s for %d epochs · %s", duration(e.SecPerEpoch), duration(e.SecPerEpoch*float64(e.epochs)), e.epochs, e.Basis)
+			speed = fmt.Sprintf("≈ %s/epoch, %s for %d epochs · %s", common.Duration(e.SecPerEpoch), common.Duration(e.SecPerEpoch*float64(e.epochs)), e.epochs, e.Basis)
 			if n := e.sweep; n > 1 || e.epochs < 1 {
-				speed = fmt.Sprintf("≈ %s/epoch · %s", duration(e.SecPerEpoch), e.Basis)
+				speed = fmt.Sprintf("≈ %s/epoch · %s", common.Duration(e.SecPerEpoch), e.Basis)
 			}
 		}
 		out = append(out, row("time", speed))
@@ -688,17 +689,10 @@ func (s *setupScreen) estimateLines(w int) []string {
 	case d.err != nil:
 		data = st.Error.Render(experiments.OneLine(d.err.Error()))
 	case d.checked:
-		data = fmt.Sprintf("%s: %d classes, %d train and %d validation images", dataLabel(d.path), d.classes, d.train, d.valid)
+		data = fmt.Sprintf("%s: %d classes, %d train and %d validation images", common.DataLabel(d.path), d.classes, d.train, d.valid)
 	}
 	out = append(out, row("data", data))
 	return out
-}
-
-func gb(b int64) string {
-	if b < 1<<30 {
-		return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
-	}
-	return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
 }
 
 // estimate is what the form shows about its settings' cost.

@@ -1,4 +1,4 @@
-package tui
+package components
 
 import (
 	"fmt"
@@ -9,31 +9,32 @@ import (
 
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/train"
+	"github.com/reslab/reslab/tui/common"
 )
 
-// xy is one point of a curve: x is an epoch (fractional while one is in
+// Point is one point of a curve: x is an epoch (fractional while one is in
 // progress) or seconds of training.
-type xy struct{ x, y float64 }
+type Point struct{ X, Y float64 }
 
-// curve is one series of a chart.
-type curve struct {
-	label string
-	pts   []xy
+// Curve is one series of a chart.
+type Curve struct {
+	Label  string
+	Points []Point
 }
 
-// chartView is what a chart shows and how.
-type chartView struct {
-	title    string
-	curves   []curve
-	smooth   bool
-	log      bool
-	timeAxis bool
+// ChartView is what a chart shows and how.
+type ChartView struct {
+	Title    string
+	Curves   []Curve
+	Smooth   bool // exponential moving average, as TensorBoard's slider
+	Log      bool // logarithmic y axis
+	TimeAxis bool // x is seconds of training, not epochs
 }
 
-// epochCurve turns a run's epochs into a curve of one metric, by epoch
+// EpochCurve turns a run's epochs into a curve of one metric, by epoch
 // or by cumulative training time.
-func epochCurve(label string, hist []train.EpochMetrics, metric string, timeAxis bool) curve {
-	c := curve{label: label}
+func EpochCurve(label string, hist []train.EpochMetrics, metric string, timeAxis bool) Curve {
+	c := Curve{Label: label}
 	t := 0.0
 	for _, m := range hist {
 		t += m.Seconds
@@ -45,24 +46,24 @@ func epochCurve(label string, hist []train.EpochMetrics, metric string, timeAxis
 		if timeAxis {
 			x = t
 		}
-		c.pts = append(c.pts, xy{x, v})
+		c.Points = append(c.Points, Point{x, v})
 	}
 	return c
 }
 
-// renderChart draws the curves overlaid in at most w×h cells: y axis
+// RenderChart draws the curves overlaid in at most w×h cells: y axis
 // labels, the x axis with ticks, a caption and a legend.
-func renderChart(st *Styles, cv chartView, w, h int) string {
+func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 	xmin, xmax := math.Inf(1), math.Inf(-1)
 	any := false
-	for _, c := range cv.curves {
-		for _, p := range c.pts {
-			xmin, xmax = math.Min(xmin, p.x), math.Max(xmax, p.x)
+	for _, c := range cv.Curves {
+		for _, p := range c.Points {
+			xmin, xmax = math.Min(xmin, p.X), math.Max(xmax, p.X)
 			any = true
 		}
 	}
 	if !any || w < 16 || h < 3 {
-		return truncate(cv.title+": no epochs yet", w)
+		return common.Truncate(cv.Title+": no epochs yet", w)
 	}
 	axis := h >= 7 && xmax > xmin
 	plotH := h - 3 // rows+1 plot lines, caption, legend
@@ -73,22 +74,22 @@ func renderChart(st *Styles, cv chartView, w, h int) string {
 	cols := max(w-12, 8)
 	var out string
 	for try := 0; try < 3; try++ {
-		series := make([][]float64, len(cv.curves))
-		legends := make([]string, len(cv.curves))
-		for i, c := range cv.curves {
-			pts := c.pts
-			if cv.smooth {
+		series := make([][]float64, len(cv.Curves))
+		legends := make([]string, len(cv.Curves))
+		for i, c := range cv.Curves {
+			pts := c.Points
+			if cv.Smooth {
 				pts = smoothPoints(pts, 0.6)
 			}
-			series[i] = resample(pts, xmin, xmax, cols)
-			legends[i] = c.label
+			series[i] = Resample(pts, xmin, xmax, cols)
+			legends[i] = c.Label
 		}
-		o := experiments.ChartOptions{Height: plotH, Caption: cv.title, Legends: legends, Colors: st.Series, Log: cv.log}
+		o := experiments.ChartOptions{Height: plotH, Caption: cv.Title, Legends: legends, Colors: st.Series, Log: cv.Log}
 		if axis {
 			o.XMin, o.XMax = xmin, xmax
 			o.XFormat = func(v float64) string {
-				if cv.timeAxis {
-					return duration(v)
+				if cv.TimeAxis {
+					return common.Duration(v)
 				}
 				switch {
 				case xmax-xmin >= 4:
@@ -99,7 +100,7 @@ func renderChart(st *Styles, cv chartView, w, h int) string {
 				return fmt.Sprintf("%.2f", v)
 			}
 		}
-		if cv.smooth {
+		if cv.Smooth {
 			o.Caption += " (smoothed)"
 		}
 		out = experiments.Chart(series, o)
@@ -117,22 +118,22 @@ func renderChart(st *Styles, cv chartView, w, h int) string {
 
 // smoothPoints is an exponential moving average of the y values, as
 // TensorBoard's smoothing slider.
-func smoothPoints(pts []xy, weight float64) []xy {
-	out := make([]xy, len(pts))
+func smoothPoints(pts []Point, weight float64) []Point {
+	out := make([]Point, len(pts))
 	for i, p := range pts {
 		if i == 0 {
 			out[i] = p
 			continue
 		}
-		out[i] = xy{p.x, weight*out[i-1].y + (1-weight)*p.y}
+		out[i] = Point{p.X, weight*out[i-1].Y + (1-weight)*p.Y}
 	}
 	return out
 }
 
-// resample interpolates a curve onto cols evenly spaced x values from
+// Resample interpolates a curve onto cols evenly spaced x values from
 // xmin to xmax; outside the curve's own x range the values are NaN
 // (asciigraph leaves a gap), so curves of different lengths share an axis.
-func resample(pts []xy, xmin, xmax float64, cols int) []float64 {
+func Resample(pts []Point, xmin, xmax float64, cols int) []float64 {
 	out := make([]float64, cols)
 	for i := range out {
 		out[i] = math.NaN()
@@ -141,7 +142,7 @@ func resample(pts []xy, xmin, xmax float64, cols int) []float64 {
 		return out
 	}
 	if xmax <= xmin || cols == 1 {
-		out[0] = pts[len(pts)-1].y
+		out[0] = pts[len(pts)-1].Y
 		return out
 	}
 	step := (xmax - xmin) / float64(cols-1)
@@ -149,31 +150,31 @@ func resample(pts []xy, xmin, xmax float64, cols int) []float64 {
 	j := 0
 	for i := range out {
 		x := xmin + float64(i)*step
-		if x < pts[0].x-eps || x > pts[len(pts)-1].x+eps {
+		if x < pts[0].X-eps || x > pts[len(pts)-1].X+eps {
 			continue
 		}
-		for j+1 < len(pts) && pts[j+1].x < x {
+		for j+1 < len(pts) && pts[j+1].X < x {
 			j++
 		}
 		switch {
-		case x <= pts[0].x:
-			out[i] = pts[0].y
+		case x <= pts[0].X:
+			out[i] = pts[0].Y
 		case j+1 >= len(pts):
-			out[i] = pts[len(pts)-1].y
+			out[i] = pts[len(pts)-1].Y
 		default:
 			a, b := pts[j], pts[j+1]
-			if b.x == a.x {
-				out[i] = b.y
+			if b.X == a.X {
+				out[i] = b.Y
 			} else {
-				out[i] = a.y + (b.y-a.y)*(x-a.x)/(b.x-a.x)
+				out[i] = a.Y + (b.Y-a.Y)*(x-a.X)/(b.X-a.X)
 			}
 		}
 	}
 	// A lone point inside the range still shows.
 	if len(pts) == 1 {
-		i := int(math.Round((pts[0].x - xmin) / step))
+		i := int(math.Round((pts[0].X - xmin) / step))
 		if i >= 0 && i < cols {
-			out[i] = pts[0].y
+			out[i] = pts[0].Y
 		}
 	}
 	return out

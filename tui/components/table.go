@@ -1,29 +1,30 @@
-package tui
+package components
 
 import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/reslab/reslab/tui/common"
 )
 
-// table lays out rows of plain cells in aligned columns that fit a width:
+// Table lays out rows of plain cells in aligned columns that fit a width:
 // columns are dropped in the order drop names, then the flex column is
 // narrowed, then lines are cut.
-type table struct {
-	header []string
-	rows   [][]string
-	right  []bool // right-aligned columns
-	drop   []int  // columns to leave out, first first, when too wide
-	flex   int    // column narrowed when still too wide; -1 for none
+type Table struct {
+	Header []string
+	Rows   [][]string
+	Right  []bool // right-aligned columns
+	Drop   []int  // columns to leave out, first first, when too wide
+	Flex   int    // column narrowed when still too wide; -1 for none
 }
 
-// layout returns the kept columns and their widths for width w.
-func (t table) layout(w int) ([]int, []int) {
-	n := len(t.header)
+// Layout returns the kept columns and their widths for width w.
+func (t Table) Layout(w int) ([]int, []int) {
+	n := len(t.Header)
 	widths := make([]int, n)
 	for c := range n {
-		widths[c] = ansi.StringWidth(t.header[c])
-		for _, r := range t.rows {
+		widths[c] = ansi.StringWidth(t.Header[c])
+		for _, r := range t.Rows {
 			if c < len(r) {
 				widths[c] = max(widths[c], ansi.StringWidth(r[c]))
 			}
@@ -43,7 +44,7 @@ func (t table) layout(w int) ([]int, []int) {
 		}
 		return s + 2*max(k-1, 0)
 	}
-	for _, c := range t.drop {
+	for _, c := range t.Drop {
 		if total() <= w {
 			break
 		}
@@ -51,8 +52,8 @@ func (t table) layout(w int) ([]int, []int) {
 			keep[c] = false
 		}
 	}
-	if over := total() - w; over > 0 && t.flex >= 0 && t.flex < n && keep[t.flex] {
-		widths[t.flex] = max(widths[t.flex]-over, 4)
+	if over := total() - w; over > 0 && t.Flex >= 0 && t.Flex < n && keep[t.Flex] {
+		widths[t.Flex] = max(widths[t.Flex]-over, 4)
 	}
 	var cols, ws []int
 	for c := range n {
@@ -64,9 +65,9 @@ func (t table) layout(w int) ([]int, []int) {
 	return cols, ws
 }
 
-// lines renders the header and the rows as plain lines of at most w cells.
-func (t table) lines(w int) (header string, rows []string) {
-	cols, ws := t.layout(w)
+// Lines renders the header and the rows as plain lines of at most w cells.
+func (t Table) Lines(w int) (header string, rows []string) {
+	cols, ws := t.Layout(w)
 	line := func(cells []string) string {
 		var b strings.Builder
 		for i, c := range cols {
@@ -75,13 +76,13 @@ func (t table) lines(w int) (header string, rows []string) {
 				cell = cells[c]
 			}
 			if ansi.StringWidth(cell) > ws[i] {
-				cell = truncate(cell, ws[i])
+				cell = common.Truncate(cell, ws[i])
 			}
 			pad := strings.Repeat(" ", ws[i]-ansi.StringWidth(cell))
 			if i > 0 {
 				b.WriteString("  ")
 			}
-			if c < len(t.right) && t.right[c] {
+			if c < len(t.Right) && t.Right[c] {
 				b.WriteString(pad + cell)
 			} else if i == len(cols)-1 {
 				b.WriteString(cell)
@@ -89,10 +90,10 @@ func (t table) lines(w int) (header string, rows []string) {
 				b.WriteString(cell + pad)
 			}
 		}
-		return truncate(strings.TrimRight(b.String(), " "), w)
+		return common.Truncate(strings.TrimRight(b.String(), " "), w)
 	}
-	header = line(t.header)
-	for _, r := range t.rows {
+	header = line(t.Header)
+	for _, r := range t.Rows {
 		rows = append(rows, line(r))
 	}
 	return header, rows

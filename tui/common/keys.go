@@ -1,4 +1,4 @@
-package tui
+package common
 
 import "github.com/charmbracelet/bubbles/key"
 
@@ -127,16 +127,19 @@ func DefaultKeyMap() *KeyMap {
 	}
 }
 
-// bindings is a help.KeyMap built from a screen's short and full lists.
-type bindings struct {
-	short []key.Binding
-	full  [][]key.Binding
+// Bindings is a help.KeyMap built from a screen's short and full lists.
+type Bindings struct {
+	Short []key.Binding
+	Full  [][]key.Binding
 }
 
-func (b bindings) ShortHelp() []key.Binding  { return b.short }
-func (b bindings) FullHelp() [][]key.Binding { return b.full }
+// ShortHelp implements help.KeyMap.
+func (b Bindings) ShortHelp() []key.Binding { return b.Short }
 
-// hint is a help entry for keys a screen handles itself.
-func hint(keys, desc string) key.Binding {
+// FullHelp implements help.KeyMap.
+func (b Bindings) FullHelp() [][]key.Binding { return b.Full }
+
+// Hint is a help entry for keys a screen handles itself.
+func Hint(keys, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
 }

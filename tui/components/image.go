@@ -1,4 +1,4 @@
-package tui
+package components
 
 import (
 	"fmt"
@@ -8,11 +8,11 @@ import (
 	"github.com/muesli/termenv"
 )
 
-// imageSize is the cells an image takes to fit in w×h cells with its
+// ImageSize is the cells an image takes to fit in w×h cells with its
 // aspect kept: each cell holds one pixel column and two pixel rows (half
 // blocks), so a square image of n cells wide is n/2 cells tall. It is
 // never magnified more than twice.
-func imageSize(img image.Image, w, h int) (cols, rows int) {
+func ImageSize(img image.Image, w, h int) (cols, rows int) {
 	b := img.Bounds()
 	iw, ih := b.Dx(), b.Dy()
 	if iw <= 0 || ih <= 0 || w <= 0 || h <= 0 {
@@ -27,12 +27,12 @@ func imageSize(img image.Image, w, h int) (cols, rows int) {
 	return cols, max(rows, 1)
 }
 
-// renderImage draws img in cols×rows cells. With colour each cell is an
+// RenderImage draws img in cols×rows cells. With colour each cell is an
 // upper half block whose foreground is the upper pixel and background the
 // lower one (true colour, or the profile's nearest colours); without
 // colour (NO_COLOR, a dumb terminal) each cell is a character of a
 // brightness ramp, so the shape still shows.
-func renderImage(img image.Image, cols, rows int, profile termenv.Profile) []string {
+func RenderImage(img image.Image, cols, rows int, profile termenv.Profile) []string {
 	px := sample(img, cols, 2*rows)
 	lines := make([]string, rows)
 	if profile == termenv.Ascii {

@@ -1,0 +1,144 @@
+package common
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/reslab/reslab/experiments"
+)
+
+// RunsLoadedMsg is the run store read back.
+type RunsLoadedMsg struct {
+	Runs  []*experiments.Run
+	Bad   []experiments.BadRun
+	Comps []experiments.Comparison
+	Err   error
+}
+
+// LoadRunsCmd reads the run store in the background.
+func LoadRunsCmd(store *experiments.Store) tea.Cmd {
+	return func() tea.Msg {
+		runs, bad, err := store.List()
+		if err != nil {
+			return RunsLoadedMsg{Err: err}
+		}
+		comps, err := store.Comparisons()
+		return RunsLoadedMsg{Runs: runs, Bad: bad, Comps: comps, Err: err}
+	}
+}
+
+// Truncate cuts plain or styled text to w cells, with an ellipsis.
+func Truncate(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// PadRight pads s with spaces to w cells (it is not cut).
+func PadRight(s string, w int) string {
+	if n := w - ansi.StringWidth(s); n > 0 {
+		return s + strings.Repeat(" ", n)
+	}
+	return s
+}
+
+// FitBlock cuts a block of lines to w×h and pads it to h lines, so a
+// screen never pushes the help bar off the terminal.
+func FitBlock(s string, w, h int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = Truncate(l, w)
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// RunLabel is a run's legend: its short id and what it is.
+func RunLabel(r *experiments.Run) string {
+	s := r.Meta.Spec
+	return fmt.Sprintf("%s %s w%d %dpx", experiments.ShortID(r.ID), s.Arch.Short(), s.Width, s.Size)
+}
+
+// Duration writes seconds as 42s, 3m05s or 1h02m.
+func Duration(sec float64) string {
+	if math.IsNaN(sec) || math.IsInf(sec, 0) || sec < 0 {
+		return "-"
+	}
+	s := int(math.Round(sec))
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", s/3600, (s%3600)/60)
+	}
+}
+
+// Pct writes a fraction as a percentage with one decimal.
+func Pct(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+
+// Bar draws a horizontal bar of w cells filled to frac, with eighths.
+func Bar(st *Styles, frac float64, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	frac = math.Max(0, math.Min(1, frac))
+	eighths := int(math.Round(frac * float64(w) * 8))
+	full := eighths / 8
+	part := eighths % 8
+	s := strings.Repeat("█", full)
+	empty := w - full
+	if part > 0 && full < w {
+		s += string([]rune(" ▏▎▍▌▋▊▉")[part])
+		empty--
+	}
+	return st.BarFull.Render(s) + st.BarEmpty.Render(strings.Repeat("░", max(empty, 0)))
+}
+
+// PadLines pads every line of a block to w cells.
+func PadLines(s string, w int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = PadRight(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Spread puts left and right on one line of w cells.
+func Spread(left, right string, w int) string {
+	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return Truncate(left, max(w-lipgloss.Width(right)-1, 0)) + " " + right
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// DataLabel names a data folder on screen; "" is the demo set.
+func DataLabel(data string) string {
+	if data == "" {
+		return "demo data"
+	}
+	return data
+}
+
+// GB writes bytes as MB below a gigabyte, else GB.
+func GB(b int64) string {
+	if b < 1<<30 {
+		return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
+}
