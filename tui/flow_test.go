@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/train"
+	"github.com/reslab/reslab/tui/internal/labtest"
 )
 
 // Flows through the real bubbletea runtime over a fake event source.
@@ -30,7 +31,7 @@ func TestFlowTrainToCompletion(t *testing.T) {
 	waitFor(t, tm, "● running")
 	s.events <- train.StepEvent{Epoch: 1, Epochs: 2, Step: 5, Steps: 10, Images: 160, Loss: 1.5, Acc: 0.3, ImagesPerSec: 90, Elapsed: 1.7}
 	waitFor(t, tm, "90 img/s")
-	for _, e := range epochs(2, 0.5) {
+	for _, e := range labtest.Epochs(2, 0.5) {
 		s.events <- train.EpochEvent{Metrics: e}
 	}
 	s.events <- train.DoneEvent{Status: train.StatusCompleted, Best: train.Monitor{Metric: "val_acc", BestEpoch: 2}}

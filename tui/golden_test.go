@@ -5,6 +5,8 @@ import (
 
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/train"
+	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/internal/labtest"
 )
 
 // Golden views: fixed sizes, no colour (the NO_COLOR profile), fixed
@@ -17,7 +19,7 @@ func TestGoldenSetup(t *testing.T) {
 	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
 		t.Run(size.name, func(t *testing.T) {
 			dir := t.TempDir()
-			threeRuns(t, dir)
+			labtest.ThreeRuns(t, dir)
 			m := newLab(t, nil, dir)
 			sized(t, m, size.w, size.h)
 			focusField(t, m, "epochs")
@@ -33,12 +35,12 @@ func liveRun(t *testing.T, w, h int) *Model {
 	sized(t, m, w, h)
 	spec := experiments.DefaultSpec()
 	spec.Width, spec.Size, spec.Epochs, spec.Patience = 8, 32, 6, 4
-	_, _ = m.Update(startMsg{specs: []experiments.Spec{spec}})
+	_, _ = m.Update(common.StartMsg{Specs: []experiments.Spec{spec}})
 	sess := &experiments.Session{ID: "20261127-130000-r18-live", Events: make(chan train.Event),
 		Meta:  experiments.RunMeta{Spec: spec, TrainImages: 300, ValidImages: 90},
 		Notes: []string{"started from random weights (He initialisation)"}}
 	_, _ = m.Update(sessionMsg{sess: sess, spec: spec})
-	for _, e := range epochs(2, 0.5) {
+	for _, e := range labtest.Epochs(2, 0.5) {
 		_, _ = m.Update(eventMsg{id: sess.ID, ev: train.EpochEvent{Metrics: e}})
 	}
 	_, _ = m.Update(eventMsg{id: sess.ID, ev: train.CheckpointEvent{Epoch: 2, Kind: "best", Metric: "val_acc"}})
@@ -51,7 +53,7 @@ func TestGoldenRun200x50(t *testing.T) { requireGolden(t, liveRun(t, 200, 50)) }
 
 func TestGoldenRuns80x24(t *testing.T) {
 	dir := t.TempDir()
-	threeRuns(t, dir)
+	labtest.ThreeRuns(t, dir)
 	m := newLab(t, nil, dir)
 	sized(t, m, 80, 24)
 	press(t, m, "3", "space", "j", "space")
@@ -65,7 +67,7 @@ func TestGoldenCompare(t *testing.T) {
 	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
 		t.Run(size.name, func(t *testing.T) {
 			dir := t.TempDir()
-			threeRuns(t, dir)
+			labtest.ThreeRuns(t, dir)
 			m := newLab(t, nil, dir)
 			sized(t, m, size.w, size.h)
 			press(t, m, "3", "G", "space", "k", "space", "c")
@@ -81,7 +83,7 @@ func TestGoldenPredict(t *testing.T) {
 	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
 		t.Run(size.name, func(t *testing.T) {
 			dir := t.TempDir()
-			threeRuns(t, dir)
+			labtest.ThreeRuns(t, dir)
 			m := newLab(t, nil, dir)
 			sized(t, m, size.w, size.h)
 			press(t, m, "3", "G", "space", "k", "space", "G", "p", "n")
@@ -92,7 +94,7 @@ func TestGoldenPredict(t *testing.T) {
 
 func TestGoldenHelp(t *testing.T) {
 	dir := t.TempDir()
-	threeRuns(t, dir)
+	labtest.ThreeRuns(t, dir)
 	m := newLab(t, nil, dir)
 	sized(t, m, 80, 24)
 	press(t, m, "3", "?")

@@ -13,13 +13,14 @@ func TestReadsThisMachine(t *testing.T) {
 	if phys <= 0 || avail <= 0 || avail > phys {
 		t.Fatalf("Physical %d, Available %d: want 0 < available <= physical", phys, avail)
 	}
-	before := PeakRSS()
+	// 64 MiB touched and still held is resident, so the peak is at least
+	// that (in bytes, not getrusage's kilobytes).
 	buf := make([]byte, 64<<20)
 	for i := range buf {
 		buf[i] = byte(i)
 	}
-	if after := PeakRSS(); after < before+32<<20 {
-		t.Fatalf("PeakRSS %d after touching 64 MiB, %d before: want at least 32 MiB more", after, before)
+	if peak := PeakRSS(); peak < 64<<20 || peak > phys {
+		t.Fatalf("PeakRSS %d with 64 MiB resident: want between 64 MiB and the machine's %d", peak, phys)
 	}
 	_ = buf[len(buf)-1]
 }

@@ -7,7 +7,9 @@
 package common
 
 import (
+	"context"
 	"log/slog"
+	"time"
 
 	"github.com/reslab/reslab/experiments"
 )
@@ -30,4 +32,13 @@ type Common struct {
 	Width, Height int
 	// TrainingID is the run training now, "" when none.
 	TrainingID string
+	// Context is the lab's lifetime, for the pages' background work
+	// (predictions): closing the lab cancels it. Kept here, not passed per
+	// call, because bubbletea commands take no arguments.
+	Context context.Context
+	// Predictors keeps the runs' predictors loaded for the predict page.
+	Predictors *experiments.PredictorCache
+	// DataDebounce is the pause in typing a data folder before the setup
+	// page reads it.
+	DataDebounce time.Duration
 }

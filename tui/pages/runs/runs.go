@@ -1,4 +1,4 @@
-package tui
+package runs
 
 import (
 	"cmp"
@@ -17,21 +17,22 @@ import (
 	"github.com/reslab/reslab/tui/components"
 )
 
-// runsScreen is the table of saved runs: sortable, filterable, runs marked
+// Page is the table of saved runs: sortable, filterable, runs marked
 // with space for comparison; enter opens a run's details; resume, delete;
 // saved comparisons listed below reopen with enter.
-type runsScreen struct {
-	c       *common.Common
-	all     []*experiments.Run
-	bad     []experiments.BadRun
-	comps   []experiments.Comparison
-	err     error
-	loaded  bool
-	rows    []*experiments.Run // filtered and sorted
-	cursor  int
-	marked  []string // in marking order: the first is the comparison's reference
-	sortCol int
-	desc    bool
+type Page struct {
+	c             *common.Common
+	width, height int
+	all           []*experiments.Run
+	bad           []experiments.BadRun
+	comps         []experiments.Comparison
+	err           error
+	loaded        bool
+	rows          []*experiments.Run // filtered and sorted
+	cursor        int
+	marked        []string // in marking order: the first is the comparison's reference
+	sortCol       int
+	desc          bool
 
 	filter    textinput.Model
 	filtering bool
@@ -65,15 +66,6 @@ type (
 		id  string
 		err error
 	}
-	// compareOpenMsg opens runs (or a saved comparison) on the compare screen.
-	compareOpenMsg struct {
-		ids  []string
-		comp *experiments.Comparison
-	}
-	// predictOpenMsg opens the predict screen on run a, and b beside it.
-	predictOpenMsg struct{ a, b string }
-	// startFromMsg fills the setup form to train from a run's best weights.
-	startFromMsg struct{ run *experiments.Run }
 	// detailsMsg is a run's details loaded.
 	detailsMsg struct {
 		id    string
@@ -83,14 +75,15 @@ type (
 	}
 )
 
-func newRunsScreen(c *common.Common) *runsScreen {
-	f := newInput(c.Styles)
+func New(c *common.Common) *Page {
+	f := components.NewInput(c.Styles)
 	f.Prompt = "/"
 	f.Placeholder = "filter: text in any column"
-	return &runsScreen{c: c, sortCol: colRun, desc: true, filter: f}
+	return &Page{c: c, sortCol: colRun, desc: true, filter: f}
 }
 
-func (s *runsScreen) markIDs(ids []string) tea.Cmd {
+// MarkIDs marks the runs of a sweep, so c compares them at once.
+func (s *Page) MarkIDs(ids []string) tea.Cmd {
 	for _, id := range ids {
 		if !slices.Contains(s.marked, id) {
 			s.marked = append(s.marked, id)
@@ -99,11 +92,11 @@ func (s *runsScreen) markIDs(ids []string) tea.Cmd {
 	return nil
 }
 
-func (s *runsScreen) captures(msg tea.KeyMsg) bool {
+func (s *Page) Captures(msg tea.KeyMsg) bool {
 	return s.filtering || s.confirm != ""
 }
 
-func (s *runsScreen) back() bool {
+func (s *Page) Back() bool {
 	switch {
 	case s.details != nil:
 		s.details = nil
@@ -120,7 +113,7 @@ func (s *runsScreen) back() bool {
 }
 
 // cells is a run's row.
-func (s *runsScreen) cells(r *experiments.Run) []string {
+func (s *Page) cells(r *experiments.Run) []string {
 	sp := r.Meta.Spec
 	bestAcc, bestLoss := "-", "-"
 	if acc, loss, ok := r.BestValues(); ok {
@@ -131,7 +124,7 @@ func (s *runsScreen) cells(r *experiments.Run) []string {
 }
 
 // sortKey compares two runs on the sort column.
-func (s *runsScreen) less(a, b *experiments.Run) int {
+func (s *Page) less(a, b *experiments.Run) int {
 	ca, cb := s.cells(a), s.cells(b)
 	var c int
 	switch s.sortCol {
@@ -171,7 +164,7 @@ func bestOf(r *experiments.Run, acc bool) float64 {
 }
 
 // refilter applies the filter and the sort, keeping the cursor's run.
-func (s *runsScreen) refilter() {
+func (s *Page) refilter() {
 	var keep string
 	if s.cursor < len(s.rows) {
 		keep = s.rows[s.cursor].ID
@@ -192,14 +185,14 @@ func (s *runsScreen) refilter() {
 	}
 }
 
-func (s *runsScreen) current() *experiments.Run {
+func (s *Page) current() *experiments.Run {
 	if s.cursor < len(s.rows) {
 		return s.rows[s.cursor]
 	}
 	return nil
 }
 
-func (s *runsScreen) update(msg tea.Msg) tea.Cmd {
+func (s *Page) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case common.RunsLoadedMsg:
 		s.loaded = true
@@ -223,10 +216,10 @@ func (s *runsScreen) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case runDeletedMsg:
 		if msg.err != nil {
-			return flashError(msg.err)
+			return common.FlashError(msg.err)
 		}
 		s.marked = slices.DeleteFunc(s.marked, func(id string) bool { return id == msg.id })
-		return tea.Batch(flash("deleted run "+msg.id), common.LoadRunsCmd(s.c.Store))
+		return tea.Batch(common.Flash("deleted run "+msg.id), common.LoadRunsCmd(s.c.Store))
 	case detailsMsg:
 		if s.details != nil && s.details.run.ID == msg.id {
 			s.details.preds, s.details.predErr = msg.preds, msg.err
@@ -241,7 +234,7 @@ func (s *runsScreen) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
+func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.Keys
 	if s.confirm != "" {
 		id := s.confirm
@@ -292,7 +285,7 @@ func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 			if s.compCursor < len(s.comps) {
 				c := s.comps[s.compCursor]
 				s.focusComps = false
-				return tea.Batch(func() tea.Msg { return compareOpenMsg{ids: c.Runs, comp: &c} }, switchTo(screenCompare))
+				return tea.Batch(func() tea.Msg { return common.CompareOpenMsg{IDs: c.Runs, Comparison: &c} }, common.SwitchTo(common.PageCompare))
 			}
 		}
 		return nil
@@ -342,7 +335,7 @@ func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Delete):
 		if r := s.current(); r != nil {
 			if s.c.TrainingID == r.ID {
-				return flash("that run is training: stop it first")
+				return common.Flash("that run is training: stop it first")
 			}
 			s.confirm = r.ID
 		}
@@ -357,7 +350,7 @@ func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 		s.desc = !s.desc
 		s.refilter()
 	case key.Matches(msg, k.New):
-		return switchTo(screenSetup)
+		return common.SwitchTo(common.PageSetup)
 	case key.Matches(msg, k.ToComp):
 		ids := append([]string(nil), s.marked...)
 		if len(ids) == 0 {
@@ -366,17 +359,17 @@ func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 			}
 		}
 		if len(ids) == 0 {
-			return flash("no runs to compare: train some first")
+			return common.Flash("no runs to compare: train some first")
 		}
-		cmds := []tea.Cmd{func() tea.Msg { return compareOpenMsg{ids: ids} }, switchTo(screenCompare)}
+		cmds := []tea.Cmd{func() tea.Msg { return common.CompareOpenMsg{IDs: ids} }, common.SwitchTo(common.PageCompare)}
 		if len(ids) == 1 {
-			cmds = append(cmds, flash("mark runs with space to compare several"))
+			cmds = append(cmds, common.Flash("mark runs with space to compare several"))
 		}
 		return tea.Batch(cmds...)
 	case key.Matches(msg, k.ToPred):
 		r := s.current()
 		if r == nil {
-			return flash("no run to predict with")
+			return common.Flash("no run to predict with")
 		}
 		b := ""
 		for _, id := range s.marked {
@@ -385,30 +378,30 @@ func (s *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 				break
 			}
 		}
-		return tea.Batch(func() tea.Msg { return predictOpenMsg{a: r.ID, b: b} }, switchTo(screenPredict))
+		return tea.Batch(func() tea.Msg { return common.PredictOpenMsg{A: r.ID, B: b} }, common.SwitchTo(common.PagePredict))
 	case key.Matches(msg, k.Reuse):
 		r := s.current()
 		if r == nil || r.Status.BestEpoch == 0 {
-			return flash("this run has no best weights yet")
+			return common.Flash("this run has no best weights yet")
 		}
-		return tea.Batch(func() tea.Msg { return startFromMsg{run: r} }, switchTo(screenSetup))
+		return tea.Batch(func() tea.Msg { return common.StartFromMsg{Run: r} }, common.SwitchTo(common.PageSetup))
 	}
 	return nil
 }
 
-func (s *runsScreen) resume(r *experiments.Run) tea.Cmd {
+func (s *Page) resume(r *experiments.Run) tea.Cmd {
 	if r == nil {
 		return nil
 	}
 	switch r.Status.State {
 	case experiments.StateStopped, experiments.StateInterrupted, experiments.StateFailed:
 		id := r.ID
-		return func() tea.Msg { return resumeMsg{id: id} }
+		return func() tea.Msg { return common.ResumeMsg{ID: id} }
 	}
-	return flash(fmt.Sprintf("run %s is %s: only stopped, interrupted or failed runs resume", experiments.ShortID(r.ID), r.Status.State))
+	return common.Flash(fmt.Sprintf("run %s is %s: only stopped, interrupted or failed runs resume", experiments.ShortID(r.ID), r.Status.State))
 }
 
-func (s *runsScreen) help() common.Bindings {
+func (s *Page) Help() common.Bindings {
 	k := s.c.Keys
 	switch {
 	case s.confirm != "":
@@ -429,7 +422,7 @@ func (s *runsScreen) help() common.Bindings {
 	}
 }
 
-func (s *runsScreen) view(w, h int) string {
+func (s *Page) render(w, h int) string {
 	if s.details != nil {
 		return s.details.view(s.c, w, h)
 	}
@@ -543,7 +536,7 @@ type runDetails struct {
 	offset  int
 }
 
-func (d *runDetails) key(msg tea.KeyMsg, s *runsScreen) tea.Cmd {
+func (d *runDetails) key(msg tea.KeyMsg, s *Page) tea.Cmd {
 	k := s.c.Keys
 	switch {
 	case key.Matches(msg, k.Up):
@@ -560,7 +553,7 @@ func (d *runDetails) key(msg tea.KeyMsg, s *runsScreen) tea.Cmd {
 		return s.resume(d.run)
 	case key.Matches(msg, k.ToPred):
 		id := d.run.ID
-		return tea.Batch(func() tea.Msg { return predictOpenMsg{a: id} }, switchTo(screenPredict))
+		return tea.Batch(func() tea.Msg { return common.PredictOpenMsg{A: id} }, common.SwitchTo(common.PagePredict))
 	}
 	return nil
 }
@@ -642,3 +635,12 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+func (runDeletedMsg) Page() common.PageID { return common.PageRuns }
+func (detailsMsg) Page() common.PageID    { return common.PageRuns }
+
+// SetSize sets the page's size in cells.
+func (s *Page) SetSize(w, h int) { s.width, s.height = w, h }
+
+// View draws the page at its size.
+func (s *Page) View() string { return s.render(s.width, s.height) }

@@ -1,4 +1,4 @@
-package tui
+package setup
 
 import (
 	"fmt"
@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -19,6 +18,7 @@ import (
 	"github.com/reslab/reslab/internal/setting"
 	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/components"
 )
 
 type fieldKind int
@@ -83,34 +83,21 @@ type dataInfoMsg struct {
 	info dataInfo
 }
 
-// setupScreen is the form that makes a Spec: every setting of a run,
+// Page is the form that makes a Spec: every setting of a run,
 // validated as it is typed, with the memory and time it will take, and
 // a depth sweep that queues the same settings at several depths.
-type setupScreen struct {
-	c      *common.Common
-	fields []*field
-	focus  int
-	byID   map[string]*field
-	other  []string // problems Validate reports that no field owns
-	data   dataInfo
-	seq    int
-	runs   []*experiments.Run
-	budget int64
-	est    estimate
-}
-
-func newInput(st *common.Styles) textinput.Model {
-	ti := textinput.New()
-	ti.Prompt = ""
-	r := st.Renderer
-	ti.TextStyle = r.NewStyle()
-	ti.PromptStyle = r.NewStyle()
-	ti.PlaceholderStyle = st.Subtle
-	ti.Cursor.Style = r.NewStyle()
-	ti.Cursor.TextStyle = r.NewStyle()
-	ti.Cursor.SetMode(cursor.CursorStatic) // no blinking: steady views, fewer redraws
-	ti.CharLimit = 512
-	return ti
+type Page struct {
+	c             *common.Common
+	width, height int
+	fields        []*field
+	focus         int
+	byID          map[string]*field
+	other         []string // problems Validate reports that no field owns
+	data          dataInfo
+	seq           int
+	runs          []*experiments.Run
+	budget        int64
+	est           estimate
 }
 
 const (
@@ -118,15 +105,15 @@ const (
 	floatRunes = "0123456789.eE-+"
 )
 
-func newSetupScreen(c *common.Common) *setupScreen {
-	s := &setupScreen{c: c, byID: map[string]*field{}}
+func New(c *common.Common) *Page {
+	s := &Page{c: c, byID: map[string]*field{}}
 	s.budget = c.MemoryBudget
 	if s.budget <= 0 {
 		s.budget = resnet.DefaultMemoryBudget()
 	}
 	add := func(f *field) {
 		if f.kind != choiceField {
-			f.input = newInput(c.Styles)
+			f.input = components.NewInput(c.Styles)
 			f.input.Placeholder = f.empty
 		}
 		s.fields = append(s.fields, f)
@@ -169,16 +156,16 @@ func newSetupScreen(c *common.Common) *setupScreen {
 	spec := experiments.DefaultSpec()
 	spec.Data = c.DataDir
 	s.byID["preset"].set("quick")
-	s.load(spec)
+	s.Load(spec)
 	// The focus starts on the preset, a choice: digits and q are keys
 	// there, so the screens and quit work at once.
 	s.focus = 1
-	s.validate()
+	s.Validate()
 	return s
 }
 
-// load fills the form from a spec.
-func (s *setupScreen) load(sp experiments.Spec) {
+// Load fills the form from a spec.
+func (s *Page) Load(sp experiments.Spec) {
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	vals := map[string]string{
 		"data": sp.Data, "arch": sp.Arch.String(), "width": strconv.Itoa(sp.Width), "size": strconv.Itoa(sp.Size),
@@ -196,7 +183,7 @@ func (s *setupScreen) load(sp experiments.Spec) {
 }
 
 // spec reads the form; parse errors are set on their fields.
-func (s *setupScreen) spec() experiments.Spec {
+func (s *Page) spec() experiments.Spec {
 	sp := experiments.Spec{}
 	intOf := func(id string, dst *int) {
 		f := s.byID[id]
@@ -254,7 +241,7 @@ func (s *setupScreen) spec() experiments.Spec {
 }
 
 // sweepDepths parses the sweep field; nil means one run.
-func (s *setupScreen) sweepDepths() ([]resnet.Arch, error) {
+func (s *Page) sweepDepths() ([]resnet.Arch, error) {
 	v := s.byID["sweep"].value()
 	if v == "" {
 		return nil, nil
@@ -284,8 +271,8 @@ func settingMessage(err error) string {
 	return msg
 }
 
-// validate checks the whole form and puts each problem beside its field.
-func (s *setupScreen) validate() {
+// Validate checks the whole form and puts each problem beside its field.
+func (s *Page) Validate() {
 	for _, f := range s.fields {
 		f.err = ""
 	}
@@ -311,7 +298,7 @@ func (s *setupScreen) validate() {
 	s.est = s.estimate(sp)
 }
 
-func (s *setupScreen) valid() bool {
+func (s *Page) valid() bool {
 	for _, f := range s.fields {
 		if f.err != "" {
 			return false
@@ -320,11 +307,12 @@ func (s *setupScreen) valid() bool {
 	return len(s.other) == 0
 }
 
-func (s *setupScreen) init() tea.Cmd { return s.checkData() }
+// Init reads the data folder the form starts with.
+func (s *Page) Init() tea.Cmd { return s.checkData() }
 
 // checkData opens the data folder in the background (scanning a large
 // folder, or drawing the demo set, takes a moment).
-func (s *setupScreen) checkData() tea.Cmd {
+func (s *Page) checkData() tea.Cmd {
 	s.seq++
 	seq := s.seq
 	sp := experiments.Spec{Data: s.byID["data"].value()}
@@ -360,14 +348,15 @@ var demoInfo = sync.OnceValue(func() dataInfo {
 	return info
 })
 
-func (s *setupScreen) refreshEstimate() tea.Cmd {
-	s.validate()
+// Refresh revalidates the form and its estimates (the page was opened).
+func (s *Page) Refresh() tea.Cmd {
+	s.Validate()
 	return nil
 }
 
-func (s *setupScreen) focused() *field { return s.fields[s.focus] }
+func (s *Page) focused() *field { return s.fields[s.focus] }
 
-func (s *setupScreen) captures(msg tea.KeyMsg) bool {
+func (s *Page) Captures(msg tea.KeyMsg) bool {
 	f := s.focused()
 	switch msg.Type {
 	case tea.KeyTab, tea.KeyShiftTab, tea.KeyUp, tea.KeyDown, tea.KeyEnter, tea.KeyEsc, tea.KeyCtrlC:
@@ -390,9 +379,9 @@ func (s *setupScreen) captures(msg tea.KeyMsg) bool {
 	return false
 }
 
-func (s *setupScreen) back() bool { return false }
+func (s *Page) Back() bool { return false }
 
-func (s *setupScreen) move(d int) {
+func (s *Page) move(d int) {
 	if f := s.focused(); f.kind != choiceField {
 		f.input.Blur()
 	}
@@ -403,12 +392,12 @@ func (s *setupScreen) move(d int) {
 	}
 }
 
-func (s *setupScreen) update(msg tea.Msg) tea.Cmd {
+func (s *Page) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case common.RunsLoadedMsg:
 		if msg.Err == nil {
 			s.runs = msg.Runs
-			s.validate()
+			s.Validate()
 		}
 		return nil
 	case dataTickMsg:
@@ -419,18 +408,18 @@ func (s *setupScreen) update(msg tea.Msg) tea.Cmd {
 	case dataInfoMsg:
 		if msg.seq == s.seq {
 			s.data = msg.info
-			s.validate()
+			s.Validate()
 		}
 		return nil
-	case startFromMsg:
-		return s.startFrom(msg.run)
+	case common.StartFromMsg:
+		return s.startFrom(msg.Run)
 	case tea.KeyMsg:
 		return s.key(msg)
 	}
 	return nil
 }
 
-func (s *setupScreen) key(msg tea.KeyMsg) tea.Cmd {
+func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.Keys
 	f := s.focused()
 	switch {
@@ -454,7 +443,7 @@ func (s *setupScreen) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return s.changed(f)
 	}
-	if !s.captures(msg) {
+	if !s.Captures(msg) {
 		return nil
 	}
 	before := f.input.Value()
@@ -470,62 +459,62 @@ func (s *setupScreen) key(msg tea.KeyMsg) tea.Cmd {
 // network, input size and normalisation (which the weights need), fine-tuning
 // by default, and the data folder already in the form, since the point is
 // usually other data (a backbone pretrained on flowers92, say, for flowers10).
-func (s *setupScreen) startFrom(r *experiments.Run) tea.Cmd {
+func (s *Page) startFrom(r *experiments.Run) tea.Cmd {
 	sp := r.Meta.Spec
 	sp.Data = s.byID["data"].value()
 	sp.Weights = r.Path(experiments.BestWeightsFile)
 	sp.Mode = resnet.ModeFinetune
 	sp.Name = ""
-	s.load(sp)
+	s.Load(sp)
 	for i, f := range s.fields {
 		if f.id == "data" {
 			s.move(i - s.focus)
 		}
 	}
 	return tea.Batch(s.changed(s.byID["data"]),
-		flash(fmt.Sprintf("best weights of %s: choose the data folder and mode", experiments.ShortID(r.ID))))
+		common.Flash(fmt.Sprintf("best weights of %s: choose the data folder and mode", experiments.ShortID(r.ID))))
 }
 
 // changed revalidates after a field changed.
-func (s *setupScreen) changed(f *field) tea.Cmd {
+func (s *Page) changed(f *field) tea.Cmd {
 	switch f.id {
 	case "preset":
 		sp, err := experiments.PresetSpec(f.value())
 		if err == nil {
 			sp.Data = s.byID["data"].value()
 			sp.Name = s.byID["name"].value()
-			s.load(sp)
+			s.Load(sp)
 		}
 	case "data", "seed":
 		s.seq++
 		seq := s.seq
 		s.data.checking = true
-		s.validate()
-		return tea.Tick(dataDebounce, func(time.Time) tea.Msg { return dataTickMsg{seq} })
+		s.Validate()
+		return tea.Tick(s.c.DataDebounce, func(time.Time) tea.Msg { return dataTickMsg{seq} })
 	}
-	s.validate()
+	s.Validate()
 	return nil
 }
 
 // start turns the form into one run, or one per depth of the sweep.
-func (s *setupScreen) start() tea.Cmd {
-	s.validate()
+func (s *Page) start() tea.Cmd {
+	s.Validate()
 	if !s.valid() {
 		for i, f := range s.fields {
 			if f.err != "" {
 				s.move(i - s.focus)
-				return flash(fmt.Sprintf("fix %s first: %s", f.label, f.err))
+				return common.Flash(fmt.Sprintf("fix %s first: %s", f.label, f.err))
 			}
 		}
-		return flash("fix the settings first: " + strings.Join(s.other, "; "))
+		return common.Flash("fix the settings first: " + strings.Join(s.other, "; "))
 	}
 	if s.data.checking || !s.data.checked {
-		return flash("still reading the data folder; press enter again in a moment")
+		return common.Flash("still reading the data folder; press enter again in a moment")
 	}
 	sp := s.spec()
 	depths, _ := s.sweepDepths()
 	if len(depths) == 0 {
-		return func() tea.Msg { return startMsg{specs: []experiments.Spec{sp}} }
+		return func() tea.Msg { return common.StartMsg{Specs: []experiments.Spec{sp}} }
 	}
 	var specs []experiments.Spec
 	for _, d := range depths {
@@ -533,10 +522,10 @@ func (s *setupScreen) start() tea.Cmd {
 		x.Arch = d
 		specs = append(specs, x)
 	}
-	return func() tea.Msg { return startMsg{specs: specs} }
+	return func() tea.Msg { return common.StartMsg{Specs: specs} }
 }
 
-func (s *setupScreen) help() common.Bindings {
+func (s *Page) Help() common.Bindings {
 	k := s.c.Keys
 	f := s.focused()
 	short := []key.Binding{k.Start, common.Hint("↑/↓/tab", "field")}
@@ -548,7 +537,7 @@ func (s *setupScreen) help() common.Bindings {
 	return common.Bindings{Short: short, Full: [][]key.Binding{{k.Start, k.Next, k.Prev, k.Up, k.Down}, {k.Cycle, k.Clear}}}
 }
 
-func (s *setupScreen) view(w, h int) string {
+func (s *Page) render(w, h int) string {
 	st := s.c.Styles
 	est := s.estimateLines(w)
 	wide := w >= 110
@@ -599,7 +588,7 @@ func (s *setupScreen) view(w, h int) string {
 	return strings.Join(est, "\n") + "\n" + st.Subtle.Render(strings.Repeat("─", w)) + "\n" + left
 }
 
-func (s *setupScreen) fieldRow(f *field, focused bool, w int) string {
+func (s *Page) fieldRow(f *field, focused bool, w int) string {
 	st := s.c.Styles
 	marker := "  "
 	label := common.PadRight(f.label, 15)
@@ -632,7 +621,7 @@ func (s *setupScreen) fieldRow(f *field, focused bool, w int) string {
 	return common.Truncate(line, w)
 }
 
-func (s *setupScreen) enterLine(w int) string {
+func (s *Page) enterLine(w int) string {
 	st := s.c.Styles
 	if !s.valid() {
 		return st.Error.Render(common.Truncate("enter: fix the marked settings first", w))
@@ -651,7 +640,7 @@ func (s *setupScreen) enterLine(w int) string {
 }
 
 // estimateLines is the network, memory, speed and data summary.
-func (s *setupScreen) estimateLines(w int) []string {
+func (s *Page) estimateLines(w int) []string {
 	st := s.c.Styles
 	e := s.est
 	lw := 9
@@ -705,7 +694,7 @@ type estimate struct {
 	sweep   int
 }
 
-func (s *setupScreen) estimate(sp experiments.Spec) estimate {
+func (s *Page) estimate(sp experiments.Spec) estimate {
 	in := experiments.EstimateInput{Classes: 10, Budget: s.budget, Runs: s.runs}
 	if d := s.data; d.checked && d.err == nil {
 		if d.classes >= 2 {
@@ -725,3 +714,12 @@ func (s *setupScreen) estimate(sp experiments.Spec) estimate {
 	}
 	return e
 }
+
+func (dataTickMsg) Page() common.PageID { return common.PageSetup }
+func (dataInfoMsg) Page() common.PageID { return common.PageSetup }
+
+// SetSize sets the page's size in cells.
+func (s *Page) SetSize(w, h int) { s.width, s.height = w, h }
+
+// View draws the page at its size.
+func (s *Page) View() string { return s.render(s.width, s.height) }

@@ -1,4 +1,4 @@
-package tui
+package run
 
 import (
 	"context"
@@ -17,14 +17,17 @@ import (
 	"github.com/reslab/reslab/tui/components"
 )
 
-// runScreen is the live dashboard of the run in progress (or the last one):
+// Page is the live dashboard of the run in progress (or the last one):
 // progress, throughput, ETA, loss and accuracy charts, the epoch table, the
 // learning rate, early-stopping patience and status.
-type runScreen struct {
-	c *common.Common
-	t *training // the training shown; it may have ended
-	// live is set from the training's start until its events close.
-	live bool
+type Page struct {
+	c             *common.Common
+	width, height int
+	// queue is the training's queue (a sweep's runs), read for the note.
+	queue *experiments.Queue
+	// live is set from the training's start until its events close;
+	// stopping once the root was asked to stop it.
+	live, stopping bool
 
 	id      string
 	spec    experiments.Spec
@@ -49,20 +52,27 @@ type runHistoryMsg struct {
 	best    int
 }
 
-func newRunScreen(c *common.Common) *runScreen { return &runScreen{c: c, none: true} }
+func New(c *common.Common) *Page { return &Page{c: c, none: true} }
 
-func (r *runScreen) starting(t *training, spec experiments.Spec, resumed bool) {
-	*r = runScreen{c: r.c, t: t, spec: spec, status: experiments.StateQueued, resumed: resumed,
-		smooth: r.smooth, log: r.log, timeAxis: r.timeAxis, live: true}
+// Starting shows a training about to start: spec (empty when resuming a
+// run not read yet) from queue.
+func (r *Page) Starting(spec experiments.Spec, resumed bool, queue *experiments.Queue) {
+	*r = Page{c: r.c, queue: queue, spec: spec, status: experiments.StateQueued, resumed: resumed,
+		smooth: r.smooth, log: r.log, timeAxis: r.timeAxis, live: true, width: r.width, height: r.height}
 }
 
-func (r *runScreen) failedToStart(err error) {
+// Stopping shows that the run was asked to stop.
+func (r *Page) Stopping() { r.stopping = true }
+
+// FailedToStart shows why the run did not start.
+func (r *Page) FailedToStart(err error) {
 	r.live = false
 	r.status = experiments.StateFailed
 	r.err = err
 }
 
-func (r *runScreen) started(sess *experiments.Session, resumed bool) tea.Cmd {
+// Started follows the session that started.
+func (r *Page) Started(sess *experiments.Session, resumed bool) tea.Cmd {
 	r.id, r.meta, r.spec, r.notes = sess.ID, sess.Meta, sess.Meta.Spec, sess.Notes
 	r.status = experiments.StateRunning
 	r.resumed = resumed
@@ -79,7 +89,8 @@ func (r *runScreen) started(sess *experiments.Session, resumed bool) tea.Cmd {
 	}
 }
 
-func (r *runScreen) event(ev train.Event) tea.Cmd {
+// Event shows one training event.
+func (r *Page) Event(ev train.Event) tea.Cmd {
 	switch ev := ev.(type) {
 	case train.StepEvent:
 		r.step = &ev
@@ -105,8 +116,8 @@ func (r *runScreen) event(ev train.Event) tea.Cmd {
 	return nil
 }
 
-// closed is called when the run's events end.
-func (r *runScreen) closed() tea.Cmd {
+// Closed is called when the run's events end.
+func (r *Page) Closed() tea.Cmd {
 	r.live = false
 	if r.status == experiments.StateRunning {
 		r.status = experiments.StateInterrupted
@@ -115,11 +126,12 @@ func (r *runScreen) closed() tea.Cmd {
 	return nil
 }
 
-func (r *runScreen) running() bool {
-	return r.t != nil && r.live
-}
+func (r *Page) running() bool { return r.live }
 
-func (r *runScreen) update(msg tea.Msg) tea.Cmd {
+// Status is how the run shown stands.
+func (r *Page) Status() experiments.State { return r.status }
+
+func (r *Page) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case runHistoryMsg:
 		if msg.id == r.id && len(msg.metrics) > len(r.hist) {
@@ -152,28 +164,20 @@ func (r *runScreen) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// stop cancels the run: the training loop stops between batches, saves a
-// resumable checkpoint, and the run's status becomes stopped.
-func (r *runScreen) stop() tea.Cmd {
-	if !r.running() || r.t.stopping {
+// stop asks the root to stop the run: the training loop stops between
+// batches, saves a resumable checkpoint, and the run's status becomes
+// stopped.
+func (r *Page) stop() tea.Cmd {
+	if !r.running() || r.stopping {
 		return nil
 	}
-	r.t.stopping = true
-	dropped := len(r.t.queue)
-	r.t.queue = nil
-	if r.t.cancel != nil {
-		r.t.cancel()
-	}
-	if dropped > 0 {
-		return flash(fmt.Sprintf("stopping: saving a resumable checkpoint; %d queued sweep runs dropped", dropped))
-	}
-	return flash("stopping: saving a resumable checkpoint…")
+	return common.Send(common.StopMsg{})
 }
 
-func (r *runScreen) captures(tea.KeyMsg) bool { return false }
-func (r *runScreen) back() bool               { return false }
+func (r *Page) Captures(tea.KeyMsg) bool { return false }
+func (r *Page) Back() bool               { return false }
 
-func (r *runScreen) help() common.Bindings {
+func (r *Page) Help() common.Bindings {
 	k := r.c.Keys
 	short := []key.Binding{k.Smooth, k.Log, k.XAxis}
 	if r.running() {
@@ -182,10 +186,10 @@ func (r *runScreen) help() common.Bindings {
 	return common.Bindings{Short: short, Full: [][]key.Binding{{k.Stop, k.Smooth, k.Log, k.XAxis}}}
 }
 
-// tabStatus is the run's state in a few words, for the tab bar.
-func (r *runScreen) tabStatus() string {
+// TabStatus is the run's state in a few words, for the tab bar.
+func (r *Page) TabStatus() string {
 	switch {
-	case r.t != nil && r.t.stopping:
+	case r.stopping:
 		return "stopping " + r.spec.Arch.Short()
 	case r.id == "":
 		return "starting"
@@ -198,7 +202,7 @@ func (r *runScreen) tabStatus() string {
 
 // monitor replays the run's monitored metric: best value and epoch, and
 // epochs since it last improved (early stopping's wait).
-func (r *runScreen) monitor() (best float64, bestEpoch, wait int) {
+func (r *Page) monitor() (best float64, bestEpoch, wait int) {
 	metric := r.spec.Monitor
 	if metric == "" {
 		metric = "val_loss"
@@ -208,7 +212,7 @@ func (r *runScreen) monitor() (best float64, bestEpoch, wait int) {
 }
 
 // eta estimates the seconds left in this epoch and in the whole run.
-func (r *runScreen) eta() (epochLeft, runLeft float64, ok bool) {
+func (r *Page) eta() (epochLeft, runLeft float64, ok bool) {
 	s := r.step
 	if s == nil || s.Step == 0 || s.Elapsed <= 0 {
 		return 0, 0, false
@@ -232,9 +236,9 @@ func (r *runScreen) eta() (epochLeft, runLeft float64, ok bool) {
 	return epochLeft, epochLeft + float64(max(s.Epochs-s.Epoch, 0))*epochTotal, true
 }
 
-func (r *runScreen) view(w, h int) string {
+func (r *Page) render(w, h int) string {
 	st := r.c.Styles
-	if r.none && r.t == nil {
+	if r.none {
 		return "\n" + st.Subtle.Render("No run in this lab yet.") + "\n\n" +
 			"  1  set one up and press enter to train\n" +
 			"  3  pick a saved run: r resumes it, enter shows it\n"
@@ -289,10 +293,10 @@ func (r *runScreen) view(w, h int) string {
 	return strings.Join(parts, "\n")
 }
 
-func (r *runScreen) statusBadge() string {
+func (r *Page) statusBadge() string {
 	st := r.c.Styles
 	switch {
-	case r.t != nil && r.t.stopping && r.running():
+	case r.stopping && r.running():
 		return st.Warn.Render("◌ stopping")
 	case r.status == experiments.StateQueued:
 		return st.Warn.Render("◌ starting")
@@ -306,7 +310,7 @@ func (r *runScreen) statusBadge() string {
 	return st.Error.Render("✗ " + string(r.status))
 }
 
-func (r *runScreen) progressLine(w int) string {
+func (r *Page) progressLine(w int) string {
 	st := r.c.Styles
 	switch {
 	case r.status == experiments.StateQueued && r.resumed:
@@ -347,7 +351,7 @@ func (r *runScreen) progressLine(w int) string {
 	return common.Truncate(line, w)
 }
 
-func (r *runScreen) infoLine(w int) string {
+func (r *Page) infoLine(w int) string {
 	var parts []string
 	lr := r.spec.LR
 	if n := len(r.hist); n > 0 {
@@ -373,15 +377,14 @@ func (r *runScreen) infoLine(w int) string {
 	return common.Truncate(strings.Join(parts, " · "), w)
 }
 
-func (r *runScreen) noteLine() string {
-	t := r.t
-	if t != nil && t.sweepN > 0 {
-		done := len(t.sweepIDs)
+func (r *Page) noteLine() string {
+	if q := r.queue; q != nil && q.Sweep() {
+		done := len(q.StartedIDs())
 		var queued []string
-		for _, s := range t.queue {
+		for _, s := range q.Waiting() {
 			queued = append(queued, s.Arch.String())
 		}
-		line := fmt.Sprintf("depth sweep %d/%d", max(done, 1), t.sweepN)
+		line := fmt.Sprintf("depth sweep %d/%d", max(done, 1), q.Total())
 		if len(queued) > 0 {
 			line += ": then " + strings.Join(queued, ", ")
 		}
@@ -395,7 +398,7 @@ func (r *runScreen) noteLine() string {
 
 // charts draws the loss and accuracy charts, train and validation
 // overlaid, side by side when there is room.
-func (r *runScreen) charts(w, h int) string {
+func (r *Page) charts(w, h int) string {
 	if h < 4 {
 		return ""
 	}
@@ -433,3 +436,11 @@ func (r *runScreen) charts(w, h int) string {
 	ch := h / 2
 	return common.FitBlock(components.RenderChart(r.c.Styles, loss, w, ch), w, ch) + "\n" + common.FitBlock(components.RenderChart(r.c.Styles, acc, w, h-ch), w, h-ch)
 }
+
+func (runHistoryMsg) Page() common.PageID { return common.PageRun }
+
+// SetSize sets the page's size in cells.
+func (r *Page) SetSize(w, h int) { r.width, r.height = w, h }
+
+// View draws the page at its size.
+func (r *Page) View() string { return r.render(r.width, r.height) }

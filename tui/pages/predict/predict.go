@@ -1,14 +1,12 @@
-package tui
+package predict
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"image"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -20,15 +18,16 @@ import (
 	"github.com/reslab/reslab/tui/components"
 )
 
-// predictScreen walks through a run's validation images — the image drawn
+// Page walks through a run's validation images — the image drawn
 // in the terminal, its true class, the model's top-5 as bars — with a
 // second run beside it and a key to the next image where they disagree.
 // The validation predictions are the ones saved at the best epoch; t
 // switches to the data set's test split, which each run's best weights
 // classify on the spot, and a typed path is classified live the same way.
-type predictScreen struct {
-	c    *common.Common
-	runs []*experiments.Run // every run, for the chooser
+type Page struct {
+	c             *common.Common
+	width, height int
+	runs          []*experiments.Run // every run, for the chooser
 
 	a, b    *predRun
 	items   []experiments.ImagePrediction // run a's images of the split shown
@@ -51,9 +50,6 @@ type predictScreen struct {
 	typing bool
 	path   textinput.Model
 	live   *livePrediction
-
-	mu         *sync.Mutex // guards predictors, used from commands
-	predictors map[string]*experiments.Predictor
 }
 
 // predRun is a run and its saved validation predictions.
@@ -95,17 +91,16 @@ type (
 	}
 )
 
-func newPredictScreen(c *common.Common) *predictScreen {
-	in := newInput(c.Styles)
+func New(c *common.Common) *Page {
+	in := components.NewInput(c.Styles)
 	in.Prompt = "image file: "
 	in.Placeholder = "path to a JPEG, PNG, GIF, BMP or WebP"
-	return &predictScreen{c: c, path: in, images: map[string]*image.NRGBA{}, imgErr: map[string]error{},
-		mu: &sync.Mutex{}, predictors: map[string]*experiments.Predictor{}}
+	return &Page{c: c, path: in, images: map[string]*image.NRGBA{}, imgErr: map[string]error{}}
 }
 
-func (s *predictScreen) captures(tea.KeyMsg) bool { return s.typing || s.choosing != 0 }
+func (s *Page) Captures(tea.KeyMsg) bool { return s.typing || s.choosing != 0 }
 
-func (s *predictScreen) back() bool {
+func (s *Page) Back() bool {
 	switch {
 	case s.typing:
 		s.typing = false
@@ -143,7 +138,7 @@ func newPredRun(r *experiments.Run, preds []experiments.ImagePrediction) *predRu
 	return p
 }
 
-func (s *predictScreen) open(aID, bID string) tea.Cmd {
+func (s *Page) open(aID, bID string) tea.Cmd {
 	s.loading = true
 	s.live = nil
 	s.test, s.testBusy, s.validA, s.validB = false, false, nil, nil
@@ -154,7 +149,7 @@ func (s *predictScreen) open(aID, bID string) tea.Cmd {
 }
 
 // loadImage draws the current image in the background.
-func (s *predictScreen) loadImage() tea.Cmd {
+func (s *Page) loadImage() tea.Cmd {
 	if s.a == nil || s.index >= len(s.items) {
 		return nil
 	}
@@ -172,14 +167,14 @@ func (s *predictScreen) loadImage() tea.Cmd {
 	}
 }
 
-func (s *predictScreen) update(msg tea.Msg) tea.Cmd {
+func (s *Page) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case common.RunsLoadedMsg:
 		if msg.Err == nil {
 			s.runs = msg.Runs
 		}
-	case predictOpenMsg:
-		return s.open(msg.a, msg.b)
+	case common.PredictOpenMsg:
+		return s.open(msg.A, msg.B)
 	case predictLoadedMsg:
 		s.loading = false
 		s.a, s.b, s.err = msg.a, msg.b, nil
@@ -213,7 +208,7 @@ func (s *predictScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		s.testBusy = false
 		if msg.err != nil {
-			return flash(experiments.OneLine(msg.err.Error()))
+			return common.Flash(experiments.OneLine(msg.err.Error()))
 		}
 		s.validA, s.validB = s.a, s.b
 		s.a, s.b, s.test = msg.a, msg.b, true
@@ -225,7 +220,7 @@ func (s *predictScreen) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (s *predictScreen) key(msg tea.KeyMsg) tea.Cmd {
+func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.Keys
 	if s.typing {
 		switch msg.Type {
@@ -320,12 +315,12 @@ func (s *predictScreen) key(msg tea.KeyMsg) tea.Cmd {
 		s.choosing, s.chooserPos = 1, 0
 	case key.Matches(msg, k.RunB):
 		if len(s.choices()) == 0 {
-			return flash("no runs with predictions: train one first")
+			return common.Flash("no runs with predictions: train one first")
 		}
 		s.choosing, s.chooserPos = 2, 0
 	case key.Matches(msg, k.Path):
 		if s.a == nil || s.a.run == nil {
-			return flash("choose a run first (a)")
+			return common.Flash("choose a run first (a)")
 		}
 		s.typing = true
 		return s.path.Focus()
@@ -338,10 +333,10 @@ func (s *predictScreen) key(msg tea.KeyMsg) tea.Cmd {
 // toggleSplit switches between the validation images (saved predictions)
 // and the test split, which each run's best weights classify in the
 // background; the models load once and are kept.
-func (s *predictScreen) toggleSplit() tea.Cmd {
+func (s *Page) toggleSplit() tea.Cmd {
 	switch {
 	case s.a == nil || s.a.run == nil:
-		return flash("choose a run first (a)")
+		return common.Flash("choose a run first (a)")
 	case s.testBusy:
 		return nil
 	case s.test:
@@ -355,17 +350,15 @@ func (s *predictScreen) toggleSplit() tea.Cmd {
 	if s.b != nil && s.b.run != nil {
 		runs = append(runs, s.b.run)
 	}
-	mu, predictors := s.mu, s.predictors
+	cache, ctx := s.c.Predictors, s.c.Context
 	return func() tea.Msg {
-		mu.Lock()
-		defer mu.Unlock()
 		msg := testSplitMsg{aID: runs[0].ID}
 		for i, r := range runs {
-			p, err := predictorFor(predictors, r)
 			var preds []experiments.ImagePrediction
-			if err == nil {
-				preds, err = p.PredictSplit(context.Background(), r, "test")
-			}
+			err := cache.With(r, func(p *experiments.Predictor) (err error) {
+				preds, err = p.PredictSplit(ctx, r, "test")
+				return err
+			})
 			if err != nil {
 				msg.err = fmt.Errorf("run %s: %w", experiments.ShortID(r.ID), err)
 				return msg
@@ -382,7 +375,7 @@ func (s *predictScreen) toggleSplit() tea.Cmd {
 }
 
 // choices are the runs that can predict: those with saved predictions.
-func (s *predictScreen) choices() []string {
+func (s *Page) choices() []string {
 	var ids []string
 	for _, r := range s.runs {
 		if r.Status.BestEpoch > 0 {
@@ -394,7 +387,7 @@ func (s *predictScreen) choices() []string {
 
 // disagree says whether image i is one to stop at: the two runs' top
 // classes differ, or with one run, it is wrong.
-func (s *predictScreen) disagree(i int) bool {
+func (s *Page) disagree(i int) bool {
 	p := s.items[i]
 	if s.b == nil || s.b.run == nil {
 		return !p.Correct()
@@ -407,7 +400,7 @@ func (s *predictScreen) disagree(i int) bool {
 	return len(p.Top) > 0 && len(q.Top) > 0 && p.Top[0] != q.Top[0]
 }
 
-func (s *predictScreen) jump(dir int) tea.Cmd {
+func (s *Page) jump(dir int) tea.Cmd {
 	n := len(s.items)
 	what := "image the run gets wrong"
 	if s.b != nil && s.b.run != nil {
@@ -421,10 +414,10 @@ func (s *predictScreen) jump(dir int) tea.Cmd {
 			return s.loadImage()
 		}
 	}
-	return flash("no " + what + " among these images")
+	return common.Flash("no " + what + " among these images")
 }
 
-func (s *predictScreen) disagreements() int {
+func (s *Page) disagreements() int {
 	c := 0
 	for i := range s.items {
 		if s.disagree(i) {
@@ -436,7 +429,7 @@ func (s *predictScreen) disagreements() int {
 
 // predictPath classifies a typed image file with run a (and b) in the
 // background; the models load once and are kept.
-func (s *predictScreen) predictPath(path string) tea.Cmd {
+func (s *Page) predictPath(path string) tea.Cmd {
 	if path == "" || s.a == nil || s.a.run == nil {
 		return nil
 	}
@@ -451,23 +444,20 @@ func (s *predictScreen) predictPath(path string) tea.Cmd {
 		live.trueName = s.a.run.Meta.ClassNames[i]
 	}
 	s.live = live
-	mu, predictors := s.mu, s.predictors
+	cache, ctx := s.c.Predictors, s.c.Context
 	return func() tea.Msg {
 		out := *live
 		out.busy = false
 		out.img, out.imgErr = experiments.SampleImage(runs[0].Meta.Spec, path)
-		mu.Lock()
-		defer mu.Unlock()
 		for i, r := range runs {
-			p, err := predictorFor(predictors, r)
 			var top []experiments.ClassProb
-			if err == nil {
-				var res []experiments.Prediction
-				res, err = p.PredictFiles(context.Background(), []string{path})
+			err := cache.With(r, func(p *experiments.Predictor) error {
+				res, err := p.PredictFiles(ctx, []string{path})
 				if err == nil && len(res) == 1 {
 					top = res[0].TopK
 				}
-			}
+				return err
+			})
 			if i == 0 {
 				out.a, out.aErr = top, err
 			} else {
@@ -478,21 +468,7 @@ func (s *predictScreen) predictPath(path string) tea.Cmd {
 	}
 }
 
-// predictorFor returns run r's predictor from the cache, loading the run's
-// best weights the first time. The caller holds the screen's mutex.
-func predictorFor(predictors map[string]*experiments.Predictor, r *experiments.Run) (*experiments.Predictor, error) {
-	if p, ok := predictors[r.ID]; ok {
-		return p, nil
-	}
-	p, err := experiments.OpenRunPredictor(r, 5)
-	if err != nil {
-		return nil, err
-	}
-	predictors[r.ID] = p
-	return p, nil
-}
-
-func (s *predictScreen) help() common.Bindings {
+func (s *Page) Help() common.Bindings {
 	k := s.c.Keys
 	switch {
 	case s.typing:
@@ -507,7 +483,7 @@ func (s *predictScreen) help() common.Bindings {
 	}
 }
 
-func (s *predictScreen) view(w, h int) string {
+func (s *Page) render(w, h int) string {
 	st := s.c.Styles
 	if s.choosing != 0 {
 		return s.chooserView(w, h)
@@ -638,7 +614,7 @@ func classProbs(p experiments.ImagePrediction, names []string) []experiments.Cla
 }
 
 // pane is one run's top-5 as bars.
-func (s *predictScreen) pane(tag string, r *experiments.Run, top []experiments.ClassProb, err error, trueName string, w int) string {
+func (s *Page) pane(tag string, r *experiments.Run, top []experiments.ClassProb, err error, trueName string, w int) string {
 	st := s.c.Styles
 	head := st.Value.Render(tag+" ") + common.Truncate(common.RunLabel(r), w-2)
 	lines := []string{head}
@@ -674,7 +650,7 @@ func (s *predictScreen) pane(tag string, r *experiments.Run, top []experiments.C
 	return strings.Join(lines, "\n")
 }
 
-func (s *predictScreen) chooserView(w, h int) string {
+func (s *Page) chooserView(w, h int) string {
 	st := s.c.Styles
 	which := "run A"
 	if s.choosing == 2 {
@@ -705,3 +681,14 @@ func (s *predictScreen) chooserView(w, h int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+func (predictLoadedMsg) Page() common.PageID { return common.PagePredict }
+func (imageMsg) Page() common.PageID         { return common.PagePredict }
+func (liveMsg) Page() common.PageID          { return common.PagePredict }
+func (testSplitMsg) Page() common.PageID     { return common.PagePredict }
+
+// SetSize sets the page's size in cells.
+func (s *Page) SetSize(w, h int) { s.width, s.height = w, h }
+
+// View draws the page at its size.
+func (s *Page) View() string { return s.render(s.width, s.height) }

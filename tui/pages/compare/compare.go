@@ -1,4 +1,4 @@
-package tui
+package compare
 
 import (
 	"errors"
@@ -21,22 +21,23 @@ import (
 // pair (accuracy, loss) is drawn side by side on wide terminals.
 var compareMetrics = []string{"val_acc", "val_loss", "train_acc", "train_loss"}
 
-// compareScreen overlays several runs' curves per metric, each run its own
+// Page overlays several runs' curves per metric, each run its own
 // colour and character, above the summary table (best values, parameters,
 // seconds per epoch, McNemar p-value against the first run). Comparisons
 // save by name and reopen from the runs screen.
-type compareScreen struct {
-	c       *common.Common
-	ids     []string
-	runs    []*experiments.Run
-	sums    []experiments.RunSummary
-	err     error
-	loading bool
-	metric  int
-	smooth  bool
-	log     bool
-	time    bool
-	name    string // saved as
+type Page struct {
+	c             *common.Common
+	width, height int
+	ids           []string
+	runs          []*experiments.Run
+	sums          []experiments.RunSummary
+	err           error
+	loading       bool
+	metric        int
+	smooth        bool
+	log           bool
+	time          bool
+	name          string // saved as
 
 	saving bool
 	input  textinput.Model
@@ -55,17 +56,17 @@ type (
 	}
 )
 
-func newCompareScreen(c *common.Common) *compareScreen {
-	in := newInput(c.Styles)
+func New(c *common.Common) *Page {
+	in := components.NewInput(c.Styles)
 	in.Prompt = "save comparison as: "
 	in.Placeholder = "a name such as depths-flowers"
 	in.CharLimit = 64
-	return &compareScreen{c: c, input: in}
+	return &Page{c: c, input: in}
 }
 
-func (s *compareScreen) captures(tea.KeyMsg) bool { return s.saving }
+func (s *Page) Captures(tea.KeyMsg) bool { return s.saving }
 
-func (s *compareScreen) back() bool {
+func (s *Page) Back() bool {
 	if s.saving {
 		s.saving = false
 		s.input.Blur()
@@ -74,17 +75,17 @@ func (s *compareScreen) back() bool {
 	return false
 }
 
-func (s *compareScreen) open(msg compareOpenMsg) tea.Cmd {
-	s.ids = msg.ids
+func (s *Page) open(msg common.CompareOpenMsg) tea.Cmd {
+	s.ids = msg.IDs
 	s.loading = true
 	s.err = nil
 	s.name = ""
-	if c := msg.comp; c != nil {
+	if c := msg.Comparison; c != nil {
 		s.name = c.Name
 		s.metric = max(slices.Index(compareMetrics, c.Metric), 0)
 		s.smooth, s.log, s.time = c.Smooth, c.Log, c.XAxis == "time"
 	}
-	store, ids := s.c.Store, msg.ids
+	store, ids := s.c.Store, msg.IDs
 	return func() tea.Msg {
 		var runs []*experiments.Run
 		var errs []error
@@ -104,9 +105,9 @@ func (s *compareScreen) open(msg compareOpenMsg) tea.Cmd {
 	}
 }
 
-func (s *compareScreen) update(msg tea.Msg) tea.Cmd {
+func (s *Page) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case compareOpenMsg:
+	case common.CompareOpenMsg:
 		return s.open(msg)
 	case compareLoadedMsg:
 		if slices.Equal(msg.ids, s.ids) {
@@ -116,17 +117,17 @@ func (s *compareScreen) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case comparisonSavedMsg:
 		if msg.err != nil {
-			return flashError(msg.err)
+			return common.FlashError(msg.err)
 		}
 		s.name = msg.name
-		return tea.Batch(flash("saved comparison "+msg.name+": reopen it from the runs screen (3, tab)"), func() tea.Msg { return runsChangedMsg{} })
+		return tea.Batch(common.Flash("saved comparison "+msg.name+": reopen it from the runs screen (3, tab)"), func() tea.Msg { return common.RunsChangedMsg{} })
 	case tea.KeyMsg:
 		return s.key(msg)
 	}
 	return nil
 }
 
-func (s *compareScreen) key(msg tea.KeyMsg) tea.Cmd {
+func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.Keys
 	if s.saving {
 		switch msg.Type {
@@ -168,7 +169,7 @@ func (s *compareScreen) key(msg tea.KeyMsg) tea.Cmd {
 		s.time = !s.time
 	case key.Matches(msg, k.Save):
 		if len(s.runs) == 0 {
-			return flash("nothing to save: mark runs on the runs screen (3) and press c")
+			return common.Flash("nothing to save: mark runs on the runs screen (3) and press c")
 		}
 		s.saving = true
 		if s.name != "" {
@@ -182,13 +183,13 @@ func (s *compareScreen) key(msg tea.KeyMsg) tea.Cmd {
 			if len(s.runs) > 1 {
 				b = s.runs[1].ID
 			}
-			return tea.Batch(func() tea.Msg { return predictOpenMsg{a: a, b: b} }, switchTo(screenPredict))
+			return tea.Batch(func() tea.Msg { return common.PredictOpenMsg{A: a, B: b} }, common.SwitchTo(common.PagePredict))
 		}
 	}
 	return nil
 }
 
-func (s *compareScreen) help() common.Bindings {
+func (s *Page) Help() common.Bindings {
 	k := s.c.Keys
 	if s.saving {
 		return common.Bindings{Short: []key.Binding{common.Hint("enter", "save"), common.Hint("esc", "cancel")}}
@@ -200,7 +201,7 @@ func (s *compareScreen) help() common.Bindings {
 }
 
 // chart draws one metric of every run.
-func (s *compareScreen) chart(metric string, w, h int) string {
+func (s *Page) chart(metric string, w, h int) string {
 	cv := components.ChartView{Title: metric, Smooth: s.smooth, Log: s.log && train.Minimised(metric), TimeAxis: s.time}
 	if s.time {
 		cv.Title += " by time"
@@ -213,7 +214,7 @@ func (s *compareScreen) chart(metric string, w, h int) string {
 	return common.FitBlock(components.RenderChart(s.c.Styles, cv, w, h), w, h)
 }
 
-func (s *compareScreen) view(w, h int) string {
+func (s *Page) render(w, h int) string {
 	st := s.c.Styles
 	if len(s.ids) == 0 {
 		return "\n" + st.Subtle.Render("Nothing to compare yet.") + "\n\n" +
@@ -281,3 +282,12 @@ func (s *compareScreen) view(w, h int) string {
 	}
 	return strings.Join(top, "\n") + "\n" + charts + "\n\n" + strings.Join(tableLines, "\n") + "\n" + note
 }
+
+func (compareLoadedMsg) Page() common.PageID   { return common.PageCompare }
+func (comparisonSavedMsg) Page() common.PageID { return common.PageCompare }
+
+// SetSize sets the page's size in cells.
+func (s *Page) SetSize(w, h int) { s.width, s.height = w, h }
+
+// View draws the page at its size.
+func (s *Page) View() string { return s.render(s.width, s.height) }

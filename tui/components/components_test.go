@@ -1,0 +1,45 @@
+package components
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/muesli/termenv"
+	"github.com/reslab/reslab/experiments"
+)
+
+func TestImageDrawing(t *testing.T) {
+	img, err := experiments.SampleImage(experiments.Spec{}, "demo/valid/circle/0001.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, rows := ImageSize(img, 40, 10)
+	if cols != 20 || rows != 10 {
+		t.Errorf("64 px in 40×10 cells: %d×%d", cols, rows)
+	}
+	plain := RenderImage(img, cols, rows, termenv.Ascii)
+	if len(plain) != rows || strings.ContainsRune(strings.Join(plain, ""), '\x1b') || strings.TrimSpace(strings.Join(plain, "")) == "" {
+		t.Errorf("ASCII fallback:\n%s", strings.Join(plain, "\n"))
+	}
+	colour := RenderImage(img, cols, rows, termenv.TrueColor)
+	if !strings.Contains(colour[0], "▀") || !strings.Contains(colour[0], "38;2;") || !strings.Contains(colour[0], "48;2;") {
+		t.Errorf("true colour half blocks: %q", colour[0][:60])
+	}
+	c256 := RenderImage(img, cols, rows, termenv.ANSI256)
+	if !strings.Contains(c256[0], "38;5;") {
+		t.Errorf("256 colours: %q", c256[0][:40])
+	}
+}
+
+func TestResampleAndTable(t *testing.T) {
+	got := Resample([]Point{{X: 1, Y: 1}, {X: 3, Y: 3}}, 1, 5, 5)
+	if got[0] != 1 || got[1] != 2 || got[2] != 3 || !math.IsNaN(got[3]) || !math.IsNaN(got[4]) {
+		t.Errorf("Resample %v", got)
+	}
+	tb := Table{Header: []string{"a", "bbbbbbbb", "c"}, Rows: [][]string{{"1", "2", "3"}}, Drop: []int{1}, Flex: -1}
+	hd, rows := tb.Lines(8)
+	if hd != "a  c" || rows[0] != "1  3" {
+		t.Errorf("dropped column: %q %q", hd, rows)
+	}
+}

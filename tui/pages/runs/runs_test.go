@@ -1,0 +1,149 @@
+package runs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/internal/labtest"
+)
+
+// newTable is the runs page on dir with the store read.
+func newTable(t *testing.T, dir string, w, h int) (*Page, *labtest.Harness) {
+	t.Helper()
+	c := labtest.Common(t, dir)
+	p := New(c)
+	p.SetSize(w, h)
+	hs := &labtest.Harness{T: t, Page: p, Store: c.Store}
+	labtest.Settle(t, hs.Page.Update, common.LoadRunsCmd(c.Store))
+	return p, hs
+}
+
+func ids(rs []*experiments.Run) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func TestRunsSortFilterMarkDelete(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	s, h := newTable(t, dir, 120, 28)
+	if len(s.rows) != 3 || s.rows[0].ID != "20261127-120000-r50-cccc" {
+		t.Fatalf("newest first: %v", ids(s.rows))
+	}
+	// Sort by arch (ascending), then reverse.
+	h.Press("s")
+	if s.sortCol != colArch || s.rows[0].Meta.Spec.Arch != 18 {
+		t.Errorf("sort by arch: %v", ids(s.rows))
+	}
+	h.Press("S")
+	if s.rows[0].Meta.Spec.Arch != 50 {
+		t.Errorf("reversed: %v", ids(s.rows))
+	}
+	// Filter.
+	h.Press("/", "r34")
+	if len(s.rows) != 1 || !strings.Contains(s.rows[0].ID, "r34") {
+		t.Errorf("filter r34: %v", ids(s.rows))
+	}
+	h.Press("enter")
+	if s.filtering || s.filter.Value() != "r34" {
+		t.Error("enter did not keep the filter")
+	}
+	h.Press("esc")
+	if len(s.rows) != 3 {
+		t.Errorf("esc did not clear the filter: %v", ids(s.rows))
+	}
+	// Mark two runs, in order.
+	h.Press("g", "space", "space")
+	if len(s.marked) != 2 {
+		t.Fatalf("marked %v", s.marked)
+	}
+	// Delete the third, with confirmation.
+	h.Press("G", "d")
+	victim := s.current().ID
+	if s.confirm != victim || !strings.Contains(s.View(), "delete run "+victim) {
+		t.Fatalf("no confirmation for %s", victim)
+	}
+	h.Press("n")
+	if _, err := os.Stat(filepath.Join(dir, victim)); err != nil {
+		t.Fatal("n deleted the run")
+	}
+	h.Press("d", "y")
+	if _, err := os.Stat(filepath.Join(dir, victim)); !os.IsNotExist(err) {
+		t.Fatalf("y did not delete %s: %v", victim, err)
+	}
+	if len(s.all) != 2 {
+		t.Errorf("table not reloaded: %v", ids(s.all))
+	}
+}
+
+func TestRunDetailsAndResume(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	s, h := newTable(t, dir, 120, 58)
+	h.Press("G", "enter") // the oldest: r18 with predictions
+	v := s.View()
+	for _, want := range []string{"run 20261127-100000-r18-aaaa", "confusion matrix at the best epoch", "checker", "loss by epoch", "epoch  train loss"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("details lack %q:\n%s", want, v)
+		}
+	}
+	h.Press("r")
+	if _, ok := labtest.Last[common.ResumeMsg](h); ok {
+		t.Error("a completed run resumed")
+	}
+	h.Press("esc", "g", "r") // back to the table; the stopped r50
+	if msg, ok := labtest.Last[common.ResumeMsg](h); !ok || msg.ID != "20261127-120000-r50-cccc" {
+		t.Fatalf("r on a stopped run: %#v", msg)
+	}
+}
+
+func TestRunsOpenOtherPages(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	store, _ := experiments.OpenStore(dir)
+	if err := store.SaveComparison(experiments.Comparison{Name: "depths", Runs: []string{"20261127-100000-r18-aaaa", "20261127-110000-r34-bbbb"}, Metric: "val_loss", XAxis: "time"}); err != nil {
+		t.Fatal(err)
+	}
+	s, h := newTable(t, dir, 120, 28)
+	// Marked runs go to compare, in the order marked.
+	h.Press("G", "space", "k", "space", "c")
+	if msg, ok := labtest.Last[common.CompareOpenMsg](h); !ok || len(msg.IDs) != 2 || msg.IDs[0] != "20261127-100000-r18-aaaa" || msg.Comparison != nil {
+		t.Errorf("c: %#v", msg)
+	}
+	// A saved comparison reopens with its settings.
+	h.Press("tab", "enter")
+	if msg, ok := labtest.Last[common.CompareOpenMsg](h); !ok || msg.Comparison == nil || msg.Comparison.Name != "depths" || msg.Comparison.XAxis != "time" {
+		t.Errorf("reopen: %#v", msg)
+	}
+	// w trains from a run's best weights; a run without any is refused.
+	h.Press("G", "w")
+	if msg, ok := labtest.Last[common.StartFromMsg](h); !ok || msg.Run.ID != "20261127-100000-r18-aaaa" {
+		t.Errorf("w: %#v", msg)
+	}
+	labtest.WriteRun(t, dir, labtest.FakeRun{ID: "20261127-130000-r18-dddd", Depth: 18, State: experiments.StateInterrupted})
+	labtest.Settle(t, s.Update, common.LoadRunsCmd(store))
+	h.Press("g", "w")
+	if fm, ok := labtest.Last[common.FlashMsg](h); !ok || !strings.Contains(fm.Text, "no best weights") {
+		t.Errorf("a run without best weights: %#v", fm)
+	}
+}
+
+// TestMarkIDsMarksASweep: the lab marks a sweep's runs as they start, so c
+// compares them at once.
+func TestMarkIDsMarksASweep(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	s, h := newTable(t, dir, 120, 28)
+	h.Send()
+	labtest.Settle(t, s.Update, s.MarkIDs([]string{"20261127-110000-r34-bbbb", "20261127-100000-r18-aaaa"}))
+	if len(s.marked) != 2 || s.marked[0] != "20261127-110000-r34-bbbb" || !strings.Contains(s.View(), "2 marked") {
+		t.Fatalf("marked %v", s.marked)
+	}
+}

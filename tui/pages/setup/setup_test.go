@@ -1,0 +1,159 @@
+package setup
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/internal/labtest"
+)
+
+// newForm is the setup page on the runs folder dir (fresh when ""), with
+// the store read and the data folder checked, as the lab opens it.
+func newForm(t *testing.T, dir string) (*Page, *labtest.Harness) {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	c := labtest.Common(t, dir)
+	p := New(c)
+	p.SetSize(80, 22)
+	h := &labtest.Harness{T: t, Page: p, Store: c.Store}
+	labtest.Settle(t, h.Page.Update, common.LoadRunsCmd(c.Store))
+	h.Send()
+	labtest.Settle(t, p.Update, p.Init())
+	return p, h
+}
+
+// focusField moves the focus to a field.
+func focusField(t *testing.T, p *Page, h *labtest.Harness, id string) {
+	t.Helper()
+	for i := 0; i < len(p.fields) && p.focused().id != id; i++ {
+		h.Press("down")
+	}
+	if p.focused().id != id {
+		t.Fatalf("no field %q", id)
+	}
+}
+
+func TestSetupValidatesAsYouType(t *testing.T) {
+	p, h := newForm(t, "")
+	focusField(t, p, h, "epochs")
+	h.Press("ctrl+u", "0")
+	f := p.byID["epochs"]
+	if !strings.Contains(f.err, "want 1 to 10000") {
+		t.Fatalf("epochs 0: error %q", f.err)
+	}
+	if !strings.Contains(p.View(), "✗ epochs 0: want 1 to 10000") {
+		t.Errorf("the error is not beside the field:\n%s", p.View())
+	}
+	// Enter refuses and says why; no run starts.
+	h.Press("enter")
+	if fm, ok := labtest.Last[common.FlashMsg](h); !ok || !strings.Contains(fm.Text, "fix epochs first") {
+		t.Errorf("enter on a bad form flashed %#v", fm)
+	}
+	if _, started := labtest.Last[common.StartMsg](h); started {
+		t.Error("enter on a bad form started a run")
+	}
+	h.Press("ctrl+u", "12")
+	if f.err != "" || !p.valid() {
+		t.Errorf("epochs 12 still invalid: %q %v", f.err, p.other)
+	}
+	// A head that does not parse, and a fine-tune without weights.
+	focusField(t, p, h, "head")
+	h.Press("ctrl+u", "512,x")
+	if e := p.byID["head"].err; !strings.Contains(e, "head") {
+		t.Errorf("head 512,x: %q", e)
+	}
+	h.Press("ctrl+u", "linear")
+	focusField(t, p, h, "mode")
+	h.Press("right")
+	if p.byID["mode"].value() != "finetune" || !strings.Contains(p.byID["weights"].err, "weights") {
+		t.Errorf("finetune without weights: mode %q, weights error %q", p.byID["mode"].value(), p.byID["weights"].err)
+	}
+}
+
+func TestSetupPresetAndSweep(t *testing.T) {
+	p, h := newForm(t, "")
+	focusField(t, p, h, "preset")
+	h.Press("right") // quick → flowers-scratch (sorted, wrapping)
+	if w := p.byID["width"].value(); w != "32" {
+		t.Errorf("flowers-scratch width = %s, want 32", w)
+	}
+	h.Press("left")
+	focusField(t, p, h, "epochs")
+	h.Press("ctrl+u", "2")
+	focusField(t, p, h, "sweep")
+	h.Press("18,34", "enter")
+	msg, ok := labtest.Last[common.StartMsg](h)
+	if !ok || len(msg.Specs) != 2 {
+		t.Fatalf("enter with a sweep: %#v", msg)
+	}
+	if msg.Specs[0].Arch != 18 || msg.Specs[1].Arch != 34 || msg.Specs[1].Epochs != 2 {
+		t.Errorf("sweep specs: %s %s epochs %d", msg.Specs[0].Arch, msg.Specs[1].Arch, msg.Specs[1].Epochs)
+	}
+	h.Press("ctrl+u", "18,77")
+	if e := p.byID["sweep"].err; !strings.Contains(e, "77") {
+		t.Errorf("sweep 18,77: %q", e)
+	}
+}
+
+func TestSetupEstimatesFromMeasuredRuns(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	p, h := newForm(t, dir)
+	e := p.est
+	if e.Params <= 0 || e.PeakBytes <= 0 || !e.Fits {
+		t.Fatalf("estimate %+v", e)
+	}
+	// Not the stored runs' network (width 16, 64 px): scaled.
+	if math.IsNaN(e.SecPerEpoch) || !strings.Contains(e.Basis, "scaled from") {
+		t.Errorf("estimate from other runs: %v s, %q", e.SecPerEpoch, e.Basis)
+	}
+	focusField(t, p, h, "width")
+	h.Press("ctrl+u", "8")
+	focusField(t, p, h, "size")
+	h.Press("ctrl+u", "32")
+	e = p.est
+	if !strings.Contains(e.Basis, "measured 150 img/s") {
+		t.Errorf("same network as a stored run: %q", e.Basis)
+	}
+	// 300 train images at 150 img/s, plus validation.
+	if e.SecPerEpoch < 2 || e.SecPerEpoch > 3.5 {
+		t.Errorf("seconds per epoch %v", e.SecPerEpoch)
+	}
+	// A network over the memory budget is flagged.
+	h.Press("ctrl+u", "1024")
+	focusField(t, p, h, "width")
+	h.Press("ctrl+u", "256")
+	if p.est.Fits || !strings.Contains(p.View(), "over the") {
+		t.Errorf("a huge network fits? %+v", p.est)
+	}
+}
+
+// TestStartFromRunWeights: the form takes a run's network with its best
+// weights, fine-tuning, keeps its data folder and focuses it.
+func TestStartFromRunWeights(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	p, h := newForm(t, dir)
+	focusField(t, p, h, "arch")
+	h.Press("right", "right") // resnet50 in the form, to see it replaced
+	run, err := p.c.Store.Load("20261127-100000-r18-aaaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Send(common.StartFromMsg{Run: run})
+	want := filepath.Join(dir, "20261127-100000-r18-aaaa", experiments.BestWeightsFile)
+	if p.byID["weights"].value() != want || p.byID["mode"].value() != "finetune" ||
+		p.byID["arch"].value() != "resnet18" || p.byID["data"].value() != "" || p.focused().id != "data" {
+		t.Fatalf("weights %q, mode %q, arch %q, data %q, focus %q",
+			p.byID["weights"].value(), p.byID["mode"].value(), p.byID["arch"].value(), p.byID["data"].value(), p.focused().id)
+	}
+	if !p.valid() {
+		t.Errorf("the form is not valid: %v", p.other)
+	}
+}

@@ -1,0 +1,158 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/reslab/reslab/tui/common"
+)
+
+// clearFlashMsg ends a flash message, unless a newer one replaced it.
+type clearFlashMsg struct{ seq int }
+
+// Update implements tea.Model. Messages of the lab and of training are the
+// root's; a page's own messages (common.PageMsg) and the cross-page ones
+// that name a page go to that page alone; the run store read back goes to
+// every page that lists runs.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		return m, nil
+	case tea.KeyMsg:
+		return m, m.handleKey(msg)
+	case common.StartMsg:
+		return m, m.startTraining(msg.Specs)
+	case common.ResumeMsg:
+		return m, m.resumeTraining(msg.ID)
+	case common.StopMsg:
+		return m, m.stopTraining()
+	case sessionMsg:
+		return m, m.sessionStarted(msg)
+	case eventMsg:
+		return m, m.trainingEvent(msg)
+	case eventsClosedMsg:
+		return m, m.trainingClosed(msg)
+	case common.SwitchMsg:
+		return m, m.switchPage(msg.To)
+	case common.FlashMsg:
+		m.flash, m.flashErr = msg.Text, msg.Err
+		m.flashSeq++
+		seq := m.flashSeq
+		return m, tea.Tick(m.flashFor, func(time.Time) tea.Msg { return clearFlashMsg{seq} })
+	case clearFlashMsg:
+		if msg.seq == m.flashSeq {
+			m.flash = ""
+		}
+		return m, nil
+	case common.RunsChangedMsg:
+		return m, common.LoadRunsCmd(m.c.Store)
+	case common.RunsLoadedMsg:
+		return m, tea.Batch(m.setup.Update(msg), m.runs.Update(msg), m.predict.Update(msg))
+	case common.StartFromMsg:
+		return m, m.setup.Update(msg)
+	case common.CompareOpenMsg:
+		return m, m.compare.Update(msg)
+	case common.PredictOpenMsg:
+		return m, m.predict.Update(msg)
+	case common.PageMsg:
+		return m, m.pages[msg.Page()].Update(msg)
+	}
+	// Anything else (a component's internal message) belongs to the page
+	// in front.
+	return m, m.pages[m.active].Update(msg)
+}
+
+func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	if msg.String() == "ctrl+c" {
+		return m.quit()
+	}
+	if m.quitting {
+		return nil
+	}
+	pg := m.pages[m.active]
+	if pg.Captures(msg) {
+		return pg.Update(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.help.ShowAll = !m.help.ShowAll
+		return nil
+	case key.Matches(msg, k.Back):
+		if pg.Back() {
+			return nil
+		}
+		if n := len(m.history); n > 0 {
+			to := m.history[n-1]
+			m.history = m.history[:n-1]
+			m.active = to
+			return m.entered(to)
+		}
+		return nil
+	case key.Matches(msg, k.Setup):
+		return m.switchPage(common.PageSetup)
+	case key.Matches(msg, k.RunTab):
+		return m.switchPage(common.PageRun)
+	case key.Matches(msg, k.Runs):
+		return m.switchPage(common.PageRuns)
+	case key.Matches(msg, k.Compare):
+		return m.switchPage(common.PageCompare)
+	case key.Matches(msg, k.Predict):
+		return m.switchPage(common.PagePredict)
+	}
+	return pg.Update(msg)
+}
+
+// switchPage moves to a page, remembering where esc goes back to.
+func (m *Model) switchPage(to common.PageID) tea.Cmd {
+	if to == m.active {
+		return m.entered(to)
+	}
+	m.history = append(m.history, m.active)
+	if len(m.history) > 32 {
+		m.history = m.history[1:]
+	}
+	m.active = to
+	return m.entered(to)
+}
+
+// entered refreshes what a page shows when it is opened.
+func (m *Model) entered(p common.PageID) tea.Cmd {
+	switch p {
+	case common.PageRuns:
+		return common.LoadRunsCmd(m.c.Store)
+	case common.PageSetup:
+		return m.setup.Refresh()
+	}
+	return nil
+}
+
+// quit stops a run in progress cleanly (its checkpoint saved, its status
+// stopped) and then quits; a second ctrl+c quits without waiting (the run
+// is then found interrupted, and still resumable).
+func (m *Model) quit() tea.Cmd {
+	t := m.training
+	if t == nil {
+		m.quitting = true
+		return tea.Quit
+	}
+	if m.quitting {
+		m.forceQuit = true
+		return tea.Quit
+	}
+	m.quitting = true
+	t.queue.Cancel()
+	t.stopping = true
+	m.run.Stopping()
+	if t.cancel != nil {
+		t.cancel()
+	}
+	m.active = common.PageRun
+	return nil
+}
