@@ -2,9 +2,11 @@ package common
 
 import "github.com/charmbracelet/bubbles/key"
 
-// KeyMap holds every binding of the lab. Screens pick theirs from it and
-// the help bar shows them; one map keeps the keys consistent between
-// screens.
+// KeyMap is the lab's shared bindings: the ones the root model handles on
+// every page (quit, help, back, 1-5) and the ones several pages use alike
+// (moving, dialogs). Each page adds its own in its KeyMap, so a letter
+// means one thing on a page (s stops a run on the run page, sorts on the
+// runs page, saves on the compare page) and the help bar says that meaning.
 type KeyMap struct {
 	// Everywhere.
 	Quit    key.Binding
@@ -22,42 +24,6 @@ type KeyMap struct {
 	Next, Prev            key.Binding
 	PageUp, PageDown      key.Binding
 	Top, Bottom           key.Binding
-
-	// Setup.
-	Start key.Binding
-	Cycle key.Binding // ←/→ on a choice (help only)
-	Clear key.Binding // ctrl+u in a text field (help only)
-
-	// Run.
-	Stop   key.Binding
-	Smooth key.Binding
-	Log    key.Binding
-	XAxis  key.Binding
-
-	// Runs.
-	Mark    key.Binding
-	Open    key.Binding
-	Resume  key.Binding
-	Delete  key.Binding
-	Filter  key.Binding
-	Sort    key.Binding
-	Reverse key.Binding
-	New     key.Binding
-	ToComp  key.Binding
-	ToPred  key.Binding
-	Reuse   key.Binding
-
-	// Compare.
-	Metric key.Binding
-	Save   key.Binding
-
-	// Predict.
-	NextDiff key.Binding
-	PrevDiff key.Binding
-	RunA     key.Binding
-	RunB     key.Binding
-	Path     key.Binding
-	Split    key.Binding
 
 	// Dialogs.
 	Yes key.Binding
@@ -90,37 +56,6 @@ func DefaultKeyMap() *KeyMap {
 		PageDown: b([]string{"pgdown", "ctrl+f"}, "pgdn", "page down"),
 		Top:      b([]string{"home", "g"}, "g", "first"),
 		Bottom:   b([]string{"end", "G"}, "G", "last"),
-
-		Start: b([]string{"enter"}, "enter", "start training"),
-		Cycle: b([]string{"left", "right"}, "←/→", "change choice"),
-		Clear: b([]string{"ctrl+u"}, "ctrl+u", "clear field"),
-
-		Stop:   b([]string{"s"}, "s", "stop & save"),
-		Smooth: b([]string{"m"}, "m", "smoothing"),
-		Log:    b([]string{"L"}, "L", "log scale"),
-		XAxis:  b([]string{"x"}, "x", "x axis epochs/time"),
-
-		Mark:    b([]string{" "}, "space", "mark"),
-		Open:    b([]string{"enter"}, "enter", "details"),
-		Resume:  b([]string{"r"}, "r", "resume"),
-		Delete:  b([]string{"d"}, "d", "delete"),
-		Filter:  b([]string{"/"}, "/", "filter"),
-		Sort:    b([]string{"s"}, "s", "sort column"),
-		Reverse: b([]string{"S"}, "S", "reverse sort"),
-		New:     b([]string{"n"}, "n", "new run"),
-		ToComp:  b([]string{"c"}, "c", "compare marked"),
-		ToPred:  b([]string{"p"}, "p", "predict"),
-		Reuse:   b([]string{"w"}, "w", "new from weights"),
-
-		Metric: b([]string{"tab", "shift+tab", "left", "right", "h", "l"}, "tab/←/→", "metric"),
-		Save:   b([]string{"s"}, "s", "save as…"),
-
-		NextDiff: b([]string{"n"}, "n", "next disagreement"),
-		PrevDiff: b([]string{"N"}, "N", "previous disagreement"),
-		RunA:     b([]string{"a"}, "a", "choose run"),
-		RunB:     b([]string{"b"}, "b", "second run"),
-		Path:     b([]string{"o"}, "o", "open a file"),
-		Split:    b([]string{"t"}, "t", "validation/test split"),
 
 		Yes: b([]string{"y", "Y"}, "y", "yes"),
 		No:  b([]string{"n", "N", "esc"}, "n", "no"),

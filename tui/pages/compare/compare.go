@@ -27,6 +27,7 @@ var compareMetrics = []string{"val_acc", "val_loss", "train_acc", "train_loss"}
 // save by name and reopen from the runs screen.
 type Page struct {
 	c             *common.Common
+	keys          KeyMap
 	width, height int
 	ids           []string
 	runs          []*experiments.Run
@@ -61,7 +62,7 @@ func New(c *common.Common) *Page {
 	in.Prompt = "save comparison as: "
 	in.Placeholder = "a name such as depths-flowers"
 	in.CharLimit = 64
-	return &Page{c: c, input: in}
+	return &Page{c: c, keys: DefaultKeyMap(c.Keys), input: in}
 }
 
 func (s *Page) Captures(tea.KeyMsg) bool { return s.saving }
@@ -128,7 +129,7 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
-	k := s.c.Keys
+	k := s.keys
 	if s.saving {
 		switch msg.Type {
 		case tea.KeyEnter:
@@ -190,7 +191,7 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (s *Page) Help() common.Bindings {
-	k := s.c.Keys
+	k := s.keys
 	if s.saving {
 		return common.Bindings{Short: []key.Binding{common.Hint("enter", "save"), common.Hint("esc", "cancel")}}
 	}

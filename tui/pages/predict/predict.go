@@ -26,6 +26,7 @@ import (
 // classify on the spot, and a typed path is classified live the same way.
 type Page struct {
 	c             *common.Common
+	keys          KeyMap
 	width, height int
 	runs          []*experiments.Run // every run, for the chooser
 
@@ -95,7 +96,7 @@ func New(c *common.Common) *Page {
 	in := components.NewInput(c.Styles)
 	in.Prompt = "image file: "
 	in.Placeholder = "path to a JPEG, PNG, GIF, BMP or WebP"
-	return &Page{c: c, path: in, images: map[string]*image.NRGBA{}, imgErr: map[string]error{}}
+	return &Page{c: c, keys: DefaultKeyMap(c.Keys), path: in, images: map[string]*image.NRGBA{}, imgErr: map[string]error{}}
 }
 
 func (s *Page) Captures(tea.KeyMsg) bool { return s.typing || s.choosing != 0 }
@@ -221,7 +222,7 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
-	k := s.c.Keys
+	k := s.keys
 	if s.typing {
 		switch msg.Type {
 		case tea.KeyEnter:
@@ -469,7 +470,7 @@ func (s *Page) predictPath(path string) tea.Cmd {
 }
 
 func (s *Page) Help() common.Bindings {
-	k := s.c.Keys
+	k := s.keys
 	switch {
 	case s.typing:
 		return common.Bindings{Short: []key.Binding{common.Hint("enter", "classify"), common.Hint("esc", "cancel")}}

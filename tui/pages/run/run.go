@@ -22,6 +22,7 @@ import (
 // learning rate, early-stopping patience and status.
 type Page struct {
 	c             *common.Common
+	keys          KeyMap
 	width, height int
 	// queue is the training's queue (a sweep's runs), read for the note.
 	queue *experiments.Queue
@@ -52,12 +53,12 @@ type runHistoryMsg struct {
 	best    int
 }
 
-func New(c *common.Common) *Page { return &Page{c: c, none: true} }
+func New(c *common.Common) *Page { return &Page{c: c, keys: DefaultKeyMap(c.Keys), none: true} }
 
 // Starting shows a training about to start: spec (empty when resuming a
 // run not read yet) from queue.
 func (r *Page) Starting(spec experiments.Spec, resumed bool, queue *experiments.Queue) {
-	*r = Page{c: r.c, queue: queue, spec: spec, status: experiments.StateQueued, resumed: resumed,
+	*r = Page{c: r.c, keys: r.keys, queue: queue, spec: spec, status: experiments.StateQueued, resumed: resumed,
 		smooth: r.smooth, log: r.log, timeAxis: r.timeAxis, live: true, width: r.width, height: r.height}
 }
 
@@ -149,7 +150,7 @@ func (r *Page) Update(msg tea.Msg) tea.Cmd {
 			}
 		}
 	case tea.KeyMsg:
-		k := r.c.Keys
+		k := r.keys
 		switch {
 		case key.Matches(msg, k.Stop):
 			return r.stop()
@@ -178,7 +179,7 @@ func (r *Page) Captures(tea.KeyMsg) bool { return false }
 func (r *Page) Back() bool               { return false }
 
 func (r *Page) Help() common.Bindings {
-	k := r.c.Keys
+	k := r.keys
 	short := []key.Binding{k.Smooth, k.Log, k.XAxis}
 	if r.running() {
 		short = append([]key.Binding{k.Stop}, short...)

@@ -22,6 +22,7 @@ import (
 // saved comparisons listed below reopen with enter.
 type Page struct {
 	c             *common.Common
+	keys          KeyMap
 	width, height int
 	all           []*experiments.Run
 	bad           []experiments.BadRun
@@ -79,7 +80,7 @@ func New(c *common.Common) *Page {
 	f := components.NewInput(c.Styles)
 	f.Prompt = "/"
 	f.Placeholder = "filter: text in any column"
-	return &Page{c: c, sortCol: colRun, desc: true, filter: f}
+	return &Page{c: c, keys: DefaultKeyMap(c.Keys), sortCol: colRun, desc: true, filter: f}
 }
 
 // MarkIDs marks the runs of a sweep, so c compares them at once.
@@ -235,7 +236,7 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
-	k := s.c.Keys
+	k := s.keys
 	if s.confirm != "" {
 		id := s.confirm
 		switch {
@@ -402,7 +403,7 @@ func (s *Page) resume(r *experiments.Run) tea.Cmd {
 }
 
 func (s *Page) Help() common.Bindings {
-	k := s.c.Keys
+	k := s.keys
 	switch {
 	case s.confirm != "":
 		return common.Bindings{Short: []key.Binding{k.Yes, k.No}}
@@ -537,7 +538,7 @@ type runDetails struct {
 }
 
 func (d *runDetails) key(msg tea.KeyMsg, s *Page) tea.Cmd {
-	k := s.c.Keys
+	k := s.keys
 	switch {
 	case key.Matches(msg, k.Up):
 		d.offset = max(d.offset-1, 0)

@@ -88,6 +88,7 @@ type dataInfoMsg struct {
 // a depth sweep that queues the same settings at several depths.
 type Page struct {
 	c             *common.Common
+	keys          KeyMap
 	width, height int
 	fields        []*field
 	focus         int
@@ -106,7 +107,7 @@ const (
 )
 
 func New(c *common.Common) *Page {
-	s := &Page{c: c, byID: map[string]*field{}}
+	s := &Page{c: c, keys: DefaultKeyMap(c.Keys), byID: map[string]*field{}}
 	s.budget = c.MemoryBudget
 	if s.budget <= 0 {
 		s.budget = resnet.DefaultMemoryBudget()
@@ -420,7 +421,7 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
-	k := s.c.Keys
+	k := s.keys
 	f := s.focused()
 	switch {
 	case key.Matches(msg, k.Next), msg.Type == tea.KeyDown, f.kind != textField && msg.String() == "j":
@@ -526,7 +527,7 @@ func (s *Page) start() tea.Cmd {
 }
 
 func (s *Page) Help() common.Bindings {
-	k := s.c.Keys
+	k := s.keys
 	f := s.focused()
 	short := []key.Binding{k.Start, common.Hint("↑/↓/tab", "field")}
 	if f.kind == choiceField {

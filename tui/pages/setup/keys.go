@@ -1,0 +1,31 @@
+package setup
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/reslab/reslab/tui/common"
+)
+
+// KeyMap is the setup form's bindings: the lab's shared ones (moving, dialogs)
+// and this page's own, which no other page reads, so a key means one
+// thing here whatever it means elsewhere. Dispatch and the help bar read
+// the same bindings.
+type KeyMap struct {
+	*common.KeyMap
+	Start key.Binding
+	Cycle key.Binding
+	Clear key.Binding
+}
+
+// DefaultKeyMap is the page's bindings on top of the lab's.
+func DefaultKeyMap(shared *common.KeyMap) KeyMap {
+	b := func(keys []string, k, help string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
+	}
+	return KeyMap{
+		KeyMap: shared,
+		Start:  b([]string{"enter"}, "enter", "start training"),
+		Cycle:  b([]string{"left", "right"}, "←/→", "change choice"),
+		Clear:  b([]string{"ctrl+u"}, "ctrl+u", "clear field"),
+	}
+}
