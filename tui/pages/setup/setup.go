@@ -2,66 +2,19 @@ package setup
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
-	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/experiments"
-	"github.com/reslab/reslab/internal/setting"
 	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/tui/common"
 	"github.com/reslab/reslab/tui/components"
 )
-
-type fieldKind int
-
-const (
-	textField   fieldKind = iota // free text: every printable key types
-	numberField                  // digits and number signs type; letters stay keys
-	choiceField                  // ←/→ cycle
-)
-
-// field is one row of the setup form.
-type field struct {
-	id      string
-	label   string
-	hint    string
-	kind    fieldKind
-	choices []string
-	choice  int
-	input   textinput.Model
-	allowed string // runes a number field takes
-	empty   string // what an empty value means
-	err     string
-}
-
-func (f *field) value() string {
-	if f.kind == choiceField {
-		return f.choices[f.choice]
-	}
-	return strings.TrimSpace(f.input.Value())
-}
-
-func (f *field) set(v string) {
-	if f.kind == choiceField {
-		for i, c := range f.choices {
-			if c == v {
-				f.choice = i
-			}
-		}
-		return
-	}
-	f.input.SetValue(v)
-	f.input.CursorEnd()
-}
 
 // dataInfo is what the form knows about the chosen data set.
 type dataInfo struct {
@@ -165,149 +118,6 @@ func New(c *common.Common) *Page {
 	return s
 }
 
-// Load fills the form from a spec.
-func (s *Page) Load(sp experiments.Spec) {
-	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	vals := map[string]string{
-		"data": sp.Data, "arch": sp.Arch.String(), "width": strconv.Itoa(sp.Width), "size": strconv.Itoa(sp.Size),
-		"head": sp.Head.String(), "pooling": string(sp.Pooling), "dropout": g(sp.Dropout), "mode": string(sp.Mode),
-		"weights": sp.Weights, "lr": g(sp.LR), "batch": strconv.Itoa(sp.Batch), "epochs": strconv.Itoa(sp.Epochs),
-		"weight_decay": g(sp.WeightDecay), "monitor": sp.Monitor, "patience": strconv.Itoa(sp.Patience),
-		"plateau_factor": g(sp.PlateauFactor), "plateau_patience": strconv.Itoa(sp.PlateauWait),
-		"rotation": g(sp.Augment.Rotation), "shear": g(sp.Augment.Shear), "zoom": g(sp.Augment.Zoom), "flip": g(sp.Augment.Flip),
-		"brightness": g(sp.Augment.Brightness), "contrast": g(sp.Augment.Contrast), "norm": sp.Norm.String(),
-		"seed": strconv.FormatInt(sp.Seed, 10), "name": sp.Name,
-	}
-	for id, v := range vals {
-		s.byID[id].set(v)
-	}
-}
-
-// spec reads the form; parse errors are set on their fields.
-func (s *Page) spec() experiments.Spec {
-	sp := experiments.Spec{}
-	intOf := func(id string, dst *int) {
-		f := s.byID[id]
-		v, err := strconv.Atoi(f.value())
-		if err != nil {
-			f.err = "want a whole number"
-			return
-		}
-		*dst = v
-	}
-	floatOf := func(id string, dst *float64) {
-		f := s.byID[id]
-		v, err := strconv.ParseFloat(f.value(), 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			f.err = "want a number such as 0.5 or 1e-3"
-			return
-		}
-		*dst = v
-	}
-	// parsed reads a typed setting; a parse error goes on its field.
-	parsed := func(id string, parse func(string) error) {
-		if err := parse(s.byID[id].value()); err != nil {
-			s.byID[id].err = settingMessage(err)
-		}
-	}
-	sp.Data = s.byID["data"].value()
-	parsed("arch", func(v string) (err error) { sp.Arch, err = resnet.ParseArch(v); return err })
-	intOf("width", &sp.Width)
-	intOf("size", &sp.Size)
-	parsed("head", func(v string) (err error) { sp.Head, err = resnet.ParseHead(v); return err })
-	sp.Pooling = resnet.Pooling(s.byID["pooling"].value())
-	floatOf("dropout", &sp.Dropout)
-	sp.Mode = resnet.Mode(s.byID["mode"].value())
-	sp.Weights = s.byID["weights"].value()
-	floatOf("lr", &sp.LR)
-	intOf("batch", &sp.Batch)
-	intOf("epochs", &sp.Epochs)
-	floatOf("weight_decay", &sp.WeightDecay)
-	sp.Monitor = s.byID["monitor"].value()
-	intOf("patience", &sp.Patience)
-	floatOf("plateau_factor", &sp.PlateauFactor)
-	intOf("plateau_patience", &sp.PlateauWait)
-	floatOf("rotation", &sp.Augment.Rotation)
-	floatOf("shear", &sp.Augment.Shear)
-	floatOf("zoom", &sp.Augment.Zoom)
-	floatOf("flip", &sp.Augment.Flip)
-	floatOf("brightness", &sp.Augment.Brightness)
-	floatOf("contrast", &sp.Augment.Contrast)
-	parsed("norm", func(v string) (err error) { sp.Norm, err = augment.ParseNormalization(v); return err })
-	var seed int
-	intOf("seed", &seed)
-	sp.Seed = int64(seed)
-	sp.Name = s.byID["name"].value()
-	return sp
-}
-
-// sweepDepths parses the sweep field; nil means one run.
-func (s *Page) sweepDepths() ([]resnet.Arch, error) {
-	v := s.byID["sweep"].value()
-	if v == "" {
-		return nil, nil
-	}
-	var out []resnet.Arch
-	seen := map[resnet.Arch]bool{}
-	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
-		d, err := resnet.ParseArch(part)
-		if err != nil {
-			return nil, fmt.Errorf("depth %q: want 18, 34, 50 or 101, comma-separated", part)
-		}
-		if !seen[d] {
-			out = append(out, d)
-			seen[d] = true
-		}
-	}
-	return out, nil
-}
-
-// settingMessage is a validation error as the form shows it: without the
-// kind prefixes ("invalid run settings: "), which the field's place says.
-func settingMessage(err error) string {
-	msg := err.Error()
-	for _, kind := range []error{experiments.ErrSpec, resnet.ErrConfig, augment.ErrBadParams} {
-		msg = strings.TrimPrefix(msg, kind.Error()+": ")
-	}
-	return msg
-}
-
-// Validate checks the whole form and puts each problem beside its field.
-func (s *Page) Validate() {
-	for _, f := range s.fields {
-		f.err = ""
-	}
-	s.other = nil
-	sp := s.spec()
-	for _, e := range setting.Leaves(sp.Validate()) {
-		msg := settingMessage(e)
-		// The form's field ids are the spec's setting names.
-		if f := s.byID[setting.Name(e)]; f != nil {
-			if f.err == "" {
-				f.err = msg
-			}
-		} else {
-			s.other = append(s.other, msg)
-		}
-	}
-	if _, err := s.sweepDepths(); err != nil {
-		s.byID["sweep"].err = err.Error()
-	}
-	if d := s.data; d.checked && d.path == sp.Data && d.err != nil && s.byID["data"].err == "" {
-		s.byID["data"].err = experiments.OneLine(d.err.Error())
-	}
-	s.est = s.estimate(sp)
-}
-
-func (s *Page) valid() bool {
-	for _, f := range s.fields {
-		if f.err != "" {
-			return false
-		}
-	}
-	return len(s.other) == 0
-}
-
 // Init reads the data folder the form starts with.
 func (s *Page) Init() tea.Cmd { return s.checkData() }
 
@@ -355,8 +165,6 @@ func (s *Page) Refresh() tea.Cmd {
 	return nil
 }
 
-func (s *Page) focused() *field { return s.fields[s.focus] }
-
 func (s *Page) Captures(msg tea.KeyMsg) bool {
 	f := s.focused()
 	switch msg.Type {
@@ -381,17 +189,6 @@ func (s *Page) Captures(msg tea.KeyMsg) bool {
 }
 
 func (s *Page) Back() bool { return false }
-
-func (s *Page) move(d int) {
-	if f := s.focused(); f.kind != choiceField {
-		f.input.Blur()
-	}
-	s.focus = (s.focus + d + len(s.fields)) % len(s.fields)
-	if f := s.focused(); f.kind != choiceField {
-		f.input.Focus()
-		f.input.CursorEnd()
-	}
-}
 
 func (s *Page) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -526,201 +323,5 @@ func (s *Page) start() tea.Cmd {
 	return func() tea.Msg { return common.StartMsg{Specs: specs} }
 }
 
-func (s *Page) Help() common.Bindings {
-	k := s.keys
-	f := s.focused()
-	short := []key.Binding{k.Start, common.Hint("↑/↓/tab", "field")}
-	if f.kind == choiceField {
-		short = append(short, k.Cycle)
-	} else {
-		short = append(short, k.Clear)
-	}
-	return common.Bindings{Short: short, Full: [][]key.Binding{{k.Start, k.Next, k.Prev, k.Up, k.Down}, {k.Cycle, k.Clear}}}
-}
-
-func (s *Page) render(w, h int) string {
-	st := s.c.Styles
-	est := s.estimateLines(w)
-	wide := w >= 110
-	fieldW := w
-	if wide {
-		fieldW = min(72, w/2+10)
-	}
-	// The focused field's hint or full error, and what enter does.
-	f := s.focused()
-	var foot []string
-	if f.err != "" {
-		foot = append(foot, st.Error.Render(common.Truncate("✗ "+f.label+": "+f.err, fieldW)))
-	} else {
-		foot = append(foot, st.Subtle.Render(common.Truncate(f.label+": "+f.hint, fieldW)))
-	}
-	for _, o := range s.other {
-		foot = append(foot, st.Error.Render(common.Truncate("✗ "+o, fieldW)))
-	}
-	foot = append(foot, s.enterLine(fieldW))
-	listH := h - len(foot)
-	if !wide {
-		listH -= len(est) + 1
-	}
-	listH = max(listH, 3)
-	// Scroll so the focused field shows.
-	first := 0
-	if s.focus >= listH {
-		first = s.focus - listH + 1
-	}
-	if len(s.fields)-first < listH {
-		first = max(len(s.fields)-listH, 0)
-	}
-	var rows []string
-	for i := first; i < len(s.fields) && len(rows) < listH; i++ {
-		rows = append(rows, s.fieldRow(s.fields[i], i == s.focus, fieldW))
-	}
-	if first > 0 {
-		rows[0] = st.Subtle.Render(common.PadRight("  ↑ more", fieldW))
-	}
-	if first+listH < len(s.fields) && len(rows) == listH {
-		rows[len(rows)-1] = st.Subtle.Render("  ↓ more")
-	}
-	left := strings.Join(append(rows, foot...), "\n")
-	if wide {
-		box := st.Box.Width(w - fieldW - 6).Render(strings.Join(est, "\n"))
-		return lipgloss.JoinHorizontal(lipgloss.Top, common.PadLines(left, fieldW+2), box)
-	}
-	return strings.Join(est, "\n") + "\n" + st.Subtle.Render(strings.Repeat("─", w)) + "\n" + left
-}
-
-func (s *Page) fieldRow(f *field, focused bool, w int) string {
-	st := s.c.Styles
-	marker := "  "
-	label := common.PadRight(f.label, 15)
-	if focused {
-		marker = st.Selected.Render("› ")
-		label = st.Selected.Render(label)
-	} else {
-		label = st.Label.Render(label)
-	}
-	var value string
-	valW := 22
-	switch {
-	case f.kind == choiceField && focused:
-		value = "‹ " + f.value() + " ›"
-	case f.kind == choiceField:
-		value = f.value()
-	case focused:
-		f.input.Width = valW
-		value = f.input.View()
-	default:
-		value = f.value()
-		if value == "" {
-			value = st.Subtle.Render(f.empty)
-		}
-	}
-	line := marker + label + common.PadRight(common.Truncate(value, valW+2), valW+3)
-	if f.err != "" {
-		line += st.Error.Render("✗ " + f.err)
-	}
-	return common.Truncate(line, w)
-}
-
-func (s *Page) enterLine(w int) string {
-	st := s.c.Styles
-	if !s.valid() {
-		return st.Error.Render(common.Truncate("enter: fix the marked settings first", w))
-	}
-	sp := s.spec()
-	depths, _ := s.sweepDepths()
-	what := fmt.Sprintf("train %s for %d epochs on %s", sp.Arch, sp.Epochs, common.DataLabel(sp.Data))
-	if len(depths) > 0 {
-		var names []string
-		for _, d := range depths {
-			names = append(names, d.Short())
-		}
-		what = fmt.Sprintf("sweep %s, one after another, %d epochs each", strings.Join(names, ", "), sp.Epochs)
-	}
-	return st.Good.Render(common.Truncate("enter: "+what, w))
-}
-
-// estimateLines is the network, memory, speed and data summary.
-func (s *Page) estimateLines(w int) []string {
-	st := s.c.Styles
-	e := s.est
-	lw := 9
-	row := func(label, text string) string {
-		return common.Truncate(st.Label.Render(common.PadRight(label, lw))+text, w)
-	}
-	var out []string
-	if e.err != "" {
-		out = append(out, row("network", st.Error.Render(e.err)))
-	} else {
-		out = append(out, row("network", fmt.Sprintf("%s · %.2f M parameters · %d classes", e.arch, float64(e.Params)/1e6, e.classes)))
-		mem := fmt.Sprintf("≈ %s peak", common.GB(e.PeakBytes))
-		if e.MicroBatch < e.Batch {
-			mem += fmt.Sprintf(", batch %d as micro-batches of %d", e.Batch, e.MicroBatch)
-		}
-		mem += fmt.Sprintf(" (budget %s)", common.GB(e.Budget))
-		if !e.Fits {
-			mem = st.Error.Render(fmt.Sprintf("≈ %s for one image: over the %s budget; lower size or width", common.GB(e.PeakBytes), common.GB(e.Budget)))
-		}
-		out = append(out, row("memory", mem))
-		speed := st.Subtle.Render("unknown until a run is measured on this machine")
-		if !math.IsNaN(e.SecPerEpoch) {
-			speed = fmt.Sprintf("≈ %s/epoch, %s for %d epochs · %s", common.Duration(e.SecPerEpoch), common.Duration(e.SecPerEpoch*float64(e.epochs)), e.epochs, e.Basis)
-			if n := e.sweep; n > 1 || e.epochs < 1 {
-				speed = fmt.Sprintf("≈ %s/epoch · %s", common.Duration(e.SecPerEpoch), e.Basis)
-			}
-		}
-		out = append(out, row("time", speed))
-	}
-	d := s.data
-	var data string
-	switch {
-	case d.checking && !d.checked:
-		data = "reading…"
-	case d.err != nil:
-		data = st.Error.Render(experiments.OneLine(d.err.Error()))
-	case d.checked:
-		data = fmt.Sprintf("%s: %d classes, %d train and %d validation images", common.DataLabel(d.path), d.classes, d.train, d.valid)
-	}
-	out = append(out, row("data", data))
-	return out
-}
-
-// estimate is what the form shows about its settings' cost.
-type estimate struct {
-	experiments.Estimate
-	err     string // why there is no estimate
-	arch    resnet.Arch
-	classes int
-	epochs  int
-	sweep   int
-}
-
-func (s *Page) estimate(sp experiments.Spec) estimate {
-	in := experiments.EstimateInput{Classes: 10, Budget: s.budget, Runs: s.runs}
-	if d := s.data; d.checked && d.err == nil {
-		if d.classes >= 2 {
-			in.Classes = d.classes
-		}
-		in.TrainImages, in.ValidImages = d.train, d.valid
-	}
-	e := estimate{arch: sp.Arch, classes: in.Classes, epochs: sp.Epochs}
-	est, err := experiments.EstimateSpec(sp, in)
-	if err != nil {
-		e.err = "fix the network settings to see estimates"
-		return e
-	}
-	e.Estimate = est
-	if d, _ := s.sweepDepths(); len(d) > 0 {
-		e.sweep = len(d)
-	}
-	return e
-}
-
 func (dataTickMsg) Page() common.PageID { return common.PageSetup }
 func (dataInfoMsg) Page() common.PageID { return common.PageSetup }
-
-// SetSize sets the page's size in cells.
-func (s *Page) SetSize(w, h int) { s.width, s.height = w, h }
-
-// View draws the page at its size.
-func (s *Page) View() string { return s.render(s.width, s.height) }

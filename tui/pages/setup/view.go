@@ -1,0 +1,209 @@
+package setup
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/tui/common"
+)
+
+func (s *Page) Help() common.Bindings {
+	k := s.keys
+	f := s.focused()
+	short := []key.Binding{k.Start, common.Hint("↑/↓/tab", "field")}
+	if f.kind == choiceField {
+		short = append(short, k.Cycle)
+	} else {
+		short = append(short, k.Clear)
+	}
+	return common.Bindings{Short: short, Full: [][]key.Binding{{k.Start, k.Next, k.Prev, k.Up, k.Down}, {k.Cycle, k.Clear}}}
+}
+
+func (s *Page) render(w, h int) string {
+	st := s.c.Styles
+	est := s.estimateLines(w)
+	wide := w >= 110
+	fieldW := w
+	if wide {
+		fieldW = min(72, w/2+10)
+	}
+	// The focused field's hint or full error, and what enter does.
+	f := s.focused()
+	var foot []string
+	if f.err != "" {
+		foot = append(foot, st.Error.Render(common.Truncate("✗ "+f.label+": "+f.err, fieldW)))
+	} else {
+		foot = append(foot, st.Subtle.Render(common.Truncate(f.label+": "+f.hint, fieldW)))
+	}
+	for _, o := range s.other {
+		foot = append(foot, st.Error.Render(common.Truncate("✗ "+o, fieldW)))
+	}
+	foot = append(foot, s.enterLine(fieldW))
+	listH := h - len(foot)
+	if !wide {
+		listH -= len(est) + 1
+	}
+	listH = max(listH, 3)
+	// Scroll so the focused field shows.
+	first := 0
+	if s.focus >= listH {
+		first = s.focus - listH + 1
+	}
+	if len(s.fields)-first < listH {
+		first = max(len(s.fields)-listH, 0)
+	}
+	var rows []string
+	for i := first; i < len(s.fields) && len(rows) < listH; i++ {
+		rows = append(rows, s.fieldRow(s.fields[i], i == s.focus, fieldW))
+	}
+	if first > 0 {
+		rows[0] = st.Subtle.Render(common.PadRight("  ↑ more", fieldW))
+	}
+	if first+listH < len(s.fields) && len(rows) == listH {
+		rows[len(rows)-1] = st.Subtle.Render("  ↓ more")
+	}
+	left := strings.Join(append(rows, foot...), "\n")
+	if wide {
+		box := st.Box.Width(w - fieldW - 6).Render(strings.Join(est, "\n"))
+		return lipgloss.JoinHorizontal(lipgloss.Top, common.PadLines(left, fieldW+2), box)
+	}
+	return strings.Join(est, "\n") + "\n" + st.Subtle.Render(strings.Repeat("─", w)) + "\n" + left
+}
+
+func (s *Page) fieldRow(f *field, focused bool, w int) string {
+	st := s.c.Styles
+	marker := "  "
+	label := common.PadRight(f.label, 15)
+	if focused {
+		marker = st.Selected.Render("› ")
+		label = st.Selected.Render(label)
+	} else {
+		label = st.Label.Render(label)
+	}
+	var value string
+	valW := 22
+	switch {
+	case f.kind == choiceField && focused:
+		value = "‹ " + f.value() + " ›"
+	case f.kind == choiceField:
+		value = f.value()
+	case focused:
+		f.input.Width = valW
+		value = f.input.View()
+	default:
+		value = f.value()
+		if value == "" {
+			value = st.Subtle.Render(f.empty)
+		}
+	}
+	line := marker + label + common.PadRight(common.Truncate(value, valW+2), valW+3)
+	if f.err != "" {
+		line += st.Error.Render("✗ " + f.err)
+	}
+	return common.Truncate(line, w)
+}
+
+func (s *Page) enterLine(w int) string {
+	st := s.c.Styles
+	if !s.valid() {
+		return st.Error.Render(common.Truncate("enter: fix the marked settings first", w))
+	}
+	sp := s.spec()
+	depths, _ := s.sweepDepths()
+	what := fmt.Sprintf("train %s for %d epochs on %s", sp.Arch, sp.Epochs, common.DataLabel(sp.Data))
+	if len(depths) > 0 {
+		var names []string
+		for _, d := range depths {
+			names = append(names, d.Short())
+		}
+		what = fmt.Sprintf("sweep %s, one after another, %d epochs each", strings.Join(names, ", "), sp.Epochs)
+	}
+	return st.Good.Render(common.Truncate("enter: "+what, w))
+}
+
+// estimateLines is the network, memory, speed and data summary.
+func (s *Page) estimateLines(w int) []string {
+	st := s.c.Styles
+	e := s.est
+	lw := 9
+	row := func(label, text string) string {
+		return common.Truncate(st.Label.Render(common.PadRight(label, lw))+text, w)
+	}
+	var out []string
+	if e.err != "" {
+		out = append(out, row("network", st.Error.Render(e.err)))
+	} else {
+		out = append(out, row("network", fmt.Sprintf("%s · %.2f M parameters · %d classes", e.arch, float64(e.Params)/1e6, e.classes)))
+		mem := fmt.Sprintf("≈ %s peak", common.GB(e.PeakBytes))
+		if e.MicroBatch < e.Batch {
+			mem += fmt.Sprintf(", batch %d as micro-batches of %d", e.Batch, e.MicroBatch)
+		}
+		mem += fmt.Sprintf(" (budget %s)", common.GB(e.Budget))
+		if !e.Fits {
+			mem = st.Error.Render(fmt.Sprintf("≈ %s for one image: over the %s budget; lower size or width", common.GB(e.PeakBytes), common.GB(e.Budget)))
+		}
+		out = append(out, row("memory", mem))
+		speed := st.Subtle.Render("unknown until a run is measured on this machine")
+		if !math.IsNaN(e.SecPerEpoch) {
+			speed = fmt.Sprintf("≈ %s/epoch, %s for %d epochs · %s", common.Duration(e.SecPerEpoch), common.Duration(e.SecPerEpoch*float64(e.epochs)), e.epochs, e.Basis)
+			if n := e.sweep; n > 1 || e.epochs < 1 {
+				speed = fmt.Sprintf("≈ %s/epoch · %s", common.Duration(e.SecPerEpoch), e.Basis)
+			}
+		}
+		out = append(out, row("time", speed))
+	}
+	d := s.data
+	var data string
+	switch {
+	case d.checking && !d.checked:
+		data = "reading…"
+	case d.err != nil:
+		data = st.Error.Render(experiments.OneLine(d.err.Error()))
+	case d.checked:
+		data = fmt.Sprintf("%s: %d classes, %d train and %d validation images", common.DataLabel(d.path), d.classes, d.train, d.valid)
+	}
+	out = append(out, row("data", data))
+	return out
+}
+
+// estimate is what the form shows about its settings' cost.
+type estimate struct {
+	experiments.Estimate
+	err     string // why there is no estimate
+	arch    resnet.Arch
+	classes int
+	epochs  int
+	sweep   int
+}
+
+func (s *Page) estimate(sp experiments.Spec) estimate {
+	in := experiments.EstimateInput{Classes: 10, Budget: s.budget, Runs: s.runs}
+	if d := s.data; d.checked && d.err == nil {
+		if d.classes >= 2 {
+			in.Classes = d.classes
+		}
+		in.TrainImages, in.ValidImages = d.train, d.valid
+	}
+	e := estimate{arch: sp.Arch, classes: in.Classes, epochs: sp.Epochs}
+	est, err := experiments.EstimateSpec(sp, in)
+	if err != nil {
+		e.err = "fix the network settings to see estimates"
+		return e
+	}
+	e.Estimate = est
+	if d, _ := s.sweepDepths(); len(d) > 0 {
+		e.sweep = len(d)
+	}
+	return e
+}
+
+// SetSize sets the page's size in cells.
+func (s *Page) SetSize(w, h int) { s.width, s.height = w, h }
+
+// View draws the page at its size.
+func (s *Page) View() string { return s.render(s.width, s.height) }
