@@ -23,7 +23,8 @@ import (
 // Version is written into every run so later releases know what wrote it.
 const Version = "0.1.0"
 
-// File names inside a run folder (DESIGN.md's on-disk contract).
+// File names inside a run folder: the on-disk contract the README's "Runs on
+// disk" describes; renaming one strands every saved run.
 const (
 	SpecFile        = "spec.json"
 	StatusFile      = "status.json"

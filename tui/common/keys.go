@@ -30,11 +30,14 @@ type KeyMap struct {
 	No  key.Binding
 }
 
+// Bind is a binding of keys shown in help as k, doing help.
+func Bind(keys []string, k, help string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
+}
+
 // DefaultKeyMap is the lab's bindings.
 func DefaultKeyMap() *KeyMap {
-	b := func(keys []string, k, help string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
-	}
+	b := Bind
 	return &KeyMap{
 		Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Help:    b([]string{"?"}, "?", "help"),

@@ -20,9 +20,7 @@ type KeyMap struct {
 
 // DefaultKeyMap is the page's bindings on top of the lab's.
 func DefaultKeyMap(shared *common.KeyMap) KeyMap {
-	b := func(keys []string, k, help string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
-	}
+	b := common.Bind
 	return KeyMap{
 		KeyMap: shared,
 		Stop:   b([]string{"s"}, "s", "stop & save"),
