@@ -159,8 +159,15 @@ func (p *Predictor) topK(probs []float32) []ClassProb {
 func OpenRunPredictor(run *Run, topK int) (*Predictor, error) {
 	s := run.Meta.Spec
 	weights := run.Path(BestWeightsFile)
-	return OpenPredictor(PredictOptions{Weights: weights, Depth: s.Arch.Depth(), Head: s.Head.String(), Pooling: s.Pooling,
+	if run.Status.BestEpoch == 0 {
+		return nil, fmt.Errorf("run %s has no best weights yet (no epoch finished): resume or train it first", run.ID)
+	}
+	p, err := OpenPredictor(PredictOptions{Weights: weights, Depth: s.Arch.Depth(), Head: s.Head.String(), Pooling: s.Pooling,
 		Size: s.Size, TopK: topK, Norm: s.Norm, ClassNames: run.Meta.ClassNames})
+	if err != nil {
+		return nil, fmt.Errorf("run %s: its best weights %s cannot be used (%w); resume the run (reslab resume %s) to save new ones", run.ID, weights, err, run.ID)
+	}
+	return p, nil
 }
 
 // splitLoader opens a split ("valid" or "test") of the run's data set for

@@ -173,17 +173,27 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 	if tag := weightsTag(w.Path(LastWeightsFile)); tag != resumeTag(st) {
 		return fail(fmt.Errorf("run %s: %s and %s are from different steps (%s, %s): the process was killed while saving; resume is not possible, the run's epochs and best weights are intact", w.ID, LastWeightsFile, LastOptimFile, tag, resumeTag(st)))
 	}
-	if err := w.TruncateMetrics(st.Epoch); err != nil {
+	if err := w.RewriteMetrics(st.History); err != nil {
 		return fail(err)
+	}
+	notes := []string{fmt.Sprintf("resumed at epoch %d, batch %d", st.Epoch+1, st.Partial.Steps)}
+	if st.Best.BestEpoch > 0 {
+		// The best checkpoint the fit state remembers must still be on disk;
+		// if not, the best monitor starts over rather than reporting weights
+		// nobody can load.
+		if _, err := p.model.LoadWeights(w.Path(BestWeightsFile), resnet.LoadOptions{CheckOnly: true}); err != nil {
+			st.Best = train.Monitor{Metric: st.Best.Metric, MinDelta: st.Best.MinDelta}
+			w.Status.BestEpoch, w.Status.Best = 0, nil
+			notes = append(notes, fmt.Sprintf("%s is missing or damaged (%s): the best checkpoint starts over with the next epoch", BestWeightsFile, OneLine(err.Error())))
+		}
 	}
 	w.Status.State = StateRunning
 	w.Status.Error = ""
 	if err := w.SaveStatus(); err != nil {
 		return fail(err)
 	}
-	note := fmt.Sprintf("resumed at epoch %d, batch %d", st.Epoch+1, st.Partial.Steps)
-	r.logger().Info("run resumed", "run", w.ID, "epoch", st.Epoch, "step", st.Partial.Steps)
-	return r.launch(ctx, w, p, &st, []string{note}), nil
+	r.logger().Info("run resumed", "run", w.ID, "epoch", st.Epoch, "step", st.Partial.Steps, "notes", notes)
+	return r.launch(ctx, w, p, &st, notes), nil
 }
 
 func dataName(s Spec) string {

@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -99,6 +98,11 @@ type Run struct {
 	Meta    RunMeta
 	Status  RunStatus
 	Metrics []train.EpochMetrics
+	// Damage says what was found damaged and worked around while reading
+	// (a metrics line skipped, status.json rebuilt), one line each; a run
+	// is read as far as it is whole, never dropped for one bad file but
+	// its spec.
+	Damage []string
 }
 
 // Store is a runs folder.
@@ -150,17 +154,23 @@ func (s *Store) Create(meta RunMeta) (*RunWriter, error) {
 	}
 	w, err := lockRun(dir)
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	w.ID, w.Dir, w.Meta = id, dir, meta
-	if err := writeJSONAtomic(filepath.Join(dir, SpecFile), meta); err != nil {
+	// A run that could not be written whole (a full disk) leaves no folder
+	// behind to be listed forever.
+	abandon := func(err error) (*RunWriter, error) {
 		w.Close()
-		return nil, err
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("creating run %s: %w", id, err)
+	}
+	if err := writeJSONAtomic(filepath.Join(dir, SpecFile), meta); err != nil {
+		return abandon(err)
 	}
 	w.Status = RunStatus{State: StateRunning, Started: meta.Created, PID: os.Getpid()}
 	if err := w.SaveStatus(); err != nil {
-		w.Close()
-		return nil, err
+		return abandon(err)
 	}
 	return w, nil
 }
@@ -178,6 +188,7 @@ func (s *Store) OpenWriter(id string) (*RunWriter, error) {
 	}
 	w.Run = *run
 	w.Status.PID = os.Getpid()
+	removeTemporaries(run.Dir)
 	return w, nil
 }
 
@@ -213,19 +224,27 @@ func (w *RunWriter) SaveStatus() error {
 }
 
 // AppendMetrics appends one epoch to metrics.jsonl and fsyncs it, so an
-// epoch reported is an epoch on disk.
+// epoch reported is an epoch on disk. A write cut short (a full disk) is
+// cut back off, so the next epoch never lands on the fragment.
 func (w *RunWriter) AppendMetrics(m train.EpochMetrics) error {
 	line, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(w.Dir, MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	path := filepath.Join(w.Dir, MetricsFile)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return fmt.Errorf("appending metrics: %w", err)
 	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	end, err := wholeLinesEnd(f)
+	if err != nil {
 		f.Close()
-		return fmt.Errorf("appending metrics: %w", err)
+		return fmt.Errorf("appending metrics to %s: %w", path, err)
+	}
+	if _, err := f.WriteAt(append(line, '\n'), end); err != nil {
+		f.Truncate(end)
+		f.Close()
+		return fmt.Errorf("appending metrics to %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
@@ -238,13 +257,11 @@ func (w *RunWriter) AppendMetrics(m train.EpochMetrics) error {
 	return nil
 }
 
-// TruncateMetrics drops epochs after n from metrics.jsonl (atomically), for
-// a resume from a checkpoint older than the last recorded epoch.
-func (w *RunWriter) TruncateMetrics(n int) error {
-	if len(w.Metrics) <= n {
-		return nil
-	}
-	w.Metrics = w.Metrics[:n]
+// RewriteMetrics replaces metrics.jsonl (atomically) with history: how a
+// resume puts the file back to the epochs its checkpoint knows, dropping
+// later epochs, a line torn by a crash or a full disk, and damaged lines.
+func (w *RunWriter) RewriteMetrics(history []train.EpochMetrics) error {
+	w.Metrics = append([]train.EpochMetrics(nil), history...)
 	var buf bytes.Buffer
 	for _, m := range w.Metrics {
 		line, _ := json.Marshal(m)
@@ -254,6 +271,29 @@ func (w *RunWriter) TruncateMetrics(n int) error {
 		_, err := f.Write(buf.Bytes())
 		return err
 	})
+}
+
+// wholeLinesEnd is the offset just past the last newline of f: where the
+// next line goes, past any fragment a cut-short write left.
+func wholeLinesEnd(f *os.File) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := fi.Size()
+	buf := make([]byte, 4096)
+	for end := size; end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && int64(n) != end-start {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		end = start
+	}
+	return 0, nil
 }
 
 // Path joins a file name to the run folder.
@@ -332,14 +372,14 @@ func (s *Store) read(name string) (*Run, error) {
 		}
 		return nil, err
 	}
-	if err := readJSON(filepath.Join(dir, StatusFile), &r.Status); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	metrics, err := readMetrics(filepath.Join(dir, MetricsFile))
+	metrics, damage, err := readMetrics(filepath.Join(dir, MetricsFile))
 	if err != nil {
 		return nil, err
 	}
-	r.Metrics = metrics
+	r.Metrics, r.Damage = metrics, damage
+	if err := readJSON(filepath.Join(dir, StatusFile), &r.Status); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		r.rebuildStatus(err)
+	}
 	if r.Status.State == "" || r.Status.State == StateRunning {
 		if !lockHeld(dir) {
 			r.Status.State = StateInterrupted
@@ -362,33 +402,33 @@ func lockHeld(dir string) bool {
 	return false
 }
 
-// readMetrics reads metrics.jsonl. A last line without its newline was cut
-// short by a crash and is ignored; a damaged line elsewhere is an error.
-func readMetrics(path string) ([]train.EpochMetrics, error) {
+// readMetrics reads metrics.jsonl as far as it is whole: a last line
+// without its newline (cut short by a crash or a full disk) and damaged
+// lines are skipped and reported, never fatal.
+func readMetrics(path string) (metrics []train.EpochMetrics, damage []string, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	if i := bytes.LastIndexByte(data, '\n'); i < len(data)-1 {
+		damage = append(damage, fmt.Sprintf("%s: the last line was cut short (a crash or a full disk) and is skipped", MetricsFile))
 		data = data[:i+1]
 	}
-	var out []train.EpochMetrics
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+	for n, line := range bytes.Split(data, []byte{'\n'}) {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var m train.EpochMetrics
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", filepath.Base(path), line, err)
+		if err := json.Unmarshal(line, &m); err != nil {
+			damage = append(damage, fmt.Sprintf("%s line %d is damaged and skipped: %v", MetricsFile, n+1, err))
+			continue
 		}
-		out = append(out, m)
+		metrics = append(metrics, m)
 	}
-	return out, sc.Err()
+	return metrics, damage, nil
 }
 
 // Delete removes a run folder. A run another process is writing is refused.

@@ -96,6 +96,10 @@ type LoadOptions struct {
 	// BackboneOnly loads the backbone and leaves the head as initialised:
 	// how transfer learning starts from a checkpoint with another head.
 	BackboneOnly bool
+	// CheckOnly verifies that the file fits the model (names, shapes,
+	// finite values) and copies nothing: how a run's saved weights are
+	// verified before they are needed.
+	CheckOnly bool
 }
 
 // LoadWeights reads a safetensors file with torchvision/timm names. Every
@@ -169,7 +173,13 @@ func (m *Model) loadFile(path string, f *safetensors.File, opts LoadOptions) (Lo
 		if err != nil {
 			return LoadReport{}, fmt.Errorf("%w: %s: %v", ErrWeights, path, err)
 		}
+		if i := firstNonFinite(v); i >= 0 {
+			return LoadReport{}, fmt.Errorf("%w: %s: %s[%d] is %v: the weights are damaged or diverged", ErrWeights, path, j.src.Name, i, v[i])
+		}
 		values[j.src.Name] = v
+	}
+	if opts.CheckOnly {
+		return LoadReport{Loaded: len(jobs)}, nil
 	}
 	m.assign(values, counts)
 	rep.Loaded = len(jobs)

@@ -59,6 +59,11 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, b := range bad {
 		fmt.Fprintf(stderr, "reslab runs: skipped %s: %s\n", filepath.Join(store.Dir, b.Name), b.Reason)
 	}
+	for _, r := range runs {
+		for _, d := range r.Damage {
+			fmt.Fprintf(stderr, "reslab runs: %s: %s\n", r.Dir, d)
+		}
+	}
 	return nil
 }
 
@@ -111,6 +116,9 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "  Adam lr %g, batch %d, %d epochs, monitor %s, patience %d, seed %d\n", s.LR, s.Batch, s.Epochs, s.Monitor, s.Patience, s.Seed)
 	if run.Status.Error != "" {
 		fmt.Fprintf(stdout, "  error: %s\n", run.Status.Error)
+	}
+	for _, d := range run.Damage {
+		fmt.Fprintf(stdout, "  damaged: %s\n", d)
 	}
 	if run.Status.SkippedNote != "" {
 		fmt.Fprintf(stdout, "  %s\n", run.Status.SkippedNote)
