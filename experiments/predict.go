@@ -79,6 +79,21 @@ func OpenPredictor(opts PredictOptions) (*Predictor, error) {
 	if opts.TopK <= 0 {
 		opts.TopK = 5
 	}
+	// A model is never bigger than the file that fills it: a header claiming
+	// a huge head (a damaged or crafted shape) fails here, before allocation.
+	var values int64
+	for _, t := range file.Tensors {
+		switch t.DType {
+		case "F32":
+			values += int64(len(t.Data) / 4)
+		case "F64":
+			values += int64(len(t.Data) / 8)
+		}
+	}
+	if need := int64(resnet.ParamCount(cfg)); values < need {
+		return nil, fmt.Errorf("%w: %s holds %d weights, a %s with %d classes needs %d: the file is damaged or describes another network",
+			resnet.ErrWeights, opts.Weights, values, cfg.Arch(), cfg.Classes, need)
+	}
 	m, err := resnet.NewModel(cfg, 0)
 	if err != nil {
 		return nil, err

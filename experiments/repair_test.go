@@ -212,3 +212,19 @@ func TestKilledWritesLeaveNothingBehind(t *testing.T) {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+// TestRunThatCannotFitIsRefused: a network whose smallest micro-batch is
+// over the budget is refused with the figure, and no run folder is made.
+func TestRunThatCannotFitIsRefused(t *testing.T) {
+	store, _ := OpenStore(t.TempDir())
+	r := &Runner{Store: store, MemoryBudget: 64 << 20}
+	spec := tinySpec()
+	spec.Width, spec.Size = 64, 224
+	_, err := r.Start(context.Background(), spec)
+	if !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), "GB") || !strings.Contains(err.Error(), "lower --size") {
+		t.Fatalf("error %v", err)
+	}
+	if entries, _ := os.ReadDir(store.Dir); len(entries) != 0 {
+		t.Fatalf("a refused run left %d entries", len(entries))
+	}
+}

@@ -79,6 +79,9 @@ func (r *Runner) prepare(spec Spec) (*prepared, error) {
 		return nil, err
 	}
 	cfg := spec.ModelConfig(len(ds.Classes))
+	if err := r.checkFits(cfg, spec); err != nil {
+		return nil, err
+	}
 	model, err := resnet.NewModel(cfg, uint64(spec.Seed))
 	if err != nil {
 		return nil, err
@@ -100,6 +103,24 @@ func (r *Runner) prepare(spec Spec) (*prepared, error) {
 		return nil, err
 	}
 	return &prepared{ds: ds, model: model, train: train, valid: valid}, nil
+}
+
+// checkFits refuses, before any run folder exists, a network whose
+// smallest micro-batch is predicted not to fit the memory budget.
+func (r *Runner) checkFits(cfg resnet.Config, spec Spec) error {
+	budget := r.MemoryBudget
+	if budget <= 0 {
+		budget = resnet.DefaultMemoryBudget()
+	}
+	smallest := 1
+	if spec.MicroBatch > 0 {
+		smallest = min(spec.MicroBatch, spec.Batch)
+	}
+	if need := resnet.EstimateMemory(cfg, smallest); need > budget {
+		return fmt.Errorf("%w: %s width %d at %d px needs about %.1f GB for %d image(s) at a time, over the memory budget of %.1f GB: lower --size, --width or the depth",
+			ErrSpec, spec.Arch, spec.Width, spec.Size, float64(need)/1e9, smallest, float64(budget)/1e9)
+	}
+	return nil
 }
 
 // initialWeights loads spec.Weights: the whole model when it fits, else the

@@ -61,6 +61,10 @@ func DefaultConfig(classes int) Config {
 	}
 }
 
+// MaxClasses bounds the classifier's outputs, well above ImageNet-21k's
+// 21 841: a class count read from a file beyond it is damage, not a model.
+const MaxClasses = 100000
+
 // ErrConfig marks an invalid configuration.
 var ErrConfig = errors.New("invalid model configuration")
 
@@ -81,8 +85,8 @@ func (c Config) Validate() error {
 	if c.InputSize < 32 || c.InputSize > 1024 {
 		bad("input_size", "input size %d: want 32 to 1024 pixels", c.InputSize)
 	}
-	if c.Classes < 2 {
-		bad("classes", "classes %d: want at least 2", c.Classes)
+	if c.Classes < 2 || c.Classes > MaxClasses {
+		bad("classes", "classes %d: want 2 to %d", c.Classes, MaxClasses)
 	}
 	if c.Pooling != PoolAvg && c.Pooling != PoolFlatten {
 		bad("pooling", "pooling %q: want avg or flatten", c.Pooling)

@@ -39,6 +39,12 @@ func NewModel(cfg Config, seed uint64) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// The weights alone, before any graph: a shape from a damaged or crafted
+	// file must fail here with a figure, not in an allocation.
+	if need, have := int64(ParamCount(cfg))*weightBytes, DefaultMemoryBudget(); need > have {
+		return nil, fmt.Errorf("%w: %s with %d classes has %d M parameters, %.1f GB of weights alone, over the memory budget of %.1f GB",
+			ErrConfig, cfg.Arch(), cfg.Classes, ParamCount(cfg)/1e6, float64(need)/1e9, float64(have)/1e9)
+	}
 	cfg.Hidden = append([]int(nil), cfg.Hidden...)
 	pcg := rand.NewPCG(seed, 0x7265736c6162)
 	rng := rand.New(pcg)
@@ -83,6 +89,10 @@ func (m *Model) SetMemoryBudget(bytes int64) { m.budget = bytes }
 // SetMicroBatch fixes the micro-batch size; 0 returns to choosing it from
 // the memory budget.
 func (m *Model) SetMicroBatch(n int) { m.microBatch = n }
+
+// weightBytes is what one parameter costs a model at rest: its value and
+// its gradient, as float32.
+const weightBytes = 8
 
 // MicroBatch is the number of images run through a graph at once for a
 // batch of the given size: the size SetMicroBatch fixed, else the rule of

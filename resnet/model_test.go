@@ -47,7 +47,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.Dropout = -0.1 }, "0 <= dropout < 1"},
 		{func(c *Config) { c.Mode = "thaw" }, "scratch, finetune or frozen"},
 		{func(c *Config) { c.Pooling = "max" }, "avg or flatten"},
-		{func(c *Config) { c.Classes = 1 }, "at least 2"},
+		{func(c *Config) { c.Classes = 1 }, "want 2 to 100000"},
 		{func(c *Config) { c.Width = 0 }, "want 1 to 256"},
 	}
 	for _, tc := range cases {

@@ -37,6 +37,9 @@ var ErrFormat = errors.New("not a valid safetensors file")
 // maxHeader bounds the JSON header so a corrupt length cannot exhaust memory.
 const maxHeader = 100 << 20
 
+// maxDim bounds one dimension of a tensor (2^31), beyond any real network's.
+const maxDim = 1 << 31
+
 var dtypeSize = map[string]int{"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
 
 type headerEntry struct {
@@ -89,15 +92,21 @@ func Decode(data []byte) (*File, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: tensor %q has unknown dtype %q", ErrFormat, name, e.DType)
 		}
-		count := 1
+		// The shape's size in bytes, checked against the body as it grows,
+		// so no product can overflow; a dimension beyond maxDim is refused
+		// even when another is 0 and the tensor empty.
+		bytes := size
 		for _, d := range e.Shape {
-			if d < 0 {
-				return nil, fmt.Errorf("%w: tensor %q has negative dimension", ErrFormat, name)
+			if d < 0 || d > maxDim {
+				return nil, fmt.Errorf("%w: tensor %q has dimension %d (want 0 to %d)", ErrFormat, name, d, maxDim)
 			}
-			count *= d
+			if d != 0 && bytes > len(body)/d {
+				return nil, fmt.Errorf("%w: tensor %q of shape %v %s is larger than the file's %d-byte body", ErrFormat, name, e.Shape, e.DType, len(body))
+			}
+			bytes *= d
 		}
 		lo, hi := e.Offsets[0], e.Offsets[1]
-		if lo < 0 || hi < lo || hi > len(body) || hi-lo != count*size {
+		if lo < 0 || hi < lo || hi > len(body) || hi-lo != bytes {
 			return nil, fmt.Errorf("%w: tensor %q: byte range [%d,%d) does not hold %v %s in a %d-byte body", ErrFormat, name, lo, hi, e.Shape, e.DType, len(body))
 		}
 		f.Tensors = append(f.Tensors, Tensor{Name: name, DType: e.DType, Shape: e.Shape, Data: body[lo:hi:hi]})
@@ -106,6 +115,18 @@ func Decode(data []byte) (*File, error) {
 	sort.SliceStable(f.Tensors, func(i, j int) bool {
 		return starts[f.Tensors[i].Name] < starts[f.Tensors[j].Name]
 	})
+	// As the format requires, the tensors tile the body: no overlaps (two
+	// tensors aliasing the same bytes) and no holes.
+	end := 0
+	for _, t := range f.Tensors {
+		if lo := starts[t.Name]; lo != end {
+			return nil, fmt.Errorf("%w: tensor %q starts at byte %d, want %d: tensors overlap or leave a gap", ErrFormat, t.Name, lo, end)
+		}
+		end += len(t.Data)
+	}
+	if end != len(body) {
+		return nil, fmt.Errorf("%w: the tensors end at byte %d of a %d-byte body", ErrFormat, end, len(body))
+	}
 	for i, t := range f.Tensors {
 		f.byName[t.Name] = i
 	}

@@ -61,3 +61,63 @@ func TestDecodeRejectsDamage(t *testing.T) {
 		}
 	}
 }
+
+// crafted builds a file from a raw JSON header and body.
+func crafted(header string, body []byte) []byte {
+	for len(header)%8 != 0 {
+		header += " "
+	}
+	out := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))
+	return append(append(out, header...), body...)
+}
+
+// TestDecodeRejectsCraftedHeaders: shapes whose products overflow or exceed
+// the body, byte ranges that overlap, leave gaps or stop short of the body.
+func TestDecodeRejectsCraftedHeaders(t *testing.T) {
+	body16 := make([]byte, 16)
+	cases := map[string][]byte{
+		"2^50 x 0":          crafted(`{"fc.weight":{"dtype":"F32","shape":[1125899906842624,0],"data_offsets":[0,0]}}`, nil),
+		"2^62 x 4, 0 bytes": crafted(`{"fc.weight":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}}`, nil),
+		"overflow to 16":    crafted(`{"w":{"dtype":"F32","shape":[4611686018427387905,4],"data_offsets":[0,16]}}`, body16),
+		"overlap":           crafted(`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}`, body16),
+		"gap":               crafted(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}`, body16),
+		"short of the body": crafted(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, body16),
+	}
+	for name, data := range cases {
+		if _, err := Decode(data); !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: error %v, want ErrFormat", name, err)
+		}
+	}
+	ok := crafted(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"e":{"dtype":"F32","shape":[0,3],"data_offsets":[8,8]},"b":{"dtype":"I32","shape":[2],"data_offsets":[8,16]}}`, body16)
+	if f, err := Decode(ok); err != nil || len(f.Tensors) != 3 {
+		t.Errorf("a valid file with an empty tensor: %v", err)
+	}
+}
+
+// FuzzDecode: no input panics or allocates beyond the input; what decodes
+// writes back to a file that decodes to the same tensors.
+func FuzzDecode(f *testing.F) {
+	var buf bytes.Buffer
+	Write(&buf, []Tensor{F32("conv1.weight", []int{2, 2}, []float32{1, 2, 3, 4}), I64("bn1.num_batches_tracked", []int{}, []int64{3})}, map[string]string{"format": "reslab"})
+	f.Add(buf.Bytes())
+	f.Add(crafted(`{"fc.weight":{"dtype":"F32","shape":[1125899906842624,0],"data_offsets":[0,0]}}`, nil))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Decode(data)
+		if err != nil {
+			return
+		}
+		var out bytes.Buffer
+		if err := Write(&out, file.Tensors, file.Metadata); err != nil {
+			t.Fatalf("decoded file does not write back: %v", err)
+		}
+		again, err := Decode(out.Bytes())
+		if err != nil || len(again.Tensors) != len(file.Tensors) {
+			t.Fatalf("written file does not decode the same: %v", err)
+		}
+		for i, tn := range file.Tensors {
+			if again.Tensors[i].Name != tn.Name || !bytes.Equal(again.Tensors[i].Data, tn.Data) {
+				t.Fatalf("tensor %d changed on the round trip", i)
+			}
+		}
+	})
+}
