@@ -140,7 +140,7 @@ func (p *Predictor) PredictFiles(ctx context.Context, paths []string) ([]Predict
 		for i := range b.Classes {
 			b.Classes[i] = -1 // unknown: probabilities only
 		}
-		res, err := p.model.Eval(b)
+		res, err := p.model.Eval(ctx, b)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +246,7 @@ func (p *Predictor) evalSplit(ctx context.Context, run *Run, split string, each 
 		if err != nil {
 			return 0, err
 		}
-		r, err := p.model.Eval(b)
+		r, err := p.model.Eval(ctx, b)
 		if err != nil {
 			return 0, err
 		}

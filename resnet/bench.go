@@ -106,9 +106,9 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 		}
 		start := time.Now()
 		if o.Mode == "infer" {
-			_, err = m.Logits(b)
+			_, err = m.Logits(ctx, b)
 		} else {
-			_, err = m.TrainStep(b, 1e-4)
+			_, err = m.TrainStep(ctx, b, 1e-4)
 		}
 		if err != nil {
 			return BenchResult{}, err

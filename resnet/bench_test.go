@@ -1,6 +1,7 @@
 package resnet
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -20,10 +21,10 @@ func benchmarkStep(b *testing.B, depth, size int, infer bool) {
 	batch := randomBatch(8, size, cfg.Classes, 1)
 	step := func() error {
 		if infer {
-			_, err := m.Logits(batch)
+			_, err := m.Logits(context.Background(), batch)
 			return err
 		}
-		_, err := m.TrainStep(batch, 1e-4)
+		_, err := m.TrainStep(context.Background(), batch, 1e-4)
 		return err
 	}
 	if err := step(); err != nil { // build the graph outside the timing

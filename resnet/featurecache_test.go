@@ -1,6 +1,7 @@
 package resnet
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -35,12 +36,12 @@ func TestFeatureCacheMatchesRecomputing(t *testing.T) {
 		m.SetFeatureCache(cache)
 		for epoch := 0; epoch < 3; epoch++ {
 			for _, b := range batches {
-				if _, err := m.TrainStep(b, 0.01); err != nil {
+				if _, err := m.TrainStep(context.Background(), b, 0.01); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
-		logits, err := m.Logits(batches[0])
+		logits, err := m.Logits(context.Background(), batches[0])
 		if err != nil {
 			t.Fatal(err)
 		}

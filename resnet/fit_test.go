@@ -176,8 +176,8 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Epoch != 1 || st.Partial.Steps != 2 {
-		t.Fatalf("resume state at epoch %d step %d, want 1 and 2", st.Epoch, st.Partial.Steps)
+	if st.Epoch != 1 || st.Partial.Steps != 1 { // the batch being served when cancelled is not trained
+		t.Fatalf("resume state at epoch %d step %d, want 1 and 1", st.Epoch, st.Partial.Steps)
 	}
 	o = opts()
 	o.Resume = &st

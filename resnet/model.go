@@ -1,6 +1,7 @@
 package resnet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -145,7 +146,7 @@ var ErrNonFinite = errors.New("loss is not finite")
 // batch, so the update equals that of one big batch, except that BatchNorm
 // normalises each micro-batch with its own statistics (and updates its
 // running statistics once per micro-batch), as data-parallel training does.
-func (m *Model) TrainStep(b train.Batch, lr float64) (train.StepResult, error) {
+func (m *Model) TrainStep(ctx context.Context, b train.Batch, lr float64) (train.StepResult, error) {
 	n := b.Len()
 	if n == 0 {
 		return train.StepResult{}, errors.New("training step: empty batch")
@@ -163,6 +164,12 @@ func (m *Model) TrainStep(b train.Batch, lr float64) (train.StepResult, error) {
 	res := train.StepResult{Images: n}
 	chunk := m.MicroBatch(n)
 	for lo := 0; lo < n; lo += chunk {
+		// A cancelled context stops between micro-batches: the step is
+		// dropped whole (no update), and the batch is redone on resume.
+		if err := ctx.Err(); err != nil {
+			m.zeroGrads(params)
+			return res, err
+		}
 		hi := min(lo+chunk, n)
 		loss, correct, err := m.trainChunk(b, lo, hi)
 		if err != nil {
@@ -302,9 +309,9 @@ func (m *Model) cachedFeatures(b train.Batch, lo, hi int, use bool) ([]float32, 
 // dropout) and returns loss, top-1 hits and probabilities. Labels outside
 // [0, Classes) are allowed when only the probabilities are wanted: such
 // images count as wrong and add nothing to the loss.
-func (m *Model) Eval(b train.Batch) (train.EvalResult, error) {
+func (m *Model) Eval(ctx context.Context, b train.Batch) (train.EvalResult, error) {
 	n, k := b.Len(), m.cfg.Classes
-	logits, err := m.Logits(b)
+	logits, err := m.Logits(ctx, b)
 	if err != nil {
 		return train.EvalResult{}, err
 	}
@@ -322,7 +329,7 @@ func (m *Model) Eval(b train.Batch) (train.EvalResult, error) {
 
 // Logits runs the batch in inference mode and returns the raw class scores,
 // Len()×Classes, row-major.
-func (m *Model) Logits(b train.Batch) ([]float32, error) {
+func (m *Model) Logits(ctx context.Context, b train.Batch) ([]float32, error) {
 	n := b.Len()
 	if err := m.checkBatch(b); err != nil {
 		return nil, err
@@ -330,6 +337,9 @@ func (m *Model) Logits(b train.Batch) ([]float32, error) {
 	out := make([]float32, 0, n*m.cfg.Classes)
 	chunk := m.MicroBatch(n)
 	for lo := 0; lo < n; lo += chunk {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		hi := min(lo+chunk, n)
 		feats, err := m.cachedFeatures(b, lo, hi, m.cfg.Mode == ModeFrozen)
 		if err != nil {

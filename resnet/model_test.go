@@ -1,6 +1,7 @@
 package resnet
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -208,7 +210,7 @@ func TestOverfitOneBatch(t *testing.T) {
 	b := randomBatch(6, cfg.InputSize, cfg.Classes, 9)
 	var first, last train.StepResult
 	for i := 0; i < 40; i++ {
-		r, err := m.TrainStep(b, 0.01)
+		r, err := m.TrainStep(context.Background(), b, 0.01)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +244,7 @@ func TestMicroBatchEqualsBigBatch(t *testing.T) {
 		}
 		defer m.Close()
 		m.SetMicroBatch(micro)
-		r, err := m.TrainStep(b, 0.01)
+		r, err := m.TrainStep(context.Background(), b, 0.01)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -312,7 +314,7 @@ func TestFrozenKeepsBackbone(t *testing.T) {
 	defer m.Close()
 	before := m.Tensors()
 	for i := 0; i < 3; i++ {
-		if _, err := m.TrainStep(randomBatch(4, cfg.InputSize, cfg.Classes, uint64(i)), 0.01); err != nil {
+		if _, err := m.TrainStep(context.Background(), randomBatch(4, cfg.InputSize, cfg.Classes, uint64(i)), 0.01); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -340,21 +342,21 @@ func TestEvalUsesRunningStats(t *testing.T) {
 	}
 	defer m.Close()
 	b := randomBatch(4, cfg.InputSize, cfg.Classes, 1)
-	if _, err := m.TrainStep(b, 0.01); err != nil {
+	if _, err := m.TrainStep(context.Background(), b, 0.01); err != nil {
 		t.Fatal(err)
 	}
-	all, err := m.Logits(b)
+	all, err := m.Logits(context.Background(), b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	per := 3 * cfg.InputSize * cfg.InputSize
-	one, err := m.Logits(train.SliceBatch{Images: b.Images[:per], Classes: b.Classes[:1]})
+	one, err := m.Logits(context.Background(), train.SliceBatch{Images: b.Images[:per], Classes: b.Classes[:1]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertClose(t, "first image alone vs in its batch", one, all[:cfg.Classes], 1e-5)
 	// Training again must still work after eval graphs were built.
-	if _, err := m.TrainStep(b, 0.01); err != nil {
+	if _, err := m.TrainStep(context.Background(), b, 0.01); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -363,7 +365,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	cfg := tinyConfig()
 	a, _ := NewModel(cfg, 1)
 	b := randomBatch(4, cfg.InputSize, cfg.Classes, 1)
-	if _, err := a.TrainStep(b, 0.01); err != nil {
+	if _, err := a.TrainStep(context.Background(), b, 0.01); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "w.safetensors")
@@ -378,8 +380,8 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if rep.Loaded != len(a.Tensors()) {
 		t.Errorf("loaded %d tensors, saved %d", rep.Loaded, len(a.Tensors()))
 	}
-	la, _ := a.Logits(b)
-	lc, _ := c.Logits(b)
+	la, _ := a.Logits(context.Background(), b)
+	lc, _ := c.Logits(context.Background(), b)
 	assertClose(t, "logits after reload", lc, la, 0)
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
@@ -498,5 +500,31 @@ func TestTopologyFeedsBuildAndEstimate(t *testing.T) {
 	bad := Config{Depth: 20, Width: 4, InputSize: 64, Classes: 3, Pooling: PoolAvg, Mode: ModeScratch}
 	if c := bad.FeatureChannels(); c != 4 {
 		t.Errorf("depth 20 feature channels %d, want the stem's 4", c)
+	}
+}
+
+// TestTrainStepStopsBetweenMicroBatches: a cancelled context ends a step
+// before its next micro-batch, with no update made, so the batch is redone
+// on resume; inference stops the same way.
+func TestTrainStepStopsBetweenMicroBatches(t *testing.T) {
+	cfg := tinyConfig()
+	m, _ := NewModel(cfg, 1)
+	defer m.Close()
+	m.SetMicroBatch(2)
+	b := randomBatch(6, cfg.InputSize, cfg.Classes, 1)
+	before := append([]float32(nil), m.Params()[0].Data()...)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := m.TrainStep(ctx, b, 0.01); !errors.Is(err, context.Canceled) {
+		t.Fatalf("TrainStep on a cancelled context: %v", err)
+	}
+	if !slices.Equal(before, m.Params()[0].Data()) {
+		t.Fatal("a cancelled step changed the weights")
+	}
+	if _, err := m.Logits(ctx, b); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Logits on a cancelled context: %v", err)
+	}
+	if _, err := m.TrainStep(context.Background(), b, 0.01); err != nil {
+		t.Fatalf("the step after a cancelled one: %v", err)
 	}
 }

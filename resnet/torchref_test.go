@@ -1,6 +1,7 @@
 package resnet
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -136,7 +137,7 @@ func TestTorchParity(t *testing.T) {
 			}
 			batch := train.SliceBatch{Images: fx.input, Classes: fx.labels}
 
-			logits, err := m.Logits(batch)
+			logits, err := m.Logits(context.Background(), batch)
 			if err != nil {
 				t.Fatal(err)
 			}

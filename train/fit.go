@@ -254,7 +254,7 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 		if err != nil {
 			return metrics, nil, fmt.Errorf("epoch %d, batch %d: %w", epoch+1, step+1, err)
 		}
-		r, err := f.learner.TrainStep(b, f.state.LR)
+		r, err := f.learner.TrainStep(ctx, b, f.state.LR)
 		if errors.Is(err, ErrSkipBatch) {
 			continue // a lone last image; PyTorch users drop_last for the same reason
 		}
@@ -308,7 +308,7 @@ func (f *fitter) validate(ctx context.Context, valid BatchSource, epoch int, met
 		if err != nil {
 			return nil, fmt.Errorf("validation: %w", err)
 		}
-		r, err := f.learner.Eval(b)
+		r, err := f.learner.Eval(ctx, b)
 		if err != nil {
 			return nil, fmt.Errorf("validation: %w", err)
 		}

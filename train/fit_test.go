@@ -42,7 +42,7 @@ type countingLearner struct {
 	restored     *LearnerState
 }
 
-func (l *countingLearner) TrainStep(b Batch, lr float64) (StepResult, error) {
+func (l *countingLearner) TrainStep(_ context.Context, b Batch, lr float64) (StepResult, error) {
 	if b.Len() == 1 {
 		return StepResult{}, fmt.Errorf("one image: %w", ErrSkipBatch)
 	}
@@ -50,7 +50,7 @@ func (l *countingLearner) TrainStep(b Batch, lr float64) (StepResult, error) {
 	return StepResult{Loss: 1 / float64(l.steps), Correct: b.Len() / 2, Images: b.Len()}, nil
 }
 
-func (l *countingLearner) Eval(b Batch) (EvalResult, error) {
+func (l *countingLearner) Eval(_ context.Context, b Batch) (EvalResult, error) {
 	l.evals++
 	probs := make([]float32, 2*b.Len())
 	for i, y := range b.Labels() {

@@ -1,16 +1,20 @@
 package train
 
-import "errors"
+import (
+	"context"
+	"errors"
+)
 
 // Learner is what Fit trains: anything that can take a step on a batch and
 // evaluate one. resnet.Model is one; the loop knows nothing else about it.
 type Learner interface {
 	// TrainStep runs forward and backward on the batch and updates the
 	// weights at learning rate lr. An error wrapping ErrSkipBatch skips the
-	// batch; any other error fails the fit.
-	TrainStep(b Batch, lr float64) (StepResult, error)
+	// batch; any other error fails the fit. A cancelled ctx may stop it
+	// part-way (between micro-batches) with no update made.
+	TrainStep(ctx context.Context, b Batch, lr float64) (StepResult, error)
 	// Eval runs the batch in inference mode.
-	Eval(b Batch) (EvalResult, error)
+	Eval(ctx context.Context, b Batch) (EvalResult, error)
 	// SaveState returns what the learner keeps besides weights and
 	// optimiser moments, for a resumable checkpoint.
 	SaveState() (LearnerState, error)
