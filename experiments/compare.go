@@ -30,7 +30,7 @@ var comparisonName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // SaveComparison writes comparisons/NAME.json beside the runs.
 func (s *Store) SaveComparison(c Comparison) error {
 	if !comparisonName.MatchString(c.Name) {
-		return fmt.Errorf("comparison name %q: use letters, digits, '.', '_' and '-' (up to 64)", c.Name)
+		return fmt.Errorf("%w: comparison name %q: use letters, digits, '.', '_' and '-' (up to 64)", ErrBadName, c.Name)
 	}
 	if len(c.Runs) == 0 {
 		return errors.New("a comparison needs at least one run")
@@ -48,6 +48,9 @@ func (s *Store) SaveComparison(c Comparison) error {
 // LoadComparison reads a saved comparison.
 func (s *Store) LoadComparison(name string) (Comparison, error) {
 	var c Comparison
+	if !comparisonName.MatchString(name) {
+		return c, fmt.Errorf("%w: comparison name %q: use letters, digits, '.', '_' and '-' (up to 64)", ErrBadName, name)
+	}
 	err := readJSON(filepath.Join(s.Dir, comparisonsDir, name+".json"), &c)
 	if errors.Is(err, fs.ErrNotExist) {
 		return c, fmt.Errorf("no saved comparison %q in %s", name, filepath.Join(s.Dir, comparisonsDir))

@@ -198,7 +198,7 @@ func (p *Predictor) splitLoader(run *Run, split string) (*augment.Loader, error)
 		sp = ds.Valid
 	case "test":
 		if ds.Test == nil {
-			return nil, fmt.Errorf("%s has no test/ folder; use --split valid", dataName(run.Meta.Spec))
+			return nil, fmt.Errorf("%s has no test/ folder; use --split valid", run.Meta.Spec.DataLabel())
 		}
 		sp = *ds.Test
 	default:

@@ -228,3 +228,37 @@ func TestRunThatCannotFitIsRefused(t *testing.T) {
 		t.Fatalf("a refused run left %d entries", len(entries))
 	}
 }
+
+// TestRunNamesStayInsideTheRunsFolder: a run argument that is a path
+// outside the runs folder, or empty, matches nothing; ids, unique parts of
+// them, names and paths to the folder's own runs do.
+func TestRunNamesStayInsideTheRunsFolder(t *testing.T) {
+	root := t.TempDir()
+	store, _ := OpenStore(filepath.Join(root, "runs"))
+	outside, _ := OpenStore(filepath.Join(root, "outside"))
+	meta := RunMeta{Spec: tinySpec()}
+	meta.Spec.Name = "baseline"
+	w, err := store.Create(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	victim, _ := outside.Create(RunMeta{Spec: tinySpec()})
+	victim.Close()
+	for _, bad := range []string{"", ".", "..", "../outside/" + victim.ID, filepath.Join(outside.Dir, victim.ID), "a/../../x"} {
+		if _, err := store.Load(bad); !errors.Is(err, ErrBadName) && !errors.Is(err, ErrNoRun) {
+			t.Errorf("Load(%q) = %v, want a refusal", bad, err)
+		}
+		if _, err := (&Runner{Store: store}).Resume(context.Background(), bad); err == nil {
+			t.Errorf("Resume(%q) succeeded", bad)
+		}
+	}
+	for _, good := range []string{w.ID, w.ID[:15], ShortID(w.ID), "baseline", filepath.Join(store.Dir, w.ID)} {
+		if r, err := store.Load(good); err != nil || r.ID != w.ID {
+			t.Errorf("Load(%q) = %v", good, err)
+		}
+	}
+	if _, err := store.LoadComparison("../../etc/passwd"); !errors.Is(err, ErrBadName) {
+		t.Errorf("LoadComparison of a path: %v", err)
+	}
+}

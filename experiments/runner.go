@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -142,6 +143,13 @@ func initialWeights(m *resnet.Model, path string) (string, error) {
 
 // Start begins a new run of spec.
 func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
+	if spec.Data != "" && !filepath.IsAbs(spec.Data) {
+		abs, err := filepath.Abs(spec.Data)
+		if err != nil {
+			return nil, fmt.Errorf("data folder %s: %w", spec.Data, err)
+		}
+		spec.DataAsGiven, spec.Data = spec.Data, abs
+	}
 	p, err := r.prepare(spec)
 	if err != nil {
 		return nil, err
@@ -182,7 +190,7 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 		return fail(err)
 	}
 	if p.ds.Fingerprint != w.Meta.Fingerprint {
-		return fail(fmt.Errorf("the data in %s changed since run %s started (images added, removed or modified); start a new run on it", dataName(w.Meta.Spec), w.ID))
+		return fail(fmt.Errorf("the data in %s changed since run %s started (images added, removed or modified); start a new run on it", w.Meta.Spec.DataLabel(), w.ID))
 	}
 	if _, err := p.model.LoadWeights(w.Path(LastWeightsFile), resnet.LoadOptions{}); err != nil {
 		return fail(err)
@@ -215,13 +223,6 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 	}
 	r.logger().Info("run resumed", "run", w.ID, "epoch", st.Epoch, "step", st.Partial.Steps, "notes", notes)
 	return r.launch(ctx, w, p, &st, notes), nil
-}
-
-func dataName(s Spec) string {
-	if s.Data == "" {
-		return "the demo data set"
-	}
-	return s.Data
 }
 
 // resumeTag names the point a resume checkpoint was taken at; both files of

@@ -3,6 +3,7 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -17,8 +18,11 @@ import (
 type Spec struct {
 	Name string `json:"name,omitempty"` // free label; the run id is separate
 
-	// Data is the image folder; "" means the built-in demo data set.
-	Data          string  `json:"data"`
+	// Data is the image folder; "" means the built-in demo data set. A run
+	// stores it absolute, so resume and predict work from any folder.
+	Data string `json:"data"`
+	// DataAsGiven is Data as the user typed it (relative, say), for display.
+	DataAsGiven   string  `json:"data_as_given,omitempty"`
 	ValidFraction float64 `json:"valid_fraction,omitempty"` // held out when Data has no valid/ folder
 
 	Arch    resnet.Arch    `json:"arch"`  // resnet18, resnet34, resnet50, resnet101
@@ -63,6 +67,18 @@ func (s Spec) Validate() error {
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, setting.Errorf(name, ErrSpec, format, args...))
+	}
+	// NaN passes every range comparison below; name it first.
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"dropout", s.Dropout}, {"lr", s.LR}, {"weight_decay", s.WeightDecay}, {"plateau_factor", s.PlateauFactor},
+		{"valid_fraction", s.ValidFraction}, {"min_delta", s.MinDelta}, {"rotation", s.Augment.Rotation},
+		{"shear", s.Augment.Shear}, {"zoom", s.Augment.Zoom}, {"flip", s.Augment.Flip},
+		{"brightness", s.Augment.Brightness}, {"contrast", s.Augment.Contrast}} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			bad(f.name, "%s %v: want a finite number", strings.ReplaceAll(f.name, "_", " "), f.v)
+		}
 	}
 	if !s.Arch.Valid() {
 		bad("arch", "architecture %q: want resnet18, resnet34, resnet50 or resnet101", s.Arch.String())
@@ -112,6 +128,17 @@ func (s Spec) Validate() error {
 
 // specNames maps resnet.Config's setting names to the Spec's.
 var specNames = map[string]string{"depth": "arch", "input_size": "size", "hidden": "head"}
+
+// DataLabel names the data set as the user gave it; "" is the demo set.
+func (s Spec) DataLabel() string {
+	switch {
+	case s.DataAsGiven != "":
+		return s.DataAsGiven
+	case s.Data == "":
+		return "demo data"
+	}
+	return s.Data
+}
 
 // ModelConfig is the network configuration for a data set with the given
 // number of classes.

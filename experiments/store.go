@@ -333,23 +333,48 @@ func (s *Store) List() ([]*Run, []BadRun, error) {
 // ErrNoRun marks a run id that matches no run.
 var ErrNoRun = errors.New("no such run")
 
-// Load reads one run by id, a unique prefix of one, or a path to its folder.
+// ErrBadName marks a run or comparison name that could reach outside the
+// runs folder, or names nothing.
+var ErrBadName = errors.New("bad name")
+
+// Load reads one run of the runs folder by its id, a unique prefix or
+// suffix of one (the short id the screens show), its name (--name), or a
+// path to its folder inside the runs folder. Any other path (with / or ..)
+// is refused: runs are read and written only inside the runs folder.
 func (s *Store) Load(id string) (*Run, error) {
-	if fi, err := os.Stat(id); err == nil && fi.IsDir() && strings.ContainsRune(id, os.PathSeparator) {
-		dir := filepath.Clean(id)
-		return (&Store{Dir: filepath.Dir(dir)}).read(filepath.Base(dir))
+	// A path to a run folder of this runs folder (tab completion gives
+	// runs/ID) is that run; a path anywhere else is refused below.
+	if strings.ContainsAny(id, `/\`) {
+		abs, err1 := filepath.Abs(id)
+		store, err2 := filepath.Abs(s.Dir)
+		if err1 == nil && err2 == nil && filepath.Dir(abs) == store {
+			id = filepath.Base(abs)
+		}
+	}
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, `/\`) || strings.Contains(id, "..") {
+		return nil, fmt.Errorf("%w: run %q: name a run of %s by its id, a unique part of it or its name ('reslab runs' lists them), not a path", ErrBadName, id, s.Dir)
 	}
 	if _, err := os.Stat(filepath.Join(s.Dir, id, SpecFile)); err == nil {
 		return s.read(id)
 	}
 	entries, err := os.ReadDir(s.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading runs folder: %w", err)
+		return nil, fmt.Errorf("reading runs folder %s: %w", s.Dir, err)
 	}
 	var matches []string
 	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), id) {
-			matches = append(matches, e.Name())
+		if n := e.Name(); e.IsDir() && n != comparisonsDir && !strings.HasPrefix(n, ".") &&
+			(strings.HasPrefix(n, id) || strings.HasSuffix(n, id)) {
+			matches = append(matches, n)
+		}
+	}
+	if len(matches) == 0 {
+		// A run's name, as given to --name.
+		runs, _, _ := s.List()
+		for _, r := range runs {
+			if r.Meta.Spec.Name == id {
+				matches = append(matches, r.ID)
+			}
 		}
 	}
 	switch len(matches) {
@@ -370,7 +395,7 @@ func (s *Store) read(name string) (*Run, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("not a reslab run: no %s", SpecFile)
 		}
-		return nil, err
+		return nil, fmt.Errorf("run %s: %s is damaged (%w): the run's settings are lost, so it cannot be shown or resumed; its weights are in %s, delete the folder when done", name, filepath.Join(dir, SpecFile), err, dir)
 	}
 	metrics, damage, err := readMetrics(filepath.Join(dir, MetricsFile))
 	if err != nil {

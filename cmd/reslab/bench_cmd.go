@@ -41,6 +41,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.Validate(); err != nil {
 		return usagef("%w", err)
 	}
+	switch *mode {
+	case "train", "infer", "frozen":
+	default:
+		return usagef("--mode %q: want train, infer or frozen", *mode)
+	}
 	if *gemmKind != "reslab" && *gemmKind != "gonum" {
 		return usagef("--gemm %q: want reslab or gonum", *gemmKind)
 	}

@@ -31,8 +31,8 @@ func usagef(format string, args ...any) error {
 }
 
 // silentError carries an exit code for an outcome that has already been
-// told: the flag package printed its own complaint, or a stopped run said
-// how to resume it on stdout.
+// told: -h printed the flags, or a stopped run said how to resume it on
+// stdout.
 type silentError struct {
 	code   int
 	reason string
@@ -43,8 +43,6 @@ func (e *silentError) Error() string { return e.reason }
 var (
 	// errHelp is -h: usage was printed; success.
 	errHelp = &silentError{exitOK, "help shown"}
-	// errBadFlags is a flag the flag package rejected and named.
-	errBadFlags = &silentError{exitUsage, "bad flags"}
 	// errRunStopped is a run stopped before its end; it resumes.
 	errRunStopped = &silentError{exitUsage, "run stopped"}
 )
@@ -60,7 +58,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &silent):
 		return silent.code
-	case errors.As(err, &usage), errors.Is(err, experiments.ErrSpec), errors.Is(err, resnet.ErrConfig),
+	case errors.As(err, &usage), errors.Is(err, experiments.ErrSpec), errors.Is(err, resnet.ErrConfig), errors.Is(err, experiments.ErrBadName),
 		errors.Is(err, context.Canceled), errors.Is(err, flag.ErrHelp):
 		return exitUsage
 	}

@@ -18,7 +18,6 @@ func TestExitCodesAndReports(t *testing.T) {
 	}{
 		{nil, 0, ""},
 		{errHelp, 0, ""},
-		{errBadFlags, 2, ""},
 		{errRunStopped, 2, ""},
 		{usagef("--topk %d: want 1 or more", 0), 2, "reslab predict: --topk 0: want 1 or more\n"},
 		{fmt.Errorf("train: %w", experiments.ErrSpec), 2, "reslab predict: train: invalid run settings\n"},

@@ -40,15 +40,22 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// parseCommandLine parses args; the flag package has already printed what
-// a failure was, so the error is errHelp (-h) or errBadFlags.
+// parseCommandLine parses args. -h prints the command's flags; a bad flag
+// is one line that says what was wrong and where the flags are listed,
+// not the whole list.
 func parseCommandLine(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
 	positional, err := parseInterspersed(fs, args)
+	fs.Usage = usage
+	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
 		return nil, errHelp
 	}
 	if err != nil {
-		return nil, errBadFlags
+		return nil, usagef("%v ('reslab %s -h' lists the flags)", err, fs.Name())
 	}
 	return positional, nil
 }

@@ -121,6 +121,12 @@ func TestPredictErrors(t *testing.T) {
 		{"bad arch", []string{"predict", "--weights", weights, "--arch", "resnet20", img}, 2, "resnet18, resnet34, resnet50 or resnet101"},
 		{"bad flag", []string{"predict", "--frobnicate", img}, 2, "frobnicate"},
 		{"unknown command", []string{"teleport"}, 2, "unknown command"},
+		{"NaN dropout", []string{"train", "--no-tui", "--runs", dir, "--dropout", "NaN"}, 2, "dropout NaN: want a finite number"},
+		{"NaN weight decay", []string{"train", "--no-tui", "--runs", dir, "--weight-decay", "nan"}, 2, "weight decay NaN"},
+		{"extra argument", []string{"train", "--no-tui", "--runs", dir, "flowers"}, 2, `unexpected argument "flowers"`},
+		{"bench mode", []string{"bench", "--mode", "bogus"}, 2, `--mode "bogus"`},
+		{"path as a run", []string{"resume", "--runs", dir, "../outside/victim"}, 2, "not a path"},
+		{"empty run", []string{"show", "--runs", dir, ""}, 2, "not a path"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,7 +137,7 @@ func TestPredictErrors(t *testing.T) {
 			if !strings.Contains(errOut, tc.want) {
 				t.Errorf("stderr %q does not mention %q", errOut, tc.want)
 			}
-			if tc.code == 1 && strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			if strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 				t.Errorf("want one line on stderr, got %q", errOut)
 			}
 			if out != "" {

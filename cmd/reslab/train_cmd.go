@@ -130,8 +130,12 @@ func (sf *specFlags) spec() (experiments.Spec, error) {
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", "train [--preset quick|flowers-scratch|keras-tutorial] [--data DIR] [flags]", stderr)
 	sf := newSpecFlags(fs)
-	if _, err := parseCommandLine(fs, args); err != nil {
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q: train takes flags only (the data folder is --data DIR)", pos[0])
 	}
 	spec, err := sf.spec()
 	if err != nil {

@@ -258,7 +258,7 @@ func (r *Page) render(w, h int) string {
 		name = experiments.ShortID(name)
 	}
 	status := r.statusBadge()
-	head := st.Title.Render("run "+name) + " " + st.Subtle.Render("· "+what+" · "+common.DataLabel(r.spec.Data))
+	head := st.Title.Render("run "+name) + " " + st.Subtle.Render("· "+what+" · "+r.spec.DataLabel())
 	top = append(top, common.Spread(head, status, w))
 	top = append(top, r.progressLine(w))
 	top = append(top, r.infoLine(w))
@@ -317,7 +317,7 @@ func (r *Page) progressLine(w int) string {
 	case r.status == experiments.StateQueued && r.resumed:
 		return "resuming: loading the checkpoint and the data…"
 	case r.status == experiments.StateQueued:
-		return fmt.Sprintf("starting: opening %s and building %s…", common.DataLabel(r.spec.Data), r.spec.Arch)
+		return fmt.Sprintf("starting: opening %s and building %s…", r.spec.DataLabel(), r.spec.Arch)
 	case r.step != nil:
 		s := r.step
 		frac := float64(s.Step) / float64(max(s.Steps, 1))

@@ -62,7 +62,7 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 		kv("network", fmt.Sprintf("%s w%d %dpx", sp.Arch, sp.Width, sp.Size), "head", sp.Head.String(), "pooling", string(sp.Pooling), "dropout", fmt.Sprint(sp.Dropout), "mode", string(sp.Mode), "params", fmt.Sprintf("%.2fM", float64(r.Meta.Params)/1e6)),
 		kv("training", fmt.Sprintf("lr %g batch %d", sp.LR, sp.Batch), "monitor", sp.Monitor, "patience", strconv.Itoa(sp.Patience), "seed", strconv.FormatInt(sp.Seed, 10), "norm", sp.Norm.String()),
 		kv("augment", fmt.Sprintf("rotation %g shear %g zoom %g flip %g", sp.Augment.Rotation, sp.Augment.Shear, sp.Augment.Zoom, sp.Augment.Flip),
-			"data", fmt.Sprintf("%s (%d train, %d valid)", common.DataLabel(sp.Data), r.Meta.TrainImages, r.Meta.ValidImages)),
+			"data", fmt.Sprintf("%s (%d train, %d valid)", sp.DataLabel(), r.Meta.TrainImages, r.Meta.ValidImages)),
 	)
 	if sp.Weights != "" {
 		lines = append(lines, kv("weights", sp.Weights))
