@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/gif" // registered for image.Decode
 	_ "image/jpeg"
 	_ "image/png"
@@ -28,8 +29,14 @@ const DefaultMaxSide = 4096
 // gigabytes before it could be scaled down; such files are refused.
 const DefaultMaxPixels = 100_000_000
 
+// DefaultMaxDecodedBytes bounds the memory one image may take decoded,
+// before it is scaled down: the pixel limit alone lets a small 16-bit PNG
+// of 100 megapixels cost 800 MB.
+const DefaultMaxDecodedBytes = 512 << 20
+
 // ErrImageTooLarge is returned (wrapped) for files whose header announces
-// more pixels than DecodeOptions.MaxPixels.
+// more pixels than DecodeOptions.MaxPixels, or more decoded bytes than
+// DecodeOptions.MaxBytes.
 var ErrImageTooLarge = errors.New("image too large")
 
 // DecodeOptions bound the memory one decoded image may take.
@@ -42,6 +49,29 @@ type DecodeOptions struct {
 	// MaxPixels refuses images larger than this before decoding. 0 means
 	// DefaultMaxPixels; negative disables the check.
 	MaxPixels int
+	// MaxBytes refuses images whose decoded form would take more bytes
+	// than this. 0 means DefaultMaxDecodedBytes; negative disables it.
+	MaxBytes int64
+}
+
+// decodedBytes is what the decoder will hold for an image of cfg: its
+// pixels at the colour model's depth (YCbCr JPEGs at most 3 bytes).
+func decodedBytes(cfg image.Config) int64 {
+	per := int64(4)
+	switch cfg.ColorModel {
+	case color.GrayModel, color.AlphaModel:
+		per = 1
+	case color.Gray16Model, color.Alpha16Model:
+		per = 2
+	case color.RGBA64Model, color.NRGBA64Model:
+		per = 8
+	case color.YCbCrModel, color.NYCbCrAModel:
+		per = 3
+	}
+	if _, paletted := cfg.ColorModel.(color.Palette); paletted {
+		per = 1
+	}
+	return int64(cfg.Width) * int64(cfg.Height) * per
 }
 
 // imageExts are the file extensions a data set folder scan accepts.
@@ -126,6 +156,13 @@ func decodeRaw(data []byte, opts DecodeOptions) (image.Image, error) {
 	}
 	if maxPix > 0 && int64(cfg.Width)*int64(cfg.Height) > int64(maxPix) {
 		return nil, fmt.Errorf("%w: %dx%d %s is over the %d pixel limit", ErrImageTooLarge, cfg.Width, cfg.Height, format, maxPix)
+	}
+	maxBytes := opts.MaxBytes
+	if maxBytes == 0 {
+		maxBytes = DefaultMaxDecodedBytes
+	}
+	if need := decodedBytes(cfg); maxBytes > 0 && need > maxBytes {
+		return nil, fmt.Errorf("%w: %dx%d %s would take %d MB decoded, over the %d MB limit; scale it down", ErrImageTooLarge, cfg.Width, cfg.Height, format, need>>20, maxBytes>>20)
 	}
 	var img image.Image
 	if format == "jpeg" {

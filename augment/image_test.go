@@ -9,10 +9,12 @@ import (
 	"image/color/palette"
 	"image/gif"
 	"image/jpeg"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/image/bmp"
 )
@@ -213,4 +215,44 @@ func TestLoadImageErrorsNameTheFile(t *testing.T) {
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
 		t.Errorf("missing file: %v", err)
 	}
+}
+
+// TestDecodedBytesAreBounded: a 16-bit image within the pixel limit but
+// over the decoded-bytes limit is refused from its header alone.
+func TestDecodedBytesAreBounded(t *testing.T) {
+	img := image.NewNRGBA64(image.Rect(0, 0, 300, 200))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	_, err := DecodeImage(buf.Bytes(), DecodeOptions{MaxBytes: 300 * 200 * 8 / 2})
+	if !errors.Is(err, ErrImageTooLarge) || !strings.Contains(err.Error(), "decoded") {
+		t.Fatalf("16-bit image over the byte limit: %v", err)
+	}
+	if _, err := DecodeImage(buf.Bytes(), DecodeOptions{MaxBytes: 300 * 200 * 8}); err != nil {
+		t.Fatalf("16-bit image at the byte limit: %v", err)
+	}
+}
+
+// TestDecodeGateBoundsTheWorkers: the gate holds back a decode that would
+// take the workers past their allowance until another releases.
+func TestDecodeGateBoundsTheWorkers(t *testing.T) {
+	g := newDecodeGate(100)
+	a := g.acquire(80)
+	got := make(chan int64)
+	go func() { got <- g.acquire(50) }()
+	select {
+	case <-got:
+		t.Fatal("a second decode went past the allowance")
+	case <-time.After(50 * time.Millisecond):
+	}
+	g.release(a)
+	select {
+	case n := <-got:
+		g.release(n)
+	case <-time.After(time.Second):
+		t.Fatal("the waiting decode never started")
+	}
+	// One image above the whole allowance still goes through, alone.
+	g.release(g.acquire(500))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -111,6 +112,8 @@ type Loader struct {
 	mu      sync.Mutex
 	bad     map[int]bool
 	skipped SkipReport
+	// gate bounds the decoded bytes the workers hold together.
+	gate *decodeGate
 }
 
 // ErrBadOptions is wrapped by NewLoader for invalid options.
@@ -161,6 +164,7 @@ func NewLoader(split Split, opts LoaderOptions) (*Loader, error) {
 		augmenting: opts.Augment.Enabled(),
 		cache:      make([]atomic.Pointer[image.NRGBA], len(split.Samples)),
 		bad:        map[int]bool{},
+		gate:       newDecodeGate(defaultDecodeAllowance),
 	}, nil
 }
 
@@ -236,15 +240,17 @@ func (l *Loader) image(i int) (*image.NRGBA, error) {
 	}
 	s := l.split.Samples[i]
 	var raw image.Image = s.Image
+	release := func() {}
 	if s.Image == nil {
 		var err error
-		raw, err = l.decode(s.Path)
+		raw, release, err = l.decode(s.Path)
 		if err != nil {
 			l.skip(i, err)
 			return nil, err
 		}
 	}
 	img := prepareForSize(raw, l.opts.Size, l.augmenting)
+	release()
 	if l.opts.CacheBytes > 0 {
 		n := int64(len(img.Pix))
 		if l.cacheBytes.Add(n) <= l.opts.CacheBytes {
@@ -263,13 +269,26 @@ func (l *Loader) image(i int) (*image.NRGBA, error) {
 
 // decode loads a file, turning a decoder panic (a bug in a codec met by a
 // hostile or damaged file) into an error so one image cannot end a run.
-func (l *Loader) decode(path string) (img image.Image, err error) {
+// The decoded image's bytes are held against the loader's gate until
+// release is called, once the image has been scaled to the training size.
+func (l *Loader) decode(path string) (img image.Image, release func(), err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			img, err = nil, fmt.Errorf("load image %s: decoder panic: %v", path, r)
 		}
 	}()
-	return loadRaw(path, DecodeOptions{MaxSide: 4 * l.opts.Size})
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load image: %w", err)
+	}
+	held := l.gate.acquire(fileDecodedBytes(data))
+	release = func() { l.gate.release(held) }
+	img, err = decodeRaw(data, DecodeOptions{MaxSide: 4 * l.opts.Size})
+	if err != nil {
+		release()
+		return nil, nil, fmt.Errorf("load image %s: %w", path, err)
+	}
+	return img, release, nil
 }
 
 // errSkipped marks an image already recorded as unreadable.
