@@ -212,6 +212,11 @@ func OpenDataset(root string, opts OpenOptions) (*Dataset, error) {
 			ds.Test = &test
 		}
 	} else {
+		if other := find(append(append([]string(nil), validDirs...), testDirs...)); other != "" {
+			return nil, &DataError{Path: root, Kind: ErrNoClasses, Detail: fmt.Sprintf(
+				"found %s but no train/ folder: expected %s beside it (or class folders directly in %s)",
+				filepath.Base(other), filepath.Join(root, "train", "<class>", "image.jpg"), root)}
+		}
 		all, err = scanSplit(root, "train", h)
 		if err != nil {
 			return nil, err
@@ -287,26 +292,12 @@ func scanSplit(dir, name string, h hashWriter) (Split, error) {
 			mod  int64
 		}
 		var files []found
-		err := filepath.WalkDir(cdir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if path != cdir && hidden(d.Name()) {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() || !IsImageFile(d.Name()) {
-				return nil
-			}
-			fi, err := os.Stat(path) // follows links, unlike d.Info
-			if err != nil || !fi.Mode().IsRegular() {
-				return nil // dangling link or special file: not an image
+		err := walkFollowingLinks(cdir, func(path string, fi fs.FileInfo) {
+			if !IsImageFile(fi.Name()) || !fi.Mode().IsRegular() {
+				return // not an image, or a special file
 			}
 			rel, _ := filepath.Rel(cdir, path)
 			files = append(files, found{filepath.ToSlash(rel), fi.Size(), fi.ModTime().UnixNano()})
-			return nil
 		})
 		if err != nil {
 			return Split{}, &DataError{Path: cdir, Kind: ErrNotFolder, Detail: "cannot read class folder", Err: err}
@@ -322,6 +313,48 @@ func scanSplit(dir, name string, h hashWriter) (Split, error) {
 		}
 	}
 	return s, nil
+}
+
+// walkFollowingLinks calls visit for every non-hidden file below root,
+// following symbolic links to folders and files (a class folder linked in
+// from elsewhere is an ordinary class) and visiting each real folder once,
+// so a link loop ends instead of recursing.
+func walkFollowingLinks(root string, visit func(path string, fi fs.FileInfo)) error {
+	seen := map[string]bool{}
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return err
+		}
+		if seen[real] {
+			return nil
+		}
+		seen[real] = true
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if hidden(e.Name()) {
+				continue
+			}
+			path := filepath.Join(dir, e.Name())
+			fi, err := os.Stat(path) // follows links, unlike e.Info
+			if err != nil {
+				continue // a dangling link: not an image
+			}
+			if fi.IsDir() {
+				if err := walk(path); err != nil {
+					return err
+				}
+				continue
+			}
+			visit(path, fi)
+		}
+		return nil
+	}
+	return walk(root)
 }
 
 // countImages counts image files directly inside dir (for error hints).

@@ -2,6 +2,7 @@ package augment
 
 import (
 	"errors"
+	"image"
 	"image/color"
 	"os"
 	"path/filepath"
@@ -180,4 +181,39 @@ func flowersRoot(t testing.TB) string {
 		t.Skipf("flowers10 not found at %s (set RESLAB_FLOWERS10)", root)
 	}
 	return root
+}
+
+// TestDatasetFollowsLinksAndNamesTheLayout: a class folder linked in from
+// elsewhere holds its images, a link loop inside a class ends, and a data
+// set with valid/ but no train/ says so instead of finding one class.
+func TestDatasetFollowsLinksAndNamesTheLayout(t *testing.T) {
+	root := t.TempDir()
+	elsewhere := t.TempDir()
+	img := image.NewNRGBA(image.Rect(0, 0, 8, 8))
+	for _, p := range []string{"train/cat/1.png", "valid/cat/1.png", "valid/dog/1.png"} {
+		writePNG(t, filepath.Join(root, p), img)
+	}
+	writePNG(t, filepath.Join(elsewhere, "dog", "1.png"), img)
+	writePNG(t, filepath.Join(elsewhere, "dog", "2.png"), img)
+	if err := os.Symlink(filepath.Join(elsewhere, "dog"), filepath.Join(root, "train", "dog")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "dog"), filepath.Join(elsewhere, "dog", "loop")); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := OpenDataset(root, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ds.Train.Counts(); len(got) != 2 || got[1] != 2 {
+		t.Fatalf("train counts %v, want cat 1 and the linked dog's 2", got)
+	}
+	onlyValid := t.TempDir()
+	for _, p := range []string{"valid/cat/1.png", "valid/dog/1.png"} {
+		writePNG(t, filepath.Join(onlyValid, p), img)
+	}
+	_, err = OpenDataset(onlyValid, OpenOptions{})
+	if err == nil || !strings.Contains(err.Error(), "no train/ folder") || !strings.Contains(err.Error(), onlyValid) {
+		t.Fatalf("valid/ without train/: %v", err)
+	}
 }

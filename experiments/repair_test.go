@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/train"
 )
 
@@ -260,5 +261,46 @@ func TestRunNamesStayInsideTheRunsFolder(t *testing.T) {
 	}
 	if _, err := store.LoadComparison("../../etc/passwd"); !errors.Is(err, ErrBadName) {
 		t.Errorf("LoadComparison of a path: %v", err)
+	}
+}
+
+// TestUnreadableImagesAreNamedAtStart: an unreadable validation image is
+// named when the run starts and left out of the counts; a class whose
+// training images are all unreadable is refused before any run exists.
+func TestUnreadableImagesAreNamedAtStart(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	if err := augment.WriteDemo(context.Background(), data, augment.DemoOptions{Size: 32, Train: 4, Valid: 2}); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(data, "valid", augment.DemoClasses()[0], "broken.png")
+	os.WriteFile(bad, []byte("\x89PNG\r\n\x1a\n not a png"), 0o644)
+	store, _ := OpenStore(t.TempDir())
+	spec := tinySpec()
+	spec.Data, spec.Epochs = data, 1
+	sess, err := (&Runner{Store: store}).Start(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range sess.Events {
+	}
+	if notes := strings.Join(sess.Notes, " "); !strings.Contains(notes, "broken.png") || !strings.Contains(notes, "1 unreadable") {
+		t.Errorf("notes %q do not name the unreadable image", notes)
+	}
+	run, _ := store.Load(sess.ID)
+	if run.Meta.ValidImages != 2*len(augment.DemoClasses()) || run.Status.Skipped != 1 {
+		t.Errorf("%d validation images counted, %d skipped recorded", run.Meta.ValidImages, run.Status.Skipped)
+	}
+	class := filepath.Join(data, "train", augment.DemoClasses()[1])
+	entries, _ := os.ReadDir(class)
+	for _, e := range entries {
+		os.WriteFile(filepath.Join(class, e.Name()), []byte("garbage"), 0o644)
+	}
+	before, _ := os.ReadDir(store.Dir)
+	_, err = (&Runner{Store: store}).Start(context.Background(), spec)
+	if err == nil || !strings.Contains(err.Error(), augment.DemoClasses()[1]) || !strings.Contains(err.Error(), "no readable training image") {
+		t.Fatalf("a class with no readable images: %v", err)
+	}
+	if after, _ := os.ReadDir(store.Dir); len(after) != len(before) {
+		t.Error("the refused run left a folder")
 	}
 }

@@ -69,13 +69,19 @@ type prepared struct {
 	ds           *augment.Dataset
 	model        *resnet.Model
 	train, valid *augment.Loader
+	// skipped is the images whose headers could not be read.
+	skipped augment.SkipReport
 }
 
-func (r *Runner) prepare(spec Spec) (*prepared, error) {
+func (r *Runner) prepare(ctx context.Context, spec Spec) (*prepared, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	ds, err := OpenData(spec)
+	if err != nil {
+		return nil, err
+	}
+	skipped, err := dropUnreadable(ctx, ds)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +109,38 @@ func (r *Runner) prepare(spec Spec) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{ds: ds, model: model, train: train, valid: valid}, nil
+	return &prepared{ds: ds, model: model, train: train, valid: valid, skipped: skipped}, nil
+}
+
+// dropUnreadable reads every image's header before training and leaves out
+// the ones that cannot be used, so counts and accuracies are over the images
+// really used; a class left without training images, or a validation set
+// left empty, is refused before any run folder exists.
+func dropUnreadable(ctx context.Context, ds *augment.Dataset) (augment.SkipReport, error) {
+	var none augment.SkipReport
+	train, trep, err := augment.CheckHeaders(ctx, ds.Train)
+	if err != nil {
+		return none, err
+	}
+	valid, vrep, err := augment.CheckHeaders(ctx, ds.Valid)
+	if err != nil {
+		return none, err
+	}
+	for c, n := range train.Counts() {
+		if n == 0 {
+			return none, fmt.Errorf("class %q has no readable training image in %s (%s): add images or remove the folder",
+				ds.Classes[c], ds.Train.Dir, trep.String())
+		}
+	}
+	if len(valid.Samples) == 0 {
+		return none, fmt.Errorf("no readable validation image in %s (%s)", ds.Valid.Dir, vrep.String())
+	}
+	ds.Train, ds.Valid = train, valid
+	rep := augment.SkipReport{Count: trep.Count + vrep.Count, First: append(trep.First, vrep.First...)}
+	if len(rep.First) > 5 {
+		rep.First = rep.First[:5]
+	}
+	return rep, nil
 }
 
 // checkFits refuses, before any run folder exists, a network whose
@@ -150,7 +187,7 @@ func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
 		}
 		spec.DataAsGiven, spec.Data = spec.Data, abs
 	}
-	p, err := r.prepare(spec)
+	p, err := r.prepare(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +202,12 @@ func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
 		return nil, err
 	}
 	r.logger().Info("run started", "run", w.ID, "arch", spec.Arch, "mode", spec.Mode, "note", note)
-	return r.launch(ctx, w, p, nil, []string{note}), nil
+	notes := []string{note}
+	if p.skipped.Count > 0 {
+		notes = append(notes, p.skipped.String())
+		w.Status.Skipped, w.Status.SkippedNote = p.skipped.Count, p.skipped.String()
+	}
+	return r.launch(ctx, w, p, nil, notes), nil
 }
 
 // Resume continues a stopped or interrupted run from its last checkpoint.
@@ -185,7 +227,7 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 	if _, err := os.Stat(w.Path(LastOptimFile)); err != nil {
 		return fail(fmt.Errorf("run %s has no resume checkpoint yet (it stopped before finishing an epoch or a batch): start it again", w.ID))
 	}
-	p, err := r.prepare(w.Meta.Spec)
+	p, err := r.prepare(ctx, w.Meta.Spec)
 	if err != nil {
 		return fail(err)
 	}
@@ -222,6 +264,9 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 		return fail(err)
 	}
 	r.logger().Info("run resumed", "run", w.ID, "epoch", st.Epoch, "step", st.Partial.Steps, "notes", notes)
+	if p.skipped.Count > 0 {
+		notes = append(notes, p.skipped.String())
+	}
 	return r.launch(ctx, w, p, &st, notes), nil
 }
 
