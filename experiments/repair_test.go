@@ -304,3 +304,35 @@ func TestUnreadableImagesAreNamedAtStart(t *testing.T) {
 		t.Error("the refused run left a folder")
 	}
 }
+
+// TestRunKilledBeforeItsFirstCheckpointRestarts: a run with no checkpoint
+// and no epoch (killed while starting) resumes by starting over in its own
+// folder, to the result an uninterrupted run reaches.
+func TestRunKilledBeforeItsFirstCheckpointRestarts(t *testing.T) {
+	store, _ := OpenStore(t.TempDir())
+	r := &Runner{Store: store}
+	sess, err := r.Start(context.Background(), tinySpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range sess.Events {
+	}
+	want, _ := sess.Wait()
+	run, _ := store.Load(sess.ID)
+	for _, f := range []string{LastOptimFile, LastWeightsFile, BestWeightsFile, MetricsFile, PredictionsFile} {
+		os.Remove(run.Path(f))
+	}
+	os.WriteFile(run.Path(StatusFile), []byte(`{"state":"running"}`), 0o644) // as a kill while starting leaves it
+	if run, _ = store.Load(sess.ID); run.Status.State != StateInterrupted {
+		t.Fatalf("state %s", run.Status.State)
+	}
+	got := finish(t, r, sess.ID)
+	if got.Status != train.StatusCompleted || len(got.History) != len(want.History) {
+		t.Fatalf("restarted: %s, %d epochs", got.Status, len(got.History))
+	}
+	for i := range want.History {
+		if got.History[i].ValLoss != want.History[i].ValLoss {
+			t.Errorf("epoch %d: val loss %v, uninterrupted %v", i+1, got.History[i].ValLoss, want.History[i].ValLoss)
+		}
+	}
+}

@@ -224,8 +224,14 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 	case StateCompleted, StateEarlyStopped:
 		return fail(fmt.Errorf("run %s has %s; there is nothing to resume", w.ID, w.Status.State))
 	}
+	// A run killed before its first checkpoint has trained nothing that
+	// could be lost: it starts over in its own folder, to the same result.
+	fresh := false
 	if _, err := os.Stat(w.Path(LastOptimFile)); err != nil {
-		return fail(fmt.Errorf("run %s has no resume checkpoint yet (it stopped before finishing an epoch or a batch): start it again", w.ID))
+		if len(w.Metrics) > 0 {
+			return fail(fmt.Errorf("run %s has epochs but no resume checkpoint (%s is missing): its epochs and best weights are intact; start a new run to train further", w.ID, w.Path(LastOptimFile)))
+		}
+		fresh = true
 	}
 	p, err := r.prepare(ctx, w.Meta.Spec)
 	if err != nil {
@@ -233,6 +239,21 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 	}
 	if p.ds.Fingerprint != w.Meta.Fingerprint {
 		return fail(fmt.Errorf("the data in %s changed since run %s started (images added, removed or modified); start a new run on it", w.Meta.Spec.DataLabel(), w.ID))
+	}
+	if fresh {
+		note, err := initialWeights(p.model, w.Meta.Spec.Weights)
+		if err != nil {
+			return fail(err)
+		}
+		if err := w.RewriteMetrics(nil); err != nil {
+			return fail(err)
+		}
+		w.Status.State, w.Status.Error = StateRunning, ""
+		if err := w.SaveStatus(); err != nil {
+			return fail(err)
+		}
+		r.logger().Info("run restarted", "run", w.ID)
+		return r.launch(ctx, w, p, nil, []string{"restarted from the beginning: it stopped before its first checkpoint", note}), nil
 	}
 	if _, err := p.model.LoadWeights(w.Path(LastWeightsFile), resnet.LoadOptions{}); err != nil {
 		return fail(err)
