@@ -41,6 +41,9 @@ func (r *Run) rebuildStatus(cause error) {
 	r.Damage = append(r.Damage, StatusFile+" was unreadable ("+OneLine(cause.Error())+"); rebuilt from "+MetricsFile+" and the checkpoints")
 }
 
+// stagedPrefix marks a resume checkpoint written aside (saveResumePair).
+const stagedPrefix = ".staged."
+
 // removeTemporaries deletes the temporary files a killed process left in
 // a run folder (".status.json.tmp-…" and the like, see atomicfile). Only
 // the run's writer calls it, holding the run's lock, so no write of a live
@@ -51,7 +54,7 @@ func removeTemporaries(dir string) {
 		return
 	}
 	for _, e := range entries {
-		if name := e.Name(); strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-") && !e.IsDir() {
+		if name := e.Name(); !e.IsDir() && (strings.HasPrefix(name, stagedPrefix) || strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")) {
 			os.Remove(filepath.Join(dir, name))
 		}
 	}

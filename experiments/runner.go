@@ -291,6 +291,32 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 	return r.launch(ctx, w, p, &st, notes), nil
 }
 
+// saveResumePair writes the resume checkpoint's two files so that a full
+// disk or a failed write leaves the previous pair whole: both are written
+// aside first, and only then renamed into place (microseconds apart; a kill
+// between the renames is caught by the pair's resume tags).
+func saveResumePair(w *RunWriter, model *resnet.Model, st train.FitState) error {
+	weights, optim := w.Path(stagedPrefix+LastWeightsFile), w.Path(stagedPrefix+LastOptimFile)
+	discard := func(err error) error {
+		os.Remove(weights)
+		os.Remove(optim)
+		return err
+	}
+	if err := model.SaveWeightsTagged(weights, map[string]string{"resume_tag": resumeTag(st)}); err != nil {
+		return discard(err)
+	}
+	if err := model.SaveResumeState(optim, st); err != nil {
+		return discard(err)
+	}
+	if err := os.Rename(weights, w.Path(LastWeightsFile)); err != nil {
+		return discard(fmt.Errorf("saving %s: %w", w.Path(LastWeightsFile), err))
+	}
+	if err := os.Rename(optim, w.Path(LastOptimFile)); err != nil {
+		return discard(fmt.Errorf("saving %s: %w", w.Path(LastOptimFile), err))
+	}
+	return nil
+}
+
 // resumeTag names the point a resume checkpoint was taken at; both files of
 // the pair carry it, so a pair torn by a crash between the two writes is
 // recognised.
@@ -349,13 +375,7 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 			w.Status.BestEpoch, w.Status.Best = m.Epoch, &best
 			return w.SaveStatus()
 		},
-		Last: func(st train.FitState) error {
-			tag := resumeTag(st)
-			if err := model.SaveResumeState(w.Path(LastOptimFile), st); err != nil {
-				return err
-			}
-			return model.SaveWeightsTagged(w.Path(LastWeightsFile), map[string]string{"resume_tag": tag})
-		},
+		Last: func(st train.FitState) error { return saveResumePair(w, model, st) },
 	}
 	forwarded := make(chan struct{})
 	go func() {
