@@ -105,10 +105,7 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	}
 	s := run.Meta.Spec
-	data := s.Data
-	if data == "" {
-		data = "built-in demo data set"
-	}
+	data := s.DataLabel()
 	fmt.Fprintf(stdout, "run %s  (%s)\n", run.ID, run.Status.State)
 	fmt.Fprintf(stdout, "  %s width %d, %d px, head %s (%s pooling, dropout %g), mode %s, %.2fM parameters\n",
 		s.Arch, s.Width, s.Size, s.Head, s.Pooling, s.Dropout, s.Mode, float64(run.Meta.Params)/1e6)
