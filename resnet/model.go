@@ -161,23 +161,10 @@ func (m *Model) TrainStep(ctx context.Context, b train.Batch, lr float64) (train
 		return train.StepResult{}, fmt.Errorf("training step: %w: image %d of the batch holds %v", ErrNonFinite, i/(3*m.cfg.InputSize*m.cfg.InputSize), b.Pixels()[i])
 	}
 	params := m.Trainable()
-	res := train.StepResult{Images: n}
-	chunk := m.MicroBatch(n)
-	for lo := 0; lo < n; lo += chunk {
-		// A cancelled context stops between micro-batches: the step is
-		// dropped whole (no update), and the batch is redone on resume.
-		if err := ctx.Err(); err != nil {
-			m.zeroGrads(params)
-			return res, err
-		}
-		hi := min(lo+chunk, n)
-		loss, correct, err := m.trainChunk(b, lo, hi)
-		if err != nil {
-			m.zeroGrads(params)
-			return res, err
-		}
-		res.Loss += loss * float64(hi-lo) / float64(n)
-		res.Correct += correct
+	res, err := m.accumulate(ctx, b)
+	if err != nil {
+		m.zeroGrads(params)
+		return res, err
 	}
 	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
 		m.zeroGrads(params)
@@ -195,6 +182,49 @@ func (m *Model) TrainStep(ctx context.Context, b train.Batch, lr float64) (train
 		return res, fmt.Errorf("training step: %w", err)
 	}
 	return res, nil
+}
+
+// accumulate runs forward and backward over the batch in micro-batches and
+// leaves the batch's gradient in the parameters' accumulators: each
+// micro-batch's gradient weighted by its share of the batch, so the sum is
+// the gradient of the batch's mean loss.
+func (m *Model) accumulate(ctx context.Context, b train.Batch) (train.StepResult, error) {
+	n := b.Len()
+	res := train.StepResult{Images: n}
+	lo := 0
+	for _, size := range microBatches(n, m.MicroBatch(n)) {
+		// A cancelled context stops between micro-batches: the step is
+		// dropped whole (no update), and the batch is redone on resume.
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		hi := lo + size
+		loss, correct, err := m.trainChunk(b, lo, hi)
+		if err != nil {
+			return res, err
+		}
+		res.Loss += loss * float64(hi-lo) / float64(n)
+		res.Correct += correct
+		lo = hi
+	}
+	return res, nil
+}
+
+// microBatches splits n images into the fewest parts of at most size,
+// as even as can be (7 by 3 is 3, 2, 2; 4 by 3 is 2, 2), so no part is a
+// lone image unless the batch is one: BatchNorm cannot normalise a single
+// image whose last feature map is 1×1.
+func microBatches(n, size int) []int {
+	size = max(size, 1)
+	parts := (n + size - 1) / size
+	out := make([]int, parts)
+	for i := range out {
+		out[i] = n / parts
+		if i < n%parts {
+			out[i]++
+		}
+	}
+	return out
 }
 
 // firstNonFinite returns the index of the first NaN or infinity, or -1.
@@ -335,12 +365,12 @@ func (m *Model) Logits(ctx context.Context, b train.Batch) ([]float32, error) {
 		return nil, err
 	}
 	out := make([]float32, 0, n*m.cfg.Classes)
-	chunk := m.MicroBatch(n)
-	for lo := 0; lo < n; lo += chunk {
+	lo := 0
+	for _, size := range microBatches(n, m.MicroBatch(n)) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		hi := min(lo+chunk, n)
+		hi := lo + size
 		feats, err := m.cachedFeatures(b, lo, hi, m.cfg.Mode == ModeFrozen)
 		if err != nil {
 			return nil, err
@@ -353,6 +383,7 @@ func (m *Model) Logits(ctx context.Context, b train.Batch) ([]float32, error) {
 			return nil, err
 		}
 		out = append(out, c.output.Value().Data().([]float32)...)
+		lo = hi
 	}
 	return out, nil
 }

@@ -528,3 +528,59 @@ func TestTrainStepStopsBetweenMicroBatches(t *testing.T) {
 		t.Fatalf("the step after a cancelled one: %v", err)
 	}
 }
+
+func TestMicroBatchesAreEvenAndNeverALoneImage(t *testing.T) {
+	for _, c := range []struct {
+		n, size int
+		want    []int
+	}{{7, 3, []int{3, 2, 2}}, {4, 3, []int{2, 2}}, {8, 2, []int{2, 2, 2, 2}}, {32, 32, []int{32}}, {1, 3, []int{1}}, {5, 0, []int{1, 1, 1, 1, 1}}} {
+		if got := microBatches(c.n, c.size); !slices.Equal(got, c.want) {
+			t.Errorf("microBatches(%d, %d) = %v, want %v", c.n, c.size, got, c.want)
+		}
+	}
+	// The step that failed with a lone last image (4 by 3 was 3 and 1):
+	// a ResNet-18 at 32 px ends on a 1×1 map, where one image has no
+	// batch statistics.
+	cfg := tinyConfig()
+	cfg.Mode = ModeScratch
+	if cfg.FeatureSize() != 1 {
+		t.Fatalf("feature size %d: the case needs 1", cfg.FeatureSize())
+	}
+	m, _ := NewModel(cfg, 1)
+	defer m.Close()
+	m.SetMicroBatch(3)
+	for _, n := range []int{4, 7} {
+		if _, err := m.TrainStep(context.Background(), randomBatch(n, cfg.InputSize, cfg.Classes, uint64(n)), 0.01); err != nil {
+			t.Errorf("batch %d in micro-batches of 3: %v", n, err)
+		}
+	}
+}
+
+// TestMicroBatchGradientEqualsTheBatchGradient: 7 images in micro-batches
+// of 3 (3, 2, 2) accumulate the gradient of the 7-image batch, compared as
+// gradients (not after an optimiser step, which would hide a scale). The
+// frozen backbone has no batch statistics, so the two must agree exactly up
+// to rounding; a weight of 1 or 1/parts per micro-batch would not.
+func TestMicroBatchGradientEqualsTheBatchGradient(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Dropout, cfg.Mode = 0, ModeFrozen
+	b := randomBatch(7, cfg.InputSize, cfg.Classes, 9)
+	grad := func(micro int) []float32 {
+		m, err := NewModel(cfg, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		m.SetMicroBatch(micro)
+		if _, err := m.accumulate(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+		var g []float32
+		for _, p := range m.Trainable() {
+			g = append(g, kernel.Floats(p.gradient())...)
+		}
+		return g
+	}
+	whole, split := grad(7), grad(3)
+	assertClose(t, "gradient of 7 images in micro-batches of 3", split, whole, 1e-5)
+}
