@@ -35,10 +35,19 @@ func TestFeatureCacheMatchesRecomputing(t *testing.T) {
 		m, _ := NewModel(cfg, 3)
 		m.SetFeatureCache(cache)
 		for epoch := 0; epoch < 3; epoch++ {
+			before := m.backboneImages
 			for _, b := range batches {
 				if _, err := m.TrainStep(context.Background(), b, 0.01); err != nil {
 					t.Fatal(err)
 				}
+			}
+			ran := m.backboneImages - before
+			if want := 8; epoch == 0 || !cache {
+				if ran != want {
+					t.Errorf("cache %v, epoch %d: the backbone ran on %d images, want %d", cache, epoch+1, ran, want)
+				}
+			} else if ran != 0 {
+				t.Errorf("epoch %d: the backbone ran on %d images with every feature cached", epoch+1, ran)
 			}
 		}
 		logits, err := m.Logits(context.Background(), batches[0])

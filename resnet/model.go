@@ -31,6 +31,9 @@ type Model struct {
 	// featureCache maps image paths to frozen-backbone features.
 	featureCache map[string][]float32
 	cacheTrain   bool
+	// backboneImages counts images run through the frozen backbone, so a
+	// test can tell a cache that is read from one that is only written.
+	backboneImages int
 }
 
 // NewModel builds a freshly initialised model; seed fixes the initial
@@ -285,6 +288,7 @@ func (m *Model) trainChunk(b train.Batch, lo, hi int) (loss float64, correct int
 // features runs the backbone in inference mode and returns a copy of the
 // pooled features (N, F).
 func (m *Model) features(pixels []float32, size int) ([]float32, error) {
+	m.backboneImages += size
 	c, err := m.graph(graphFeatures, size)
 	if err != nil {
 		return nil, err
