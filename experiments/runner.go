@@ -112,6 +112,19 @@ func (r *Runner) prepare(ctx context.Context, spec Spec) (*prepared, error) {
 	return &prepared{ds: ds, model: model, train: train, valid: valid, skipped: skipped}, nil
 }
 
+// skipNotes are a run's start notes about unreadable images: one per file
+// named, then the count of the rest.
+func skipNotes(rep augment.SkipReport) []string {
+	var out []string
+	for _, s := range rep.First {
+		out = append(out, "skipped "+OneLine(s.Err.Error()))
+	}
+	if more := rep.Count - len(rep.First); more > 0 {
+		out = append(out, fmt.Sprintf("and %d more unreadable images skipped", more))
+	}
+	return out
+}
+
 // dropUnreadable reads every image's header before training and leaves out
 // the ones that cannot be used, so counts and accuracies are over the images
 // really used; a class left without training images, or a validation set
@@ -202,9 +215,8 @@ func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
 		return nil, err
 	}
 	r.logger().Info("run started", "run", w.ID, "arch", spec.Arch, "mode", spec.Mode, "note", note)
-	notes := []string{note}
+	notes := append([]string{note}, skipNotes(p.skipped)...)
 	if p.skipped.Count > 0 {
-		notes = append(notes, p.skipped.String())
 		w.Status.Skipped, w.Status.SkippedNote = p.skipped.Count, p.skipped.String()
 	}
 	return r.launch(ctx, w, p, nil, notes), nil
@@ -285,9 +297,7 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 		return fail(err)
 	}
 	r.logger().Info("run resumed", "run", w.ID, "epoch", st.Epoch, "step", st.Partial.Steps, "notes", notes)
-	if p.skipped.Count > 0 {
-		notes = append(notes, p.skipped.String())
-	}
+	notes = append(notes, skipNotes(p.skipped)...)
 	return r.launch(ctx, w, p, &st, notes), nil
 }
 

@@ -181,7 +181,13 @@ func runResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // followSession prints one line per epoch and the outcome.
 func followSession(sess *experiments.Session, epochs int, stdout io.Writer) error {
-	fmt.Fprintf(stdout, "run %s: %s\n", sess.ID, strings.Join(sess.Notes, "; "))
+	for i, note := range sess.Notes {
+		if i == 0 {
+			fmt.Fprintf(stdout, "run %s: %s\n", sess.ID, note)
+		} else {
+			fmt.Fprintf(stdout, "  %s\n", note)
+		}
+	}
 	for e := range sess.Events {
 		switch ev := e.(type) {
 		case train.EpochEvent:
