@@ -70,6 +70,9 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 	if r.Status.Error != "" {
 		lines = append(lines, st.Error.Render(common.Truncate("✗ "+r.Status.Error, w)))
 	}
+	for _, d := range r.Damage {
+		lines = append(lines, st.Warn.Render(common.Truncate("! "+d, w)))
+	}
 	lines = append(lines, "")
 	if len(r.Metrics) > 0 {
 		chartH := min(max(h/2, 8), 14)
