@@ -112,8 +112,17 @@ func Decode(data []byte) (*File, error) {
 		f.Tensors = append(f.Tensors, Tensor{Name: name, DType: e.DType, Shape: e.Shape, Data: body[lo:hi:hi]})
 		starts[name] = lo
 	}
-	sort.SliceStable(f.Tensors, func(i, j int) bool {
-		return starts[f.Tensors[i].Name] < starts[f.Tensors[j].Name]
+	// Data order; at one offset the empty tensors first, then by name, so
+	// the order never depends on the header's (a map's) iteration.
+	sort.Slice(f.Tensors, func(i, j int) bool {
+		a, b := f.Tensors[i], f.Tensors[j]
+		if starts[a.Name] != starts[b.Name] {
+			return starts[a.Name] < starts[b.Name]
+		}
+		if len(a.Data) != len(b.Data) {
+			return len(a.Data) < len(b.Data)
+		}
+		return a.Name < b.Name
 	})
 	// As the format requires, the tensors tile the body: no overlaps (two
 	// tensors aliasing the same bytes) and no holes.
