@@ -88,6 +88,8 @@ func OpenPredictor(opts PredictOptions) (*Predictor, error) {
 			values += int64(len(t.Data) / 4)
 		case "F64":
 			values += int64(len(t.Data) / 8)
+		case "F16", "BF16":
+			values += int64(len(t.Data) / 2)
 		}
 	}
 	if need := int64(resnet.ParamCount(cfg)); values < need {

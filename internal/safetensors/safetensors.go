@@ -157,9 +157,22 @@ func (f *File) Get(name string) (Tensor, bool) {
 	return f.Tensors[i], true
 }
 
-// Float32s decodes an F32 (or F64, narrowed) tensor.
+// Float32s decodes a floating-point tensor as float32: F32 as it is, F64
+// narrowed, F16 and BF16 (half-precision checkpoints) widened exactly.
 func (t Tensor) Float32s() ([]float32, error) {
 	switch t.DType {
+	case "F16":
+		out := make([]float32, len(t.Data)/2)
+		for i := range out {
+			out[i] = halfToFloat32(binary.LittleEndian.Uint16(t.Data[2*i:]))
+		}
+		return out, nil
+	case "BF16":
+		out := make([]float32, len(t.Data)/2)
+		for i := range out {
+			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(t.Data[2*i:])) << 16)
+		}
+		return out, nil
 	case "F32":
 		out := make([]float32, len(t.Data)/4)
 		for i := range out {
@@ -173,7 +186,29 @@ func (t Tensor) Float32s() ([]float32, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("tensor %q is %s, want F32", t.Name, t.DType)
+	return nil, fmt.Errorf("tensor %q is %s: want a floating-point tensor (F32, F64, F16 or BF16)", t.Name, t.DType)
+}
+
+// halfToFloat32 widens an IEEE 754 binary16 value: normal, subnormal,
+// zero, infinity and NaN alike.
+func halfToFloat32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	frac := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f: // infinity or NaN
+		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
+	case exp != 0: // normal: rebias 15 → 127
+		return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
+	case frac == 0:
+		return math.Float32frombits(sign)
+	}
+	// Subnormal: value frac·2^-24, exact in float32.
+	v := float32(frac) * (1.0 / (1 << 24))
+	if sign != 0 {
+		v = -v
+	}
+	return v
 }
 
 // Int64s decodes an I64 (or I32) tensor.

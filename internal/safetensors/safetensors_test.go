@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math"
+	"strings"
 	"testing"
 )
 
@@ -120,4 +122,37 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestHalfPrecisionWidens: F16 and BF16 tensors read as float32 exactly
+// (reference bit patterns from IEEE 754 and bfloat16's definition); integer
+// tensors are refused as weights with a clear message.
+func TestHalfPrecisionWidens(t *testing.T) {
+	f16 := map[uint16]float32{0x3c00: 1, 0xc000: -2, 0x3555: 0.333251953125, 0x7bff: 65504, 0x0001: 5.9604645e-08,
+		0x0400: 6.1035156e-05, 0x8000: float32(math.Copysign(0, -1)), 0x7c00: float32(math.Inf(1))}
+	var data []byte
+	var want []float32
+	for bits, v := range f16 {
+		data = binary.LittleEndian.AppendUint16(data, bits)
+		want = append(want, v)
+	}
+	got, err := Tensor{Name: "w", DType: "F16", Data: data}.Float32s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Errorf("F16 value %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if nan, _ := (Tensor{DType: "F16", Data: []byte{0x00, 0x7e}}).Float32s(); !math.IsNaN(float64(nan[0])) {
+		t.Errorf("F16 NaN read as %v", nan[0])
+	}
+	bf, err := Tensor{DType: "BF16", Data: []byte{0x80, 0x3f, 0x49, 0x40}}.Float32s() // 1.0, 3.140625
+	if err != nil || bf[0] != 1 || bf[1] != 3.140625 {
+		t.Errorf("BF16 = %v, %v", bf, err)
+	}
+	if _, err := (Tensor{Name: "n", DType: "I32", Data: make([]byte, 4)}).Float32s(); err == nil || !strings.Contains(err.Error(), "floating-point") {
+		t.Errorf("I32 as weights: %v", err)
+	}
 }
