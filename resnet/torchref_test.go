@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/reslab/reslab/internal/safetensors"
+	"github.com/reslab/reslab/resnet/kernel"
 	"github.com/reslab/reslab/train"
 )
 
@@ -120,74 +121,89 @@ var torchFixtures = []string{"r18_w8_s32_linear", "r18_w8_s64_head", "r50_w8_s64
 
 // TestTorchParity checks eval logits, train-mode loss and logits, gradients
 // and BatchNorm running statistics against PyTorch on the same weights.
+//
+// It runs on each matrix product the build has: its own, and in the pure-Go
+// build gonum's too, which CPUs without AVX2 use.
 func TestTorchParity(t *testing.T) {
-	for _, name := range torchFixtures {
-		t.Run(name, func(t *testing.T) {
-			if testing.Short() && strings.HasPrefix(name, "r101") {
-				t.Skip("short")
-			}
-			fx := loadTorchFixture(t, name)
-			m, err := NewModel(fx.cfg, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer m.Close()
-			if _, err := m.loadFile(name, fx.weightsOnly(), LoadOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			batch := train.SliceBatch{Images: fx.input, Classes: fx.labels}
+	products := []bool{false}
+	if kernel.SetPlainGemm(true) == nil {
+		products = append(products, true)
+	}
+	kernel.SetPlainGemm(false)
+	defer kernel.SetPlainGemm(false)
+	for _, plain := range products {
+		kernel.SetPlainGemm(plain)
+		product := map[bool]string{false: "build", true: "gonum"}[plain]
+		for _, name := range torchFixtures {
+			t.Run(product+"/"+name, func(t *testing.T) { torchParity(t, name) })
+		}
+	}
+}
 
-			logits, err := m.Logits(context.Background(), batch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertClose(t, "eval logits", logits, fixtureF32(t, fx.file, "eval.logits"), fx.tolerance("eval.logits"))
+func torchParity(t *testing.T, name string) {
+	if testing.Short() && strings.HasPrefix(name, "r101") {
+		t.Skip("short")
+	}
+	fx := loadTorchFixture(t, name)
+	m, err := NewModel(fx.cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.loadFile(name, fx.weightsOnly(), LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	batch := train.SliceBatch{Images: fx.input, Classes: fx.labels}
 
-			loss, _, err := m.trainChunk(batch, 0, batch.Len())
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertClose(t, "train loss", []float32{float32(loss)}, fixtureF32(t, fx.file, "train.loss"), fx.tolerance("train.loss"))
-			train := m.graphs[graphTrain].output.Value().Data().([]float32)
-			assertClose(t, "train logits", train, fixtureF32(t, fx.file, "train.logits"), fx.tolerance("train.logits"))
+	logits, err := m.Logits(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertClose(t, "eval logits", logits, fixtureF32(t, fx.file, "eval.logits"), fx.tolerance("eval.logits"))
 
-			params := map[string]*Param{}
-			for _, p := range m.Params() {
-				params[p.Name] = p
-			}
-			checked := 0
-			for _, tt := range fx.file.Tensors {
-				pname, ok := strings.CutPrefix(tt.Name, "grad.")
-				if !ok {
-					continue
-				}
-				p := params[pname]
-				if p == nil {
-					t.Fatalf("fixture has a gradient for %s, which the model lacks", pname)
-				}
-				grad := &Param{Name: p.Name, data: p.gradient(), transposed: p.transposed}
-				got, _ := grad.torchTensor().Float32s()
-				assertClose(t, tt.Name, got, fixtureF32(t, fx.file, tt.Name), fx.tolerance(tt.Name))
-				checked++
-			}
-			if checked < 4 {
-				t.Fatalf("only %d gradients checked", checked)
-			}
+	loss, _, err := m.trainChunk(batch, 0, batch.Len())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertClose(t, "train loss", []float32{float32(loss)}, fixtureF32(t, fx.file, "train.loss"), fx.tolerance("train.loss"))
+	train := m.graphs[graphTrain].output.Value().Data().([]float32)
+	assertClose(t, "train logits", train, fixtureF32(t, fx.file, "train.logits"), fx.tolerance("train.logits"))
 
-			stats := map[string][]float32{}
-			for _, tt := range m.Tensors() {
-				if v, err := tt.Float32s(); err == nil {
-					stats[tt.Name] = v
-				}
-			}
-			for _, tt := range fx.file.Tensors {
-				sname, ok := strings.CutPrefix(tt.Name, "after_train.")
-				if !ok || strings.HasSuffix(sname, "num_batches_tracked") {
-					continue
-				}
-				assertClose(t, tt.Name, stats[sname], fixtureF32(t, fx.file, tt.Name), fx.tolerance(tt.Name))
-			}
-		})
+	params := map[string]*Param{}
+	for _, p := range m.Params() {
+		params[p.Name] = p
+	}
+	checked := 0
+	for _, tt := range fx.file.Tensors {
+		pname, ok := strings.CutPrefix(tt.Name, "grad.")
+		if !ok {
+			continue
+		}
+		p := params[pname]
+		if p == nil {
+			t.Fatalf("fixture has a gradient for %s, which the model lacks", pname)
+		}
+		grad := &Param{Name: p.Name, data: p.gradient(), transposed: p.transposed}
+		got, _ := grad.torchTensor().Float32s()
+		assertClose(t, tt.Name, got, fixtureF32(t, fx.file, tt.Name), fx.tolerance(tt.Name))
+		checked++
+	}
+	if checked < 4 {
+		t.Fatalf("only %d gradients checked", checked)
+	}
+
+	stats := map[string][]float32{}
+	for _, tt := range m.Tensors() {
+		if v, err := tt.Float32s(); err == nil {
+			stats[tt.Name] = v
+		}
+	}
+	for _, tt := range fx.file.Tensors {
+		sname, ok := strings.CutPrefix(tt.Name, "after_train.")
+		if !ok || strings.HasSuffix(sname, "num_batches_tracked") {
+			continue
+		}
+		assertClose(t, tt.Name, stats[sname], fixtureF32(t, fx.file, tt.Name), fx.tolerance(tt.Name))
 	}
 }
 

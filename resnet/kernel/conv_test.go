@@ -118,19 +118,41 @@ func TestConv2DMatchesGorgonia(t *testing.T) {
 				if scratch == 200 {
 					gatherPixels = 0 // im2col copies rows
 				}
-				y, dx, dw := runConv(t, c, x, w, true)
-				for _, cmp := range []struct {
-					what      string
-					got, want []float32
-				}{{"y", y, wantY}, {"dx", dx, wantDx}, {"dw", dw, wantDw}} {
-					if d, at := closeTo(cmp.got, cmp.want); d > 1e-5 {
-						t.Errorf("%v procs %d scratch %d: %s differs by %.3g (relative to its largest value) at %d: %v, gorgonia %v",
-							c, procs, scratch, cmp.what, d, at, cmp.got[max(at, 0)], cmp.want[max(at, 0)])
+				for _, product := range products(t) {
+					product.use()
+					y, dx, dw := runConv(t, c, x, w, true)
+					for _, cmp := range []struct {
+						what      string
+						got, want []float32
+					}{{"y", y, wantY}, {"dx", dx, wantDx}, {"dw", dw, wantDw}} {
+						if d, at := closeTo(cmp.got, cmp.want); d > 1e-5 {
+							t.Errorf("%v procs %d scratch %d %s: %s differs by %.3g (relative to its largest value) at %d: %v, gorgonia %v",
+								c, procs, scratch, product.name, cmp.what, d, at, cmp.got[max(at, 0)], cmp.want[max(at, 0)])
+						}
 					}
 				}
+				SetPlainGemm(false)
 			}
 		}
 	}
+}
+
+// product is one of the build's matrix products, made current by use.
+type product struct {
+	name string
+	use  func()
+}
+
+// products are the matrix products the convolution can run on in this
+// build: the build's own (reslab's AVX2 kernel or OpenBLAS) and, in the
+// pure-Go build, gonum's Sgemm, which CPUs without AVX2 use.
+func products(t *testing.T) []product {
+	out := []product{{"build's product", func() { SetPlainGemm(false) }}}
+	if err := SetPlainGemm(true); err == nil {
+		out = append(out, product{"gonum product", func() { SetPlainGemm(true) }})
+	}
+	SetPlainGemm(false)
+	return out
 }
 
 // TestConv2DNoInputGradient checks the stem's variant, which has no ∂x.
