@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/reslab/reslab/augment"
+	"github.com/reslab/reslab/internal/safetensors"
 	"github.com/reslab/reslab/train"
 )
 
@@ -334,5 +336,96 @@ func TestRunKilledBeforeItsFirstCheckpointRestarts(t *testing.T) {
 		if got.History[i].ValLoss != want.History[i].ValLoss {
 			t.Errorf("epoch %d: val loss %v, uninterrupted %v", i+1, got.History[i].ValLoss, want.History[i].ValLoss)
 		}
+	}
+}
+
+// TestResumeThroughTheStoreEqualsUninterrupted: a run stopped part-way by
+// its context and resumed from its files, through the real loader, ends with
+// the same metrics.jsonl and last.safetensors as the same spec run straight
+// through.
+func TestResumeThroughTheStoreEqualsUninterrupted(t *testing.T) {
+	spec := tinySpec()
+	spec.Epochs = 4
+	straightStore, _ := OpenStore(t.TempDir())
+	sess, err := (&Runner{Store: straightStore}).Start(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range sess.Events {
+	}
+	sess.Wait()
+	straight, _ := straightStore.Load(sess.ID)
+
+	r, store, id := stoppedRun(t) // tinySpec, 4 epochs, stopped after epoch 2 began
+	finish(t, r, id)
+	resumed, _ := store.Load(id)
+	if len(resumed.Metrics) != len(straight.Metrics) {
+		t.Fatalf("%d epochs resumed, %d straight", len(resumed.Metrics), len(straight.Metrics))
+	}
+	for i := range straight.Metrics {
+		a, b := resumed.Metrics[i], straight.Metrics[i]
+		if a.TrainLoss != b.TrainLoss || a.ValLoss != b.ValLoss || a.ValAcc != b.ValAcc {
+			t.Errorf("epoch %d: resumed %+v, straight %+v", i+1, a, b)
+		}
+	}
+	wa, _ := os.ReadFile(resumed.Path(LastWeightsFile))
+	wb, _ := os.ReadFile(straight.Path(LastWeightsFile))
+	fa, errA := safetensors.Decode(wa)
+	fb, errB := safetensors.Decode(wb)
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	for _, tb := range fb.Tensors {
+		ta, _ := fa.Get(tb.Name)
+		if !bytes.Equal(ta.Data, tb.Data) {
+			t.Errorf("%s differs between the resumed and the straight run", tb.Name)
+		}
+	}
+}
+
+// TestResumeRefusesChangedDataAndTornPairs: a data set changed since the
+// run started, and a resume pair from two different steps, are refused with
+// what happened; the run is left as it was.
+func TestResumeRefusesChangedDataAndTornPairs(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	if err := augment.WriteDemo(context.Background(), data, augment.DemoOptions{Size: 32, Train: 6, Valid: 2}); err != nil {
+		t.Fatal(err)
+	}
+	store, _ := OpenStore(t.TempDir())
+	r := &Runner{Store: store}
+	spec := tinySpec()
+	spec.Data, spec.Epochs = data, 3
+	ctx, cancel := context.WithCancel(context.Background())
+	sess, err := r.Start(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e := range sess.Events {
+		if _, ok := e.(train.EpochEvent); ok {
+			cancel()
+		}
+	}
+	cancel()
+	run, _ := store.Load(sess.ID)
+	// A torn pair: the weights say another step than the optimiser state.
+	last := run.Path(LastWeightsFile)
+	original, _ := os.ReadFile(last)
+	f, _ := safetensors.Decode(original)
+	f.Metadata["resume_tag"] = "epoch 9 step 9"
+	var buf bytes.Buffer
+	safetensors.Write(&buf, f.Tensors, f.Metadata)
+	os.WriteFile(last, buf.Bytes(), 0o644)
+	if _, err := r.Resume(context.Background(), sess.ID); err == nil || !strings.Contains(err.Error(), "different steps") {
+		t.Errorf("a torn pair resumed: %v", err)
+	}
+	os.WriteFile(last, original, 0o644)
+	// Changed data: one training image more.
+	src, _ := os.ReadFile(filepath.Join(data, "train", augment.DemoClasses()[0], "0001.png"))
+	os.WriteFile(filepath.Join(data, "train", augment.DemoClasses()[0], "extra.png"), src, 0o644)
+	if _, err := r.Resume(context.Background(), sess.ID); err == nil || !strings.Contains(err.Error(), "changed since run") {
+		t.Errorf("a changed data set resumed: %v", err)
+	}
+	if after, _ := store.Load(sess.ID); after.Status.State != StateStopped || len(after.Metrics) != len(run.Metrics) {
+		t.Errorf("refused resumes changed the run: %s, %d epochs", after.Status.State, len(after.Metrics))
 	}
 }

@@ -13,8 +13,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/resnet/kernel"
+	"github.com/reslab/reslab/train"
 )
 
 // runReslab runs the command line in-process and returns its exit code and
@@ -339,5 +341,43 @@ func TestAugmentPreview(t *testing.T) {
 	code, _, errOut = runReslab(t, "augment", "--preview", filepath.Join(dir, "missing.jpg"), "--out", out)
 	if code != 1 || !strings.Contains(errOut, "missing.jpg") {
 		t.Errorf("missing image: exit %d, %q", code, errOut)
+	}
+}
+
+// TestResumeCommand: reslab resume continues a stopped run to its end and
+// prints the run id last; a completed run has nothing to resume (exit 1);
+// a run that is not there is named.
+func TestResumeCommand(t *testing.T) {
+	runs := t.TempDir()
+	store, err := experiments.OpenStore(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := experiments.DefaultSpec()
+	spec.Width, spec.Size, spec.Epochs, spec.Batch = 4, 32, 3, 32
+	ctx, cancel := context.WithCancel(context.Background())
+	sess, err := (&experiments.Runner{Store: store}).Start(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e := range sess.Events {
+		if _, ok := e.(train.EpochEvent); ok {
+			cancel()
+		}
+	}
+	cancel()
+	code, out, errOut := runReslab(t, "resume", "--runs", runs, sess.ID)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || !strings.Contains(out, "resumed at epoch") || !strings.Contains(out, "epoch 3/3") || lines[len(lines)-1] != sess.ID {
+		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if run, _ := store.Load(sess.ID); run.Status.State != experiments.StateCompleted || len(run.Metrics) != 3 {
+		t.Fatalf("after resume: %s with %d epochs", run.Status.State, len(run.Metrics))
+	}
+	if code, _, errOut := runReslab(t, "resume", "--runs", runs, sess.ID); code != 1 || !strings.Contains(errOut, "nothing to resume") {
+		t.Errorf("resume of a completed run: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := runReslab(t, "resume", "--runs", runs, "2099"); code != 1 || !strings.Contains(errOut, "no such run") {
+		t.Errorf("resume of a missing run: exit %d, %q", code, errOut)
 	}
 }
