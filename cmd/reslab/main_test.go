@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/resnet/kernel"
@@ -97,6 +98,30 @@ func TestPredictJSON(t *testing.T) {
 		}
 		if p.TopK[0].Class < 0 || p.TopK[0].Class >= 7 || p.TopK[0].Prob <= 0 || p.TopK[0].Prob > 1 {
 			t.Errorf("implausible top class %+v", p.TopK[0])
+		}
+		// The same file preprocessed as torchvision would (resize the shorter
+		// side, centre-crop, ImageNet normalisation) and run in eval mode by
+		// the same weights gives the same classes and probabilities.
+		pixels, err := augment.PreprocessFile(p.Image, 32, augment.NormImageNet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := resnet.NewModel(resnet.Config{Depth: 18, Width: 4, InputSize: 32, Classes: 7, Pooling: resnet.PoolAvg, Mode: resnet.ModeFinetune}, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.LoadWeights(weights, resnet.LoadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		ev, err := m.Eval(context.Background(), train.SliceBatch{Images: pixels, Classes: []int{-1}})
+		m.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, top := range train.TopK(ev.Probs, 3) {
+			if p.TopK[j].Class != top || math.Abs(p.TopK[j].Prob-float64(ev.Probs[top])) > 1e-6 {
+				t.Errorf("%s: top %d is class %d p=%v, the reference says class %d p=%v", p.Image, j+1, p.TopK[j].Class, p.TopK[j].Prob, top, ev.Probs[top])
+			}
 		}
 	}
 }
