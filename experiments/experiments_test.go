@@ -239,41 +239,14 @@ func TestKilledRunIsInterrupted(t *testing.T) {
 }
 
 func TestResumeAfterStop(t *testing.T) {
-	store, _ := OpenStore(t.TempDir())
-	r := &Runner{Store: store}
-	spec := tinySpec()
-	spec.Epochs = 3
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sess, err := r.Start(ctx, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for e := range sess.Events {
-		if ev, ok := e.(train.EpochEvent); ok && ev.Metrics.Epoch == 1 {
-			cancel()
-		}
-	}
-	res, err := sess.Wait()
-	if res.Status != train.StatusStopped || !errors.Is(err, context.Canceled) {
-		t.Fatalf("stopped run: %s, %v", res.Status, err)
-	}
-	run, _ := store.Load(sess.ID)
-	if run.Status.State != StateStopped {
+	r, store, id := stoppedRun(t)
+	if run, _ := store.Load(id); run.Status.State != StateStopped {
 		t.Fatalf("status on disk %s", run.Status.State)
 	}
-	sess2, err := r.Resume(context.Background(), sess.ID)
-	if err != nil {
-		t.Fatal(err)
+	if res := finish(t, r, id); res.Status != train.StatusCompleted || len(res.History) != 4 {
+		t.Fatalf("resumed: %s, %d epochs", res.Status, len(res.History))
 	}
-	for range sess2.Events {
-	}
-	res, err = sess2.Wait()
-	if err != nil || res.Status != train.StatusCompleted || len(res.History) != 3 {
-		t.Fatalf("resumed: %s, %v, %d epochs", res.Status, err, len(res.History))
-	}
-	run, _ = store.Load(sess.ID)
-	if len(run.Metrics) != 3 {
+	if run, _ := store.Load(id); len(run.Metrics) != 4 {
 		t.Errorf("metrics.jsonl holds %d epochs", len(run.Metrics))
 	}
 }
