@@ -85,14 +85,15 @@ func (fx torchFixture) weightsOnly() *safetensors.File {
 }
 
 // tolerance is 1e-4 relative, or ten times what float32 PyTorch itself
-// missed the float64 reference by, where that is larger (ill-conditioned
-// BatchNorm gradients over two values per channel).
+// missed the float64 reference by where that is larger, but never above
+// 1e-3: a fixture too ill-conditioned for that must be made better (as the
+// Bottleneck fixtures' near-identity residual branches are), not tolerated.
 func (fx torchFixture) tolerance(name string) float64 {
 	tol := 1e-4
 	if v, err := strconv.ParseFloat(fx.file.Metadata["f32_relerr."+name], 64); err == nil {
 		tol = math.Max(tol, 10*v)
 	}
-	return tol
+	return math.Min(tol, 1e-3)
 }
 
 // assertClose compares got with want relative to want's largest magnitude.
@@ -114,6 +115,8 @@ func assertClose(t *testing.T, what string, got, want []float32, tol float64) {
 	}
 	if worst > tol || math.IsNaN(worst) {
 		t.Errorf("%s: relative error %.3g at %d (got %v, want %v), tolerance %.3g", what, worst, worstAt, got[worstAt], want[worstAt], tol)
+	} else {
+		t.Logf("%s: %d values, relative error %.2g, tolerance %.2g", what, len(want), worst, tol)
 	}
 }
 
