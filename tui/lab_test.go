@@ -227,3 +227,25 @@ func TestTrainFromRunWeights(t *testing.T) {
 		t.Fatalf("w did not open the form on the run's weights (page %d):\n%s", m.active, v)
 	}
 }
+
+// TestRunesInOneReadEachCount: "jjj" arriving in one read moves three rows,
+// and a paste into a number field types what the field takes ("1e-3x" is
+// 1e-3) without the rest acting as keys.
+func TestRunesInOneReadEachCount(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	m := newLab(t, nil, dir)
+	sized(t, m, 120, 30)
+	press(t, m, "3")
+	send(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jj")})
+	if !strings.Contains(m.View(), "›   20261127-100000-r18-aaaa") && !strings.Contains(m.View(), "› 20261127-100000-r18-aaaa") {
+		t.Errorf("jj in one read did not move two rows:\n%s", m.View())
+	}
+	press(t, m, "1")
+	focusField(t, m, "learning rate")
+	press(t, m, "ctrl+u")
+	send(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1e-3xq"), Paste: true})
+	if v := m.View(); !strings.Contains(v, "› learning rate  1e-3 ") || m.quitting {
+		t.Errorf("paste of 1e-3xq into the learning rate (quitting %v):\n%s", m.quitting, v)
+	}
+}

@@ -67,6 +67,24 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	// Several runes can arrive in one read (key repeat, a slow link, a
+	// paste): each counts as its own key press. A paste only ever types:
+	// its runes go to a field that takes them and are dropped elsewhere, so
+	// pasted text can never quit or switch pages.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+		var cmds []tea.Cmd
+		for _, r := range msg.Runes {
+			one := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}
+			if msg.Paste {
+				if pg := m.pages[m.active]; pg.Captures(one) {
+					cmds = append(cmds, pg.Update(one))
+				}
+				continue
+			}
+			cmds = append(cmds, m.handleKey(one))
+		}
+		return tea.Batch(cmds...)
+	}
 	k := m.c.Keys
 	if msg.String() == "ctrl+c" {
 		return m.quit()
