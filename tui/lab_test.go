@@ -249,3 +249,17 @@ func TestRunesInOneReadEachCount(t *testing.T) {
 		t.Errorf("paste of 1e-3xq into the learning rate (quitting %v):\n%s", m.quitting, v)
 	}
 }
+
+// TestPredictOpensTheRunJustTrained: 5 after a run trained in this lab
+// opens that run, not "No run chosen".
+func TestPredictOpensTheRunJustTrained(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	m := newLab(t, nil, dir)
+	sized(t, m, 120, 40)
+	m.startedIDs = append(m.startedIDs, "20261127-100000-r18-aaaa") // as a finished training leaves it
+	press(t, m, "5")
+	if v := m.View(); strings.Contains(v, "No run chosen") || !strings.Contains(v, "A 100000-r18-aaaa") {
+		t.Errorf("5 after training:\n%s", v)
+	}
+}

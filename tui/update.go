@@ -147,6 +147,12 @@ func (m *Model) entered(p common.PageID) tea.Cmd {
 		return common.LoadRunsCmd(m.c.Store)
 	case common.PageSetup:
 		return m.setup.Refresh()
+	case common.PagePredict:
+		// Opened with nothing chosen after a run was trained here: show
+		// that run, the one the user most likely wants to look at.
+		if n := len(m.startedIDs); n > 0 && m.predict.Empty() && m.training == nil {
+			return m.predict.Update(common.PredictOpenMsg{A: m.startedIDs[n-1]})
+		}
 	}
 	return nil
 }

@@ -100,6 +100,9 @@ func New(c *common.Common) *Page {
 
 func (s *Page) Captures(tea.KeyMsg) bool { return s.typing || s.choosing != 0 }
 
+// Empty says whether no run has been opened on the page yet.
+func (s *Page) Empty() bool { return s.a == nil && !s.loading }
+
 func (s *Page) Back() bool {
 	switch {
 	case s.typing:
@@ -323,6 +326,7 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 			return common.Flash("choose a run first (a)")
 		}
 		s.typing = true
+		s.path.SetValue("") // a new path each time, not appended to the last
 		return s.path.Focus()
 	case key.Matches(msg, k.Split):
 		return s.toggleSplit()

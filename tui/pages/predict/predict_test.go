@@ -176,3 +176,15 @@ func TestPredictTestSplit(t *testing.T) {
 		t.Errorf("back to validation: test %v, first %+v\n%s", p.test, p.items[0], p.View())
 	}
 }
+
+// TestPathPromptStartsEmpty: o asks for a new path each time instead of
+// appending to the last one typed.
+func TestPathPromptStartsEmpty(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	p, h := openOn(t, dir, "20261127-100000-r18-aaaa", "", 100, 28)
+	h.Press("o", "abc", "esc", "o")
+	if v := p.path.Value(); v != "" {
+		t.Errorf("the second o starts with %q", v)
+	}
+}
