@@ -157,3 +157,18 @@ func TestStartFromRunWeights(t *testing.T) {
 		t.Errorf("the form is not valid: %v", p.other)
 	}
 }
+
+// TestFocusedFieldAlwaysShows walks the whole form down and up at 80×24:
+// the focused field's row (marked ›) is on screen at every step, never
+// hidden under the "more" markers.
+func TestFocusedFieldAlwaysShows(t *testing.T) {
+	p, h := newForm(t, "")
+	for _, key := range []string{"down", "up"} {
+		for i := 0; i < len(p.fields); i++ {
+			h.Press(key)
+			if label := p.focused().label; !strings.Contains(p.View(), "› "+label) {
+				t.Fatalf("%s ×%d: the focused %q is not on screen:\n%s", key, i+1, label, p.View())
+			}
+		}
+	}
+}

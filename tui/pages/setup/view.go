@@ -49,13 +49,22 @@ func (s *Page) render(w, h int) string {
 		listH -= len(est) + 1
 	}
 	listH = max(listH, 3)
-	// Scroll so the focused field shows.
+	// Scroll so the focused field shows: the first window in which it is
+	// neither hidden nor under the "↑ more" or "↓ more" marker.
 	first := 0
-	if s.focus >= listH {
-		first = s.focus - listH + 1
-	}
-	if len(s.fields)-first < listH {
-		first = max(len(s.fields)-listH, 0)
+	if n := len(s.fields); n > listH {
+		for ; ; first++ {
+			lo, hi := first, first+listH
+			if first > 0 {
+				lo++
+			}
+			if hi < n {
+				hi--
+			}
+			if (s.focus >= lo && s.focus < hi) || first >= n-listH {
+				break
+			}
+		}
 	}
 	var rows []string
 	for i := first; i < len(s.fields) && len(rows) < listH; i++ {
