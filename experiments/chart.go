@@ -22,6 +22,25 @@ type ChartOptions struct {
 	// (default %g).
 	XMin, XMax float64
 	XFormat    func(float64) string
+	// XWhole puts the x axis's ticks on whole numbers (epochs), evenly
+	// spaced: the axis runs from XMin's floor to XMax's ceiling.
+	XWhole bool
+}
+
+// maxXTicks bounds the ticks of a whole-number axis.
+const maxXTicks = 6
+
+// wholeTicks is the tick count that puts every tick of [lo, hi] on a whole
+// number, evenly: the most ticks up to maxXTicks whose gaps divide the
+// span (a prime span gets its two ends).
+func wholeTicks(lo, hi float64) int {
+	span := int(hi - lo)
+	for t := min(span+1, maxXTicks); t > 2; t-- {
+		if span%(t-1) == 0 {
+			return t
+		}
+	}
+	return 2
 }
 
 // EpochAxis labels a chart's x axis with epochs 1..n, n the longest series.
@@ -31,7 +50,7 @@ func EpochAxis(o ChartOptions, series [][]float64) ChartOptions {
 		n = max(n, len(s))
 	}
 	if n > 1 {
-		o.XMin, o.XMax = 1, float64(n)
+		o.XMin, o.XMax, o.XWhole = 1, float64(n), true
 		o.XFormat = func(v float64) string { return fmt.Sprintf("%.0f", v) }
 	}
 	return o
@@ -83,9 +102,17 @@ func Chart(series [][]float64, o ChartOptions) string {
 	if o.Caption != "" {
 		caption := o.Caption
 		if o.Log {
-			caption += " (log10)"
+			caption += " (log scale)"
 		}
 		opts = append(opts, asciigraph.Caption(caption))
+	}
+	if o.Log {
+		// The values were plotted as log10; the axis says what they were.
+		opts = append(opts, asciigraph.YAxisValueFormatter(func(v float64) string { return fmt.Sprintf("%.3g", math.Pow(10, v)) }))
+	}
+	if o.XWhole && o.XMax > o.XMin {
+		o.XMin, o.XMax = math.Floor(o.XMin), math.Ceil(o.XMax)
+		opts = append(opts, asciigraph.XAxisTickCount(wholeTicks(o.XMin, o.XMax)))
 	}
 	if o.XMax > o.XMin {
 		opts = append(opts, asciigraph.XAxisRange(o.XMin, o.XMax))

@@ -325,3 +325,27 @@ func TestPredictSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestChartAxes: a log-scale chart labels its y axis with the values, not
+// their logarithms (no negative "losses"); a whole-number x axis puts every
+// tick on an epoch, evenly.
+func TestChartAxes(t *testing.T) {
+	out := Chart([][]float64{{2, 0.5, 0.05, 0.01}}, ChartOptions{Height: 5, Log: true, Caption: "loss"})
+	if strings.Contains(out, "-") || !strings.Contains(out, "0.01") || !strings.Contains(out, "(log scale)") {
+		t.Errorf("log chart:\n%s", out)
+	}
+	for _, c := range []struct {
+		lo, hi float64
+		want   int
+	}{{1, 3, 3}, {1, 5, 5}, {1, 8, 2}, {1, 11, 6}, {1, 13, 5}, {1, 2, 2}} {
+		if got := wholeTicks(c.lo, c.hi); got != c.want {
+			t.Errorf("wholeTicks(%v, %v) = %d, want %d", c.lo, c.hi, got, c.want)
+		}
+	}
+	axis := Chart([][]float64{{1, 2, 3, 4, 5, 6, 7, 8, 9}}, EpochAxis(ChartOptions{Height: 4}, [][]float64{{1, 2, 3, 4, 5, 6, 7, 8, 9}}))
+	lines := strings.Split(axis, "\n")
+	ticks := strings.Fields(lines[len(lines)-1])
+	if strings.Join(ticks, " ") != "1 3 5 7 9" {
+		t.Errorf("9 epochs ticked %q:\n%s", ticks, axis)
+	}
+}

@@ -65,6 +65,11 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 	if !any || w < 16 || h < 3 {
 		return common.Truncate(cv.Title+": no epochs yet", w)
 	}
+	if !cv.TimeAxis {
+		// Epochs: the axis spans whole epochs (the one in progress to its
+		// end), so its ticks fall on epoch numbers.
+		xmin, xmax = math.Floor(xmin), math.Ceil(xmax)
+	}
 	axis := h >= 7 && xmax > xmin
 	plotH := h - 3 // rows+1 plot lines, caption, legend
 	if axis {
@@ -86,18 +91,12 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 		}
 		o := experiments.ChartOptions{Height: plotH, Caption: cv.Title, Legends: legends, Colors: st.Series, Log: cv.Log}
 		if axis {
-			o.XMin, o.XMax = xmin, xmax
+			o.XMin, o.XMax, o.XWhole = xmin, xmax, !cv.TimeAxis
 			o.XFormat = func(v float64) string {
 				if cv.TimeAxis {
 					return common.Duration(v)
 				}
-				switch {
-				case xmax-xmin >= 4:
-					return fmt.Sprintf("%.0f", v)
-				case xmax-xmin >= 1:
-					return fmt.Sprintf("%.1f", v)
-				}
-				return fmt.Sprintf("%.2f", v)
+				return fmt.Sprintf("%.0f", v)
 			}
 		}
 		if cv.Smooth {
