@@ -4,12 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"image"
 	"os"
 )
-
-// maxFirstSkipped is how many skipped images a report names.
-const maxFirstSkipped = 5
 
 // CheckHeaders reads the header of every file image of split (not the
 // pixels: a few hundred bytes each) and returns the split without the ones
@@ -29,10 +25,7 @@ func CheckHeaders(ctx context.Context, split Split) (Split, SkipReport, error) {
 			continue
 		}
 		if err := checkHeader(s.Path); err != nil {
-			rep.Count++
-			if len(rep.First) < maxFirstSkipped {
-				rep.First = append(rep.First, SkippedImage{Path: s.Path, Err: err})
-			}
+			rep.add(SkippedImage{Path: s.Path, Err: err})
 			continue
 		}
 		out.Samples = append(out.Samples, s)
@@ -46,17 +39,8 @@ func checkHeader(path string) error {
 		return fmt.Errorf("load image: %w", err)
 	}
 	defer f.Close()
-	cfg, format, err := image.DecodeConfig(bufio.NewReader(f))
-	if err != nil {
-		return fmt.Errorf("load image %s: not a decodable image (JPEG, PNG, GIF, BMP, WebP): %w", path, err)
-	}
-	switch {
-	case cfg.Width <= 0 || cfg.Height <= 0:
-		return fmt.Errorf("load image %s: %s image has empty size %dx%d", path, format, cfg.Width, cfg.Height)
-	case int64(cfg.Width)*int64(cfg.Height) > DefaultMaxPixels:
-		return fmt.Errorf("load image %s: %w: %dx%d %s is over the %d pixel limit", path, ErrImageTooLarge, cfg.Width, cfg.Height, format, DefaultMaxPixels)
-	case decodedBytes(cfg) > DefaultMaxDecodedBytes:
-		return fmt.Errorf("load image %s: %w: %dx%d %s would take %d MB decoded", path, ErrImageTooLarge, cfg.Width, cfg.Height, format, decodedBytes(cfg)>>20)
+	if _, _, err := header(bufio.NewReader(f), DecodeOptions{}); err != nil {
+		return fmt.Errorf("load image %s: %w", path, err)
 	}
 	return nil
 }

@@ -1,10 +1,6 @@
 package augment
 
-import (
-	"bytes"
-	"image"
-	"sync"
-)
+import "sync"
 
 // decodeGate bounds the decoded bytes a loader's workers hold at once, so
 // a few large images decoded on every core together cannot exhaust memory:
@@ -44,15 +40,4 @@ func (g *decodeGate) release(n int64) {
 	g.used -= n
 	g.mu.Unlock()
 	g.freed.Broadcast()
-}
-
-// fileDecodedBytes reads just the header of an image file and says what
-// decoding it will hold; 0 when the header cannot be read (the decode that
-// follows reports why).
-func fileDecodedBytes(data []byte) int64 {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return 0
-	}
-	return decodedBytes(cfg)
 }

@@ -9,6 +9,7 @@ import (
 	_ "image/gif" // registered for image.Decode
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -140,31 +141,44 @@ func DecodeImage(data []byte, opts DecodeOptions) (*image.NRGBA, error) {
 	return toOpaqueNRGBA(img), nil
 }
 
-// decodeRaw decodes and orients an image and caps its size. The result is
-// the decoder's own type (often *image.YCbCr) unless it had to be scaled.
-func decodeRaw(data []byte, opts DecodeOptions) (image.Image, error) {
+// header reads an image's header (a few hundred bytes) and checks it
+// against opts' limits before anything is decoded: the one check that
+// decoding, the loader's memory gate and CheckHeaders share.
+func header(r io.Reader, opts DecodeOptions) (image.Config, string, error) {
 	maxPix := opts.MaxPixels
 	if maxPix == 0 {
 		maxPix = DefaultMaxPixels
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("not a decodable image (JPEG, PNG, GIF, BMP, WebP): %w", err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, fmt.Errorf("%s image has empty size %dx%d", format, cfg.Width, cfg.Height)
-	}
-	if maxPix > 0 && int64(cfg.Width)*int64(cfg.Height) > int64(maxPix) {
-		return nil, fmt.Errorf("%w: %dx%d %s is over the %d pixel limit", ErrImageTooLarge, cfg.Width, cfg.Height, format, maxPix)
 	}
 	maxBytes := opts.MaxBytes
 	if maxBytes == 0 {
 		maxBytes = DefaultMaxDecodedBytes
 	}
-	if need := decodedBytes(cfg); maxBytes > 0 && need > maxBytes {
-		return nil, fmt.Errorf("%w: %dx%d %s would take %d MB decoded, over the %d MB limit; scale it down", ErrImageTooLarge, cfg.Width, cfg.Height, format, need>>20, maxBytes>>20)
+	cfg, format, err := image.DecodeConfig(r)
+	switch {
+	case err != nil:
+		return cfg, "", fmt.Errorf("not a decodable image (JPEG, PNG, GIF, BMP, WebP): %w", err)
+	case cfg.Width <= 0 || cfg.Height <= 0:
+		return cfg, format, fmt.Errorf("%s image has empty size %dx%d", format, cfg.Width, cfg.Height)
+	case maxPix > 0 && int64(cfg.Width)*int64(cfg.Height) > int64(maxPix):
+		return cfg, format, fmt.Errorf("%w: %dx%d %s is over the %d pixel limit", ErrImageTooLarge, cfg.Width, cfg.Height, format, maxPix)
+	case maxBytes > 0 && decodedBytes(cfg) > maxBytes:
+		return cfg, format, fmt.Errorf("%w: %dx%d %s would take %d MB decoded, over the %d MB limit; scale it down", ErrImageTooLarge, cfg.Width, cfg.Height, format, decodedBytes(cfg)>>20, maxBytes>>20)
 	}
-	var img image.Image
+	return cfg, format, nil
+}
+
+// decodeRaw decodes and orients an image and caps its size. The result is
+// the decoder's own type (often *image.YCbCr) unless it had to be scaled.
+func decodeRaw(data []byte, opts DecodeOptions) (image.Image, error) {
+	_, format, err := header(bytes.NewReader(data), opts)
+	if err != nil {
+		return nil, err
+	}
+	return decodeChecked(data, format, opts)
+}
+
+// decodeChecked decodes an image whose header passed header.
+func decodeChecked(data []byte, format string, opts DecodeOptions) (img image.Image, err error) {
 	if format == "jpeg" {
 		// Only JPEGs carry EXIF orientation in practice; imaging reads it
 		// while decoding.

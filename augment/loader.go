@@ -1,6 +1,7 @@
 package augment
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -67,6 +68,25 @@ type SkipReport struct {
 	Count int
 	// First lists the first few, in the order they were met.
 	First []SkippedImage
+}
+
+// add counts an image and names it among the first few.
+func (r *SkipReport) add(s SkippedImage) {
+	r.Count++
+	if len(r.First) < maxSkipExamples {
+		r.First = append(r.First, s)
+	}
+}
+
+// Merge is the report of both, naming the first few of r and then of o.
+func (r SkipReport) Merge(o SkipReport) SkipReport {
+	out := SkipReport{Count: r.Count + o.Count, First: append([]SkippedImage(nil), r.First...)}
+	for _, s := range o.First {
+		if len(out.First) < maxSkipExamples {
+			out.First = append(out.First, s)
+		}
+	}
+	return out
 }
 
 // String is a one-line summary, "" when nothing was skipped.
@@ -281,10 +301,14 @@ func (l *Loader) decode(path string) (img image.Image, release func(), err error
 	if err != nil {
 		return nil, nil, fmt.Errorf("load image: %w", err)
 	}
-	held := l.gate.acquire(fileDecodedBytes(data))
-	release = func() { l.gate.release(held) }
-	img, err = decodeRaw(data, DecodeOptions{MaxSide: 4 * l.opts.Size})
+	opts := DecodeOptions{MaxSide: 4 * l.opts.Size}
+	cfg, format, err := header(bytes.NewReader(data), opts)
 	if err != nil {
+		return nil, nil, fmt.Errorf("load image %s: %w", path, err)
+	}
+	held := l.gate.acquire(decodedBytes(cfg))
+	release = func() { l.gate.release(held) }
+	if img, err = decodeChecked(data, format, opts); err != nil {
 		release()
 		return nil, nil, fmt.Errorf("load image %s: %w", path, err)
 	}
@@ -302,10 +326,7 @@ func (l *Loader) skip(i int, err error) {
 	}
 	l.bad[i] = true
 	s := SkippedImage{Path: l.split.Samples[i].Path, Err: err}
-	l.skipped.Count++
-	if len(l.skipped.First) < maxSkipExamples {
-		l.skipped.First = append(l.skipped.First, s)
-	}
+	l.skipped.add(s)
 	l.mu.Unlock()
 	if l.opts.OnSkip != nil {
 		l.opts.OnSkip(s)

@@ -83,13 +83,8 @@ func OpenPredictor(opts PredictOptions) (*Predictor, error) {
 	// a huge head (a damaged or crafted shape) fails here, before allocation.
 	var values int64
 	for _, t := range file.Tensors {
-		switch t.DType {
-		case "F32":
-			values += int64(len(t.Data) / 4)
-		case "F64":
-			values += int64(len(t.Data) / 8)
-		case "F16", "BF16":
-			values += int64(len(t.Data) / 2)
+		if t.IsFloat() {
+			values += int64(t.Elements())
 		}
 	}
 	if need := int64(resnet.ParamCount(cfg)); values < need {

@@ -10,29 +10,25 @@ import (
 
 // rebuildStatus replaces a status.json that cannot be read (truncated,
 // garbled, empty) with what the run's other files say: the epochs from
-// metrics.jsonl, the best epoch by the spec's monitor, and interrupted (so
-// it resumes from its checkpoint) unless a live process holds it. The
-// rebuilt status is written by the next writer; reading changes nothing.
+// metrics.jsonl, the best epoch by the spec's monitor, and running, which
+// the reader turns into interrupted (so it resumes from its checkpoint)
+// unless a live process holds the run. The rebuilt status is written by the
+// next writer; reading changes nothing.
 func (r *Run) rebuildStatus(cause error) {
 	monitor := r.Meta.Spec.Monitor
 	if monitor == "" {
 		monitor = "val_loss"
 	}
 	best := train.Replay(r.Metrics, monitor, 0)
-	st := RunStatus{State: StateInterrupted, Epochs: len(r.Metrics), BestEpoch: best.BestEpoch, Started: r.Meta.Created}
-	if best.BestEpoch > 0 {
-		for _, m := range r.Metrics {
-			if m.Epoch == best.BestEpoch {
-				m := m
-				st.Best = &m
-			}
+	st := RunStatus{State: StateRunning, Epochs: len(r.Metrics), BestEpoch: best.BestEpoch, Started: r.Meta.Created}
+	for _, m := range r.Metrics {
+		st.Seconds += m.Seconds
+		if m.Epoch == best.BestEpoch {
+			st.Best = &m
 		}
 	}
 	if _, err := os.Stat(r.Path(BestWeightsFile)); err != nil {
 		st.BestEpoch, st.Best = 0, nil
-	}
-	for _, m := range r.Metrics {
-		st.Seconds += m.Seconds
 	}
 	if fi, err := os.Stat(r.Path(MetricsFile)); err == nil {
 		st.Updated = fi.ModTime().UTC()

@@ -149,11 +149,7 @@ func dropUnreadable(ctx context.Context, ds *augment.Dataset) (augment.SkipRepor
 		return none, fmt.Errorf("no readable validation image in %s (%s)", ds.Valid.Dir, vrep.String())
 	}
 	ds.Train, ds.Valid = train, valid
-	rep := augment.SkipReport{Count: trep.Count + vrep.Count, First: append(trep.First, vrep.First...)}
-	if len(rep.First) > 5 {
-		rep.First = rep.First[:5]
-	}
-	return rep, nil
+	return trep.Merge(vrep), nil
 }
 
 // checkFits refuses, before any run folder exists, a network whose

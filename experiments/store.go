@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -274,26 +275,14 @@ func (w *RunWriter) RewriteMetrics(history []train.EpochMetrics) error {
 }
 
 // wholeLinesEnd is the offset just past the last newline of f: where the
-// next line goes, past any fragment a cut-short write left.
+// next line goes, past any fragment a cut-short write left. metrics.jsonl
+// holds a line per epoch, so reading it whole is cheap.
 func wholeLinesEnd(f *os.File) (int64, error) {
-	fi, err := f.Stat()
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return 0, err
 	}
-	size := fi.Size()
-	buf := make([]byte, 4096)
-	for end := size; end > 0; {
-		start := max(end-int64(len(buf)), 0)
-		n, err := f.ReadAt(buf[:end-start], start)
-		if err != nil && int64(n) != end-start {
-			return 0, err
-		}
-		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
-			return start + int64(i) + 1, nil
-		}
-		end = start
-	}
-	return 0, nil
+	return int64(bytes.LastIndexByte(data, '\n') + 1), nil
 }
 
 // Path joins a file name to the run folder.

@@ -45,9 +45,10 @@ func NewModel(cfg Config, seed uint64) (*Model, error) {
 	}
 	// The weights alone, before any graph: a shape from a damaged or crafted
 	// file must fail here with a figure, not in an allocation.
-	if need, have := int64(ParamCount(cfg))*weightBytes, DefaultMemoryBudget(); need > have {
+	budget, params := DefaultMemoryBudget(), ParamCount(cfg)
+	if need := int64(params) * weightBytes; need > budget {
 		return nil, fmt.Errorf("%w: %s with %d classes has %d M parameters, %.1f GB of weights alone, over the memory budget of %.1f GB",
-			ErrConfig, cfg.Arch(), cfg.Classes, ParamCount(cfg)/1e6, float64(need)/1e9, float64(have)/1e9)
+			ErrConfig, cfg.Arch(), cfg.Classes, params/1e6, float64(need)/1e9, float64(budget)/1e9)
 	}
 	cfg.Hidden = append([]int(nil), cfg.Hidden...)
 	pcg := rand.NewPCG(seed, 0x7265736c6162)
@@ -58,7 +59,7 @@ func NewModel(cfg Config, seed uint64) (*Model, error) {
 		rng:    rng,
 		pcg:    pcg,
 		opt:    NewAdam(1e-3, 0),
-		budget: DefaultMemoryBudget(),
+		budget: budget,
 		graphs: map[graphKind]*compiled{},
 	}, nil
 }

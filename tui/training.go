@@ -97,16 +97,22 @@ func (m *Model) stopTraining() tea.Cmd {
 	if t == nil || t.stopping {
 		return nil
 	}
-	t.stopping = true
-	m.run.Stopping()
-	dropped := t.queue.Cancel()
-	if t.cancel != nil {
-		t.cancel()
-	}
-	if dropped > 0 {
+	if dropped := m.stop(t); dropped > 0 {
 		return common.Flash(fmt.Sprintf("stopping: saving a resumable checkpoint; %d queued sweep runs dropped", dropped))
 	}
 	return common.Flash("stopping: saving a resumable checkpoint…")
+}
+
+// stop cancels training t and drops its queue, saying how many queued
+// runs were dropped; the run page shows it stopping.
+func (m *Model) stop(t *training) (dropped int) {
+	t.stopping = true
+	m.run.Stopping()
+	dropped = t.queue.Cancel()
+	if t.cancel != nil {
+		t.cancel()
+	}
+	return dropped
 }
 
 func (m *Model) sessionStarted(msg sessionMsg) tea.Cmd {

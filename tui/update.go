@@ -171,12 +171,7 @@ func (m *Model) quit() tea.Cmd {
 		return tea.Quit
 	}
 	m.quitting = true
-	t.queue.Cancel()
-	t.stopping = true
-	m.run.Stopping()
-	if t.cancel != nil {
-		t.cancel()
-	}
+	m.stop(t)
 	m.active = common.PageRun
 	return nil
 }

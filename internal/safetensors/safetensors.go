@@ -142,6 +142,24 @@ func Decode(data []byte) (*File, error) {
 	return f, nil
 }
 
+// IsFloat says whether the tensor holds floating-point values, which
+// Float32s reads.
+func (t Tensor) IsFloat() bool {
+	switch t.DType {
+	case "F64", "F32", "F16", "BF16":
+		return true
+	}
+	return false
+}
+
+// Elements is the number of values the tensor holds.
+func (t Tensor) Elements() int {
+	if size := dtypeSize[t.DType]; size > 0 {
+		return len(t.Data) / size
+	}
+	return 0
+}
+
 // Get returns the named tensor.
 func (f *File) Get(name string) (Tensor, bool) {
 	if f.byName == nil {

@@ -127,14 +127,6 @@ func Spread(left, right string, w int) string {
 	return left + strings.Repeat(" ", gap) + right
 }
 
-// DataLabel names a data folder on screen; "" is the demo set.
-func DataLabel(data string) string {
-	if data == "" {
-		return "demo data"
-	}
-	return data
-}
-
 // GB writes bytes as MB below a gigabyte, else GB.
 func GB(b int64) string {
 	if b < 1<<30 {

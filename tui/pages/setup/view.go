@@ -124,7 +124,7 @@ func (s *Page) enterLine(w int) string {
 	}
 	sp := s.spec()
 	depths, _ := s.sweepDepths()
-	what := fmt.Sprintf("train %s for %d epochs on %s", sp.Arch, sp.Epochs, common.DataLabel(sp.Data))
+	what := fmt.Sprintf("train %s for %d epochs on %s", sp.Arch, sp.Epochs, sp.DataLabel())
 	if len(depths) > 0 {
 		var names []string
 		for _, d := range depths {
@@ -174,7 +174,7 @@ func (s *Page) estimateLines(w int) []string {
 	case d.err != nil:
 		data = st.Error.Render(experiments.OneLine(d.err.Error()))
 	case d.checked:
-		data = fmt.Sprintf("%s: %d classes, %d train and %d validation images", common.DataLabel(d.path), d.classes, d.train, d.valid)
+		data = fmt.Sprintf("%s: %d classes, %d train and %d validation images", experiments.Spec{Data: d.path}.DataLabel(), d.classes, d.train, d.valid)
 	}
 	out = append(out, row("data", data))
 	return out
