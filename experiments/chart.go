@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/guptarohit/asciigraph"
 )
@@ -22,6 +23,9 @@ type ChartOptions struct {
 	// (default %g).
 	XMin, XMax float64
 	XFormat    func(float64) string
+	// LegendWidth wraps the legend to lines of at most this many cells
+	// (0: one line).
+	LegendWidth int
 	// XWhole puts the x axis's ticks on whole numbers (epochs), evenly
 	// spaced: the axis runs from XMin's floor to XMax's ceiling.
 	XWhole bool
@@ -86,7 +90,7 @@ func Chart(series [][]float64, o ChartOptions) string {
 		c := seriesChars[i%len(seriesChars)]
 		chars = append(chars, asciigraph.CreateCharSet(c))
 		if i < len(o.Legends) {
-			legends = append(legends, fmt.Sprintf("%s %s", c, o.Legends[i]))
+			legends = append(legends, legendEntry(i, o.Legends[i]))
 		}
 		if i < len(o.Colors) {
 			colors = append(colors, o.Colors[i])
@@ -126,9 +130,54 @@ func Chart(series [][]float64, o ChartOptions) string {
 	opts = append(opts, asciigraph.SeriesChars(chars...))
 	plot := asciigraph.PlotMany(data, opts...)
 	if len(legends) > 0 {
-		plot += "\n" + strings.Join(legends, "   ")
+		plot += "\n" + strings.Join(wrapLegend(legends, o.LegendWidth), "\n")
 	}
 	return plot
+}
+
+// legendEntry is series i's legend: its character and its label.
+func legendEntry(i int, label string) string {
+	return seriesChars[i%len(seriesChars)] + " " + label
+}
+
+// Legend is the legend of labelled series (label i is series i), wrapped
+// to lines of at most width cells (0: one line); an entry longer than a
+// line is cut.
+func Legend(labels []string, width int) []string {
+	entries := make([]string, len(labels))
+	for i, l := range labels {
+		entries[i] = legendEntry(i, l)
+	}
+	return wrapLegend(entries, width)
+}
+
+const legendGap = "   "
+
+func wrapLegend(entries []string, width int) []string {
+	if width <= 0 {
+		return []string{strings.Join(entries, legendGap)}
+	}
+	var lines []string
+	line := ""
+	for _, e := range entries {
+		if utf8.RuneCountInString(e) > width {
+			r := []rune(e)
+			e = string(r[:max(width-1, 0)]) + "…"
+		}
+		switch {
+		case line == "":
+			line = e
+		case utf8.RuneCountInString(line+legendGap+e) <= width:
+			line += legendGap + e
+		default:
+			lines = append(lines, line)
+			line = e
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 func smooth(v []float64, weight float64) []float64 {

@@ -82,6 +82,8 @@ func (s *Store) Comparisons() ([]Comparison, error) {
 // RunSummary is one row of a comparison table.
 type RunSummary struct {
 	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Data        string      `json:"data"` // the data folder as typed, or "demo data"
 	Arch        string      `json:"arch"`
 	Width       int         `json:"width"`
 	Size        int         `json:"size"`
@@ -107,7 +109,7 @@ func Summarize(runs []*Run) []RunSummary {
 	out := make([]RunSummary, len(runs))
 	var first []ImagePrediction
 	for i, r := range runs {
-		s := RunSummary{ID: r.ID, Arch: r.Meta.Spec.Arch.String(), Width: r.Meta.Spec.Width, Size: r.Meta.Spec.Size,
+		s := RunSummary{ID: r.ID, Name: r.Meta.Spec.Name, Data: r.Meta.Spec.DataLabel(), Arch: r.Meta.Spec.Arch.String(), Width: r.Meta.Spec.Width, Size: r.Meta.Spec.Size,
 			Mode: r.Meta.Spec.Mode, Head: r.Meta.Spec.Head.String(), Params: r.Meta.Params, Status: r.Status.State,
 			Epochs: len(r.Metrics)}
 		var secs float64
@@ -123,6 +125,8 @@ func Summarize(runs []*Run) []RunSummary {
 		switch {
 		case i == 0:
 			first = preds
+		case r.Meta.Fingerprint != runs[0].Meta.Fingerprint || r.Meta.Spec.DataLabel() != runs[0].Meta.Spec.DataLabel():
+			s.Note = "trained on other data than the first run"
 		case err != nil || first == nil:
 			s.Note = "no predictions to pair"
 		default:

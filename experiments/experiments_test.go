@@ -349,3 +349,26 @@ func TestChartAxes(t *testing.T) {
 		t.Errorf("9 epochs ticked %q:\n%s", ticks, axis)
 	}
 }
+
+// A prediction names its class by folder (and display name when it
+// differs), never by the model's 0-based index alone.
+func TestClassProbLabels(t *testing.T) {
+	folders := []string{"1", "10", "8"}
+	names := []string{"pink primrose", "10", "bird of paradise"}
+	for _, c := range []struct {
+		i                int
+		folders, names   []string
+		label, display   string
+		wantClass, wantN string
+	}{
+		{2, folders, names, "8 bird of paradise", "bird of paradise", "8", "bird of paradise"},
+		{1, folders, names, "10", "10", "10", ""},
+		{2, folders, nil, "8", "8", "8", ""},
+		{7, nil, nil, "#7", "#7", "", ""},
+	} {
+		p := NewClassProb(c.i, 0.5, c.folders, c.names)
+		if p.Index != c.i || p.Label() != c.label || p.Display() != c.display || p.Class != c.wantClass || p.Name != c.wantN {
+			t.Errorf("class %d: %+v label %q display %q; want label %q display %q", c.i, p, p.Label(), p.Display(), c.label, c.display)
+		}
+	}
+}

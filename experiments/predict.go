@@ -24,15 +24,55 @@ type PredictOptions struct {
 	Size    int            // input side; 0 takes the file's, else 224
 	TopK    int            // 0 means 5
 	Norm    augment.Normalization
-	// ClassNames names class indices in results; may be nil.
-	ClassNames []string
+	// ClassFolders and ClassNames name class indices in results (the
+	// data set's folders and display names); either may be nil.
+	ClassFolders, ClassNames []string
 }
 
 // ClassProb is one ranked class of a prediction.
 type ClassProb struct {
-	Class int     `json:"class"`
-	Name  string  `json:"name,omitempty"`
+	Index int     `json:"index"`           // the model's output index
+	Class string  `json:"class,omitempty"` // the class folder's name, when known
+	Name  string  `json:"name,omitempty"`  // the display name, when it differs from the folder's
 	Prob  float64 `json:"prob"`
+}
+
+// Label is how a class is printed: its folder, then its display name when
+// that differs ("8 bird of paradise"), or its index when neither is known.
+func (c ClassProb) Label() string {
+	switch {
+	case c.Class == "":
+		return fmt.Sprintf("#%d", c.Index)
+	case c.Name != "":
+		return c.Class + " " + c.Name
+	default:
+		return c.Class
+	}
+}
+
+// Display is the class's display name, else its folder, else its index.
+func (c ClassProb) Display() string {
+	switch {
+	case c.Name != "":
+		return c.Name
+	case c.Class != "":
+		return c.Class
+	default:
+		return fmt.Sprintf("#%d", c.Index)
+	}
+}
+
+// NewClassProb names output index i from a run's class folders and
+// display names (either may be nil).
+func NewClassProb(i int, prob float64, folders, names []string) ClassProb {
+	c := ClassProb{Index: i, Prob: prob}
+	if i < len(folders) {
+		c.Class = folders[i]
+	}
+	if i < len(names) && names[i] != c.Class {
+		c.Name = names[i]
+	}
+	return c
 }
 
 // Prediction is the top-k of one image.
@@ -158,10 +198,7 @@ func (p *Predictor) topK(probs []float32) []ClassProb {
 	k := min(p.opts.TopK, len(idx))
 	out := make([]ClassProb, k)
 	for i, c := range idx[:k] {
-		out[i] = ClassProb{Class: c, Prob: float64(probs[c])}
-		if c < len(p.opts.ClassNames) {
-			out[i].Name = p.opts.ClassNames[c]
-		}
+		out[i] = NewClassProb(c, float64(probs[c]), p.opts.ClassFolders, p.opts.ClassNames)
 	}
 	return out
 }
@@ -175,7 +212,7 @@ func OpenRunPredictor(run *Run, topK int) (*Predictor, error) {
 		return nil, fmt.Errorf("run %s has no best weights yet (no epoch finished): resume or train it first", run.ID)
 	}
 	p, err := OpenPredictor(PredictOptions{Weights: weights, Depth: s.Arch.Depth(), Head: s.Head.String(), Pooling: s.Pooling,
-		Size: s.Size, TopK: topK, Norm: s.Norm, ClassNames: run.Meta.ClassNames})
+		Size: s.Size, TopK: topK, Norm: s.Norm, ClassFolders: run.Meta.Classes, ClassNames: run.Meta.ClassNames})
 	if err != nil {
 		return nil, fmt.Errorf("run %s: its best weights %s cannot be used (%w); resume the run (reslab resume %s) to save new ones", run.ID, weights, err, run.ID)
 	}
@@ -216,7 +253,7 @@ func (p *Predictor) PredictSplit(ctx context.Context, run *Run, split string) ([
 		for i, path := range b.Paths() {
 			ip := ImagePrediction{Path: path, Label: b.Labels()[i]}
 			for _, c := range p.topK(r.Probs[i*k : (i+1)*k]) {
-				ip.Top = append(ip.Top, c.Class)
+				ip.Top = append(ip.Top, c.Index)
 				ip.Probs = append(ip.Probs, c.Prob)
 			}
 			out = append(out, ip)

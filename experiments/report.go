@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -33,7 +34,7 @@ func EpochRows(r *Run) [][]string {
 
 // SummaryRows is the comparison table, header first.
 func SummaryRows(sums []RunSummary) [][]string {
-	rows := [][]string{{"run", "arch", "width", "size", "mode", "params", "status", "epochs", "best acc", "best loss", "best ep", "s/epoch", "p vs first"}}
+	rows := [][]string{{"run", "name", "data", "arch", "width", "size", "mode", "params", "status", "epochs", "best acc", "best loss", "best ep", "s/epoch", "p vs first"}}
 	for i, s := range sums {
 		p := "-"
 		switch {
@@ -44,7 +45,11 @@ func SummaryRows(sums []RunSummary) [][]string {
 		case s.Note != "":
 			p = "n/a"
 		}
-		rows = append(rows, []string{s.ID, s.Arch, strconv.Itoa(s.Width), strconv.Itoa(s.Size), string(s.Mode),
+		data := "demo"
+		if s.Data != "demo data" {
+			data = filepath.Base(s.Data)
+		}
+		rows = append(rows, []string{s.ID, s.Name, data, s.Arch, strconv.Itoa(s.Width), strconv.Itoa(s.Size), string(s.Mode),
 			fmt.Sprintf("%.2fM", float64(s.Params)/1e6), string(s.Status), strconv.Itoa(s.Epochs), pct(s.BestValAcc),
 			f4(s.BestValLoss), strconv.Itoa(s.BestEpoch), fmt.Sprintf("%.1f", s.SecPerEpoch), p})
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -138,6 +139,15 @@ func (s Spec) DataLabel() string {
 		return "demo data"
 	}
 	return s.Data
+}
+
+// DataName is the data set's short name for tables: its folder's last
+// element ("flowers10"), or "demo" for the built-in set.
+func (s Spec) DataName() string {
+	if s.Data == "" && s.DataAsGiven == "" {
+		return "demo"
+	}
+	return filepath.Base(filepath.Clean(s.DataLabel()))
 }
 
 // ModelConfig is the network configuration for a data set with the given

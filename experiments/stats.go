@@ -33,15 +33,15 @@ func logChoose(n, k int) float64 {
 
 // Paired is the outcome of comparing two runs image by image.
 type Paired struct {
-	Shared     int     // images both runs predicted
-	OnlyA      int     // right in A, wrong in B
-	OnlyB      int     // right in B, wrong in A
-	BothRight  int     //
-	BothWrong  int     //
-	PValue     float64 // McNemar's exact test
-	AccuracyA  float64 // on the shared images
-	AccuracyB  float64
-	Difference float64 // AccuracyB − AccuracyA
+	Shared     int     `json:"shared"`     // images both runs predicted
+	OnlyA      int     `json:"only_a"`     // right in A, wrong in B
+	OnlyB      int     `json:"only_b"`     // right in B, wrong in A
+	BothRight  int     `json:"both_right"` //
+	BothWrong  int     `json:"both_wrong"` //
+	PValue     float64 `json:"p_value"`    // McNemar's exact test
+	AccuracyA  float64 `json:"accuracy_a"` // on the shared images
+	AccuracyB  float64 `json:"accuracy_b"` //
+	Difference float64 `json:"difference"` // AccuracyB − AccuracyA
 }
 
 // ComparePredictions pairs two runs' predictions by image path.

@@ -290,8 +290,8 @@ func (r *Run) Path(name string) string { return filepath.Join(r.Dir, name) }
 
 // BadRun is a folder in the runs folder that is not a readable run.
 type BadRun struct {
-	Name   string
-	Reason string
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
 }
 
 // List reads every run, newest first. Folders that are not runs, or whose

@@ -206,8 +206,25 @@ func Run(ctx context.Context, opts Options) ([]RunOutcome, error) {
 // helpKeys are the active page's bindings with the lab's own around them.
 func (m *Model) helpKeys() common.Bindings {
 	k := m.c.Keys
-	b := m.pages[m.active].Help()
-	b.Short = append(append([]key.Binding{k.Help, k.Quit}, b.Short...), k.Screens, k.Back)
+	pg := m.pages[m.active]
+	b := pg.Help()
+	// A text field or filter takes letters and digits as text: the bar
+	// then says what quits and leaves, not what the keys do elsewhere.
+	types := func(r rune) bool { return pg.Captures(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}) }
+	var lead, tail []key.Binding
+	if !types('?') {
+		lead = append(lead, k.Help)
+	}
+	if types('q') {
+		lead = append(lead, common.Hint("ctrl+c", "quit"))
+	} else {
+		lead = append(lead, k.Quit)
+	}
+	if !types('1') {
+		tail = append(tail, k.Screens)
+	}
+	tail = append(tail, k.Back)
+	b.Short = append(append(lead, b.Short...), tail...)
 	b.Full = append(b.Full, []key.Binding{k.Setup, k.RunTab, k.Runs, k.Compare, k.Predict}, []key.Binding{k.Back, k.Help, k.Quit})
 	return b
 }

@@ -66,11 +66,14 @@ func TestGoldenCompare(t *testing.T) {
 		w, h int
 	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
 		t.Run(size.name, func(t *testing.T) {
+			// The busiest state: four runs, one on other data.
 			dir := t.TempDir()
 			labtest.ThreeRuns(t, dir)
+			labtest.WriteRun(t, dir, labtest.FakeRun{ID: "20261127-130000-r18-dddd", Depth: 18, Name: "flowers92-pretrain",
+				Data: "/data/flowers92", Epochs: labtest.Epochs(5, 0.5), State: experiments.StateCompleted})
 			m := newLab(t, nil, dir)
 			sized(t, m, size.w, size.h)
-			press(t, m, "3", "G", "space", "k", "space", "c")
+			press(t, m, "3", "g", "space", "space", "space", "space", "c")
 			requireGolden(t, m)
 		})
 	}

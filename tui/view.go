@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/components"
 )
 
 // View implements tea.Model.
@@ -13,20 +14,19 @@ func (m *Model) View() string {
 	w, h := m.c.Width, m.c.Height
 	st := m.c.Styles
 	tabs := m.tabBar(w)
-	helpView := m.help.View(m.helpKeys())
+	keys := m.helpKeys()
+	helpView := components.WrappedHelp(m.help, keys.Short, keys.Full, m.help.ShowAll, w)
 	var footer []string
 	if m.quitting {
-		footer = append(footer, st.Warn.Render(common.Truncate("stopping the run and saving a resumable checkpoint before quitting… (ctrl+c again quits at once)", w)))
+		footer = append(footer, st.Warn.Render(common.Wrap("stopping the run and saving a resumable checkpoint before quitting… (ctrl+c again quits at once)", w, common.MessageLines)))
 	} else if m.flash != "" {
 		style := st.Good
 		if m.flashErr {
 			style = st.Error
 		}
-		footer = append(footer, style.Render(common.Truncate(m.flash, w)))
+		footer = append(footer, style.Render(common.Wrap(m.flash, w, common.MessageLines)))
 	}
-	// bubbles' help can overflow by a few cells when its ellipsis does
-	// not fit; cut it to the window.
-	footer = append(footer, common.FitBlock(helpView, w, lipgloss.Height(helpView)))
+	footer = append(footer, helpView)
 	foot := strings.Join(footer, "\n")
 	bodyH := max(h-1-lipgloss.Height(foot), 1)
 	pg := m.pages[m.active]

@@ -81,7 +81,7 @@ func TestPredictJSON(t *testing.T) {
 		var p struct {
 			Image string `json:"image"`
 			TopK  []struct {
-				Class int     `json:"class"`
+				Index int     `json:"index"`
 				Prob  float64 `json:"prob"`
 			} `json:"topk"`
 		}
@@ -96,7 +96,7 @@ func TestPredictJSON(t *testing.T) {
 				t.Errorf("top-k not sorted: %+v", p.TopK)
 			}
 		}
-		if p.TopK[0].Class < 0 || p.TopK[0].Class >= 7 || p.TopK[0].Prob <= 0 || p.TopK[0].Prob > 1 {
+		if p.TopK[0].Index < 0 || p.TopK[0].Index >= 7 || p.TopK[0].Prob <= 0 || p.TopK[0].Prob > 1 {
 			t.Errorf("implausible top class %+v", p.TopK[0])
 		}
 		// The same file preprocessed as torchvision would (resize the shorter
@@ -119,8 +119,8 @@ func TestPredictJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		for j, top := range train.TopK(ev.Probs, 3) {
-			if p.TopK[j].Class != top || math.Abs(p.TopK[j].Prob-float64(ev.Probs[top])) > 1e-6 {
-				t.Errorf("%s: top %d is class %d p=%v, the reference says class %d p=%v", p.Image, j+1, p.TopK[j].Class, p.TopK[j].Prob, top, ev.Probs[top])
+			if p.TopK[j].Index != top || math.Abs(p.TopK[j].Prob-float64(ev.Probs[top])) > 1e-6 {
+				t.Errorf("%s: top %d is class %d p=%v, the reference says class %d p=%v", p.Image, j+1, p.TopK[j].Index, p.TopK[j].Prob, top, ev.Probs[top])
 			}
 		}
 	}
@@ -254,7 +254,7 @@ func trainTiny(t *testing.T, runs string, extra ...string) string {
 func TestTrainRunsShowCompareExport(t *testing.T) {
 	runs := t.TempDir()
 	a := trainTiny(t, runs)
-	b := trainTiny(t, runs, "--arch", "resnet34")
+	b := trainTiny(t, runs, "--arch", "resnet34", "--name", "deeper")
 	if !strings.Contains(b, "-r34-") || !strings.Contains(a, "-r18-") {
 		t.Fatalf("run ids %q, %q do not name their depth", a, b)
 	}
@@ -289,10 +289,16 @@ func TestTrainRunsShowCompareExport(t *testing.T) {
 		Metric string
 		Runs   []struct {
 			ID     string
-			Versus *struct{ PValue float64 } `json:"versus_first"`
+			Name   string `json:"name"`
+			Data   string `json:"data"`
+			Versus *struct {
+				PValue float64 `json:"p_value"`
+				OnlyA  *int    `json:"only_a"`
+			} `json:"versus_first"`
 		}
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &cmp) != nil || cmp.Metric != "val_loss" || len(cmp.Runs) != 2 || cmp.Runs[1].Versus == nil {
+	if code != 0 || json.Unmarshal([]byte(out), &cmp) != nil || cmp.Metric != "val_loss" || len(cmp.Runs) != 2 || cmp.Runs[1].Versus == nil ||
+		cmp.Runs[1].Versus.OnlyA == nil || cmp.Runs[1].Name != "deeper" || cmp.Runs[0].Data != "demo data" {
 		t.Errorf("reopened comparison: %s", out)
 	}
 	if p := cmp.Runs[1].Versus.PValue; p <= 0 || p > 1 {
@@ -304,7 +310,7 @@ func TestTrainRunsShowCompareExport(t *testing.T) {
 		t.Fatalf("export --md: %s", errOut)
 	}
 	report, _ := os.ReadFile(md)
-	if !strings.Contains(string(report), "| run | arch |") || !strings.Contains(string(report), "## val_acc") {
+	if !strings.Contains(string(report), "| run | name | data | arch |") || !strings.Contains(string(report), "## val_acc") {
 		t.Errorf("report:\n%s", report)
 	}
 	code, out, _ = runReslab(t, "export", "--runs", runs, "--csv", "-", a)

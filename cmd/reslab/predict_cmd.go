@@ -78,11 +78,7 @@ func printPredictions(preds []experiments.Prediction, asJSON bool, stdout io.Wri
 		}
 		fmt.Fprintln(stdout, pr.Image)
 		for i, c := range pr.TopK {
-			label := fmt.Sprintf("class %d", c.Class)
-			if c.Name != "" {
-				label += " " + c.Name
-			}
-			fmt.Fprintf(stdout, "  %d. %-24s %.4f\n", i+1, label, c.Prob)
+			fmt.Fprintf(stdout, "  %d. %-24s %.4f\n", i+1, c.Label(), c.Prob)
 		}
 	}
 	return nil

@@ -39,18 +39,17 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	sums := experiments.Summarize(runs)
 	if *asJSON {
-		json.NewEncoder(stdout).Encode(struct {
+		return json.NewEncoder(stdout).Encode(struct {
 			Runs []experiments.RunSummary `json:"runs"`
 			Bad  []experiments.BadRun     `json:"unreadable"`
-		}{sums, bad})
-		return nil
+		}{nonNil(sums), nonNil(bad)})
 	}
 	if len(runs) == 0 {
 		fmt.Fprintf(stdout, "no runs in %s yet: reslab train starts one\n", store.Dir)
 	} else {
-		rows := [][]string{{"run", "arch", "width", "size", "mode", "status", "epochs", "best acc", "best loss", "time"}}
+		rows := [][]string{{"run", "name", "data", "arch", "width", "size", "mode", "status", "epochs", "best acc", "best loss", "time"}}
 		for i, s := range sums {
-			rows = append(rows, []string{s.ID, s.Arch, fmt.Sprint(s.Width), fmt.Sprint(s.Size), string(s.Mode), string(s.Status),
+			rows = append(rows, []string{s.ID, s.Name, runs[i].Meta.Spec.DataName(), s.Arch, fmt.Sprint(s.Width), fmt.Sprint(s.Size), string(s.Mode), string(s.Status),
 				fmt.Sprint(s.Epochs), fmt.Sprintf("%.1f%%", 100*s.BestValAcc), fmt.Sprintf("%.4f", s.BestValLoss),
 				(time.Duration(runs[i].Status.Seconds) * time.Second).String()})
 		}
@@ -101,12 +100,14 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if predErr == nil {
 			out.Confusion, out.PerClass = conf.Counts, conf.PerClassAccuracy()
 		}
-		json.NewEncoder(stdout).Encode(out)
-		return nil
+		return json.NewEncoder(stdout).Encode(out)
 	}
 	s := run.Meta.Spec
 	data := s.DataLabel()
 	fmt.Fprintf(stdout, "run %s  (%s)\n", run.ID, run.Status.State)
+	if s.Name != "" {
+		fmt.Fprintf(stdout, "  name %s\n", s.Name)
+	}
 	fmt.Fprintf(stdout, "  %s width %d, %d px, head %s (%s pooling, dropout %g), mode %s, %.2fM parameters\n",
 		s.Arch, s.Width, s.Size, s.Head, s.Pooling, s.Dropout, s.Mode, float64(run.Meta.Params)/1e6)
 	fmt.Fprintf(stdout, "  data %s: %d classes, %d train / %d validation images\n", data, len(run.Meta.Classes), run.Meta.TrainImages, run.Meta.ValidImages)
@@ -180,24 +181,42 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if *asJSON {
-		json.NewEncoder(stdout).Encode(struct {
+		for i := range series {
+			series[i] = nonNil(series[i])
+		}
+		return json.NewEncoder(stdout).Encode(struct {
 			Metric string                   `json:"metric"`
 			Series [][]float64              `json:"series"`
 			Runs   []experiments.RunSummary `json:"runs"`
 		}{*metric, series, sums})
-		return nil
 	}
 	legends := make([]string, len(runs))
 	for i, run := range runs {
 		legends[i] = fmt.Sprintf("%s (%s)", run.ID, run.Meta.Spec.Arch)
+		if n := run.Meta.Spec.Name; n != "" {
+			legends[i] = fmt.Sprintf("%s (%s, %s)", n, run.ID, run.Meta.Spec.Arch)
+		}
 	}
 	fmt.Fprintln(stdout, experiments.Chart(series, experiments.EpochAxis(experiments.ChartOptions{Height: 12, Width: 60, Caption: *metric + " by epoch", Legends: legends}, series)))
 	fmt.Fprintln(stdout)
 	experiments.WriteTable(stdout, experiments.SummaryRows(sums))
+	for _, s := range sums {
+		if s.Note != "" {
+			fmt.Fprintf(stdout, "%s: %s\n", s.ID, s.Note)
+		}
+	}
 	if *save != "" {
 		fmt.Fprintf(stdout, "\nsaved as %s\n", filepath.Join(store.Dir, "comparisons", *save+".json"))
 	}
 	return nil
+}
+
+// nonNil makes an empty list print as [] in JSON, never null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -40,6 +40,40 @@ func Truncate(s string, w int) string {
 	return ansi.Truncate(s, w, "…")
 }
 
+// MessageLines is how many lines an error, hint or flash may wrap to.
+const MessageLines = 4
+
+// Wrap breaks s into lines of at most w cells, at spaces where it can, so
+// a message is read whole instead of cut; past maxLines the last line ends
+// with "…".
+func Wrap(s string, w, maxLines int) string {
+	if w <= 0 {
+		return ""
+	}
+	lines := strings.Split(ansi.Wrap(s, w, ""), "\n")
+	if maxLines > 0 && len(lines) > maxLines {
+		lines = lines[:maxLines]
+		lines[maxLines-1] = Truncate(lines[maxLines-1]+" …", w)
+		if !strings.HasSuffix(lines[maxLines-1], "…") {
+			lines[maxLines-1] = Truncate(lines[maxLines-1], w-1) + "…"
+		}
+	}
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Height is the number of lines blocks take when joined by newlines
+// (a block may have wrapped to several).
+func Height(blocks []string) int {
+	n := 0
+	for _, b := range blocks {
+		n += strings.Count(b, "\n") + 1
+	}
+	return n
+}
+
 // PadRight pads s with spaces to w cells (it is not cut).
 func PadRight(s string, w int) string {
 	if n := w - ansi.StringWidth(s); n > 0 {
@@ -69,7 +103,11 @@ func FitBlock(s string, w, h int) string {
 // RunLabel is a run's legend: its short id and what it is.
 func RunLabel(r *experiments.Run) string {
 	s := r.Meta.Spec
-	return fmt.Sprintf("%s %s w%d %dpx", experiments.ShortID(r.ID), s.Arch.Short(), s.Width, s.Size)
+	label := fmt.Sprintf("%s %s w%d %dpx", experiments.ShortID(r.ID), s.Arch.Short(), s.Width, s.Size)
+	if s.Name != "" {
+		label = s.Name + " · " + label
+	}
+	return label
 }
 
 // Duration writes seconds as 42s, 3m05s or 1h02m.

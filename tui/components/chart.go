@@ -29,6 +29,8 @@ type ChartView struct {
 	Smooth   bool // exponential moving average, as TensorBoard's slider
 	Log      bool // logarithmic y axis
 	TimeAxis bool // x is seconds of training, not epochs
+	// NoCaption leaves the title line out (the page names the metric).
+	NoCaption bool
 }
 
 // EpochCurve turns a run's epochs into a curve of one metric, by epoch
@@ -70,8 +72,24 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 		// end), so its ticks fall on epoch numbers.
 		xmin, xmax = math.Floor(xmin), math.Ceil(xmax)
 	}
+	// The legend wraps under the plot, one run per entry, so the plot keeps
+	// the full width however many runs there are.
+	labels := make([]string, len(cv.Curves))
+	for i, c := range cv.Curves {
+		labels[i] = c.Label
+		if len(c.Points) == 0 {
+			labels[i] += " (no epochs yet)"
+		}
+	}
+	legend := experiments.Legend(labels, w)
+	if len(legend) > max(h/3, 1) {
+		legend = append(legend[:max(h/3, 1)-1], common.Truncate(fmt.Sprintf("… and %d more", len(cv.Curves)), w))
+	}
 	axis := h >= 7 && xmax > xmin
-	plotH := h - 3 // rows+1 plot lines, caption, legend
+	plotH := h - 2 - len(legend) // rows+1 plot lines, caption, legend
+	if cv.NoCaption {
+		plotH++
+	}
 	if axis {
 		plotH -= 2
 	}
@@ -80,16 +98,17 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 	var out string
 	for try := 0; try < 3; try++ {
 		series := make([][]float64, len(cv.Curves))
-		legends := make([]string, len(cv.Curves))
 		for i, c := range cv.Curves {
 			pts := c.Points
 			if cv.Smooth {
 				pts = smoothPoints(pts, 0.6)
 			}
 			series[i] = Resample(pts, xmin, xmax, cols)
-			legends[i] = c.Label
 		}
-		o := experiments.ChartOptions{Height: plotH, Caption: cv.Title, Legends: legends, Colors: st.Series, Log: cv.Log}
+		o := experiments.ChartOptions{Height: plotH, Caption: cv.Title, Colors: st.Series, Log: cv.Log}
+		if cv.NoCaption {
+			o.Caption = ""
+		}
 		if axis {
 			o.XMin, o.XMax, o.XWhole = xmin, xmax, !cv.TimeAxis
 			o.XFormat = func(v float64) string {
@@ -99,7 +118,7 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 				return fmt.Sprintf("%.0f", v)
 			}
 		}
-		if cv.Smooth {
+		if cv.Smooth && o.Caption != "" {
 			o.Caption += " (smoothed)"
 		}
 		out = experiments.Chart(series, o)
@@ -112,7 +131,7 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 		}
 		cols = max(cols+w-widest, 4)
 	}
-	return out
+	return out + "\n" + strings.Join(legend, "\n")
 }
 
 // smoothPoints is an exponential moving average of the y values, as

@@ -18,6 +18,46 @@ type Table struct {
 	Flex   int    // column narrowed when still too wide; -1 for none
 }
 
+// Without is the table with the given columns left out (Right, Drop and
+// Flex follow the columns that stay).
+func (t Table) Without(cols []int) Table {
+	if len(cols) == 0 {
+		return t
+	}
+	gone := make(map[int]bool, len(cols))
+	for _, c := range cols {
+		gone[c] = true
+	}
+	newIndex := make(map[int]int)
+	out := Table{Flex: -1}
+	for c := range t.Header {
+		if gone[c] {
+			continue
+		}
+		newIndex[c] = len(out.Header)
+		out.Header = append(out.Header, t.Header[c])
+		out.Right = append(out.Right, c < len(t.Right) && t.Right[c])
+	}
+	for _, r := range t.Rows {
+		var row []string
+		for c, cell := range r {
+			if !gone[c] {
+				row = append(row, cell)
+			}
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	for _, c := range t.Drop {
+		if i, ok := newIndex[c]; ok {
+			out.Drop = append(out.Drop, i)
+		}
+	}
+	if i, ok := newIndex[t.Flex]; ok {
+		out.Flex = i
+	}
+	return out
+}
+
 // Layout returns the kept columns and their widths for width w.
 func (t Table) Layout(w int) ([]int, []int) {
 	n := len(t.Header)

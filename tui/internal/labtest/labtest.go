@@ -76,6 +76,8 @@ type FakeRun struct {
 	Epochs  []train.EpochMetrics
 	Planned int
 	State   experiments.State
+	Name    string // the spec's --name
+	Data    string // the data folder; "" for the demo set
 	// Top1 is the class predicted for each validation image (label i%6).
 	Top1 []int
 }
@@ -90,6 +92,7 @@ func WriteRun(t testing.TB, dir string, fr FakeRun) *experiments.Run {
 	spec := experiments.DefaultSpec()
 	spec.Arch = resnet.Arch(fr.Depth)
 	spec.Width, spec.Size, spec.Epochs = 8, 32, max(fr.Planned, len(fr.Epochs))
+	spec.Name, spec.Data, spec.DataAsGiven = fr.Name, fr.Data, fr.Data
 	meta := experiments.RunMeta{Spec: spec, Classes: DemoNames, ClassNames: DemoNames, TrainImages: 300, ValidImages: 90, Params: 175000 + fr.Depth*1000}
 	w, err := store.Create(meta)
 	if err != nil {
@@ -169,8 +172,8 @@ func ThreeRuns(t testing.TB, dir string) {
 		}
 	}
 	WriteRun(t, dir, FakeRun{ID: "20261127-100000-r18-aaaa", Depth: 18, Epochs: Epochs(4, 0.6), State: experiments.StateCompleted, Top1: a})
-	WriteRun(t, dir, FakeRun{ID: "20261127-110000-r34-bbbb", Depth: 34, Epochs: Epochs(4, 0.4), State: experiments.StateCompleted, Top1: b})
-	WriteRun(t, dir, FakeRun{ID: "20261127-120000-r50-cccc", Depth: 50, Epochs: Epochs(2, 0.3), Planned: 6, State: experiments.StateStopped})
+	WriteRun(t, dir, FakeRun{ID: "20261127-110000-r34-bbbb", Depth: 34, Name: "deeper", Epochs: Epochs(4, 0.4), State: experiments.StateCompleted, Top1: b})
+	WriteRun(t, dir, FakeRun{ID: "20261127-120000-r50-cccc", Depth: 50, Name: "flowers-r50", Data: "/data/flowers10", Epochs: Epochs(2, 0.3), Planned: 6, State: experiments.StateStopped})
 }
 
 // Settle runs a command and feeds its messages to update, as the bubbletea

@@ -38,6 +38,7 @@ type Page struct {
 	smooth        bool
 	log           bool
 	time          bool
+	diffOnly      bool   // the table leaves out settings every run shares
 	name          string // saved as
 
 	saving bool
@@ -168,6 +169,8 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 		s.log = !s.log
 	case key.Matches(msg, k.XAxis):
 		s.time = !s.time
+	case key.Matches(msg, k.Diff):
+		s.diffOnly = !s.diffOnly
 	case key.Matches(msg, k.Save):
 		if len(s.runs) == 0 {
 			return common.Flash("nothing to save: mark runs on the runs screen (3) and press c")
@@ -196,21 +199,22 @@ func (s *Page) Help() common.Bindings {
 		return common.Bindings{Short: []key.Binding{common.Hint("enter", "save"), common.Hint("esc", "cancel")}}
 	}
 	return common.Bindings{
-		Short: []key.Binding{k.Metric, k.Smooth, k.Log, k.XAxis, k.Save, k.ToPred},
-		Full:  [][]key.Binding{{k.Metric, k.Smooth, k.Log, k.XAxis}, {k.Save, k.ToPred}},
+		Short: []key.Binding{k.Metric, k.Smooth, k.Log, k.XAxis, k.Diff, k.Save, k.ToPred},
+		Full:  [][]key.Binding{{k.Metric, k.Smooth, k.Log, k.XAxis}, {k.Diff, k.Save, k.ToPred}},
 	}
 }
 
 // chart draws one metric of every run.
 func (s *Page) chart(metric string, w, h int) string {
-	cv := components.ChartView{Title: metric, Smooth: s.smooth, Log: s.log && train.Minimised(metric), TimeAxis: s.time}
+	cv := components.ChartView{Title: metric, Smooth: s.smooth, Log: s.log && train.Minimised(metric), TimeAxis: s.time,
+		NoCaption: w < 150} // one chart: the tabs above name its metric
 	if s.time {
 		cv.Title += " by time"
 	} else {
 		cv.Title += " by epoch"
 	}
 	for _, r := range s.runs {
-		cv.Curves = append(cv.Curves, components.EpochCurve(common.RunLabel(r), r.Metrics, metric, s.time))
+		cv.Curves = append(cv.Curves, components.EpochCurve(legendLabel(r), r.Metrics, metric, s.time))
 	}
 	return common.FitBlock(components.RenderChart(s.c.Styles, cv, w, h), w, h)
 }
@@ -237,12 +241,15 @@ func (s *Page) render(w, h int) string {
 	if s.time {
 		views = append(views, "x: time")
 	}
+	if s.diffOnly {
+		views = append(views, "differing settings")
+	}
 	top = append(top, common.Spread(st.Title.Render(title), st.Subtle.Render(strings.Join(views, " · ")), w))
 	if s.saving {
 		top = append(top, common.Truncate(s.input.View(), w))
 	}
 	if s.err != nil {
-		top = append(top, st.Error.Render(common.Truncate(experiments.OneLine(s.err.Error()), w)))
+		top = append(top, st.Error.Render(common.Wrap(experiments.OneLine(s.err.Error()), w, common.MessageLines)))
 	}
 	if s.loading {
 		return strings.Join(append(top, "loading runs and pairing their predictions…"), "\n")
@@ -266,12 +273,26 @@ func (s *Page) render(w, h int) string {
 	for i := 1; i < len(rows); i++ {
 		rows[i][0] = experiments.ShortID(rows[i][0])
 	}
-	t := components.Table{Header: rows[0], Rows: rows[1:], Right: []bool{false, false, true, true, false, true, false, true, true, true, true, true, false},
-		Drop: []int{10, 3, 4, 6, 7, 2, 5, 11}, Flex: 0}
+	t := components.Table{Header: rows[0], Rows: rows[1:], Right: []bool{false, false, false, false, true, true, false, true, false, true, true, true, true, true, false},
+		Drop: []int{12, 5, 6, 8, 9, 4, 7, 2, 13}, Flex: 1}
+	if s.diffOnly {
+		t = t.Without(uniformColumns(t.Rows, summarySettings))
+	}
 	hd, lines := t.Lines(w)
 	tableLines := append([]string{st.Header.Render(hd)}, lines...)
-	note := st.Subtle.Render(common.Truncate("p vs first: McNemar's exact test on the shared validation images against the first run (only it right / only this right)", w))
-	chartH := h - len(top) - len(tableLines) - 3
+	note := "p vs first: McNemar's exact test against the first run (only it right / only this right)"
+	var notes []string
+	for _, sum := range s.sums {
+		if sum.Note != "" && !slices.Contains(notes, sum.Note) {
+			notes = append(notes, sum.Note)
+		}
+	}
+	if len(notes) > 0 {
+		note += "; n/a: " + strings.Join(notes, "; ")
+	}
+	note = st.Subtle.Render(common.Wrap(note, w, 2))
+	tableLines = append(tableLines, strings.Split(note, "\n")...)
+	chartH := h - common.Height(top) - len(tableLines) - 2
 	metric := compareMetrics[s.metric]
 	var charts string
 	if w >= 150 {
@@ -281,7 +302,41 @@ func (s *Page) render(w, h int) string {
 	} else {
 		charts = s.chart(metric, w, chartH)
 	}
-	return strings.Join(top, "\n") + "\n" + charts + "\n\n" + strings.Join(tableLines, "\n") + "\n" + note
+	return strings.Join(top, "\n") + "\n" + charts + "\n\n" + strings.Join(tableLines, "\n")
+}
+
+// legendLabel names a run in the chart's legend briefly, its name or short
+// id and its depth; the table below says the rest.
+func legendLabel(r *experiments.Run) string {
+	id := r.Meta.Spec.Name
+	if id == "" {
+		id = experiments.ShortID(r.ID)
+	}
+	return id + " " + r.Meta.Spec.Arch.Short()
+}
+
+// summarySettings are the summary table's setting columns (name, data,
+// arch, width, size, mode, params): the ones d hides when every run
+// shares them.
+var summarySettings = []int{1, 2, 3, 4, 5, 6, 7}
+
+// uniformColumns are the columns among cols whose value is the same in
+// every row.
+func uniformColumns(rows [][]string, cols []int) []int {
+	var out []int
+	for _, c := range cols {
+		same := true
+		for _, r := range rows[1:] {
+			if r[c] != rows[0][c] {
+				same = false
+				break
+			}
+		}
+		if same && len(rows) > 1 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (compareLoadedMsg) Page() common.PageID   { return common.PageCompare }

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/reslab/reslab/tui/common"
@@ -35,5 +36,44 @@ func TestCompareSaveAndReopen(t *testing.T) {
 	labtest.Settle(t, again.Update, again.Update(common.CompareOpenMsg{IDs: saved.Runs, Comparison: &saved}))
 	if again.name != "depths" || !again.time || compareMetrics[again.metric] != "val_loss" || len(again.runs) != 2 {
 		t.Errorf("reopened: name %q time %v metric %s", again.name, again.time, compareMetrics[again.metric])
+	}
+}
+
+// d leaves out the settings every run shares; what differs stays. A run on
+// other data is said to be, not paired.
+func TestCompareDifferingSettingsAndOtherData(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	c := labtest.Common(t, dir)
+	s := New(c)
+	s.SetSize(200, 40)
+	h := &labtest.Harness{T: t, Page: s, Store: c.Store}
+	h.Send(common.CompareOpenMsg{IDs: []string{"20261127-100000-r18-aaaa", "20261127-110000-r34-bbbb", "20261127-120000-r50-cccc"}})
+	header := func() string {
+		for _, l := range strings.Split(s.View(), "\n") {
+			if strings.HasPrefix(l, "run ") {
+				return l
+			}
+		}
+		t.Fatalf("no table header in\n%s", s.View())
+		return ""
+	}
+	if hd := header(); !strings.Contains(hd, "width") || !strings.Contains(hd, "arch") {
+		t.Fatalf("full table header %q", hd)
+	}
+	h.Press("d")
+	hd := header()
+	for _, gone := range []string{"width", "size", "mode"} {
+		if strings.Contains(hd, gone) {
+			t.Errorf("d kept the shared setting %q: %q", gone, hd)
+		}
+	}
+	for _, kept := range []string{"name", "data", "arch", "params", "best acc"} {
+		if !strings.Contains(hd, kept) {
+			t.Errorf("d dropped %q, which differs or is a result: %q", kept, hd)
+		}
+	}
+	if v := s.View(); !strings.Contains(v, "n/a: trained on other data than the first run") {
+		t.Errorf("no note on the run trained on other data:\n%s", v)
 	}
 }

@@ -18,6 +18,7 @@ type KeyMap struct {
 	Log    key.Binding
 	XAxis  key.Binding
 	ToPred key.Binding
+	Diff   key.Binding
 }
 
 // DefaultKeyMap is the page's bindings on top of the lab's.
@@ -29,7 +30,8 @@ func DefaultKeyMap(shared *common.KeyMap) KeyMap {
 		Save:   b([]string{"s"}, "s", "save as…"),
 		Smooth: b([]string{"m"}, "m", "smoothing"),
 		Log:    b([]string{"L"}, "L", "log scale"),
-		XAxis:  b([]string{"x"}, "x", "x axis epochs/time"),
+		XAxis:  b([]string{"x"}, "x", "time axis"),
 		ToPred: b([]string{"p"}, "p", "predict"),
+		Diff:   b([]string{"d"}, "d", "differences"),
 	}
 }

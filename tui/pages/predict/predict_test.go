@@ -58,7 +58,7 @@ func TestPredictJumpsToDisagreements(t *testing.T) {
 		t.Errorf("N went back to %d, want %d", p.index, first)
 	}
 	v := p.View()
-	for _, want := range []string{"A 100000-r18-aaaa", "B 110000-r34-bbbb", "true class:", "%", "disagree"} {
+	for _, want := range []string{"A 100000-r18-aaaa", "B deeper · 110000-r34-bbbb", "true class:", "%", "disagree"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("predict view lacks %q:\n%s", want, v)
 		}

@@ -44,7 +44,7 @@ func (s *Page) render(w, h int) string {
 	}
 	var top []string
 	if s.err != nil {
-		top = append(top, st.Error.Render(common.Truncate(experiments.OneLine(s.err.Error()), w)))
+		top = append(top, st.Error.Render(common.Wrap(experiments.OneLine(s.err.Error()), w, common.MessageLines)))
 	}
 	if s.typing {
 		top = append(top, common.Truncate(s.path.View(), w))
@@ -75,10 +75,10 @@ func (s *Page) render(w, h int) string {
 		names := s.a.run.Meta.ClassNames
 		trueName = className(names, p.Label)
 		img, imgErr = s.images[p.Path], s.imgErr[p.Path]
-		topA = classProbs(p, names)
+		topA = classProbs(p, s.a.run)
 		if twoRuns {
 			if j, ok := s.b.byPath[p.Path]; ok {
-				topB = classProbs(s.b.preds[j], s.b.run.Meta.ClassNames)
+				topB = classProbs(s.b.preds[j], s.b.run)
 			} else {
 				errB = fmt.Errorf("run %s has no prediction for this image", experiments.ShortID(s.b.run.ID))
 			}
@@ -96,7 +96,7 @@ func (s *Page) render(w, h int) string {
 		top = append(top, common.Spread(left, right, w))
 	}
 	top = append(top, "true class: "+st.Value.Render(orDash(trueName)))
-	bodyH := max(h-len(top)-1, 3)
+	bodyH := max(h-common.Height(top)-1, 3)
 
 	// Panes of bars.
 	paneW := min(max((w-4)/3, 34), 48)
@@ -149,10 +149,10 @@ func className(names []string, c int) string {
 	return fmt.Sprint(c)
 }
 
-func classProbs(p experiments.ImagePrediction, names []string) []experiments.ClassProb {
+func classProbs(p experiments.ImagePrediction, run *experiments.Run) []experiments.ClassProb {
 	out := make([]experiments.ClassProb, len(p.Top))
 	for i, c := range p.Top {
-		out[i] = experiments.ClassProb{Class: c, Name: className(names, c), Prob: p.Probs[i]}
+		out[i] = experiments.NewClassProb(c, p.Probs[i], run.Meta.Classes, run.Meta.ClassNames)
 	}
 	return out
 }
@@ -164,30 +164,30 @@ func (s *Page) pane(tag string, r *experiments.Run, top []experiments.ClassProb,
 	lines := []string{head}
 	switch {
 	case err != nil:
-		lines = append(lines, st.Error.Render(common.Truncate(experiments.OneLine(err.Error()), w)))
+		lines = append(lines, st.Error.Render(common.Wrap(experiments.OneLine(err.Error()), w, common.MessageLines)))
 		return strings.Join(lines, "\n")
 	case top == nil:
 		lines = append(lines, st.Subtle.Render("…"))
 		return strings.Join(lines, "\n")
 	}
-	verdict := st.Good.Render("✓ right: " + top[0].Name)
+	verdict := st.Good.Render("✓ right: " + top[0].Display())
 	if trueName == "" {
-		verdict = "→ " + top[0].Name
-	} else if top[0].Name != trueName {
-		verdict = st.Error.Render("✗ wrong: " + top[0].Name)
+		verdict = "→ " + top[0].Display()
+	} else if top[0].Display() != trueName {
+		verdict = st.Error.Render("✗ wrong: " + top[0].Display())
 	}
 	lines = append(lines, common.Truncate(verdict, w))
 	nameW := 12
 	for _, n := range top {
-		nameW = min(max(nameW, len(n.Name)), 16)
+		nameW = min(max(nameW, len(n.Display())), 16)
 	}
 	barW := max(w-nameW-10, 4)
 	for _, c := range top {
 		mark := " "
-		if c.Name == trueName {
+		if c.Display() == trueName {
 			mark = "*"
 		}
-		line := fmt.Sprintf("%s%s %s %5.1f%%", mark, common.PadRight(common.Truncate(c.Name, nameW), nameW), common.Bar(st, c.Prob, barW), 100*c.Prob)
+		line := fmt.Sprintf("%s%s %s %5.1f%%", mark, common.PadRight(common.Truncate(c.Display(), nameW), nameW), common.Bar(st, c.Prob, barW), 100*c.Prob)
 		lines = append(lines, line)
 	}
 	lines = append(lines, st.Subtle.Render("* true class"))

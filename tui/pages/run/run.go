@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -214,27 +213,10 @@ func (r *Page) monitor() (best float64, bestEpoch, wait int) {
 
 // eta estimates the seconds left in this epoch and in the whole run.
 func (r *Page) eta() (epochLeft, runLeft float64, ok bool) {
-	s := r.step
-	if s == nil || s.Step == 0 || s.Elapsed <= 0 {
+	if r.step == nil {
 		return 0, 0, false
 	}
-	rate := float64(s.Step) / s.Elapsed // batches per second
-	trainLeft := float64(s.Steps-s.Step) / rate
-	valid := float64(r.meta.ValidImages) / math.Max(s.ImagesPerSec*3, 1e-9)
-	epochTotal := float64(s.Steps)/rate + valid
-	if n := len(r.hist); n > 0 {
-		last := r.hist[n-1]
-		if last.ImagesPerSec > 0 && r.meta.TrainImages > 0 {
-			valid = math.Max(last.Seconds-float64(r.meta.TrainImages)/last.ImagesPerSec, 0)
-		}
-		sum := 0.0
-		for _, m := range r.hist {
-			sum += m.Seconds
-		}
-		epochTotal = sum / float64(n)
-	}
-	epochLeft = trainLeft + valid
-	return epochLeft, epochLeft + float64(max(s.Epochs-s.Epoch, 0))*epochTotal, true
+	return train.ETA(*r.step, r.hist, r.meta.TrainImages, r.meta.ValidImages)
 }
 
 func (r *Page) render(w, h int) string {
@@ -258,6 +240,9 @@ func (r *Page) render(w, h int) string {
 		name = experiments.ShortID(name)
 	}
 	status := r.statusBadge()
+	if r.spec.Name != "" {
+		name = r.spec.Name + " " + name
+	}
 	head := st.Title.Render("run "+name) + " " + st.Subtle.Render("· "+what+" · "+r.spec.DataLabel())
 	top = append(top, common.Spread(head, status, w))
 	top = append(top, r.progressLine(w))
@@ -266,7 +251,7 @@ func (r *Page) render(w, h int) string {
 		top = append(top, common.Truncate(st.Subtle.Render(l), w))
 	}
 	if r.err != nil {
-		top = append(top, common.Truncate(st.Error.Render("✗ "+experiments.OneLine(r.err.Error())), w))
+		top = append(top, st.Error.Render(common.Wrap("✗ "+experiments.OneLine(r.err.Error()), w, common.MessageLines)))
 	}
 	header := strings.Join(top, "\n")
 	rest := h - lipgloss.Height(header) - 1

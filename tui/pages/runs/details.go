@@ -68,10 +68,10 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 		lines = append(lines, kv("weights", sp.Weights))
 	}
 	if r.Status.Error != "" {
-		lines = append(lines, st.Error.Render(common.Truncate("✗ "+r.Status.Error, w)))
+		lines = append(lines, st.Error.Render(common.Wrap("✗ "+r.Status.Error, w, common.MessageLines)))
 	}
 	for _, d := range r.Damage {
-		lines = append(lines, st.Warn.Render(common.Truncate("! "+d, w)))
+		lines = append(lines, st.Warn.Render(common.Wrap("! "+d, w, 2)))
 	}
 	lines = append(lines, "")
 	if len(r.Metrics) > 0 {
@@ -96,7 +96,7 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 	}
 	switch {
 	case d.predErr != nil:
-		lines = append(lines, st.Subtle.Render(common.Truncate("confusion matrix: "+experiments.OneLine(d.predErr.Error()), w)))
+		lines = append(lines, st.Subtle.Render(common.Wrap("confusion matrix: "+experiments.OneLine(d.predErr.Error()), w, 2)))
 	case d.preds == nil:
 		lines = append(lines, st.Subtle.Render("confusion matrix: reading predictions…"))
 	default:

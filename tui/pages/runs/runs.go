@@ -48,6 +48,8 @@ type Page struct {
 const (
 	colMark = iota
 	colRun
+	colName
+	colData
 	colArch
 	colWidth
 	colSize
@@ -59,7 +61,7 @@ const (
 	colTime
 )
 
-var runsHeader = []string{"", "run", "arch", "width", "size", "mode", "status", "epochs", "best acc", "best loss", "time"}
+var runsHeader = []string{"", "run", "name", "data", "arch", "width", "size", "mode", "status", "epochs", "best acc", "best loss", "time"}
 
 type (
 	runDeletedMsg struct {
@@ -119,7 +121,7 @@ func (s *Page) cells(r *experiments.Run) []string {
 	if acc, loss, ok := r.BestValues(); ok {
 		bestAcc, bestLoss = common.Pct(acc), fmt.Sprintf("%.4f", loss)
 	}
-	return []string{"", r.ID, sp.Arch.String(), strconv.Itoa(sp.Width), strconv.Itoa(sp.Size), string(sp.Mode), string(r.Status.State),
+	return []string{"", r.ID, sp.Name, sp.DataName(), sp.Arch.String(), strconv.Itoa(sp.Width), strconv.Itoa(sp.Size), string(sp.Mode), string(r.Status.State),
 		fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), bestAcc, bestLoss, common.Duration(r.Status.Seconds)}
 }
 
@@ -150,6 +152,20 @@ func (s *Page) less(a, b *experiments.Run) int {
 		return -c
 	}
 	return c
+}
+
+// nextColumn is the visible column after col, wrapping; the first when col
+// is hidden.
+func nextColumn(visible []int, col int) int {
+	if len(visible) == 0 {
+		return col
+	}
+	for _, c := range visible {
+		if c > col {
+			return c
+		}
+	}
+	return visible[0]
 }
 
 func bestOf(r *experiments.Run, acc bool) float64 {
@@ -343,7 +359,7 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 		s.filtering = true
 		return s.filter.Focus()
 	case key.Matches(msg, k.Sort):
-		s.sortCol = s.sortCol%(len(runsHeader)-1) + 1
+		s.sortCol = nextColumn(s.visibleColumns(), s.sortCol)
 		s.desc = s.sortCol == colRun || s.sortCol == colAcc
 		s.refilter()
 	case key.Matches(msg, k.Reverse):

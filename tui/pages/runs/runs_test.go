@@ -3,6 +3,7 @@ package runs
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,8 +38,9 @@ func TestRunsSortFilterMarkDelete(t *testing.T) {
 	if len(s.rows) != 3 || s.rows[0].ID != "20261127-120000-r50-cccc" {
 		t.Fatalf("newest first: %v", ids(s.rows))
 	}
-	// Sort by arch (ascending), then reverse.
-	h.Press("s")
+	// Sort by arch (ascending), then reverse: s steps through the visible
+	// columns (run, name, data, arch).
+	h.Press("s", "s", "s")
 	if s.sortCol != colArch || s.rows[0].Meta.Spec.Arch != 18 {
 		t.Errorf("sort by arch: %v", ids(s.rows))
 	}
@@ -145,5 +147,27 @@ func TestMarkIDsMarksASweep(t *testing.T) {
 	labtest.Settle(t, s.Update, s.MarkIDs([]string{"20261127-110000-r34-bbbb", "20261127-100000-r18-aaaa"}))
 	if len(s.marked) != 2 || s.marked[0] != "20261127-110000-r34-bbbb" || !strings.Contains(s.View(), "2 marked") {
 		t.Fatalf("marked %v", s.marked)
+	}
+}
+
+// At 80 columns some columns are left out; sorting never picks one of them.
+func TestRunsSortSkipsHiddenColumns(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	s, h := newTable(t, dir, 80, 24)
+	visible := s.visibleColumns()
+	if len(visible) >= len(runsHeader)-1 {
+		t.Fatalf("at 80 columns every column shows (%v): the test needs a narrower page", visible)
+	}
+	seen := map[int]bool{}
+	for range 2 * len(runsHeader) {
+		h.Press("s")
+		if !slices.Contains(visible, s.sortCol) {
+			t.Fatalf("sorted by hidden column %q (visible %v)", runsHeader[s.sortCol], visible)
+		}
+		seen[s.sortCol] = true
+	}
+	if len(seen) != len(visible) {
+		t.Errorf("s reached %d of the %d visible columns", len(seen), len(visible))
 	}
 }

@@ -58,7 +58,7 @@ func (s *Page) render(w, h int) string {
 		top = append(top, st.Error.Render(common.Truncate(fmt.Sprintf("delete run %s and all its files? y/n", s.confirm), w)))
 	}
 	if s.err != nil {
-		top = append(top, st.Error.Render(common.Truncate(experiments.OneLine(s.err.Error()), w)))
+		top = append(top, st.Error.Render(common.Wrap(experiments.OneLine(s.err.Error()), w, common.MessageLines)))
 	}
 	if !s.loaded {
 		return strings.Join(append(top, "reading the runs folder…"), "\n")
@@ -68,7 +68,7 @@ func (s *Page) render(w, h int) string {
 	}
 	var bottom []string
 	if len(s.bad) > 0 {
-		bottom = append(bottom, st.Warn.Render(common.Truncate(fmt.Sprintf("%d folders are not readable runs (first: %s: %s)", len(s.bad), s.bad[0].Name, s.bad[0].Reason), w)))
+		bottom = append(bottom, st.Warn.Render(common.Wrap(fmt.Sprintf("%d folders are not readable runs (first: %s: %s)", len(s.bad), s.bad[0].Name, s.bad[0].Reason), w, 2)))
 	}
 	if len(s.comps) > 0 {
 		label := "saved comparisons (tab):"
@@ -87,31 +87,9 @@ func (s *Page) render(w, h int) string {
 			bottom = append(bottom, common.Truncate(line, w))
 		}
 	}
-	// The table.
-	var rows [][]string
-	for i, r := range s.rows {
-		c := s.cells(r)
-		cur := " "
-		if i == s.cursor && !s.focusComps {
-			cur = "›"
-		}
-		mark := " "
-		if j := slices.Index(s.marked, r.ID); j >= 0 {
-			mark = "●"
-			if j < 9 {
-				mark = strconv.Itoa(j + 1)
-			}
-		}
-		c[colMark] = cur + mark
-		if w < 110 {
-			c[colRun] = experiments.ShortID(c[colRun])
-		}
-		rows = append(rows, c)
-	}
-	t := components.Table{Header: runsHeader, Rows: rows, Right: []bool{colWidth: true, colSize: true, colEpochs: true, colAcc: true, colLoss: true, colTime: true},
-		Drop: []int{colTime, colWidth, colSize, colLoss, colMode}, Flex: colRun}
+	t := s.table(w)
 	hd, lines := t.Lines(w)
-	avail := max(h-len(top)-len(bottom)-1, 1)
+	avail := max(h-common.Height(top)-common.Height(bottom)-1, 1)
 	first := 0
 	if s.cursor >= avail {
 		first = s.cursor - avail + 1
@@ -130,13 +108,49 @@ func (s *Page) render(w, h int) string {
 	}
 	out := strings.Join(top, "\n") + "\n" + strings.Join(body, "\n")
 	if len(bottom) > 0 {
-		pad := h - lipgloss.Height(out) - len(bottom)
+		pad := h - lipgloss.Height(out) - common.Height(bottom)
 		if pad > 0 {
 			out += strings.Repeat("\n", pad)
 		}
 		out += "\n" + strings.Join(bottom, "\n")
 	}
 	return out
+}
+
+// table is the runs table at width w: the cursor and marks in the first
+// column, short ids below 110 columns.
+func (s *Page) table(w int) components.Table {
+	var rows [][]string
+	for i, r := range s.rows {
+		c := s.cells(r)
+		cur := " "
+		if i == s.cursor && !s.focusComps {
+			cur = "›"
+		}
+		mark := " "
+		if j := slices.Index(s.marked, r.ID); j >= 0 {
+			mark = "●"
+			if j < 9 {
+				mark = strconv.Itoa(j + 1)
+			}
+		}
+		c[colMark] = cur + mark
+		if w < 110 {
+			c[colRun] = experiments.ShortID(c[colRun])
+			c[colArch] = r.Meta.Spec.Arch.Short()
+		}
+		rows = append(rows, c)
+	}
+	return components.Table{Header: runsHeader, Rows: rows,
+		Right: []bool{colWidth: true, colSize: true, colEpochs: true, colAcc: true, colLoss: true, colTime: true},
+		Drop:  []int{colTime, colWidth, colSize, colLoss, colMode, colEpochs, colData}, Flex: colName}
+}
+
+// visibleColumns are the table's columns shown at the page's width, the
+// only ones sorting cycles through.
+func (s *Page) visibleColumns() []int {
+	cols, _ := s.table(s.width).Layout(s.width)
+	return slices.DeleteFunc(cols, func(c int) bool { return c == colMark })
 }
 
 // SetSize sets the page's size in cells.

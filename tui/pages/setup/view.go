@@ -36,15 +36,15 @@ func (s *Page) render(w, h int) string {
 	f := s.focused()
 	var foot []string
 	if f.err != "" {
-		foot = append(foot, st.Error.Render(common.Truncate("✗ "+f.label+": "+f.err, fieldW)))
+		foot = append(foot, st.Error.Render(common.Wrap("✗ "+f.label+": "+f.err, fieldW, common.MessageLines)))
 	} else {
-		foot = append(foot, st.Subtle.Render(common.Truncate(f.label+": "+f.hint, fieldW)))
+		foot = append(foot, st.Subtle.Render(common.Wrap(f.label+": "+f.hint, fieldW, common.MessageLines)))
 	}
 	for _, o := range s.other {
-		foot = append(foot, st.Error.Render(common.Truncate("✗ "+o, fieldW)))
+		foot = append(foot, st.Error.Render(common.Wrap("✗ "+o, fieldW, common.MessageLines)))
 	}
 	foot = append(foot, s.enterLine(fieldW))
-	listH := h - len(foot)
+	listH := h - common.Height(foot)
 	if !wide {
 		listH -= len(est) + 1
 	}
