@@ -1,10 +1,12 @@
 package experiments
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
 
+	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/resnet"
 )
 
@@ -15,9 +17,12 @@ type Estimate struct {
 	Params     int
 	Batch      int
 	MicroBatch int   // images per graph run, as resnet.MicroBatch chooses
-	PeakBytes  int64 // predicted for one micro-batch
-	Budget     int64
-	Fits       bool // false when even one image exceeds the budget
+	PeakBytes  int64 // predicted for one micro-batch's training step
+	// RunBytes is the whole run's predicted peak: the step, the decoded
+	// image cache, validation and a checkpoint being written.
+	RunBytes int64
+	Budget   int64
+	Fits     bool // false when even one image exceeds the budget
 	// SecPerEpoch is NaN when no saved run measured a speed; Basis says how
 	// it was found ("measured 310 img/s (0718-r18)", "scaled from r34 w16 64px").
 	SecPerEpoch float64
@@ -50,10 +55,22 @@ func EstimateSpec(sp Spec, in EstimateInput) (Estimate, error) {
 	}
 	e.PeakBytes = resnet.EstimateMemory(cfg, e.MicroBatch)
 	e.Fits = e.PeakBytes <= in.Budget
+	e.RunBytes = e.PeakBytes + resnet.EstimateRunExtra(cfg, e.MicroBatch) + imageCacheBytes(sp, in.TrainImages+in.ValidImages)
 	if in.TrainImages > 0 {
 		e.SecPerEpoch, e.Basis = epochSeconds(cfg, sp, in.TrainImages, in.ValidImages, in.Runs)
 	}
 	return e, nil
+}
+
+// imageCacheBytes predicts the loader's cache of decoded images: RGBA at
+// the input size's shorter side (CacheScale larger when augmenting) and
+// photographs' usual 4:3, up to the cache's bound.
+func imageCacheBytes(sp Spec, images int) int64 {
+	side := float64(sp.Size)
+	if sp.Augment.Enabled() {
+		side *= augment.CacheScale
+	}
+	return min(int64(float64(images)*4*side*side*4/3), augment.DefaultCacheBytes)
 }
 
 // perImageCost is the network's per-image memory estimate, a stand-in for
@@ -73,31 +90,43 @@ func sameNetwork(a, b Spec) bool {
 // saved runs' images/s, taken as it is from a run of the same network, or
 // scaled by the network's cost from the latest measured run.
 func epochSeconds(cfg resnet.Config, sp Spec, train, valid int, runs []*Run) (float64, string) {
-	var same, latest *Run
+	// A run that stopped after its first epoch measured little but that
+	// epoch's decoding and caching: it is the basis only when nothing
+	// measured more.
+	var same, latest, sameOne, latestOne *Run
 	for _, r := range runs { // newest first
 		if len(r.Metrics) == 0 || r.Metrics[len(r.Metrics)-1].ImagesPerSec <= 0 {
 			continue
 		}
-		if latest == nil {
-			latest = r
-		}
-		if sameNetwork(r.Meta.Spec, sp) {
+		full := len(r.Metrics) > 1
+		isSame := sameNetwork(r.Meta.Spec, sp)
+		switch {
+		case full && isSame && same == nil:
 			same = r
-			break
+		case !full && isSame && sameOne == nil:
+			sameOne = r
+		}
+		switch {
+		case full && latest == nil:
+			latest = r
+		case !full && latestOne == nil:
+			latestOne = r
 		}
 	}
-	basis := same
-	if basis == nil {
-		basis = latest
-	}
+	basis := cmp.Or(same, sameOne, latest, latestOne)
 	if basis == nil {
 		return math.NaN(), ""
 	}
-	// The run's speed: its median epoch's training images/s, and how long
-	// validation took per image relative to training.
+	// The run's speed: its median epoch's training images/s (the first
+	// epoch left out when there are others), and how long validation took
+	// per image relative to training.
 	var ips []float64
 	valRatio := 1.0 / 3
-	for _, m := range basis.Metrics {
+	epochs := basis.Metrics
+	if len(epochs) > 1 {
+		epochs = epochs[1:]
+	}
+	for _, m := range epochs {
 		ips = append(ips, m.ImagesPerSec)
 	}
 	rate := median(ips)
@@ -108,15 +137,22 @@ func epochSeconds(cfg resnet.Config, sp Spec, train, valid int, runs []*Run) (fl
 			valRatio = (vsec / float64(vi)) * last.ImagesPerSec
 		}
 	}
+	isSame := basis == same || basis == sameOne
 	bs := basis.Meta.Spec
 	how := fmt.Sprintf("measured %.0f img/s (%s)", rate, ShortID(basis.ID))
-	if basis != same {
+	if len(basis.Metrics) == 1 {
+		how += ", first epoch only"
+	}
+	if !isSame {
 		bcfg := bs.ModelConfig(max(len(basis.Meta.Classes), 2))
 		if bcfg.Validate() != nil {
 			return math.NaN(), ""
 		}
 		rate = rate * perImageCost(bcfg) / perImageCost(cfg)
 		how = fmt.Sprintf("scaled from %s w%d %dpx", bs.Arch.Short(), bs.Width, bs.Size)
+		if len(basis.Metrics) == 1 {
+			how += ", first epoch only"
+		}
 	}
 	if rate <= 0 {
 		return math.NaN(), ""

@@ -372,3 +372,33 @@ func TestClassProbLabels(t *testing.T) {
 		}
 	}
 }
+
+// The time estimate takes its speed from a run that measured more than
+// its first epoch (decoding, caching) when one exists, and leaves that
+// first epoch out of the median.
+func TestEstimateSkipsFirstEpochOnlyRuns(t *testing.T) {
+	sp := DefaultSpec()
+	epochs := func(ips ...float64) []train.EpochMetrics {
+		var out []train.EpochMetrics
+		for i, v := range ips {
+			out = append(out, train.EpochMetrics{Epoch: i + 1, ImagesPerSec: v, Seconds: 100 / v})
+		}
+		return out
+	}
+	meta := RunMeta{Spec: sp, Classes: []string{"a", "b"}, TrainImages: 100, ValidImages: 0}
+	interrupted := &Run{ID: "20261202-120000-r18-newr", Meta: meta, Metrics: epochs(10)}
+	steady := &Run{ID: "20261202-110000-r18-oldr", Meta: meta, Metrics: epochs(10, 100, 100, 100)}
+	e, err := EstimateSpec(sp, EstimateInput{Classes: 2, TrainImages: 100, Budget: 8 << 30, Runs: []*Run{interrupted, steady}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100 training images at 100 img/s; validation of 0 images.
+	if math.Abs(e.SecPerEpoch-1) > 1e-9 || !strings.Contains(e.Basis, "oldr") {
+		t.Errorf("estimate %v s/epoch from %q; want 1 s from the steady run", e.SecPerEpoch, e.Basis)
+	}
+	// With only the interrupted run, it is used and said to be so.
+	e, _ = EstimateSpec(sp, EstimateInput{Classes: 2, TrainImages: 100, Budget: 8 << 30, Runs: []*Run{interrupted}})
+	if math.Abs(e.SecPerEpoch-10) > 1e-9 || !strings.Contains(e.Basis, "first epoch only") {
+		t.Errorf("estimate %v s/epoch from %q", e.SecPerEpoch, e.Basis)
+	}
+}

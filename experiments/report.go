@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -147,3 +148,20 @@ func WriteMarkdownReport(w io.Writer, runs []*Run) error {
 
 func pct(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
 func f4(v float64) string  { return fmt.Sprintf("%.4f", v) }
+
+// Duration writes seconds as 42s, 3m05s or 1h02m, "-" when unknown: the
+// one way the lab and the commands print a time.
+func Duration(sec float64) string {
+	if math.IsNaN(sec) || math.IsInf(sec, 0) || sec < 0 {
+		return "-"
+	}
+	s := int(math.Round(sec))
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", s/3600, (s%3600)/60)
+	}
+}

@@ -49,7 +49,7 @@ type BenchResult struct {
 	SecPerBatch  float64 `json:"sec_per_batch"` // median over the timed steps
 	ImagesPerSec float64 `json:"images_per_sec"`
 	PeakRSSBytes int64   `json:"peak_rss_bytes"` // of the whole process so far
-	EstimateByte int64   `json:"estimate_bytes"` // EstimateMemory for one micro-batch
+	EstimateByte int64   `json:"estimate_bytes"` // EstimateMemory for one micro-batch (EstimateInferenceMemory for infer)
 	BLAS         string  `json:"blas"`
 	Workers      int     `json:"workers"`
 	BLASThreads  int     `json:"blas_threads"`
@@ -123,10 +123,14 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 		med = (times[len(times)/2-1] + times[len(times)/2]) / 2
 	}
 	micro := m.MicroBatch(o.Batch)
+	estimate := EstimateMemory(cfg, micro)
+	if o.Mode == "infer" {
+		estimate = EstimateInferenceMemory(cfg, o.Batch)
+	}
 	return BenchResult{
 		Arch: cfg.Arch(), Width: cfg.Width, Size: cfg.InputSize, Batch: o.Batch, Mode: o.Mode,
 		MicroBatch: micro, SecPerBatch: med, ImagesPerSec: float64(o.Batch) / med,
-		PeakRSSBytes: sysmem.PeakRSS(), EstimateByte: EstimateMemory(cfg, micro), BLAS: kernel.BLAS(),
+		PeakRSSBytes: sysmem.PeakRSS(), EstimateByte: estimate, BLAS: kernel.BLAS(),
 		Workers: runtime.GOMAXPROCS(0), BLASThreads: blasThreads, Steps: len(times),
 	}, nil
 }

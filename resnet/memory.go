@@ -29,6 +29,29 @@ func EstimateMemory(cfg Config, batch int) int64 {
 	return int64(baseBytes + trainedParamBytes*params + float64(batch)*4*activationFactor*float64(a.activations))
 }
 
+// EstimateInferenceMemory predicts the peak bytes of running the network in
+// eval mode only (prediction, bench --mode infer): weights and forward
+// outputs, no gradients or optimiser state, whatever cfg.Mode says.
+func EstimateInferenceMemory(cfg Config, batch int) int64 {
+	a := countActivations(cfg)
+	return int64(baseBytes + frozenParamBytes*float64(a.params) + float64(batch)*4*inferenceFactor*float64(a.activations))
+}
+
+// EstimateRunExtra is what a whole training run holds beyond its training
+// step (EstimateMemory): the validation pass's forward outputs, and a
+// checkpoint being written (the
+// weights and, for the trained ones, Adam's two moments, serialised at
+// once). A flatten head makes the checkpoint large: ResNet-50's 512-wide
+// flatten head is 51 M parameters, 0.6 GB with its moments.
+func EstimateRunExtra(cfg Config, evalBatch int) int64 {
+	a := countActivations(cfg)
+	trained := a.params
+	if cfg.Mode == ModeFrozen {
+		trained = a.headParams
+	}
+	return 4*(a.params+2*trained) + int64(float64(evalBatch)*4*inferenceFactor*float64(a.activations))
+}
+
 // Fitted coefficients of EstimateMemory.
 const (
 	baseBytes         = 100 << 20 // runtime, code, scratch buffers

@@ -29,6 +29,25 @@ func TestGoldenSetup(t *testing.T) {
 	}
 }
 
+// The form scrolled to its last fields, with a long error and text typed
+// into name.
+func TestGoldenSetupScrolled(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
+		t.Run(size.name, func(t *testing.T) {
+			m := newLab(t, nil, t.TempDir())
+			sized(t, m, size.w, size.h)
+			focusField(t, m, "depth sweep")
+			press(t, m, "3", "4", "2")
+			focusField(t, m, "name")
+			press(t, m, "f", "l", "o", "w", "e", "r", "s")
+			requireGolden(t, m)
+		})
+	}
+}
+
 // liveRun puts the lab in the middle of a run's third epoch.
 func liveRun(t *testing.T, w, h int) *Model {
 	m := newLab(t, nil, "")

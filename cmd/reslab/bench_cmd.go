@@ -17,6 +17,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	batch := fs.Int("batch", 8, "images per batch")
 	classes := fs.Int("classes", 10, "number of classes")
 	head := fs.String("head", "linear", "head hidden sizes such as 512,64, or linear")
+	pooling := fs.String("pooling", "avg", "avg, or flatten (keras-tutorial's)")
 	mode := fs.String("mode", "train", "train, infer or frozen")
 	steps := fs.Int("steps", 5, "timed steps (the median is reported)")
 	warmup := fs.Int("warmup", 1, "untimed steps first")
@@ -36,7 +37,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("--head: %w", err)
 	}
-	cfg := resnet.Config{Depth: depth.Depth(), Width: *width, InputSize: *size, Classes: *classes, Pooling: resnet.PoolAvg,
+	pool := resnet.Pooling(*pooling)
+	if pool != resnet.PoolAvg && pool != resnet.PoolFlatten {
+		return usagef("--pooling %q: want avg or flatten", *pooling)
+	}
+	cfg := resnet.Config{Depth: depth.Depth(), Width: *width, InputSize: *size, Classes: *classes, Pooling: pool,
 		Hidden: hidden, Mode: resnet.ModeScratch}
 	if err := cfg.Validate(); err != nil {
 		return usagef("%w", err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/reslab/reslab/experiments"
@@ -23,11 +24,16 @@ func fileLogger(dir string) *slog.Logger {
 }
 
 func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("runs", "runs [--runs DIR] [--json]", stderr)
+	fs := newFlagSet("runs", "runs [--runs DIR] [--filter 'arch:r50 lr<1e-3 status:completed'] [--json]", stderr)
 	runsFlag := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	filterFlag := fs.String("filter", "", "only runs matching `TERMS` (the runs screen's / language: arch:r50 lr<1e-3 name:~flowers acc>80%)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseCommandLine(fs, args); err != nil {
 		return err
+	}
+	filter, err := experiments.ParseFilter(*filterFlag)
+	if err != nil {
+		return usagef("--filter: %w", err)
 	}
 	store, err := experiments.OpenStore(runsDir(*runsFlag))
 	if err != nil {
@@ -37,6 +43,7 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	runs = slices.DeleteFunc(runs, func(r *experiments.Run) bool { return !filter.Match(r) })
 	sums := experiments.Summarize(runs)
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(struct {

@@ -153,7 +153,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	return followSession(sess, spec.Epochs, stdout)
+	return followSession(sess, spec.Epochs, stdout, stderr)
 }
 
 func runResume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -176,11 +176,13 @@ func runResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return followSession(sess, sess.Meta.Spec.Epochs, stdout)
+	return followSession(sess, sess.Meta.Spec.Epochs, stdout, stderr)
 }
 
-// followSession prints one line per epoch and the outcome.
-func followSession(sess *experiments.Session, epochs int, stdout io.Writer) error {
+// followSession prints one line per epoch and the outcome on stdout, and
+// the epoch in progress on stderr.
+func followSession(sess *experiments.Session, epochs int, stdout, stderr io.Writer) error {
+	prog := newProgress(stderr, sess.Meta.TrainImages, sess.Meta.ValidImages)
 	for i, note := range sess.Notes {
 		if i == 0 {
 			fmt.Fprintf(stdout, "run %s: %s\n", sess.ID, note)
@@ -190,7 +192,10 @@ func followSession(sess *experiments.Session, epochs int, stdout io.Writer) erro
 	}
 	for e := range sess.Events {
 		switch ev := e.(type) {
+		case train.StepEvent:
+			prog.step(ev)
 		case train.EpochEvent:
+			prog.epoch(ev.Metrics)
 			fmt.Fprintln(stdout, epochLine(ev.Metrics, epochs))
 		case train.CheckpointEvent:
 			if ev.Kind == "best" {
@@ -198,6 +203,7 @@ func followSession(sess *experiments.Session, epochs int, stdout io.Writer) erro
 			}
 		}
 	}
+	prog.clear()
 	res, err := sess.Wait()
 	return runOutcome(stdout, sess.ID, experiments.State(res.Status), res.Best, err)
 }

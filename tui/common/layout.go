@@ -110,21 +110,8 @@ func RunLabel(r *experiments.Run) string {
 	return label
 }
 
-// Duration writes seconds as 42s, 3m05s or 1h02m.
-func Duration(sec float64) string {
-	if math.IsNaN(sec) || math.IsInf(sec, 0) || sec < 0 {
-		return "-"
-	}
-	s := int(math.Round(sec))
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	default:
-		return fmt.Sprintf("%dh%02dm", s/3600, (s%3600)/60)
-	}
-}
+// Duration writes seconds as 42s, 3m05s or 1h02m ("-" when unknown).
+func Duration(sec float64) string { return experiments.Duration(sec) }
 
 // Pct writes a fraction as a percentage with one decimal.
 func Pct(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }

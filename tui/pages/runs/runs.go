@@ -42,6 +42,9 @@ type Page struct {
 	compCursor int
 
 	details *runDetails
+	// filterErr says why the filter does not read (the rows keep the
+	// last filter that did).
+	filterErr error
 }
 
 // Columns of the runs table.
@@ -80,7 +83,7 @@ type (
 func New(c *common.Common) *Page {
 	f := components.NewInput(c.Styles)
 	f.Prompt = "/"
-	f.Placeholder = "filter: text in any column"
+	f.Placeholder = "filter: arch:r50 lr<1e-3 status:completed name:~flowers acc>80%, or any text"
 	return &Page{c: c, keys: DefaultKeyMap(c.Keys), sortCol: colRun, desc: true, filter: f}
 }
 
@@ -185,11 +188,14 @@ func (s *Page) refilter() {
 	if s.cursor < len(s.rows) {
 		keep = s.rows[s.cursor].ID
 	}
-	q := strings.ToLower(strings.TrimSpace(s.filter.Value()))
-	s.rows = s.rows[:0]
-	for _, r := range s.all {
-		if q == "" || strings.Contains(strings.ToLower(strings.Join(s.cells(r), " ")+" "+r.Meta.Spec.Name+" "+r.Meta.Spec.Head.String()), q) {
-			s.rows = append(s.rows, r)
+	f, err := experiments.ParseFilter(s.filter.Value())
+	s.filterErr = err // the rows stay as they were until the filter reads
+	if err == nil {
+		s.rows = s.rows[:0]
+		for _, r := range s.all {
+			if f.Match(r) {
+				s.rows = append(s.rows, r)
+			}
 		}
 	}
 	slices.SortStableFunc(s.rows, s.less)

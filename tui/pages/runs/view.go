@@ -51,6 +51,9 @@ func (s *Page) render(w, h int) string {
 	switch {
 	case s.filtering || s.filter.Value() != "":
 		top = append(top, common.Truncate(s.filter.View(), w))
+		if s.filterErr != nil {
+			top = append(top, st.Error.Render(common.Wrap("✗ "+s.filterErr.Error(), w, 2)))
+		}
 	case s.confirm != "":
 	default:
 	}

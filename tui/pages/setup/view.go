@@ -40,6 +40,13 @@ func (s *Page) render(w, h int) string {
 	} else {
 		foot = append(foot, st.Subtle.Render(common.Wrap(f.label+": "+f.hint, fieldW, common.MessageLines)))
 	}
+	// Every other field's error in full: the row beside the field may
+	// have had to cut it.
+	for _, g := range s.fields {
+		if g != f && g.err != "" {
+			foot = append(foot, st.Error.Render(common.Wrap("✗ "+g.label+": "+g.err, fieldW, 2)))
+		}
+	}
 	for _, o := range s.other {
 		foot = append(foot, st.Error.Render(common.Wrap("✗ "+o, fieldW, common.MessageLines)))
 	}
@@ -97,10 +104,14 @@ func (s *Page) fieldRow(f *field, focused bool, w int) string {
 	var value string
 	valW := 22
 	switch {
-	case f.kind == choiceField && focused:
-		value = "‹ " + f.value() + " ›"
 	case f.kind == choiceField:
+		if all, ok := s.choiceRow(f, focused, w-2-15); ok {
+			return marker + label + all
+		}
 		value = f.value()
+		if focused {
+			value = "‹ " + value + " ›"
+		}
 	case focused:
 		f.input.Width = valW
 		value = f.input.View()
@@ -115,6 +126,35 @@ func (s *Page) fieldRow(f *field, focused bool, w int) string {
 		line += st.Error.Render("✗ " + f.err)
 	}
 	return common.Truncate(line, w)
+}
+
+// choiceRow shows every choice of a choice field, the chosen one in
+// brackets, so a newcomer sees the options without visiting the field; ok
+// is false when they do not fit in w cells.
+func (s *Page) choiceRow(f *field, focused bool, w int) (string, bool) {
+	st := s.c.Styles
+	var parts []string
+	width := 0
+	for i, c := range f.choices {
+		text := c
+		if i == f.choice {
+			text = "[" + c + "]"
+		}
+		width += len([]rune(text)) + 1
+		switch {
+		case i == f.choice && focused:
+			text = st.Selected.Render(text)
+		case i == f.choice:
+			text = st.Value.Render(text)
+		default:
+			text = st.Subtle.Render(text)
+		}
+		parts = append(parts, text)
+	}
+	if f.err != "" || width-1 > w {
+		return "", false
+	}
+	return strings.Join(parts, " "), true
 }
 
 func (s *Page) enterLine(w int) string {
@@ -148,7 +188,7 @@ func (s *Page) estimateLines(w int) []string {
 		out = append(out, row("network", st.Error.Render(e.err)))
 	} else {
 		out = append(out, row("network", fmt.Sprintf("%s · %.2f M parameters · %d classes", e.arch, float64(e.Params)/1e6, e.classes)))
-		mem := fmt.Sprintf("≈ %s peak", common.GB(e.PeakBytes))
+		mem := fmt.Sprintf("≈ %s peak (%s a step)", common.GB(e.RunBytes), common.GB(e.PeakBytes))
 		if e.MicroBatch < e.Batch {
 			mem += fmt.Sprintf(", batch %d as micro-batches of %d", e.Batch, e.MicroBatch)
 		}
@@ -160,7 +200,11 @@ func (s *Page) estimateLines(w int) []string {
 		speed := st.Subtle.Render("unknown until a run is measured on this machine")
 		if !math.IsNaN(e.SecPerEpoch) {
 			speed = fmt.Sprintf("≈ %s/epoch, %s for %d epochs · %s", common.Duration(e.SecPerEpoch), common.Duration(e.SecPerEpoch*float64(e.epochs)), e.epochs, e.Basis)
-			if n := e.sweep; n > 1 || e.epochs < 1 {
+			switch {
+			case e.sweep > 0 && !math.IsNaN(e.sweepSeconds):
+				speed = fmt.Sprintf("≈ %s for the sweep of %d runs (%s/epoch for %s) · %s", common.Duration(e.sweepSeconds), e.sweep,
+					common.Duration(e.SecPerEpoch), e.arch.Short(), e.Basis)
+			case e.sweep > 0 || e.epochs < 1:
 				speed = fmt.Sprintf("≈ %s/epoch · %s", common.Duration(e.SecPerEpoch), e.Basis)
 			}
 		}
@@ -188,6 +232,9 @@ type estimate struct {
 	classes int
 	epochs  int
 	sweep   int
+	// sweepSeconds is the whole sweep's predicted time, each depth priced
+	// at its own estimate (NaN when one has none).
+	sweepSeconds float64
 }
 
 func (s *Page) estimate(sp experiments.Spec) estimate {
@@ -205,8 +252,18 @@ func (s *Page) estimate(sp experiments.Spec) estimate {
 		return e
 	}
 	e.Estimate = est
-	if d, _ := s.sweepDepths(); len(d) > 0 {
-		e.sweep = len(d)
+	if depths, _ := s.sweepDepths(); len(depths) > 0 {
+		e.sweep = len(depths)
+		for _, d := range depths {
+			one := sp
+			one.Arch = d
+			de, err := experiments.EstimateSpec(one, in)
+			if err != nil {
+				e.sweepSeconds = math.NaN()
+				break
+			}
+			e.sweepSeconds += de.SecPerEpoch * float64(sp.Epochs)
+		}
 	}
 	return e
 }
