@@ -23,6 +23,13 @@ func (q *Queue) Next() (spec Spec, ok bool) {
 	return spec, true
 }
 
+// Add queues more specs after those waiting (a training started while
+// another runs).
+func (q *Queue) Add(specs ...Spec) {
+	q.waiting = append(q.waiting, specs...)
+	q.total += len(specs)
+}
+
 // Started records the run made from the spec Next returned.
 func (q *Queue) Started(id string) { q.started = append(q.started, id) }
 

@@ -94,6 +94,9 @@ type Model struct {
 	ctx     context.Context
 	backend Backend
 	help    help.Model
+	// confirmQuit is set by q while a run trains: the footer asks, and
+	// the next key answers.
+	confirmQuit bool
 	// flashFor is how long a flash message stays.
 	flashFor time.Duration
 	// training is the run in progress, nil when none.

@@ -106,7 +106,18 @@ func TestQuitStopsTheRunFirst(t *testing.T) {
 	ch := make(chan train.Event)
 	sess := &experiments.Session{ID: "x", Events: ch, Meta: experiments.RunMeta{Spec: spec}}
 	_, _ = m.Update(sessionMsg{sess: sess, spec: spec})
+	// q asks first; another key keeps the run.
 	_, cmd := m.Update(labtest.Keys("q")[0])
+	if cmd != nil || cancelled || m.quitting || !strings.Contains(m.View(), "q again stops it") {
+		t.Fatalf("q did not ask before stopping the run (cancelled %v):\n%s", cancelled, m.View())
+	}
+	_, _ = m.Update(labtest.Keys("x")[0])
+	if cancelled || m.quitting || strings.Contains(m.View(), "q again stops it") {
+		t.Fatalf("another key did not keep the run")
+	}
+	// q, q stops it, saving a checkpoint, then quits.
+	_, _ = m.Update(labtest.Keys("q")[0])
+	_, cmd = m.Update(labtest.Keys("q")[0])
 	if cmd != nil {
 		t.Fatal("q quit while a run was training")
 	}
@@ -119,6 +130,59 @@ func TestQuitStopsTheRunFirst(t *testing.T) {
 	}
 	if _, ok := cmd().(tea.QuitMsg); !ok {
 		t.Error("the lab did not quit once the run had stopped")
+	}
+}
+
+// ctrl+c stops the run without asking; a second ctrl+c quits at once.
+func TestCtrlCTwiceQuitsAtOnce(t *testing.T) {
+	m := newLab(t, nil, "")
+	sized(t, m, 80, 24)
+	spec := experiments.DefaultSpec()
+	_, _ = m.Update(common.StartMsg{Specs: []experiments.Spec{spec}})
+	cancelled := false
+	m.training.cancel = func() { cancelled = true }
+	_, _ = m.Update(sessionMsg{sess: &experiments.Session{ID: "x", Events: make(chan train.Event), Meta: experiments.RunMeta{Spec: spec}}, spec: spec})
+	ctrlC := tea.KeyMsg{Type: tea.KeyCtrlC}
+	if _, cmd := m.Update(ctrlC); cmd != nil || !cancelled || !m.quitting {
+		t.Fatalf("first ctrl+c: cancelled %v quitting %v", cancelled, m.quitting)
+	}
+	_, cmd := m.Update(ctrlC)
+	if cmd == nil {
+		t.Fatal("second ctrl+c did not quit")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("second ctrl+c did not quit at once")
+	}
+}
+
+// Starting a training while one runs queues it after the run in progress.
+func TestStartWhileTrainingQueues(t *testing.T) {
+	fb := newFakeBackend()
+	m := newLab(t, fb, "")
+	sized(t, m, 80, 24)
+	a, b := experiments.DefaultSpec(), experiments.DefaultSpec()
+	b.Arch = 50
+	_, cmd := m.Update(common.StartMsg{Specs: []experiments.Spec{a}})
+	msg := cmd().(sessionMsg)
+	_ = fb.next(t)
+	_, _ = m.Update(msg)
+	_, cmd = m.Update(common.StartMsg{Specs: []experiments.Spec{b}})
+	if flash, ok := cmd().(common.FlashMsg); !ok || !strings.Contains(flash.Text, "queued 1 run") {
+		t.Errorf("no word of the queued run: %v", flash)
+	}
+	if w := m.training.queue.Waiting(); len(w) != 1 || w[0].Arch != 50 {
+		t.Fatalf("waiting %v:\n%s", w, m.View())
+	}
+	_, _ = m.Update(eventMsg{id: msg.sess.ID, ev: train.DoneEvent{Status: train.StatusCompleted}})
+	_, cmd = m.Update(eventsClosedMsg{id: msg.sess.ID})
+	var next sessionMsg
+	for _, c := range flatten(cmd) {
+		if s, ok := c().(sessionMsg); ok {
+			next = s
+		}
+	}
+	if next.spec.Arch != 50 {
+		t.Fatalf("the queued run did not start after the first: %+v", next.spec.Arch)
 	}
 }
 

@@ -46,6 +46,14 @@ func (m *Model) startTraining(specs []experiments.Spec) tea.Cmd {
 	if len(specs) == 0 {
 		return nil
 	}
+	if t := m.training; t != nil && !t.stopping {
+		t.queue.Add(specs...)
+		what := "1 run"
+		if len(specs) > 1 {
+			what = fmt.Sprintf("%d runs", len(specs))
+		}
+		return common.Flash(fmt.Sprintf("queued %s: it starts when the run in progress completes (%d waiting)", what, len(t.queue.Waiting())))
+	}
 	if m.training != nil {
 		return common.Flash(busyTraining)
 	}

@@ -92,12 +92,25 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if m.quitting {
 		return nil
 	}
+	if m.confirmQuit {
+		// q while a run trains asks first: q or y again stops it (saving
+		// a resumable checkpoint) and quits; any other key keeps it.
+		m.confirmQuit = false
+		if key.Matches(msg, k.Quit) || key.Matches(msg, k.Yes) {
+			return m.quit()
+		}
+		return nil
+	}
 	pg := m.pages[m.active]
 	if pg.Captures(msg) {
 		return pg.Update(msg)
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
+		if m.training != nil {
+			m.confirmQuit = true
+			return nil
+		}
 		return m.quit()
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll

@@ -17,8 +17,10 @@ func (m *Model) View() string {
 	keys := m.helpKeys()
 	helpView := components.WrappedHelp(m.help, keys.Short, keys.Full, m.help.ShowAll, w)
 	var footer []string
-	if m.quitting {
-		footer = append(footer, st.Warn.Render(common.Wrap("stopping the run and saving a resumable checkpoint before quitting… (ctrl+c again quits at once)", w, common.MessageLines)))
+	if m.confirmQuit {
+		footer = append(footer, st.Warn.Render(common.Wrap("a run is training: q again stops it (saving a resumable checkpoint) and quits; any other key keeps it", w, common.MessageLines)))
+	} else if m.quitting {
+		footer = append(footer, st.Warn.Render(common.Wrap("stopping the run and saving a resumable checkpoint before quitting… (ctrl+c again quits at once, losing the epoch in progress)", w, common.MessageLines)))
 	} else if m.flash != "" {
 		style := st.Good
 		if m.flashErr {
