@@ -1,5 +1,6 @@
-// Package sysmem reads the machine's memory and the process's peak use: what
-// the memory estimates are held against and what benchmarks report. On
+// Package sysmem reads the machine's memory and cores and the process's use
+// of them: what the memory estimates are held against, what benchmarks
+// report and what the run screen's system line shows. On
 // systems without /proc or getrusage the readers return 0 (unknown) rather
 // than failing, since every caller has a fallback.
 //

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/internal/sysmem"
+	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/train"
 	"github.com/reslab/reslab/tui/common"
 	"github.com/reslab/reslab/tui/components"
@@ -43,7 +46,22 @@ type Page struct {
 	none      bool // nothing trained yet in this lab
 
 	smooth, log, timeAxis bool
+
+	// The system line: each core's use over the last interval and the
+	// process's memory, sampled every sysInterval while a run trains.
+	cpu      sysmem.CPUTimes
+	coreUse  []float64
+	rss      int64
+	sysTicks bool // a sampling tick is pending
 }
+
+// sysInterval is how often the system line is sampled.
+const sysInterval = 2 * time.Second
+
+// sysTickMsg asks the page to sample the system line.
+type sysTickMsg struct{}
+
+func (sysTickMsg) Page() common.PageID { return common.PageRun }
 
 // runHistoryMsg is a resumed run's earlier epochs.
 type runHistoryMsg struct {
@@ -58,7 +76,8 @@ func New(c *common.Common) *Page { return &Page{c: c, keys: DefaultKeyMap(c.Keys
 // run not read yet) from queue.
 func (r *Page) Starting(spec experiments.Spec, resumed bool, queue *experiments.Queue) {
 	*r = Page{c: r.c, keys: r.keys, queue: queue, spec: spec, status: experiments.StateQueued, resumed: resumed,
-		smooth: r.smooth, log: r.log, timeAxis: r.timeAxis, live: true, width: r.width, height: r.height}
+		smooth: r.smooth, log: r.log, timeAxis: r.timeAxis, live: true, width: r.width, height: r.height,
+		cpu: r.cpu, sysTicks: r.sysTicks}
 }
 
 // Stopping shows that the run was asked to stop.
@@ -76,17 +95,30 @@ func (r *Page) Started(sess *experiments.Session, resumed bool) tea.Cmd {
 	r.id, r.meta, r.spec, r.notes = sess.ID, sess.Meta, sess.Meta.Spec, sess.Notes
 	r.status = experiments.StateRunning
 	r.resumed = resumed
+	tick := r.sampleSoon()
 	if !resumed {
-		return nil
+		return tick
 	}
 	store, id := r.c.Store, sess.ID
-	return func() tea.Msg {
+	return tea.Batch(tick, func() tea.Msg {
 		run, err := store.Load(id)
 		if err != nil {
 			return nil
 		}
 		return runHistoryMsg{id: id, metrics: run.Metrics, best: run.Status.BestEpoch}
+	})
+}
+
+// sampleSoon schedules the next system-line sample, unless one is pending.
+func (r *Page) sampleSoon() tea.Cmd {
+	if r.sysTicks {
+		return nil
 	}
+	r.sysTicks = true
+	if r.cpu.Cores() == 0 {
+		r.cpu = sysmem.ReadCPU()
+	}
+	return tea.Tick(sysInterval, func(time.Time) tea.Msg { return sysTickMsg{} })
 }
 
 // Event shows one training event.
@@ -133,6 +165,14 @@ func (r *Page) Status() experiments.State { return r.status }
 
 func (r *Page) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case sysTickMsg:
+		r.sysTicks = false
+		now := sysmem.ReadCPU()
+		r.coreUse, r.cpu, r.rss = sysmem.CoreUse(r.cpu, now), now, sysmem.RSS()
+		if r.running() {
+			return r.sampleSoon()
+		}
+		return nil
 	case runHistoryMsg:
 		if msg.id == r.id && len(msg.metrics) > len(r.hist) {
 			// Earlier sessions' epochs, then those of this session.
@@ -247,6 +287,9 @@ func (r *Page) render(w, h int) string {
 	top = append(top, common.Spread(head, status, w))
 	top = append(top, r.progressLine(w))
 	top = append(top, r.infoLine(w))
+	if l := r.systemLine(); l != "" && r.running() {
+		top = append(top, st.Subtle.Render(common.Truncate(l, w)))
+	}
 	if l := r.noteLine(); l != "" {
 		top = append(top, common.Truncate(st.Subtle.Render(l), w))
 	}
@@ -335,6 +378,33 @@ func (r *Page) progressLine(w int) string {
 		line += " · 3 runs · 5 predict"
 	}
 	return common.Truncate(line, w)
+}
+
+// systemLine is what the machine gives the run: each core's use, the
+// process's memory against the budget, and the training speed.
+func (r *Page) systemLine() string {
+	if len(r.coreUse) == 0 && r.rss == 0 {
+		return ""
+	}
+	var parts []string
+	if len(r.coreUse) > 0 {
+		var cores []string
+		for _, u := range r.coreUse {
+			cores = append(cores, fmt.Sprintf("%.0f%%", 100*u))
+		}
+		parts = append(parts, "cores "+strings.Join(cores, " "))
+	}
+	if r.rss > 0 {
+		budget := r.c.MemoryBudget
+		if budget <= 0 {
+			budget = resnet.DefaultMemoryBudget()
+		}
+		parts = append(parts, "memory "+common.GB(r.rss)+" of "+common.GB(budget)+" budget")
+	}
+	if s := r.step; s != nil && s.ImagesPerSec > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f img/s", s.ImagesPerSec))
+	}
+	return "system " + strings.Join(parts, " · ")
 }
 
 func (r *Page) infoLine(w int) string {
