@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -317,6 +318,38 @@ func (s *Store) List() ([]*Run, []BadRun, error) {
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].ID > runs[j].ID })
 	return runs, bad, nil
+}
+
+// Signature sums up what List would read: every run folder's name and its
+// status and metrics files' sizes and modification times, and the saved
+// comparisons'. It changes when another process writes a run, so a screen
+// can poll it cheaply (a few stats per run) and re-read only then.
+func (s *Store) Signature() (uint64, error) {
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return 0, fmt.Errorf("reading runs folder: %w", err)
+	}
+	h := fnv.New64a()
+	stat := func(path string) {
+		if fi, err := os.Stat(path); err == nil {
+			fmt.Fprintf(h, "%s %d %d\n", path, fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		dir := filepath.Join(s.Dir, e.Name())
+		fmt.Fprintln(h, e.Name())
+		if e.Name() == comparisonsDir {
+			stat(dir)
+			continue
+		}
+		stat(filepath.Join(dir, StatusFile))
+		stat(filepath.Join(dir, MetricsFile))
+		stat(filepath.Join(dir, SpecFile))
+	}
+	return h.Sum64(), nil
 }
 
 // ErrNoRun marks a run id that matches no run.

@@ -97,6 +97,12 @@ type Model struct {
 	// confirmQuit is set by q while a run trains: the footer asks, and
 	// the next key answers.
 	confirmQuit bool
+	// storeSig is the runs folder's last signature: the lab re-reads the
+	// runs when another process changes it.
+	storeSig uint64
+	// storeWatch is how often the signature is read (0: never, in tests
+	// that drive the lab step by step).
+	storeWatch time.Duration
 	// flashFor is how long a flash message stays.
 	flashFor time.Duration
 	// training is the run in progress, nil when none.
@@ -143,7 +149,8 @@ func New(opts Options, r *lipgloss.Renderer) (*Model, error) {
 	h.Styles.ShortKey, h.Styles.FullKey = st.HelpKey, st.HelpKey
 	h.Styles.ShortDesc, h.Styles.FullDesc = st.Help, st.Help
 	h.Styles.ShortSeparator, h.Styles.FullSeparator, h.Styles.Ellipsis = st.Help, st.Help, st.Help
-	m := &Model{c: c, opts: opts, ctx: context.Background(), backend: backend, help: h, flashFor: 6 * time.Second}
+	m := &Model{c: c, opts: opts, ctx: context.Background(), backend: backend, help: h, flashFor: 6 * time.Second,
+		storeWatch: storeWatchInterval}
 	m.setup = setup.New(c)
 	m.run = run.New(c)
 	m.runs = runs.New(c)
@@ -164,7 +171,7 @@ func (m *Model) Outcomes() []RunOutcome { return m.outcomes }
 
 // Init implements tea.Model.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{common.LoadRunsCmd(m.c.Store), m.setup.Init()}
+	cmds := []tea.Cmd{common.LoadRunsCmd(m.c.Store), m.setup.Init(), m.watchStore(true)}
 	if s := m.opts.Start; s != nil {
 		cmds = append(cmds, common.Send(common.StartMsg{Specs: []experiments.Spec{*s}}))
 	}
@@ -228,6 +235,6 @@ func (m *Model) helpKeys() common.Bindings {
 	}
 	tail = append(tail, k.Back)
 	b.Short = append(append(lead, b.Short...), tail...)
-	b.Full = append(b.Full, []key.Binding{k.Setup, k.RunTab, k.Runs, k.Compare, k.Predict}, []key.Binding{k.Back, k.Help, k.Quit})
+	b.Full = append(b.Full, []key.Binding{k.Setup, k.RunTab, k.Runs, k.Compare, k.Predict}, []key.Binding{k.Back, k.Refresh, k.Help, k.Quit})
 	return b
 }

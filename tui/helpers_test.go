@@ -88,6 +88,7 @@ func newLab(t *testing.T, backend Backend, dir string) *Model {
 	// Flash messages clear, and the data folder is read, at once: tests
 	// settle commands synchronously.
 	m.flashFor, m.c.DataDebounce = time.Millisecond, time.Millisecond
+	m.storeWatch = 0 // tests that want it send storeSigMsg themselves
 	return m
 }
 

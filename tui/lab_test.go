@@ -327,3 +327,34 @@ func TestPredictOpensTheRunJustTrained(t *testing.T) {
 		t.Errorf("5 after training:\n%s", v)
 	}
 }
+
+// A run another process writes into the runs folder shows on the runs
+// screen without a key press, once the folder's signature changes.
+func TestRunsFromOtherProcessesShowUp(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	m := newLab(t, nil, dir)
+	sized(t, m, 120, 30)
+	press(t, m, "3")
+	sig := func() storeSigMsg {
+		s, err := m.c.Store.Signature()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return storeSigMsg{sig: s}
+	}
+	send(t, m, sig())
+	labtest.WriteRun(t, dir, labtest.FakeRun{ID: "20261127-140000-r18-eeee", Depth: 18, Name: "from-slurm",
+		Epochs: labtest.Epochs(1, 0.5), State: experiments.StateRunning})
+	if strings.Contains(m.View(), "from-slurm") {
+		t.Fatal("the new run showed before the folder was looked at")
+	}
+	next := sig()
+	if next.sig == m.storeSig {
+		t.Fatal("writing a run did not change the folder's signature")
+	}
+	send(t, m, next)
+	if !strings.Contains(m.View(), "from-slurm") {
+		t.Errorf("the run written elsewhere does not show:\n%s", m.View())
+	}
+}

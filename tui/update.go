@@ -9,6 +9,33 @@ import (
 	"github.com/reslab/reslab/tui/common"
 )
 
+// storeSigMsg is the runs folder's signature, read by watchStore.
+type storeSigMsg struct {
+	sig uint64
+	err error
+}
+
+// storeWatchInterval is how often the lab looks for runs other processes
+// wrote (a headless train, a Slurm task, another lab).
+const storeWatchInterval = 2 * time.Second
+
+// watchStore reads the runs folder's signature now or after the watch
+// interval.
+func (m *Model) watchStore(now bool) tea.Cmd {
+	if m.storeWatch <= 0 {
+		return nil
+	}
+	store := m.c.Store
+	read := func() tea.Msg {
+		sig, err := store.Signature()
+		return storeSigMsg{sig: sig, err: err}
+	}
+	if now {
+		return read
+	}
+	return tea.Tick(m.storeWatch, func(time.Time) tea.Msg { return read() })
+}
+
 // clearFlashMsg ends a flash message, unless a newer one replaced it.
 type clearFlashMsg struct{ seq int }
 
@@ -38,6 +65,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.trainingClosed(msg)
 	case common.SwitchMsg:
 		return m, m.switchPage(msg.To)
+	case storeSigMsg:
+		var cmd tea.Cmd
+		if msg.err == nil && msg.sig != m.storeSig {
+			if m.storeSig != 0 {
+				cmd = common.LoadRunsCmd(m.c.Store)
+			}
+			m.storeSig = msg.sig
+		}
+		return m, tea.Batch(cmd, m.watchStore(false))
 	case common.FlashMsg:
 		m.flash, m.flashErr = msg.Text, msg.Err
 		m.flashSeq++
@@ -106,6 +142,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return pg.Update(msg)
 	}
 	switch {
+	case key.Matches(msg, k.Refresh):
+		return tea.Batch(common.LoadRunsCmd(m.c.Store), common.Flash("re-reading the runs folder"))
 	case key.Matches(msg, k.Quit):
 		if m.training != nil {
 			m.confirmQuit = true

@@ -18,6 +18,7 @@ type KeyMap struct {
 	Runs    key.Binding
 	Compare key.Binding
 	Predict key.Binding
+	Refresh key.Binding // re-read the runs folder now
 
 	// Moving.
 	Up, Down, Left, Right key.Binding
@@ -48,6 +49,7 @@ func DefaultKeyMap() *KeyMap {
 		Runs:    b([]string{"3"}, "3", "runs"),
 		Compare: b([]string{"4"}, "4", "compare"),
 		Predict: b([]string{"5"}, "5", "predict"),
+		Refresh: b([]string{"ctrl+r"}, "ctrl+r", "re-read runs"),
 
 		Up:       b([]string{"up", "k"}, "↑/k", "up"),
 		Down:     b([]string{"down", "j"}, "↓/j", "down"),
