@@ -402,3 +402,20 @@ func TestEstimateSkipsFirstEpochOnlyRuns(t *testing.T) {
 		t.Errorf("estimate %v s/epoch from %q", e.SecPerEpoch, e.Basis)
 	}
 }
+
+func TestMostConfusedAndWorst(t *testing.T) {
+	preds := []ImagePrediction{
+		{Path: "a", Label: 0, Top: []int{1, 0}, Probs: []float64{0.6, 0.3}},
+		{Path: "b", Label: 0, Top: []int{1, 0}, Probs: []float64{0.9, 0.1}},
+		{Path: "c", Label: 2, Top: []int{0, 2}, Probs: []float64{0.5, 0.4}},
+		{Path: "d", Label: 1, Top: []int{1, 0}, Probs: []float64{0.99, 0.01}},
+	}
+	pairs := ConfusionMatrix(preds, 3).MostConfused(5)
+	if len(pairs) != 2 || pairs[0] != (ConfusedPair{True: 0, Pred: 1, Count: 2}) || pairs[1] != (ConfusedPair{True: 2, Pred: 0, Count: 1}) {
+		t.Errorf("most confused %+v", pairs)
+	}
+	worst := WorstPredictions(preds, 2)
+	if len(worst) != 2 || worst[0].Path != "b" || worst[1].Path != "a" {
+		t.Errorf("worst %+v", worst)
+	}
+}

@@ -1,9 +1,11 @@
 package experiments
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/reslab/reslab/internal/atomicfile"
@@ -100,6 +102,43 @@ func ConfusionMatrix(preds []ImagePrediction, k int) Confusion {
 		}
 	}
 	return c
+}
+
+// ConfusedPair is an off-diagonal cell of a confusion matrix: Count
+// images of class True predicted as Pred.
+type ConfusedPair struct {
+	True  int `json:"true"`
+	Pred  int `json:"predicted"`
+	Count int `json:"count"`
+}
+
+// MostConfused are the n largest off-diagonal cells, largest first (ties
+// by class order).
+func (c Confusion) MostConfused(n int) []ConfusedPair {
+	var out []ConfusedPair
+	for t, row := range c.Counts {
+		for p, v := range row {
+			if p != t && v > 0 {
+				out = append(out, ConfusedPair{True: t, Pred: p, Count: v})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b ConfusedPair) int { return b.Count - a.Count })
+	return out[:min(n, len(out))]
+}
+
+// WorstPredictions are the n wrong predictions made with the most
+// confidence in the wrong class, most confident first: the images most
+// worth looking at.
+func WorstPredictions(preds []ImagePrediction, n int) []ImagePrediction {
+	var wrong []ImagePrediction
+	for _, p := range preds {
+		if len(p.Top) > 0 && !p.Correct() {
+			wrong = append(wrong, p)
+		}
+	}
+	slices.SortStableFunc(wrong, func(a, b ImagePrediction) int { return cmp.Compare(b.Probs[0], a.Probs[0]) })
+	return wrong[:min(n, len(wrong))]
 }
 
 // PerClassAccuracy is the recall of each class; NaN-free: a class with no

@@ -274,7 +274,7 @@ func TestTrainRunsShowCompareExport(t *testing.T) {
 	}
 
 	code, out, errOut = runReslab(t, "show", a, "--runs", runs)
-	for _, want := range []string{"resnet18", "confusion matrix", "train loss", "checker"} {
+	for _, want := range []string{"resnet18", "confusion matrix", "train loss", "checker", "most confused (true → predicted)"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("show lacks %q (exit %d): %s %s", want, code, out, errOut)
 		}

@@ -96,16 +96,17 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	conf := experiments.ConfusionMatrix(preds, len(run.Meta.Classes))
 	if *asJSON {
 		out := struct {
-			ID        string                 `json:"id"`
-			Meta      experiments.RunMeta    `json:"meta"`
-			Status    experiments.RunStatus  `json:"status"`
-			Metrics   any                    `json:"metrics"`
-			Confusion [][]int                `json:"confusion,omitempty"`
-			PerClass  []float64              `json:"per_class_accuracy,omitempty"`
-			Summary   experiments.RunSummary `json:"summary"`
+			ID        string                     `json:"id"`
+			Meta      experiments.RunMeta        `json:"meta"`
+			Status    experiments.RunStatus      `json:"status"`
+			Metrics   any                        `json:"metrics"`
+			Confusion [][]int                    `json:"confusion,omitempty"`
+			PerClass  []float64                  `json:"per_class_accuracy,omitempty"`
+			Confused  []experiments.ConfusedPair `json:"most_confused,omitempty"`
+			Summary   experiments.RunSummary     `json:"summary"`
 		}{ID: run.ID, Meta: run.Meta, Status: run.Status, Metrics: run.Metrics, Summary: experiments.Summarize([]*experiments.Run{run})[0]}
 		if predErr == nil {
-			out.Confusion, out.PerClass = conf.Counts, conf.PerClassAccuracy()
+			out.Confusion, out.PerClass, out.Confused = conf.Counts, conf.PerClassAccuracy(), conf.MostConfused(5)
 		}
 		return json.NewEncoder(stdout).Encode(out)
 	}
@@ -133,6 +134,21 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if predErr == nil {
 		fmt.Fprintf(stdout, "\nconfusion matrix and per-class accuracy at the best epoch (%d):\n", run.Status.BestEpoch)
 		experiments.WriteTable(stdout, experiments.ConfusionRows(conf, run.Meta.ClassNames))
+		name := func(c int) string {
+			return experiments.NewClassProb(c, 0, run.Meta.Classes, run.Meta.ClassNames).Label()
+		}
+		if pairs := conf.MostConfused(5); len(pairs) > 0 {
+			fmt.Fprintln(stdout, "\nmost confused (true → predicted):")
+			for _, p := range pairs {
+				fmt.Fprintf(stdout, "  %s → %s: %d images\n", name(p.True), name(p.Pred), p.Count)
+			}
+		}
+		if worst := experiments.WorstPredictions(preds, 5); len(worst) > 0 {
+			fmt.Fprintln(stdout, "\nworst predicted (wrong, most confident first):")
+			for _, p := range worst {
+				fmt.Fprintf(stdout, "  %s: %s, predicted %s (%.0f%%)\n", p.Path, name(p.Label), name(p.Top[0]), 100*p.Probs[0])
+			}
+		}
 	}
 	return nil
 }

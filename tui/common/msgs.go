@@ -54,8 +54,9 @@ type (
 		Comparison *experiments.Comparison // nil for runs marked just now
 	}
 	// PredictOpenMsg opens the predict page on run A, with run B beside
-	// it when B is not "". Predict's.
-	PredictOpenMsg struct{ A, B string }
+	// it when B is not "", at validation image Image when it is not "".
+	// Predict's.
+	PredictOpenMsg struct{ A, B, Image string }
 )
 
 // PageMsg is a page's own message: the root delivers it to that page alone.

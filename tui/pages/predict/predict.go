@@ -32,6 +32,7 @@ type Page struct {
 	a, b    *predRun
 	items   []experiments.ImagePrediction // run a's images of the split shown
 	index   int
+	jumpTo  string // the image to show first once the runs load
 	loading bool
 	err     error
 
@@ -177,6 +178,7 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 			s.runs = msg.Runs
 		}
 	case common.PredictOpenMsg:
+		s.jumpTo = msg.Image
 		return s.open(msg.A, msg.B)
 	case predictLoadedMsg:
 		s.loading = false
@@ -188,6 +190,10 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 			}
 			s.items = s.a.preds
 		}
+		if i := slices.IndexFunc(s.items, func(p experiments.ImagePrediction) bool { return p.Path == s.jumpTo }); i >= 0 {
+			s.index = i
+		}
+		s.jumpTo = ""
 		if s.b != nil && s.b.err != nil {
 			s.err = errors.Join(s.err, s.b.err)
 		}

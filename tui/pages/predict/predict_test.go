@@ -188,3 +188,16 @@ func TestPathPromptStartsEmpty(t *testing.T) {
 		t.Errorf("the second o starts with %q", v)
 	}
 }
+
+// Opened at an image (the runs screen's worst prediction), predict shows it
+// first.
+func TestPredictOpensAtAnImage(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	p, h := openOn(t, dir, "20261127-100000-r18-aaaa", "", 120, 38)
+	target := p.items[7].Path
+	h.Send(common.PredictOpenMsg{A: "20261127-100000-r18-aaaa", Image: target})
+	if p.items[p.index].Path != target {
+		t.Errorf("showing %s, want %s", p.items[p.index].Path, target)
+	}
+}

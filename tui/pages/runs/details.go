@@ -2,6 +2,8 @@ package runs
 
 import (
 	"fmt"
+	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -35,11 +37,16 @@ func (d *runDetails) key(msg tea.KeyMsg, s *Page) tea.Cmd {
 		d.offset += s.c.Height - 4
 	case key.Matches(msg, k.Top):
 		d.offset = 0
+	case key.Matches(msg, k.Bottom):
+		d.offset = math.MaxInt32 // the view stops at the last page
 	case key.Matches(msg, k.Resume):
 		return s.resume(d.run)
 	case key.Matches(msg, k.ToPred):
-		id := d.run.ID
-		return tea.Batch(func() tea.Msg { return common.PredictOpenMsg{A: id} }, common.SwitchTo(common.PagePredict))
+		open := common.PredictOpenMsg{A: d.run.ID}
+		if worst := experiments.WorstPredictions(d.preds, 1); len(worst) > 0 {
+			open.Image = worst[0].Path
+		}
+		return tea.Batch(func() tea.Msg { return open }, common.SwitchTo(common.PagePredict))
 	}
 	return nil
 }
@@ -49,7 +56,11 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 	r := d.run
 	sp := r.Meta.Spec
 	var lines []string
-	lines = append(lines, common.Spread(st.Title.Render("run "+r.ID), st.Subtle.Render("esc back"), w))
+	title := "run " + r.ID
+	if sp.Name != "" {
+		title = "run " + sp.Name + " · " + r.ID
+	}
+	lines = append(lines, common.Spread(st.Title.Render(title), st.Subtle.Render("esc back"), w))
 	kv := func(pairs ...string) string {
 		var parts []string
 		for i := 0; i+1 < len(pairs); i += 2 {
@@ -116,6 +127,19 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 		hd, body := t.Lines(w)
 		lines = append(lines, hd)
 		lines = append(lines, body...)
+		name := func(c int) string { return experiments.NewClassProb(c, 0, r.Meta.Classes, r.Meta.ClassNames).Label() }
+		if pairs := conf.MostConfused(5); len(pairs) > 0 {
+			lines = append(lines, "", st.Header.Render("most confused (true → predicted)"))
+			for _, p := range pairs {
+				lines = append(lines, common.Truncate(fmt.Sprintf("  %s → %s: %d images", name(p.True), name(p.Pred), p.Count), w))
+			}
+		}
+		if worst := experiments.WorstPredictions(d.preds, 5); len(worst) > 0 {
+			lines = append(lines, "", st.Header.Render("worst predicted (p opens predict at the first)"))
+			for _, p := range worst {
+				lines = append(lines, common.Truncate(fmt.Sprintf("  %s: %s, predicted %s (%.0f%%)", filepath.Base(p.Path), name(p.Label), name(p.Top[0]), 100*p.Probs[0]), w))
+			}
+		}
 	}
 	d.offset = min(d.offset, max(len(lines)-h, 0))
 	lines = lines[d.offset:]

@@ -171,3 +171,32 @@ func TestRunsSortSkipsHiddenColumns(t *testing.T) {
 		t.Errorf("s reached %d of the %d visible columns", len(seen), len(visible))
 	}
 }
+
+// A run's details name its most-confused classes and worst-predicted
+// images; p opens predict at the worst one, and G reaches the end.
+func TestRunDetailsConfusionAndWorst(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	s, h := newTable(t, dir, 120, 200)
+	h.Press("G", "enter")
+	v := s.View()
+	for _, want := range []string{"most confused (true → predicted)", "→", "worst predicted"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("details lack %q:\n%s", want, v)
+		}
+	}
+	worst := experiments.WorstPredictions(s.details.preds, 1)
+	if len(worst) == 0 {
+		t.Fatal("the fake run has no wrong predictions")
+	}
+	h.Press("p")
+	if msg, ok := labtest.Last[common.PredictOpenMsg](h); !ok || msg.Image != worst[0].Path || msg.A != "20261127-100000-r18-aaaa" {
+		t.Errorf("p sent %+v, want the worst image %s", msg, worst[0].Path)
+	}
+	// At a small height G scrolls to the last lines.
+	s.SetSize(120, 12)
+	h.Press("G")
+	if v := s.View(); !strings.Contains(v, filepath.Base(worst[0].Path)) {
+		t.Errorf("G did not reach the end:\n%s", v)
+	}
+}

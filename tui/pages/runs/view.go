@@ -21,7 +21,7 @@ func (s *Page) Help() common.Bindings {
 	case s.filtering:
 		return common.Bindings{Short: []key.Binding{common.Hint("enter", "keep filter"), common.Hint("esc", "clear")}}
 	case s.details != nil:
-		return common.Bindings{Short: []key.Binding{k.Up, k.Down, k.Resume, k.ToPred}, Full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Resume, k.ToPred}}}
+		return common.Bindings{Short: []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.Resume, k.ToPred}, Full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Resume, k.ToPred}}}
 	case s.focusComps:
 		return common.Bindings{Short: []key.Binding{common.Hint("enter", "open comparison"), k.Up, k.Down, common.Hint("tab", "runs")}}
 	}
