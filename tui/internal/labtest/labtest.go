@@ -52,6 +52,18 @@ func Keys(ks ...string) []tea.Msg {
 			out = append(out, tea.KeyMsg{Type: tea.KeyCtrlU})
 		case "ctrl+c":
 			out = append(out, tea.KeyMsg{Type: tea.KeyCtrlC})
+		case "ctrl+home":
+			out = append(out, tea.KeyMsg{Type: tea.KeyCtrlHome})
+		case "ctrl+end":
+			out = append(out, tea.KeyMsg{Type: tea.KeyCtrlEnd})
+		case "pgdown":
+			out = append(out, tea.KeyMsg{Type: tea.KeyPgDown})
+		case "pgup":
+			out = append(out, tea.KeyMsg{Type: tea.KeyPgUp})
+		case "end":
+			out = append(out, tea.KeyMsg{Type: tea.KeyEnd})
+		case "home":
+			out = append(out, tea.KeyMsg{Type: tea.KeyHome})
 		default:
 			for _, r := range k {
 				out = append(out, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})

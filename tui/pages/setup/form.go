@@ -202,10 +202,15 @@ func (s *Page) valid() bool {
 func (s *Page) focused() *field { return s.fields[s.focus] }
 
 func (s *Page) move(d int) {
+	s.focusOn((s.focus + d + len(s.fields)) % len(s.fields))
+}
+
+// focusOn focuses field i, clamped to the form.
+func (s *Page) focusOn(i int) {
 	if f := s.focused(); f.kind != choiceField {
 		f.input.Blur()
 	}
-	s.focus = (s.focus + d + len(s.fields)) % len(s.fields)
+	s.focus = min(max(i, 0), len(s.fields)-1)
 	if f := s.focused(); f.kind != choiceField {
 		f.input.Focus()
 		f.input.CursorEnd()

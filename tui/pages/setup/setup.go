@@ -168,7 +168,8 @@ func (s *Page) Refresh() tea.Cmd {
 func (s *Page) Captures(msg tea.KeyMsg) bool {
 	f := s.focused()
 	switch msg.Type {
-	case tea.KeyTab, tea.KeyShiftTab, tea.KeyUp, tea.KeyDown, tea.KeyEnter, tea.KeyEsc, tea.KeyCtrlC:
+	case tea.KeyTab, tea.KeyShiftTab, tea.KeyUp, tea.KeyDown, tea.KeyEnter, tea.KeyEsc, tea.KeyCtrlC,
+		tea.KeyCtrlHome, tea.KeyCtrlEnd, tea.KeyPgUp, tea.KeyPgDown:
 		return false
 	}
 	switch f.kind {
@@ -226,6 +227,18 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Prev), msg.Type == tea.KeyUp, f.kind != textField && msg.String() == "k":
 		s.move(-1)
+		return nil
+	case msg.Type == tea.KeyCtrlHome, f.kind == choiceField && key.Matches(msg, k.Top):
+		s.focusOn(0)
+		return nil
+	case msg.Type == tea.KeyCtrlEnd, f.kind == choiceField && key.Matches(msg, k.Bottom):
+		s.focusOn(len(s.fields) - 1)
+		return nil
+	case key.Matches(msg, k.PageDown):
+		s.focusOn(s.focus + 10)
+		return nil
+	case key.Matches(msg, k.PageUp):
+		s.focusOn(s.focus - 10)
 		return nil
 	case key.Matches(msg, k.Start):
 		return s.start()

@@ -172,3 +172,27 @@ func TestFocusedFieldAlwaysShows(t *testing.T) {
 		}
 	}
 }
+
+// The form's ends are a key away from any field, text fields included.
+func TestSetupFirstAndLastField(t *testing.T) {
+	p, h := newForm(t, t.TempDir())
+	h.Press("ctrl+end")
+	if p.focus != len(p.fields)-1 {
+		t.Fatalf("ctrl+end focused field %d of %d", p.focus, len(p.fields))
+	}
+	h.Press("ctrl+home")
+	if p.focus != 0 {
+		t.Fatalf("ctrl+home focused field %d", p.focus)
+	}
+	h.Press("pgdown")
+	if p.focus != 10 {
+		t.Errorf("pgdn focused field %d, want 10", p.focus)
+	}
+	for p.focused().kind != choiceField {
+		h.Press("down")
+	}
+	h.Press("G")
+	if p.focus != len(p.fields)-1 {
+		t.Errorf("G on a choice field focused %d", p.focus)
+	}
+}

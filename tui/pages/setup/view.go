@@ -21,7 +21,8 @@ func (s *Page) Help() common.Bindings {
 	} else {
 		short = append(short, k.Clear)
 	}
-	return common.Bindings{Short: short, Full: [][]key.Binding{{k.Start, k.Next, k.Prev, k.Up, k.Down}, {k.Cycle, k.Clear}}}
+	return common.Bindings{Short: short, Full: [][]key.Binding{{k.Start, k.Next, k.Prev, k.Up, k.Down},
+		{common.Hint("pgup/pgdn", "10 fields"), common.Hint("ctrl+home/ctrl+end", "first/last field"), k.Cycle, k.Clear}}}
 }
 
 func (s *Page) render(w, h int) string {
