@@ -9,10 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/disintegration/imaging"
 
 	"github.com/reslab/reslab/augment"
+	"github.com/reslab/reslab/experiments"
 )
 
 // runAugment renders a grid of augmented variants of one image, so a
@@ -20,10 +22,16 @@ import (
 // before spending an hour on a run:
 //
 //	reslab augment --preview IMAGE --out grid.png [--n 9] [--size 224] [--seed 1]
-//	               [--rotation 30 --shear 0.2 --zoom 0.2 --flip 0.5]
+//	               [--preset P | --run RUN] [--rotation 30 --shear 0.2 --zoom 0.2 --flip 0.5]
+//
+// --preset and --run take the size, seed and augmentation of a preset or
+// of a saved run (what that run really did); other flags override them.
 func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	def := augment.DefaultParams()
-	fs := newFlagSet("augment", "augment --preview IMAGE --out GRID.png [--n 9] [--size 224] [--seed 1] [--rotation 30 --shear 0.2 --zoom 0.2 --flip 0.5]", stderr)
+	fs := newFlagSet("augment", "augment --preview IMAGE --out GRID.png [--n 9] [--size 224] [--seed 1] [--preset P | --run RUN] [--rotation 30 --shear 0.2 --zoom 0.2 --flip 0.5]", stderr)
+	preset := fs.String("preset", "", "take size, seed and augmentation from `preset`: "+strings.Join(experiments.PresetNames(), ", "))
+	runID := fs.String("run", "", "take size, seed and augmentation from saved run `RUN`")
+	runsFlag := fs.String("runs", "", "runs `folder` for --run (default $RESLAB_RUNS, else ./runs)")
 	preview := fs.String("preview", "", "`image` to augment (JPEG, PNG, GIF, BMP or WebP); may also be given as an argument")
 	out := fs.String("out", "", "grid `file` to write (.png, .jpg, .gif, .bmp or .tif) (required)")
 	n := fs.Int("n", 9, "number of variants")
@@ -60,6 +68,40 @@ func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fail("--out %s: %v", *out, err)
 	}
+	var from string // what the settings came from, for the output line
+	if *preset != "" || *runID != "" {
+		if *preset != "" && *runID != "" {
+			return fail("give --preset or --run, not both")
+		}
+		var sp experiments.Spec
+		if *preset != "" {
+			if sp, err = experiments.PresetSpec(*preset); err != nil {
+				return fail("--preset: %v", err)
+			}
+			from = "preset " + *preset
+		} else {
+			store, err := experiments.OpenStore(runsDir(*runsFlag))
+			if err != nil {
+				return err
+			}
+			run, err := store.Load(*runID)
+			if err != nil {
+				return err
+			}
+			sp, from = run.Meta.Spec, "run "+run.ID
+		}
+		a := sp.Augment
+		for name, set := range map[string]func(){
+			"size": func() { *size = sp.Size }, "seed": func() { *seed = sp.Seed },
+			"rotation": func() { *rotation = a.Rotation }, "shear": func() { *shear = a.Shear },
+			"zoom": func() { *zoom = a.Zoom }, "flip": func() { *flip = a.Flip },
+			"brightness": func() { *brightness = a.Brightness }, "contrast": func() { *contrast = a.Contrast },
+		} {
+			if !flagSet(fs, name) {
+				set()
+			}
+		}
+	}
 	if *n < 1 || *n > 400 {
 		return fail("--n %d: want 1 to 400 variants", *n)
 	}
@@ -85,7 +127,14 @@ func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := writeImageAtomic(*out, grid, format); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d variants of %s at %d px (seed %d)\n", *out, *n, img, *size, *seed)
+	what := fmt.Sprintf("wrote %s: %d variants of %s at %d px (seed %d)", *out, *n, img, *size, *seed)
+	if from != "" {
+		what += ", augmented as " + from
+		if !params.Enabled() {
+			what += " (which uses no augmentation: every variant is the same)"
+		}
+	}
+	fmt.Fprintln(stdout, what)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -410,5 +411,39 @@ func TestResumeCommand(t *testing.T) {
 	}
 	if code, _, errOut := runReslab(t, "resume", "--runs", runs, "2099"); code != 1 || !strings.Contains(errOut, "no such run") {
 		t.Errorf("resume of a missing run: exit %d, %q", code, errOut)
+	}
+}
+
+// augment --preset draws exactly what the preset's own settings, given as
+// flags, draw; a flag still overrides the preset.
+func TestAugmentPreviewFromPreset(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "in.png")
+	writePNG(t, img, 60, 40, color.NRGBA{R: 200, G: 40, B: 90, A: 255})
+	sp, err := experiments.PresetSpec("flowers-scratch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := sp.Augment
+	fromPreset, byHand, overridden := filepath.Join(dir, "p.png"), filepath.Join(dir, "h.png"), filepath.Join(dir, "o.png")
+	if code, out, errOut := runReslab(t, "augment", "--preview", img, "--out", fromPreset, "--n", "4", "--preset", "flowers-scratch"); code != 0 || !strings.Contains(out, "augmented as preset flowers-scratch") {
+		t.Fatalf("--preset: %d %s %s", code, out, errOut)
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	if code, _, errOut := runReslab(t, "augment", "--preview", img, "--out", byHand, "--n", "4", "--size", strconv.Itoa(sp.Size), "--seed", strconv.FormatInt(sp.Seed, 10),
+		"--rotation", f(a.Rotation), "--shear", f(a.Shear), "--zoom", f(a.Zoom), "--flip", f(a.Flip), "--brightness", f(a.Brightness), "--contrast", f(a.Contrast)); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, _, errOut := runReslab(t, "augment", "--preview", img, "--out", overridden, "--n", "4", "--preset", "flowers-scratch", "--rotation", "0"); code != 0 {
+		t.Fatal(errOut)
+	}
+	p, _ := os.ReadFile(fromPreset)
+	h, _ := os.ReadFile(byHand)
+	o, _ := os.ReadFile(overridden)
+	if len(p) == 0 || !bytes.Equal(p, h) {
+		t.Error("the preset's grid differs from the same settings given as flags")
+	}
+	if bytes.Equal(p, o) {
+		t.Error("--rotation 0 did not override the preset's rotation")
 	}
 }
