@@ -420,3 +420,52 @@ func TestResumeRefusesChangedDataAndTornPairs(t *testing.T) {
 		t.Errorf("refused resumes changed the run: %s, %d epochs", after.Status.State, len(after.Metrics))
 	}
 }
+
+// A completed run extended to more epochs ends where a run planned that
+// long from the start ends; asking for no more epochs than it has is
+// refused and changes nothing.
+func TestExtendCompletedRunEqualsLongerRun(t *testing.T) {
+	run := func(store *Store, epochs int) string {
+		spec := tinySpec()
+		spec.Epochs = epochs
+		sess, err := (&Runner{Store: store}).Start(context.Background(), spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range sess.Events {
+		}
+		sess.Wait()
+		return sess.ID
+	}
+	longStore, _ := OpenStore(t.TempDir())
+	long, _ := longStore.Load(run(longStore, 4))
+
+	store, _ := OpenStore(t.TempDir())
+	id := run(store, 2)
+	r := &Runner{Store: store}
+	if _, err := r.Resume(context.Background(), id); err == nil || !strings.Contains(err.Error(), "--epochs N") {
+		t.Errorf("resume of a completed run: %v", err)
+	}
+	if _, err := r.Extend(context.Background(), id, 2); err == nil || !strings.Contains(err.Error(), "must be more") {
+		t.Errorf("extend to the epochs it has: %v", err)
+	}
+	sess, err := r.Extend(context.Background(), id, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range sess.Events {
+	}
+	if _, err := sess.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	ext, _ := store.Load(id)
+	if ext.Status.State != StateCompleted || ext.Meta.Spec.Epochs != 4 || len(ext.Metrics) != 4 {
+		t.Fatalf("extended run: %s, planned %d, %d epochs", ext.Status.State, ext.Meta.Spec.Epochs, len(ext.Metrics))
+	}
+	for i := range long.Metrics {
+		a, b := ext.Metrics[i], long.Metrics[i]
+		if a.TrainLoss != b.TrainLoss || a.ValLoss != b.ValLoss {
+			t.Errorf("epoch %d: extended %+v, planned long %+v", i+1, a, b)
+		}
+	}
+}

@@ -220,6 +220,18 @@ func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
 
 // Resume continues a stopped or interrupted run from its last checkpoint.
 func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
+	return r.resume(ctx, id, 0)
+}
+
+// Extend trains a run further, to epochs in all: a completed or
+// early-stopped run continues from its last checkpoint as if it had been
+// planned longer (early stopping's patience starts over), and a stopped
+// or interrupted one resumes with the new plan.
+func (r *Runner) Extend(ctx context.Context, id string, epochs int) (*Session, error) {
+	return r.resume(ctx, id, epochs)
+}
+
+func (r *Runner) resume(ctx context.Context, id string, extendTo int) (*Session, error) {
 	w, err := r.Store.OpenWriter(id)
 	if err != nil {
 		return nil, err
@@ -228,9 +240,20 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 		w.Close()
 		return nil, err
 	}
-	switch w.Status.State {
-	case StateCompleted, StateEarlyStopped:
-		return fail(fmt.Errorf("run %s has %s; there is nothing to resume", w.ID, w.Status.State))
+	finished := w.Status.State == StateCompleted || w.Status.State == StateEarlyStopped
+	switch {
+	case extendTo > 0 && extendTo <= len(w.Metrics):
+		return fail(fmt.Errorf("run %s has trained %d epochs already: --epochs %d must be more", w.ID, len(w.Metrics), extendTo))
+	case extendTo == 0 && finished:
+		return fail(fmt.Errorf("run %s has %s; there is nothing to resume (reslab resume %s --epochs N trains it to N epochs)", w.ID, w.Status.State, w.ID))
+	}
+	var extendNote string
+	if extendTo > 0 {
+		extendNote = fmt.Sprintf("extended from %d to %d planned epochs", w.Meta.Spec.Epochs, extendTo)
+		w.Meta.Spec.Epochs = extendTo
+		if err := w.SaveMeta(); err != nil {
+			return fail(err)
+		}
 	}
 	// A run killed before its first checkpoint has trained nothing that
 	// could be lost: it starts over in its own folder, to the same result.
@@ -277,6 +300,13 @@ func (r *Runner) Resume(ctx context.Context, id string) (*Session, error) {
 		return fail(err)
 	}
 	notes := []string{fmt.Sprintf("resumed at epoch %d, batch %d", st.Epoch+1, st.Partial.Steps)}
+	if extendNote != "" {
+		notes = append(notes, extendNote)
+		if st.Early != nil && finished {
+			st.Early.Wait = 0
+			notes = append(notes, "early stopping's patience starts over")
+		}
+	}
 	if st.Best.BestEpoch > 0 {
 		// The best checkpoint the fit state remembers must still be on disk;
 		// if not, the best monitor starts over rather than reporting weights

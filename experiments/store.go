@@ -219,6 +219,11 @@ func (w *RunWriter) Close() error {
 	return err
 }
 
+// SaveMeta rewrites spec.json atomically (a run extended with more epochs).
+func (w *RunWriter) SaveMeta() error {
+	return writeJSONAtomic(filepath.Join(w.Dir, SpecFile), w.Meta)
+}
+
 // SaveStatus writes status.json atomically.
 func (w *RunWriter) SaveStatus() error {
 	w.Status.Updated = time.Now().UTC()

@@ -157,8 +157,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runResume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("resume", "resume [--runs DIR] RUN", stderr)
+	fs := newFlagSet("resume", "resume [--runs DIR] [--epochs N] RUN", stderr)
 	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	epochs := fs.Int("epochs", 0, "train the run to `N` epochs in all: extends a completed run (0: finish the planned epochs)")
 	fs.Bool("no-tui", true, "print one line per epoch (the default for resume)")
 	pos, err := parseCommandLine(fs, args)
 	if err != nil {
@@ -171,8 +172,16 @@ func runResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if *epochs < 0 || *epochs > 10000 {
+		return usagef("--epochs %d: want 1 to 10000 epochs in all", *epochs)
+	}
 	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir)}
-	sess, err := runner.Resume(ctx, pos[0])
+	var sess *experiments.Session
+	if *epochs > 0 {
+		sess, err = runner.Extend(ctx, pos[0], *epochs)
+	} else {
+		sess, err = runner.Resume(ctx, pos[0])
+	}
 	if err != nil {
 		return err
 	}
