@@ -23,6 +23,11 @@ type ChartOptions struct {
 	// (default %g).
 	XMin, XMax float64
 	XFormat    func(float64) string
+	// Raw are series drawn first, faintly ('·', in RawColor when colours
+	// are on), behind the others: the unsmoothed values behind a smoothed
+	// curve, as TensorBoard shows them. They have no legend entries.
+	Raw      [][]float64
+	RawColor asciigraph.AnsiColor
 	// LegendWidth wraps the legend to lines of at most this many cells
 	// (0: one line).
 	LegendWidth int
@@ -70,6 +75,23 @@ func Chart(series [][]float64, o ChartOptions) string {
 	var legends []string
 	var colors []asciigraph.AnsiColor
 	var chars []asciigraph.CharSet
+	for _, s := range o.Raw {
+		if !slices.ContainsFunc(s, func(x float64) bool { return !math.IsNaN(x) }) {
+			continue
+		}
+		v := append([]float64(nil), s...)
+		if o.Log {
+			for j := range v {
+				v[j] = math.Log10(math.Max(v[j], 1e-12))
+			}
+		}
+		if len(v) == 1 {
+			v = append(v, v[0])
+		}
+		data = append(data, v)
+		chars = append(chars, asciigraph.CreateCharSet("·"))
+		colors = append(colors, o.RawColor)
+	}
 	for i, s := range series {
 		if len(s) == 0 || !slices.ContainsFunc(s, func(x float64) bool { return !math.IsNaN(x) }) {
 			continue
@@ -124,7 +146,7 @@ func Chart(series [][]float64, o ChartOptions) string {
 			opts = append(opts, asciigraph.XAxisValueFormatter(asciigraph.XAxisValueFormatterFunc(o.XFormat)))
 		}
 	}
-	if len(colors) == len(data) {
+	if len(colors) == len(data) && len(o.Colors) > 0 {
 		opts = append(opts, asciigraph.SeriesColors(colors...))
 	}
 	opts = append(opts, asciigraph.SeriesChars(chars...))

@@ -33,6 +33,9 @@ type Styles struct {
 
 	// Series are the chart colours, one per series; nil without colour.
 	Series []asciigraph.AnsiColor
+	// RawSeries is the faint colour of unsmoothed values behind a
+	// smoothed curve.
+	RawSeries asciigraph.AnsiColor
 }
 
 // DefaultStyles builds the styles for a renderer; with NO_COLOR set the
@@ -65,6 +68,7 @@ func DefaultStyles(r *lipgloss.Renderer) *Styles {
 		BarEmpty:  r.NewStyle().Foreground(subtle),
 	}
 	if r.ColorProfile() != termenv.Ascii {
+		s.RawSeries = asciigraph.DimGray
 		s.Series = []asciigraph.AnsiColor{asciigraph.DodgerBlue, asciigraph.Orange, asciigraph.LimeGreen,
 			asciigraph.HotPink, asciigraph.Gold, asciigraph.MediumPurple}
 	}

@@ -98,14 +98,17 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 	var out string
 	for try := 0; try < 3; try++ {
 		series := make([][]float64, len(cv.Curves))
+		var raw [][]float64
 		for i, c := range cv.Curves {
 			pts := c.Points
 			if cv.Smooth {
+				// The raw values stay, faintly, behind the smoothed curve.
+				raw = append(raw, Resample(pts, xmin, xmax, cols))
 				pts = smoothPoints(pts, 0.6)
 			}
 			series[i] = Resample(pts, xmin, xmax, cols)
 		}
-		o := experiments.ChartOptions{Height: plotH, Caption: cv.Title, Colors: st.Series, Log: cv.Log}
+		o := experiments.ChartOptions{Height: plotH, Caption: cv.Title, Colors: st.Series, Log: cv.Log, Raw: raw, RawColor: st.RawSeries}
 		if cv.NoCaption {
 			o.Caption = ""
 		}

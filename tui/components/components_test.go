@@ -7,6 +7,8 @@ import (
 
 	"github.com/muesli/termenv"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/internal/labtest"
 )
 
 func TestImageDrawing(t *testing.T) {
@@ -41,5 +43,29 @@ func TestResampleAndTable(t *testing.T) {
 	hd, rows := tb.Lines(8)
 	if hd != "a  c" || rows[0] != "1  3" {
 		t.Errorf("dropped column: %q %q", hd, rows)
+	}
+}
+
+// Smoothing draws the smoothed curve over the raw values, which stay
+// visible as faint dots.
+func TestSmoothedChartKeepsRawValues(t *testing.T) {
+	st := common.DefaultStyles(labtest.PlainRenderer())
+	st.Series = nil // no colour: the characters tell the series apart
+	var pts []Point
+	for i := 1; i <= 12; i++ {
+		y := 1.0
+		if i%2 == 0 {
+			y = 3 // a jagged curve: smoothing moves it away from its points
+		}
+		pts = append(pts, Point{float64(i), y})
+	}
+	cv := ChartView{Title: "loss", Curves: []Curve{{Label: "train", Points: pts}}}
+	if plain := RenderChart(st, cv, 60, 14); strings.Contains(plain, "·") {
+		t.Fatalf("raw dots without smoothing:\n%s", plain)
+	}
+	cv.Smooth = true
+	out := RenderChart(st, cv, 60, 14)
+	if !strings.Contains(out, "·") || !strings.Contains(out, "•") {
+		t.Errorf("smoothed chart lacks the raw dots or the curve:\n%s", out)
 	}
 }
