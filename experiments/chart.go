@@ -34,6 +34,31 @@ type ChartOptions struct {
 	// XWhole puts the x axis's ticks on whole numbers (epochs), evenly
 	// spaced: the axis runs from XMin's floor to XMax's ceiling.
 	XWhole bool
+	// XTicks, when set, is the number of ticks (XMin and XMax already
+	// chosen so they fall on round values: see NiceRange).
+	XTicks int
+}
+
+// niceSteps are the tick spacings of a time axis, in seconds.
+var niceSteps = []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400}
+
+// NiceRange widens [lo, hi] to multiples of a round step (1 s, 2 s, 5 s,
+// … 1 h …) with at most maxXTicks-1 steps, so every tick of a time axis
+// reads as a distinct round value; it returns the range and the tick
+// count.
+func NiceRange(lo, hi float64) (float64, float64, int) {
+	step := niceSteps[len(niceSteps)-1]
+	for _, s := range niceSteps {
+		if math.Ceil(hi/s)-math.Floor(lo/s) <= maxXTicks-1 {
+			step = s
+			break
+		}
+	}
+	lo, hi = math.Floor(lo/step)*step, math.Ceil(hi/step)*step
+	if hi <= lo {
+		hi = lo + step
+	}
+	return lo, hi, int(math.Round((hi-lo)/step)) + 1
 }
 
 // maxXTicks bounds the ticks of a whole-number axis.
@@ -128,7 +153,7 @@ func Chart(series [][]float64, o ChartOptions) string {
 	if o.Caption != "" {
 		caption := o.Caption
 		if o.Log {
-			caption += " (log scale)"
+			caption += ", log scale"
 		}
 		opts = append(opts, asciigraph.Caption(caption))
 	}
@@ -136,7 +161,10 @@ func Chart(series [][]float64, o ChartOptions) string {
 		// The values were plotted as log10; the axis says what they were.
 		opts = append(opts, asciigraph.YAxisValueFormatter(func(v float64) string { return fmt.Sprintf("%.3g", math.Pow(10, v)) }))
 	}
-	if o.XWhole && o.XMax > o.XMin {
+	switch {
+	case o.XTicks > 1 && o.XMax > o.XMin:
+		opts = append(opts, asciigraph.XAxisTickCount(o.XTicks))
+	case o.XWhole && o.XMax > o.XMin:
 		o.XMin, o.XMax = math.Floor(o.XMin), math.Ceil(o.XMax)
 		opts = append(opts, asciigraph.XAxisTickCount(wholeTicks(o.XMin, o.XMax)))
 	}

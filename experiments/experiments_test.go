@@ -331,7 +331,7 @@ func TestPredictSplit(t *testing.T) {
 // tick on an epoch, evenly.
 func TestChartAxes(t *testing.T) {
 	out := Chart([][]float64{{2, 0.5, 0.05, 0.01}}, ChartOptions{Height: 5, Log: true, Caption: "loss"})
-	if strings.Contains(out, "-") || !strings.Contains(out, "0.01") || !strings.Contains(out, "(log scale)") {
+	if strings.Contains(out, "-") || !strings.Contains(out, "0.01") || !strings.Contains(out, ", log scale") {
 		t.Errorf("log chart:\n%s", out)
 	}
 	for _, c := range []struct {
@@ -417,5 +417,26 @@ func TestMostConfusedAndWorst(t *testing.T) {
 	worst := WorstPredictions(preds, 2)
 	if len(worst) != 2 || worst[0].Path != "b" || worst[1].Path != "a" {
 		t.Errorf("worst %+v", worst)
+	}
+}
+
+// A time axis's range is widened to round steps, so its ticks are distinct
+// round values (1s 1s 2s 2s 3s was the bug).
+func TestNiceRange(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi   float64
+		wlo, whi float64
+		ticks    int
+	}{
+		{0.9, 3.1, 0, 4, 5},   // 1 s steps
+		{1.2, 9.5, 0, 10, 6},  // 2 s steps
+		{10, 290, 0, 300, 6},  // 60 s
+		{3, 3590, 0, 3600, 5}, // 15 min
+		{5, 5, 5, 6, 2},       // one point
+	} {
+		lo, hi, n := NiceRange(c.lo, c.hi)
+		if lo != c.wlo || hi != c.whi || n != c.ticks {
+			t.Errorf("NiceRange(%v, %v) = %v, %v, %d ticks; want %v, %v, %d", c.lo, c.hi, lo, hi, n, c.wlo, c.whi, c.ticks)
+		}
 	}
 }

@@ -114,26 +114,45 @@ for size in $SIZES; do
 	keys Down Down Down Down Down Down Down Down C-u; text 0 # epochs 0
 	capture setup-invalid "want 1 to 10000" "fix the marked settings"
 	keys C-u; text 3
-	for _ in $(seq 15); do keys Down; done # the depth sweep, the last field
+	for _ in $(seq 14); do keys Down; done # the name, one above the last field
+	text "e2e"
+	capture setup-scrolled "› name" "e2e"
+	if ((H < 40)); then grep -qF "↑ more" "$OUT/$size-setup-scrolled.txt" || fail "setup-scrolled: the form did not scroll"; fi
+	keys Down # the depth sweep, the last field
 	text "18,34"
 	capture setup-sweep "depth sweep" "18,34" "enter: sweep r18, r34"
+	# Digits typed into a field are text: the help bar says ctrl+c quits,
+	# not q, and does not offer 1-5.
+	if pane | grep -qF "1-5 screens"; then fail "setup-sweep: the help bar offers 1-5 while a field takes digits"; fi
 
 	# 2. Training: the dashboard while the first run trains.
 	keys Enter
 	wait_for "epoch 2/3 " 60 || continue
 	wait_for "ETA" 10 || continue
-	capture run-live "epoch " "img/s" "ETA" "loss by" "accuracy by" "train" "validation" "lr " "running" "depth sweep"
+	capture run-live "epoch " "img/s" "ETA" "loss by" "accuracy by" "train" "validation" "lr " "running" "depth sweep" "run e2e"
+	wait_for "system cores" 10 || true
+	capture run-system "system cores" "memory" "budget"
 	wait_for "depth sweep 2/2" 90 || continue
 	wait_for "completed after 3/3" 120 || continue
 	capture run-done "completed" "best val_acc" "epoch  train loss" "loss by epoch"
 	keys x
 	capture run-time-axis "loss by time"
 	keys x
+	# Several keys in one read (key repeat, a paste, a slow link) each
+	# count: m, L and x together smooth, log-scale and switch the x axis.
+	tmux send-keys -t "$SESSION" m L x
+	sleep 0.5
+	capture run-keys-in-one-read "smoothed" "log scale" "by time"
+	tmux send-keys -t "$SESSION" m L x
+	sleep 0.5
 
 	# 3. Runs: both sweep runs, marked for comparison.
 	keys 3
 	wait_for "2 marked" 10 || true
-	capture runs "resnet18" "resnet34" "completed" "best acc" "2 marked"
+	capture runs "r18" "r34" "completed" "best acc" "2 marked" "name" "data" "e2e" "demo"
+	# j j j in one read moves the cursor (here: down the two runs and back up).
+	tmux send-keys -t "$SESSION" j k
+	sleep 0.3
 	keys / ; text "r34"
 	capture runs-filter "1 shown of 2"
 	keys Escape
@@ -141,15 +160,15 @@ for size in $SIZES; do
 	wait_for "esc back" 10 || true
 	sleep 0.5
 	keys NPage NPage
-	capture details "acc" "true \\ predicted"
+	capture details "most confused" "worst predicted" "%"
 	keys Escape
 
 	# 4. Compare: overlaid curves and the summary table; save and reopen.
 	keys c
 	wait_for "p vs first" 20 || continue
-	capture compare "compare 2 runs" "val_acc by epoch" "(reference)" "best acc" "s/epoch" "r18" "r34"
+	capture compare "compare 2 runs" "[val_acc]" "(reference)" "best acc" "r18" "r34"
 	keys Tab
-	capture compare-loss "val_loss by epoch"
+	capture compare-loss "[val_loss]"
 	keys s; text "depths"; keys Enter
 	wait_for "saved comparison depths" 10 || true
 	keys Escape 3 Tab
@@ -182,6 +201,10 @@ for size in $SIZES; do
 	keys C-u # the sweep field still has the focus
 	keys Enter
 	wait_for "img/s" 60 || continue
+	# q asks before stopping a training; q again stops and saves it.
+	tmux send-keys -t "$SESSION" q
+	sleep 0.3
+	capture quit-confirm "q again stops it"
 	tmux send-keys -t "$SESSION" q
 	sleep 0.1
 	pane >"$OUT/$size-quitting.txt" # "stopping the run…", unless it was already done
@@ -200,6 +223,18 @@ for size in $SIZES; do
 	wait_for "resumed at epoch" 30 || continue
 	wait_for "completed after 3/3" 90 || continue
 	capture resumed "completed" "resumed at epoch" "epoch  train loss"
+	# A fourth run, then all four compared: the chart keeps its width and
+	# the legend names every run.
+	keys 1 Enter
+	wait_for "running" 30 || continue
+	wait_for "completed after 8/8" 90 || continue
+	keys 3
+	sleep 0.5
+	keys g space space space space c
+	wait_for "p vs first" 20 || continue
+	capture compare-four "compare 4 runs" "e2e r18" "e2e r34" "(reference)"
+	axis=$(grep -E '└' "$OUT/$size-compare-four.txt" | head -1)
+	((${#axis} >= W / 2 - 12)) || fail "compare-four: the chart's axis is ${#axis} cells on a $W-column terminal"
 	keys q
 	lab_exited 10 || fail "q did not quit"
 

@@ -76,7 +76,7 @@ func TestRunScreenFollowsEvents(t *testing.T) {
 	}
 	// View toggles.
 	press(t, m, "m", "L", "x")
-	if v := m.View(); !strings.Contains(v, "loss by time (smoothed)") || !strings.Contains(v, "accuracy by time (smoothed)") {
+	if v := m.View(); !strings.Contains(v, "loss by time, smoothed") || !strings.Contains(v, "accuracy by time, smoothed") {
 		t.Errorf("m and x: charts not smoothed by time:\n%s", v)
 	}
 	// Stop cancels the run's context.

@@ -67,7 +67,12 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 	if !any || w < 16 || h < 3 {
 		return common.Truncate(cv.Title+": no epochs yet", w)
 	}
-	if !cv.TimeAxis {
+	timeTicks := 0
+	if cv.TimeAxis {
+		// Time: the axis spans round seconds or minutes, so no two ticks
+		// read the same.
+		xmin, xmax, timeTicks = experiments.NiceRange(xmin, xmax)
+	} else {
 		// Epochs: the axis spans whole epochs (the one in progress to its
 		// end), so its ticks fall on epoch numbers.
 		xmin, xmax = math.Floor(xmin), math.Ceil(xmax)
@@ -113,7 +118,7 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 			o.Caption = ""
 		}
 		if axis {
-			o.XMin, o.XMax, o.XWhole = xmin, xmax, !cv.TimeAxis
+			o.XMin, o.XMax, o.XWhole, o.XTicks = xmin, xmax, !cv.TimeAxis, timeTicks
 			o.XFormat = func(v float64) string {
 				if cv.TimeAxis {
 					return common.Duration(v)
@@ -122,7 +127,7 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 			}
 		}
 		if cv.Smooth && o.Caption != "" {
-			o.Caption += " (smoothed)"
+			o.Caption += ", smoothed"
 		}
 		out = experiments.Chart(series, o)
 		widest := 0

@@ -205,9 +205,9 @@ func (s *Page) Help() common.Bindings {
 }
 
 // chart draws one metric of every run.
-func (s *Page) chart(metric string, w, h int) string {
+func (s *Page) chart(metric string, w, h int, caption bool) string {
 	cv := components.ChartView{Title: metric, Smooth: s.smooth, Log: s.log && train.Minimised(metric), TimeAxis: s.time,
-		NoCaption: w < 150} // one chart: the tabs above name its metric
+		NoCaption: !caption}
 	if s.time {
 		cv.Title += " by time"
 	} else {
@@ -298,9 +298,9 @@ func (s *Page) render(w, h int) string {
 	if w >= 150 {
 		pair := compareMetrics[s.metric^1]
 		cw := (w - 2) / 2
-		charts = lipgloss.JoinHorizontal(lipgloss.Top, common.PadLines(s.chart(metric, cw, chartH), cw+2), s.chart(pair, cw, chartH))
+		charts = lipgloss.JoinHorizontal(lipgloss.Top, common.PadLines(s.chart(metric, cw, chartH, true), cw+2), s.chart(pair, cw, chartH, true))
 	} else {
-		charts = s.chart(metric, w, chartH)
+		charts = s.chart(metric, w, chartH, false) // one chart: the tabs above name its metric
 	}
 	return strings.Join(top, "\n") + "\n" + charts + "\n\n" + strings.Join(tableLines, "\n")
 }
