@@ -249,7 +249,7 @@ for size in $SIZES; do
 		fail "nocolor-predict: colours under NO_COLOR"
 	fi
 	keys 3
-	capture nocolor-runs "resnet18" "›"
+	capture nocolor-runs "r18" "›"
 	keys q
 	lab_exited 10 || fail "q did not quit"
 	tmux kill-session -t "$SESSION" 2>/dev/null || true

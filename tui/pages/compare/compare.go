@@ -213,8 +213,9 @@ func (s *Page) chart(metric string, w, h int, caption bool) string {
 	} else {
 		cv.Title += " by epoch"
 	}
-	for _, r := range s.runs {
-		cv.Curves = append(cv.Curves, components.EpochCurve(legendLabel(r), r.Metrics, metric, s.time))
+	labels := legendLabels(s.runs)
+	for i, r := range s.runs {
+		cv.Curves = append(cv.Curves, components.EpochCurve(labels[i], r.Metrics, metric, s.time))
 	}
 	return common.FitBlock(components.RenderChart(s.c.Styles, cv, w, h), w, h)
 }
@@ -305,14 +306,26 @@ func (s *Page) render(w, h int) string {
 	return strings.Join(top, "\n") + "\n" + charts + "\n\n" + strings.Join(tableLines, "\n")
 }
 
-// legendLabel names a run in the chart's legend briefly, its name or short
-// id and its depth; the table below says the rest.
-func legendLabel(r *experiments.Run) string {
-	id := r.Meta.Spec.Name
-	if id == "" {
-		id = experiments.ShortID(r.ID)
+// legendLabels name the runs in the chart's legend briefly: a run's name
+// (or short id) and depth, with the id's last part when another run would
+// read the same. The table below says the rest.
+func legendLabels(runs []*experiments.Run) []string {
+	out := make([]string, len(runs))
+	seen := map[string]int{}
+	for i, r := range runs {
+		id := r.Meta.Spec.Name
+		if id == "" {
+			id = experiments.ShortID(r.ID)
+		}
+		out[i] = id + " " + r.Meta.Spec.Arch.Short()
+		seen[out[i]]++
 	}
-	return id + " " + r.Meta.Spec.Arch.Short()
+	for i, r := range runs {
+		if seen[out[i]] > 1 {
+			out[i] += " " + r.ID[max(len(r.ID)-4, 0):]
+		}
+	}
+	return out
 }
 
 // summarySettings are the summary table's setting columns (name, data,
