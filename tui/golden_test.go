@@ -79,6 +79,21 @@ func TestGoldenRuns80x24(t *testing.T) {
 	requireGolden(t, m)
 }
 
+// The runs screen at 200×50 with a filter that reads and a saved
+// comparison.
+func TestGoldenRuns200x50(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	store, _ := experiments.OpenStore(dir)
+	if err := store.SaveComparison(experiments.Comparison{Name: "depths", Runs: []string{"20261127-100000-r18-aaaa", "20261127-110000-r34-bbbb"}, Metric: "val_acc", XAxis: "epoch"}); err != nil {
+		t.Fatal(err)
+	}
+	m := newLab(t, nil, dir)
+	sized(t, m, 200, 50)
+	press(t, m, "3", "/", "arch<50 status:completed", "enter", "space")
+	requireGolden(t, m)
+}
+
 func TestGoldenCompare(t *testing.T) {
 	for _, size := range []struct {
 		name string

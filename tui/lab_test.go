@@ -155,56 +155,55 @@ func TestCtrlCTwiceQuitsAtOnce(t *testing.T) {
 	}
 }
 
-// Starting a training while one runs queues it after the run in progress.
-func TestStartWhileTrainingQueues(t *testing.T) {
+// startedLab is a lab on a fake backend whose training of specs has started.
+func startedLab(t *testing.T, specs ...experiments.Spec) (*Model, sessionMsg) {
+	t.Helper()
 	fb := newFakeBackend()
 	m := newLab(t, fb, "")
 	sized(t, m, 80, 24)
-	a, b := experiments.DefaultSpec(), experiments.DefaultSpec()
-	b.Arch = 50
-	_, cmd := m.Update(common.StartMsg{Specs: []experiments.Spec{a}})
+	_, cmd := m.Update(common.StartMsg{Specs: specs})
 	msg := cmd().(sessionMsg)
 	_ = fb.next(t)
 	_, _ = m.Update(msg)
-	_, cmd = m.Update(common.StartMsg{Specs: []experiments.Spec{b}})
+	return m, msg
+}
+
+// endRun completes the session and returns the session the lab started
+// next (zero when none).
+func endRun(m *Model, sess sessionMsg) sessionMsg {
+	_, _ = m.Update(eventMsg{id: sess.sess.ID, ev: train.DoneEvent{Status: train.StatusCompleted}})
+	_, cmd := m.Update(eventsClosedMsg{id: sess.sess.ID})
+	var next sessionMsg
+	for _, c := range flatten(cmd) {
+		if s, ok := c().(sessionMsg); ok {
+			next = s
+		}
+	}
+	return next
+}
+
+// Starting a training while one runs queues it after the run in progress.
+func TestStartWhileTrainingQueues(t *testing.T) {
+	a, b := experiments.DefaultSpec(), experiments.DefaultSpec()
+	b.Arch = 50
+	m, msg := startedLab(t, a)
+	_, cmd := m.Update(common.StartMsg{Specs: []experiments.Spec{b}})
 	if flash, ok := cmd().(common.FlashMsg); !ok || !strings.Contains(flash.Text, "queued 1 run") {
 		t.Errorf("no word of the queued run: %v", flash)
 	}
 	if w := m.training.queue.Waiting(); len(w) != 1 || w[0].Arch != 50 {
 		t.Fatalf("waiting %v:\n%s", w, m.View())
 	}
-	_, _ = m.Update(eventMsg{id: msg.sess.ID, ev: train.DoneEvent{Status: train.StatusCompleted}})
-	_, cmd = m.Update(eventsClosedMsg{id: msg.sess.ID})
-	var next sessionMsg
-	for _, c := range flatten(cmd) {
-		if s, ok := c().(sessionMsg); ok {
-			next = s
-		}
-	}
-	if next.spec.Arch != 50 {
+	if next := endRun(m, msg); next.spec.Arch != 50 {
 		t.Fatalf("the queued run did not start after the first: %+v", next.spec.Arch)
 	}
 }
 
 func TestSweepStartsTheNextDepth(t *testing.T) {
-	fb := newFakeBackend()
-	m := newLab(t, fb, "")
-	sized(t, m, 80, 24)
 	a, b := experiments.DefaultSpec(), experiments.DefaultSpec()
 	b.Arch = 34
-	_, cmd := m.Update(common.StartMsg{Specs: []experiments.Spec{a, b}})
-	msg := cmd().(sessionMsg)
-	_ = fb.next(t)
-	_, _ = m.Update(msg)
-	_, _ = m.Update(eventMsg{id: msg.sess.ID, ev: train.DoneEvent{Status: train.StatusCompleted}})
-	_, cmd = m.Update(eventsClosedMsg{id: msg.sess.ID})
-	// The next depth launches.
-	var next sessionMsg
-	for _, c := range flatten(cmd) {
-		if s, ok := c().(sessionMsg); ok {
-			next = s
-		}
-	}
+	m, msg := startedLab(t, a, b)
+	next := endRun(m, msg) // the next depth launches
 	if next.sess == nil || next.spec.Arch != 34 {
 		t.Fatalf("second sweep run: %+v", next)
 	}
@@ -212,7 +211,6 @@ func TestSweepStartsTheNextDepth(t *testing.T) {
 	if tr := m.training; tr == nil || len(tr.queue.StartedIDs()) != 2 || !strings.Contains(m.View(), "depth sweep 2/2") {
 		t.Errorf("sweep state %+v\n%s", tr, m.View())
 	}
-
 }
 
 // flatten runs a command tree's batches into a list of leaf commands,
