@@ -153,7 +153,7 @@ func Chart(series [][]float64, o ChartOptions) string {
 	if o.Caption != "" {
 		caption := o.Caption
 		if o.Log {
-			caption += ", log scale"
+			caption += ", log"
 		}
 		opts = append(opts, asciigraph.Caption(caption))
 	}

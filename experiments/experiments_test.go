@@ -331,7 +331,7 @@ func TestPredictSplit(t *testing.T) {
 // tick on an epoch, evenly.
 func TestChartAxes(t *testing.T) {
 	out := Chart([][]float64{{2, 0.5, 0.05, 0.01}}, ChartOptions{Height: 5, Log: true, Caption: "loss"})
-	if strings.Contains(out, "-") || !strings.Contains(out, "0.01") || !strings.Contains(out, ", log scale") {
+	if strings.Contains(out, "-") || !strings.Contains(out, "0.01") || !strings.Contains(out, ", log") {
 		t.Errorf("log chart:\n%s", out)
 	}
 	for _, c := range []struct {

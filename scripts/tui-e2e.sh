@@ -142,7 +142,7 @@ for size in $SIZES; do
 	# count: m, L and x together smooth, log-scale and switch the x axis.
 	tmux send-keys -t "$SESSION" m L x
 	sleep 0.5
-	capture run-keys-in-one-read "smoothed" "log scale" "by time"
+	capture run-keys-in-one-read "smoothed" ", log" "by time"
 	tmux send-keys -t "$SESSION" m L x
 	sleep 0.5
 
