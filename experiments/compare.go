@@ -94,6 +94,9 @@ type RunSummary struct {
 	Epochs      int         `json:"epochs"`
 	BestEpoch   int         `json:"best_epoch"`
 	BestValAcc  float64     `json:"best_val_acc"`
+	// BestValAccCI is BestValAcc's 95 % Wilson interval over ValidImages.
+	BestValAccCI [2]float64 `json:"best_val_acc_ci"`
+	ValidImages  int        `json:"valid_images"`
 	BestValLoss float64     `json:"best_val_loss"`
 	SecPerEpoch float64     `json:"sec_per_epoch"`
 	// Versus compares this run's best-epoch predictions with the first
@@ -117,6 +120,8 @@ func Summarize(runs []*Run) []RunSummary {
 			secs += m.Seconds
 		}
 		s.BestValAcc, s.BestValLoss, _ = r.BestValues()
+		s.ValidImages = r.Meta.ValidImages
+		s.BestValAccCI[0], s.BestValAccCI[1] = AccuracyInterval(s.BestValAcc, s.ValidImages)
 		if len(r.Metrics) > 0 {
 			s.SecPerEpoch = secs / float64(len(r.Metrics))
 		}

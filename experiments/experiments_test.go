@@ -440,3 +440,26 @@ func TestNiceRange(t *testing.T) {
 		}
 	}
 }
+
+// Wilson's interval against values computed by hand (and by R's
+// prop.test without continuity correction / statsmodels' proportion_confint
+// method="wilson").
+func TestWilson(t *testing.T) {
+	for _, c := range []struct {
+		k, n   int
+		lo, hi float64
+	}{
+		{36, 43, 0.7003, 0.9188},
+		{0, 10, 0, 0.2775},
+		{10, 10, 0.7225, 1},
+		{50, 100, 0.4038, 0.5962},
+	} {
+		lo, hi := Wilson(c.k, c.n)
+		if math.Abs(lo-c.lo) > 5e-4 || math.Abs(hi-c.hi) > 5e-4 {
+			t.Errorf("Wilson(%d, %d) = [%.4f, %.4f], want [%.4f, %.4f]", c.k, c.n, lo, hi, c.lo, c.hi)
+		}
+	}
+	if got := FormatInterval(36.0/43, 43); got != "83.7% (70.0–91.9)" {
+		t.Errorf("FormatInterval: %q", got)
+	}
+}

@@ -294,8 +294,10 @@ type SplitAccuracy struct {
 	Images   int     `json:"images"`
 	Correct  int     `json:"correct"`
 	Accuracy float64 `json:"accuracy"`
-	Loss     float64 `json:"loss"`
-	Skipped  int     `json:"skipped,omitempty"`
+	// AccuracyCI is the accuracy's 95 % Wilson interval.
+	AccuracyCI [2]float64 `json:"accuracy_ci"`
+	Loss       float64    `json:"loss"`
+	Skipped    int        `json:"skipped,omitempty"`
 }
 
 // EvaluateSplit runs the predictor over a split ("valid" or "test") of the
@@ -315,6 +317,7 @@ func (p *Predictor) EvaluateSplit(ctx context.Context, run *Run, split string) (
 		res.Accuracy = float64(res.Correct) / float64(res.Images)
 		res.Loss = lossSum / float64(res.Images)
 	}
+	res.AccuracyCI[0], res.AccuracyCI[1] = Wilson(res.Correct, res.Images)
 	res.Skipped = skipped
 	return res, nil
 }

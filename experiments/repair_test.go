@@ -19,10 +19,17 @@ import (
 // second, leaving a resumable run.
 func stoppedRun(t *testing.T) (*Runner, *Store, string) {
 	t.Helper()
-	store, _ := OpenStore(t.TempDir())
-	r := &Runner{Store: store}
 	spec := tinySpec()
 	spec.Epochs = 4
+	return stoppedRunOf(t, spec, 2)
+}
+
+// stoppedRunOf starts spec and stops it once epoch after has ended (in
+// the epoch after it, or at its end).
+func stoppedRunOf(t *testing.T, spec Spec, after int) (*Runner, *Store, string) {
+	t.Helper()
+	store, _ := OpenStore(t.TempDir())
+	r := &Runner{Store: store}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sess, err := r.Start(ctx, spec)
@@ -30,7 +37,7 @@ func stoppedRun(t *testing.T) (*Runner, *Store, string) {
 		t.Fatal(err)
 	}
 	for e := range sess.Events {
-		if ev, ok := e.(train.EpochEvent); ok && ev.Metrics.Epoch == 2 {
+		if ev, ok := e.(train.EpochEvent); ok && ev.Metrics.Epoch == after {
 			cancel()
 		}
 	}
@@ -337,6 +344,25 @@ func TestRunKilledBeforeItsFirstCheckpointRestarts(t *testing.T) {
 func TestResumeThroughTheStoreEqualsUninterrupted(t *testing.T) {
 	spec := tinySpec()
 	spec.Epochs = 4
+	resumeEqualsStraight(t, spec, 2)
+}
+
+// A run stopped in the middle of its warm-up, with SGD's momentum buffers,
+// a cosine schedule, label smoothing and clipping, resumes to the
+// uninterrupted result.
+func TestResumeMidScheduleEqualsUninterrupted(t *testing.T) {
+	spec := tinySpec()
+	spec.Epochs = 3
+	spec.Optimizer, spec.Momentum, spec.Nesterov, spec.WeightDecay, spec.NoDecayNormBias = "sgd", 0.9, true, 1e-4, true
+	spec.LR, spec.Schedule, spec.WarmupEpochs = 0.05, "cosine", 1.5
+	spec.LabelSmoothing, spec.ClipNorm = 0.1, 5
+	resumeEqualsStraight(t, spec, 1)
+}
+
+// resumeEqualsStraight trains spec straight through and stopped after
+// epoch after and resumed, and requires the same epochs and last weights.
+func resumeEqualsStraight(t *testing.T, spec Spec, after int) {
+	t.Helper()
 	straightStore, _ := OpenStore(t.TempDir())
 	sess, err := (&Runner{Store: straightStore}).Start(context.Background(), spec)
 	if err != nil {
@@ -347,7 +373,7 @@ func TestResumeThroughTheStoreEqualsUninterrupted(t *testing.T) {
 	sess.Wait()
 	straight, _ := straightStore.Load(sess.ID)
 
-	r, store, id := stoppedRun(t) // tinySpec, 4 epochs, stopped after epoch 2 began
+	r, store, id := stoppedRunOf(t, spec, after)
 	finish(t, r, id)
 	resumed, _ := store.Load(id)
 	if len(resumed.Metrics) != len(straight.Metrics) {

@@ -35,7 +35,7 @@ func EpochRows(r *Run) [][]string {
 
 // SummaryRows is the comparison table, header first.
 func SummaryRows(sums []RunSummary) [][]string {
-	rows := [][]string{{"run", "name", "data", "arch", "width", "size", "mode", "params", "status", "epochs", "best acc", "best loss", "best ep", "s/epoch", "p vs first"}}
+	rows := [][]string{{"run", "name", "data", "arch", "width", "size", "mode", "params", "status", "epochs", "best acc (95% CI)", "best loss", "best ep", "s/epoch", "p vs first"}}
 	for i, s := range sums {
 		p := "-"
 		switch {
@@ -51,7 +51,7 @@ func SummaryRows(sums []RunSummary) [][]string {
 			data = filepath.Base(s.Data)
 		}
 		rows = append(rows, []string{s.ID, s.Name, data, s.Arch, strconv.Itoa(s.Width), strconv.Itoa(s.Size), string(s.Mode),
-			fmt.Sprintf("%.2fM", float64(s.Params)/1e6), string(s.Status), strconv.Itoa(s.Epochs), pct(s.BestValAcc),
+			fmt.Sprintf("%.2fM", float64(s.Params)/1e6), string(s.Status), strconv.Itoa(s.Epochs), FormatInterval(s.BestValAcc, s.ValidImages),
 			f4(s.BestValLoss), strconv.Itoa(s.BestEpoch), fmt.Sprintf("%.1f", s.SecPerEpoch), p})
 	}
 	return rows
@@ -110,13 +110,14 @@ func WriteMarkdownTable(w io.Writer, rows [][]string) {
 // WriteMetricsCSV writes every epoch of every run, one row each.
 func WriteMetricsCSV(w io.Writer, runs []*Run) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"run", "arch", "width", "size", "mode", "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "val_top5", "lr", "seconds", "images_per_sec"})
+	cw.Write([]string{"run", "arch", "width", "size", "mode", "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "val_acc_lo", "val_acc_hi", "val_top5", "lr", "seconds", "images_per_sec"})
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 	for _, r := range runs {
 		s := r.Meta.Spec
 		for _, m := range r.Metrics {
+			lo, hi := AccuracyInterval(m.ValAcc, r.Meta.ValidImages)
 			cw.Write([]string{r.ID, s.Arch.String(), strconv.Itoa(s.Width), strconv.Itoa(s.Size), string(s.Mode), strconv.Itoa(m.Epoch),
-				g(m.TrainLoss), g(m.TrainAcc), g(m.ValLoss), g(m.ValAcc), g(m.ValTop5), g(m.LR), g(m.Seconds), g(m.ImagesPerSec)})
+				g(m.TrainLoss), g(m.TrainAcc), g(m.ValLoss), g(m.ValAcc), g(lo), g(hi), g(m.ValTop5), g(m.LR), g(m.Seconds), g(m.ImagesPerSec)})
 		}
 	}
 	cw.Flush()

@@ -100,6 +100,14 @@ func (r *Runner) prepare(ctx context.Context, spec Spec) (*prepared, error) {
 	// A frozen backbone sees unaugmented images as fixed inputs: compute
 	// their features once, not every epoch.
 	model.SetFeatureCache(!spec.Augment.Enabled())
+	// The update rule before any resume state is loaded into it.
+	optCfg, err := spec.OptimizerConfig()
+	if err != nil {
+		model.Close()
+		return nil, err
+	}
+	model.SetOptimizer(optCfg)
+	model.SetLabelSmoothing(spec.LabelSmoothing)
 	train, err := augment.NewLoader(ds.Train, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch,
 		Augment: spec.Augment, Shuffle: true, Norm: spec.Norm, Seed: spec.Seed})
 	if err != nil {
@@ -426,9 +434,9 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 	go func() {
 		defer close(s.done)
 		defer close(outer)
-		model.SetWeightDecay(spec.WeightDecay)
+		sched, _ := spec.LRSchedule() // validated before the run started
 		res, err := train.Fit(ctx, model, loaderSource{p.train}, loaderSource{p.valid}, train.FitOptions{
-			Epochs: spec.Epochs, LR: spec.LR, Checkpoint: spec.Monitor,
+			Epochs: spec.Epochs, LR: spec.LR, Schedule: sched, Checkpoint: spec.Monitor,
 			Early: early, Plateau: plateau, Hooks: hooks, Events: inner, Resume: resume,
 		})
 		<-forwarded // Fit closed inner; the forwarder has passed on the rest

@@ -11,6 +11,7 @@ import (
 	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/internal/setting"
 	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/train"
 )
 
 // Spec is everything that defines a run: model, data, augmentation and
@@ -43,6 +44,22 @@ type Spec struct {
 	WeightDecay float64 `json:"weight_decay,omitempty"`
 	MicroBatch  int     `json:"micro_batch,omitempty"` // 0: chosen from the memory budget
 
+	// Optimizer is adam, adamw or sgd; "" (runs saved before it existed)
+	// is Adam, decoupled (AdamW) when WeightDecay is set.
+	Optimizer       string  `json:"optimizer,omitempty"`
+	Momentum        float64 `json:"momentum,omitempty"` // sgd
+	Nesterov        bool    `json:"nesterov,omitempty"` // sgd
+	NoDecayNormBias bool    `json:"no_decay_norm_bias,omitempty"`
+	ClipNorm        float64 `json:"clip_norm,omitempty"` // global gradient norm; 0: no clipping
+	LabelSmoothing  float64 `json:"label_smoothing,omitempty"`
+	// Schedule is constant, step, cosine or linear ("": constant), after
+	// WarmupEpochs of linear warm-up; step decays by StepGamma every
+	// StepEvery epochs.
+	Schedule     string  `json:"schedule,omitempty"`
+	WarmupEpochs float64 `json:"warmup_epochs,omitempty"`
+	StepEvery    int     `json:"step_every,omitempty"`
+	StepGamma    float64 `json:"step_gamma,omitempty"`
+
 	Augment augment.Params        `json:"augment"`
 	Norm    augment.Normalization `json:"norm"` // imagenet, caffe, caffe-bgr, none
 
@@ -74,6 +91,8 @@ func (s Spec) Validate() error {
 		name string
 		v    float64
 	}{{"dropout", s.Dropout}, {"lr", s.LR}, {"weight_decay", s.WeightDecay}, {"plateau_factor", s.PlateauFactor},
+		{"momentum", s.Momentum}, {"clip_norm", s.ClipNorm}, {"label_smoothing", s.LabelSmoothing},
+		{"warmup_epochs", s.WarmupEpochs}, {"step_gamma", s.StepGamma},
 		{"valid_fraction", s.ValidFraction}, {"min_delta", s.MinDelta}, {"rotation", s.Augment.Rotation},
 		{"shear", s.Augment.Shear}, {"zoom", s.Augment.Zoom}, {"flip", s.Augment.Flip},
 		{"brightness", s.Augment.Brightness}, {"contrast", s.Augment.Contrast}} {
@@ -99,6 +118,35 @@ func (s Spec) Validate() error {
 	}
 	if s.WeightDecay < 0 || s.WeightDecay >= 1 {
 		bad("weight_decay", "weight decay %v: want 0 <= weight decay < 1", s.WeightDecay)
+	}
+	if _, err := s.OptimizerConfig(); err != nil {
+		bad("optimizer", "%v", err)
+	}
+	if s.Momentum < 0 || s.Momentum >= 1 {
+		bad("momentum", "momentum %v: want 0 <= momentum < 1, such as 0.9", s.Momentum)
+	}
+	if s.Nesterov && (s.Momentum == 0 || s.Optimizer != string(resnet.OptSGD)) {
+		bad("nesterov", "Nesterov momentum needs --optimizer sgd and a --momentum above 0")
+	}
+	if s.ClipNorm < 0 {
+		bad("clip_norm", "gradient clipping norm %v: want 0 (off) or more", s.ClipNorm)
+	}
+	if s.LabelSmoothing < 0 || s.LabelSmoothing >= 1 {
+		bad("label_smoothing", "label smoothing %v: want 0 <= ε < 1, such as 0.1", s.LabelSmoothing)
+	}
+	if sc, err := s.LRSchedule(); err != nil {
+		bad("schedule", "%v", err)
+	} else if err := sc.Validate(); err != nil {
+		name := "schedule"
+		switch {
+		case sc.WarmupEpochs < 0:
+			name = "warmup_epochs"
+		case sc.Kind == train.ScheduleStep && sc.Every < 1:
+			name = "step_every"
+		case s.StepGamma != 0:
+			name = "step_gamma"
+		}
+		bad(name, "%v", err)
 	}
 	if s.MicroBatch < 0 {
 		bad("micro_batch", "micro-batch %d: want 0 (automatic) or more", s.MicroBatch)
@@ -139,6 +187,32 @@ func (s Spec) DataLabel() string {
 		return "demo data"
 	}
 	return s.Data
+}
+
+// OptimizerConfig is the update rule the spec asks for.
+func (s Spec) OptimizerConfig() (resnet.OptimizerConfig, error) {
+	kind := resnet.OptAdam
+	switch {
+	case s.Optimizer == "" && s.WeightDecay != 0:
+		kind = resnet.OptAdamW // runs saved before the choice existed
+	case s.Optimizer != "":
+		k, err := resnet.ParseOptimizer(s.Optimizer)
+		if err != nil {
+			return resnet.OptimizerConfig{}, err
+		}
+		kind = k
+	}
+	return resnet.OptimizerConfig{Kind: kind, WeightDecay: s.WeightDecay, NoDecayNormBias: s.NoDecayNormBias,
+		Momentum: s.Momentum, Nesterov: s.Nesterov, ClipNorm: s.ClipNorm}, nil
+}
+
+// LRSchedule is the learning rate's warm-up and decay.
+func (s Spec) LRSchedule() (train.Schedule, error) {
+	kind, err := train.ParseSchedule(s.Schedule)
+	if err != nil {
+		return train.Schedule{}, err
+	}
+	return train.Schedule{Kind: kind, WarmupEpochs: s.WarmupEpochs, Every: s.StepEvery, Gamma: s.StepGamma}, nil
 }
 
 // DataName is the data set's short name for tables: its folder's last

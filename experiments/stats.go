@@ -81,3 +81,35 @@ func ComparePredictions(a, b []ImagePrediction) (Paired, error) {
 	r.Difference = r.AccuracyB - r.AccuracyA
 	return r, nil
 }
+
+// Wilson is the 95 % Wilson score interval of a proportion: correct of n.
+// Unlike the normal approximation it stays inside [0, 1] and is honest for
+// the small validation sets of a lab (43 images give about ±13 points at
+// 84 %). n = 0 gives [0, 1].
+func Wilson(correct, n int) (lo, hi float64) {
+	if n <= 0 {
+		return 0, 1
+	}
+	const z = 1.959963984540054 // the 97.5th normal percentile
+	p := float64(correct) / float64(n)
+	nf := float64(n)
+	den := 1 + z*z/nf
+	centre := (p + z*z/(2*nf)) / den
+	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
+	return math.Max(centre-half, 0), math.Min(centre+half, 1)
+}
+
+// AccuracyInterval is Wilson's interval for an accuracy measured on n
+// images (the count of right ones recovered from the fraction).
+func AccuracyInterval(acc float64, n int) (lo, hi float64) {
+	return Wilson(int(math.Round(acc*float64(n))), n)
+}
+
+// FormatInterval writes an accuracy and its interval as "83.7% (69.9–91.9)".
+func FormatInterval(acc float64, n int) string {
+	if n <= 0 {
+		return fmt.Sprintf("%.1f%%", 100*acc)
+	}
+	lo, hi := AccuracyInterval(acc, n)
+	return fmt.Sprintf("%.1f%% (%.1f–%.1f)", 100*acc, 100*lo, 100*hi)
+}

@@ -14,7 +14,7 @@ import (
 	"github.com/reslab/reslab/train"
 )
 
-// SaveResumeState writes the optimiser's moments and the fit state to path
+// SaveResumeState writes the optimiser's state and the fit state to path
 // (safetensors, the state as JSON metadata), atomically. With the weights in
 // a checkpoint beside it, this is everything a resumed run needs.
 func (m *Model) SaveResumeState(path string, st train.FitState) error {
@@ -33,12 +33,12 @@ func (m *Model) SaveResumeState(path string, st train.FitState) error {
 		t := tensors[n]
 		list = append(list, safetensors.F32(n, []int{t.Shape()[0]}, kernel.Floats(t)))
 	}
-	meta := map[string]string{"fit_state": string(js), "adam_steps": strconv.Itoa(m.opt.steps),
+	meta := map[string]string{"fit_state": string(js), "adam_steps": strconv.Itoa(m.opt.steps), "optimizer": string(m.opt.Kind),
 		"lr": strconv.FormatFloat(m.opt.LR, 'g', -1, 64), "weight_decay": strconv.FormatFloat(m.opt.WeightDecay, 'g', -1, 64)}
 	return atomicfile.Write(path, func(f *os.File) error { return safetensors.Write(f, list, meta) })
 }
 
-// LoadResumeState restores the optimiser's moments from path and returns the
+// LoadResumeState restores the optimiser's state from path and returns the
 // fit state to pass as FitOptions.Resume.
 func (m *Model) LoadResumeState(path string) (train.FitState, error) {
 	f, err := safetensors.ReadFile(path)
@@ -53,10 +53,10 @@ func (m *Model) LoadResumeState(path string) (train.FitState, error) {
 	for _, p := range m.net.params {
 		sizes[p.Name] = p.Shape().TotalSize()
 	}
-	state := map[string]*adamMoments{}
+	state := map[string]map[string][]float32{}
 	for _, t := range f.Tensors {
-		name, kind, ok := cutLast(t.Name)
-		if !ok || (kind != "exp_avg" && kind != "exp_avg_sq") {
+		name, slot, ok := cutLast(t.Name)
+		if !ok {
 			return train.FitState{}, fmt.Errorf("%s: unexpected tensor %s", path, t.Name)
 		}
 		v, err := t.Float32s()
@@ -66,23 +66,14 @@ func (m *Model) LoadResumeState(path string) (train.FitState, error) {
 		if sizes[name] != len(v) {
 			return train.FitState{}, fmt.Errorf("%w: %s: %s has %d values, the model's %s has %d", ErrWeights, path, t.Name, len(v), name, sizes[name])
 		}
-		st := state[name]
-		if st == nil {
-			st = &adamMoments{}
-			state[name] = st
+		if state[name] == nil {
+			state[name] = map[string][]float32{}
 		}
-		if kind == "exp_avg" {
-			st.m = v
-		} else {
-			st.v = v
-		}
+		state[name][slot] = v
 	}
-	for name, mo := range state {
-		if mo.m == nil || mo.v == nil {
-			return train.FitState{}, fmt.Errorf("%s: %s has only one of its two Adam moments", path, name)
-		}
+	if err := m.opt.setState(state, path); err != nil {
+		return train.FitState{}, err
 	}
-	m.opt.state = state
 	m.opt.steps = st.OptimizerSteps
 	return st, nil
 }

@@ -20,7 +20,9 @@ type Model struct {
 	net *network
 	rng *rand.Rand // dropout masks
 	pcg *rand.PCG  // rng's state, saved with a resumable checkpoint
-	opt *Adam
+	opt *Optimizer
+	// smoothing is the label smoothing ε of the training targets.
+	smoothing float64
 
 	// budget caps the predicted peak memory of one training graph; the
 	// micro-batch size follows from it unless fixed by SetMicroBatch.
@@ -247,7 +249,7 @@ func (m *Model) trainChunk(b train.Batch, lo, hi int) (loss float64, correct int
 	size := hi - lo
 	pixels := m.imageSlice(b, lo, hi)
 	labels := b.Labels()[lo:hi]
-	target := oneHot(labels, m.cfg.Classes)
+	target := smoothedTargets(labels, m.cfg.Classes, m.smoothing)
 	var c *compiled
 	if m.cfg.Mode == ModeFrozen {
 		feats, err := m.cachedFeatures(b, lo, hi, m.cacheTrain)
@@ -447,12 +449,23 @@ func (m *Model) zeroGrads(ps []*Param) {
 	}
 }
 
-func oneHot(labels []int, k int) []float32 {
+// smoothedTargets are the training targets of labels over k classes:
+// (1−eps)·one-hot + eps/k, one-hot when eps is 0. A label outside [0, k)
+// (an image only to be predicted) gets an all-zero row.
+func smoothedTargets(labels []int, k int, eps float64) []float32 {
 	t := make([]float32, len(labels)*k)
+	on, off := float32(1-eps+eps/float64(k)), float32(eps/float64(k))
 	for i, y := range labels {
-		if y >= 0 && y < k {
-			t[i*k+y] = 1
+		if y < 0 || y >= k {
+			continue
 		}
+		row := t[i*k : (i+1)*k]
+		if eps != 0 {
+			for j := range row {
+				row[j] = off
+			}
+		}
+		row[y] = on
 	}
 	return t
 }
@@ -500,6 +513,11 @@ func (m *Model) RestoreState(s train.LearnerState) error {
 	return nil
 }
 
-// SetWeightDecay sets the optimiser's decoupled weight decay (AdamW); 0
-// turns it off.
-func (m *Model) SetWeightDecay(decay float64) { m.opt.WeightDecay = decay }
+// SetOptimizer replaces the optimiser (before training starts or a resume
+// state is loaded: its state starts empty).
+func (m *Model) SetOptimizer(cfg OptimizerConfig) { m.opt = NewOptimizer(cfg, m.opt.LR) }
+
+// SetLabelSmoothing mixes ε of a uniform distribution into the training
+// targets, (1−ε)·one-hot + ε/K, as PyTorch's CrossEntropyLoss
+// (label_smoothing=ε); validation's loss stays the plain cross-entropy.
+func (m *Model) SetLabelSmoothing(eps float64) { m.smoothing = eps }

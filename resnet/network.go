@@ -37,8 +37,8 @@ type bnLayer struct {
 func newBNLayer(name string, channels int) *bnLayer {
 	bn := &bnLayer{
 		BatchNorm: kernel.NewBatchNorm(name, channels),
-		gamma:     newParam(name+".weight", tensor.Shape{channels}),
-		beta:      newParam(name+".bias", tensor.Shape{channels}),
+		gamma:     noDecay(newParam(name+".weight", tensor.Shape{channels})),
+		beta:      noDecay(newParam(name+".bias", tensor.Shape{channels})),
 	}
 	for i := range bn.gamma.Data() {
 		bn.gamma.Data()[i] = 1
@@ -110,7 +110,7 @@ func newNetwork(cfg Config, rng *rand.Rand) *network {
 		if len(cfg.Hidden) == 0 {
 			prefix = "fc"
 		}
-		l := linear{w: newParam(prefix+".weight", tensor.Shape{in, out}), b: newParam(prefix+".bias", tensor.Shape{out})}
+		l := linear{w: newParam(prefix+".weight", tensor.Shape{in, out}), b: noDecay(newParam(prefix+".bias", tensor.Shape{out}))}
 		l.w.transposed = true
 		uniformFanIn(l.w.Data(), in, rng)
 		uniformFanIn(l.b.Data(), in, rng)

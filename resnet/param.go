@@ -20,10 +20,19 @@ type Param struct {
 	// transposed marks a fully connected weight held as (in, out) for the
 	// matrix product while torchvision stores (out, in).
 	transposed bool
+	// noDecay marks BatchNorm's γ and β and biases, which weight decay
+	// leaves alone when OptimizerConfig.NoDecayNormBias is set.
+	noDecay bool
 }
 
 func newParam(name string, shape tensor.Shape) *Param {
 	return &Param{Name: name, data: kernel.NewDense(shape)}
+}
+
+// noDecay marks p as one weight decay may leave alone (BatchNorm, biases).
+func noDecay(p *Param) *Param {
+	p.noDecay = true
+	return p
 }
 
 // Value returns the weights (gorgonia.Valuer).

@@ -12,6 +12,7 @@ type StepEvent struct {
 	Loss, Acc     float64
 	ImagesPerSec  float64
 	Elapsed       float64 // seconds since the epoch began
+	LR            float64 // the learning rate of this batch
 }
 
 // EpochEvent reports a finished epoch.

@@ -74,7 +74,8 @@ type Hooks struct {
 type FitOptions struct {
 	Epochs     int
 	LR         float64
-	Checkpoint string // metric whose best epoch is checkpointed, such as "val_loss"
+	Schedule   Schedule // the learning rate's warm-up and decay; zero: constant
+	Checkpoint string   // metric whose best epoch is checkpointed, such as "val_loss"
 	Early      *EarlyStopping
 	Plateau    *ReduceLROnPlateau
 	Hooks      Hooks
@@ -254,7 +255,8 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 		if err != nil {
 			return metrics, nil, fmt.Errorf("epoch %d, batch %d: %w", epoch+1, step+1, err)
 		}
-		r, err := f.learner.TrainStep(ctx, b, f.state.LR)
+		lr := f.state.LR * f.opts.Schedule.Factor(epoch*steps+step, steps, f.opts.Epochs*steps)
+		r, err := f.learner.TrainStep(ctx, b, lr)
 		if errors.Is(err, ErrSkipBatch) {
 			continue // a lone last image; PyTorch users drop_last for the same reason
 		}
@@ -262,6 +264,7 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 			return metrics, nil, fmt.Errorf("epoch %d, batch %d: %w", epoch+1, step+1, err)
 		}
 		part.Steps = step + 1
+		metrics.LR = lr // the epoch records the rate of its last batch
 		part.LossSum += r.Loss * float64(r.Images)
 		part.Correct += r.Correct
 		part.Images += r.Images
@@ -270,7 +273,7 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 			elapsed := now.Sub(start).Seconds()
 			f.send(StepEvent{Epoch: epoch + 1, Epochs: f.opts.Epochs, Step: step + 1, Steps: steps, Images: part.Images,
 				Loss: part.LossSum / float64(part.Images), Acc: float64(part.Correct) / float64(part.Images),
-				ImagesPerSec: float64(part.Images) / math.Max(elapsed, 1e-9), Elapsed: elapsed})
+				ImagesPerSec: float64(part.Images) / math.Max(elapsed, 1e-9), Elapsed: elapsed, LR: lr})
 		}
 	}
 	if part.Images == 0 {

@@ -33,8 +33,10 @@ func (e EpochMetrics) Value(name string) (float64, error) {
 		return e.TrainLoss, nil
 	case "train_acc":
 		return e.TrainAcc, nil
+	case "lr":
+		return e.LR, nil
 	}
-	return 0, fmt.Errorf("metric %q: want val_loss, val_acc, val_top5, train_loss or train_acc", name)
+	return 0, fmt.Errorf("metric %q: want val_loss, val_acc, val_top5, train_loss, train_acc or lr", name)
 }
 
 // Minimised says whether smaller values of the metric are better.

@@ -106,7 +106,8 @@ func predictWithRun(ctx context.Context, runsFlag, id, split string, topk int, a
 		if asJSON {
 			json.NewEncoder(stdout).Encode(acc)
 		} else {
-			fmt.Fprintf(stdout, "%s: %d/%d correct, accuracy %.2f%%, loss %.4f\n", acc.Split, acc.Correct, acc.Images, 100*acc.Accuracy, acc.Loss)
+			fmt.Fprintf(stdout, "%s: %d/%d correct, accuracy %.2f%% (95%% interval %.1f–%.1f%%), loss %.4f\n", acc.Split, acc.Correct, acc.Images,
+				100*acc.Accuracy, 100*acc.AccuracyCI[0], 100*acc.AccuracyCI[1], acc.Loss)
 		}
 	}
 	if len(images) == 0 {

@@ -119,7 +119,14 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "  %s width %d, %d px, head %s (%s pooling, dropout %g), mode %s, %.2fM parameters\n",
 		s.Arch, s.Width, s.Size, s.Head, s.Pooling, s.Dropout, s.Mode, float64(run.Meta.Params)/1e6)
 	fmt.Fprintf(stdout, "  data %s: %d classes, %d train / %d validation images\n", data, len(run.Meta.Classes), run.Meta.TrainImages, run.Meta.ValidImages)
-	fmt.Fprintf(stdout, "  Adam lr %g, batch %d, %d epochs, monitor %s, patience %d, seed %d\n", s.LR, s.Batch, s.Epochs, s.Monitor, s.Patience, s.Seed)
+	opt, _ := s.OptimizerConfig()
+	sched, _ := s.LRSchedule()
+	fmt.Fprintf(stdout, "  %s lr %g (%s schedule, %g warm-up epochs), batch %d, %d epochs, monitor %s, patience %d, seed %d\n",
+		opt.Kind, s.LR, sched.Kind, s.WarmupEpochs, s.Batch, s.Epochs, s.Monitor, s.Patience, s.Seed)
+	if acc, loss, ok := run.BestValues(); ok {
+		fmt.Fprintf(stdout, "  best epoch %d: val_acc %s on %d validation images (95%% Wilson interval), val_loss %.4f\n",
+			run.Status.BestEpoch, experiments.FormatInterval(acc, run.Meta.ValidImages), run.Meta.ValidImages, loss)
+	}
 	if run.Status.Error != "" {
 		fmt.Fprintf(stdout, "  error: %s\n", run.Status.Error)
 	}
@@ -156,7 +163,7 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", "compare [--runs DIR] [--metric val_acc] [--save NAME] [--json] RUN...", stderr)
 	runsFlag := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
-	metric := fs.String("metric", "val_acc", "metric to chart: val_loss, val_acc, val_top5, train_loss or train_acc")
+	metric := fs.String("metric", "val_acc", "metric to chart: val_loss, val_acc, val_top5, train_loss, train_acc or lr")
 	save := fs.String("save", "", "save the comparison as comparisons/`NAME`.json")
 	open := fs.String("open", "", "compare the runs of a saved comparison `NAME`")
 	asJSON := fs.Bool("json", false, "print JSON")

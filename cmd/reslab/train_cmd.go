@@ -63,6 +63,15 @@ func newSpecFlags(fs *flag.FlagSet) *specFlags {
 			return nil
 		})
 	}
+	boolean := func(name, usage string, set func(*experiments.Spec, bool)) {
+		v := fs.Bool(name, false, usage)
+		sf.apply = append(sf.apply, func(s *experiments.Spec) error {
+			if sf.visited[name] {
+				set(s, *v)
+			}
+			return nil
+		})
+	}
 	str("data", "", "image `folder` (train/ and valid/ of class folders, or class folders); empty: the demo data set", func(s *experiments.Spec, v string) error { s.Data = v; return nil })
 	str("arch", d.Arch.String(), "resnet18, resnet34, resnet50 or resnet101", func(s *experiments.Spec, v string) (err error) {
 		s.Arch, err = resnet.ParseArch(v)
@@ -80,8 +89,18 @@ func newSpecFlags(fs *flag.FlagSet) *specFlags {
 	str("weights", "", "safetensors `file` to start from (backbone, and head when it fits)", func(s *experiments.Spec, v string) error { s.Weights = v; return nil })
 	integer("epochs", d.Epochs, "epochs to train", func(s *experiments.Spec, v int) { s.Epochs = v })
 	integer("batch", d.Batch, "images per batch", func(s *experiments.Spec, v int) { s.Batch = v })
-	num("lr", d.LR, "Adam learning rate", func(s *experiments.Spec, v float64) { s.LR = v })
-	num("weight-decay", 0, "decoupled weight decay (AdamW)", func(s *experiments.Spec, v float64) { s.WeightDecay = v })
+	num("lr", d.LR, "learning rate (the base the schedule shapes)", func(s *experiments.Spec, v float64) { s.LR = v })
+	str("optimizer", "adam", "adam, adamw or sgd (PyTorch's update rules)", func(s *experiments.Spec, v string) error { s.Optimizer = v; return nil })
+	num("weight-decay", 0, "weight decay: L2 for adam and sgd, decoupled for adamw", func(s *experiments.Spec, v float64) { s.WeightDecay = v })
+	boolean("no-decay-norm-bias", "leave BatchNorm parameters and biases out of the weight decay", func(s *experiments.Spec, v bool) { s.NoDecayNormBias = v })
+	num("momentum", 0, "sgd momentum, such as 0.9", func(s *experiments.Spec, v float64) { s.Momentum = v })
+	boolean("nesterov", "sgd: Nesterov momentum", func(s *experiments.Spec, v bool) { s.Nesterov = v })
+	num("clip-norm", 0, "clip the gradients' global L2 norm to this (0: off)", func(s *experiments.Spec, v float64) { s.ClipNorm = v })
+	num("label-smoothing", 0, "label smoothing ε of the training loss, such as 0.1", func(s *experiments.Spec, v float64) { s.LabelSmoothing = v })
+	str("schedule", "constant", "learning-rate schedule after the warm-up: constant, step, cosine or linear (the last two decay to 0 at the end)", func(s *experiments.Spec, v string) error { s.Schedule = v; return nil })
+	num("warmup-epochs", 0, "linear warm-up of the learning rate, in epochs (fractions allowed)", func(s *experiments.Spec, v float64) { s.WarmupEpochs = v })
+	integer("step-every", 0, "step schedule: epochs between decays", func(s *experiments.Spec, v int) { s.StepEvery = v })
+	num("step-gamma", 0, "step schedule: factor per decay (default 0.1)", func(s *experiments.Spec, v float64) { s.StepGamma = v })
 	integer("micro-batch", 0, "images per graph run (0: chosen from memory)", func(s *experiments.Spec, v int) { s.MicroBatch = v })
 	num("rotation", d.Augment.Rotation, "augmentation: random rotation, ± degrees", func(s *experiments.Spec, v float64) { s.Augment.Rotation = v })
 	num("shear", d.Augment.Shear, "augmentation: random shear, ± degrees", func(s *experiments.Spec, v float64) { s.Augment.Shear = v })
@@ -205,7 +224,7 @@ func followSession(sess *experiments.Session, epochs int, stdout, stderr io.Writ
 			prog.step(ev)
 		case train.EpochEvent:
 			prog.epoch(ev.Metrics)
-			fmt.Fprintln(stdout, epochLine(ev.Metrics, epochs))
+			fmt.Fprintln(stdout, epochLine(ev.Metrics, epochs, sess.Meta.ValidImages))
 		case train.CheckpointEvent:
 			if ev.Kind == "best" {
 				fmt.Fprintf(stdout, "  best %s %.4f: saved %s\n", ev.Metric, ev.Value, experiments.BestWeightsFile)
@@ -237,11 +256,13 @@ func runOutcome(stdout io.Writer, id string, state experiments.State, best train
 	return nil
 }
 
-func epochLine(m train.EpochMetrics, epochs int) string {
+// epochLine is one epoch as train prints it; the validation accuracy
+// carries its 95 % interval over the valid images.
+func epochLine(m train.EpochMetrics, epochs, valid int) string {
 	top5 := ""
 	if m.ValTop5 > 0 {
 		top5 = fmt.Sprintf(" top5 %5.1f%%", 100*m.ValTop5)
 	}
-	return fmt.Sprintf("epoch %d/%d  train loss %.4f acc %5.1f%%  val loss %.4f acc %5.1f%%%s  lr %.3g  %.1fs  %.1f img/s",
-		m.Epoch, epochs, m.TrainLoss, 100*m.TrainAcc, m.ValLoss, 100*m.ValAcc, top5, m.LR, m.Seconds, m.ImagesPerSec)
+	return fmt.Sprintf("epoch %d/%d  train loss %.4f acc %5.1f%%  val loss %.4f acc %s%s  lr %.3g  %.1fs  %.1f img/s",
+		m.Epoch, epochs, m.TrainLoss, 100*m.TrainAcc, m.ValLoss, experiments.FormatInterval(m.ValAcc, valid), top5, m.LR, m.Seconds, m.ImagesPerSec)
 }

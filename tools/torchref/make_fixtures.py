@@ -233,8 +233,38 @@ def make_ops_fixture():
     t["ce.loss"] = np.array(loss.item(), dtype=np.float32).reshape(())
     t["ce.dlogits"] = to_np32(z.grad)  # = (softmax(z) - onehot) / N
 
+    # the same logits with label smoothing 0.1 (PyTorch's definition)
+    z2 = z.detach().clone().requires_grad_(True)
+    loss = F.cross_entropy(z2, labels, label_smoothing=0.1)
+    loss.backward()
+    t["ce_smooth.loss"] = np.array(loss.item(), dtype=np.float32).reshape(())
+    t["ce_smooth.dlogits"] = to_np32(z2.grad)
+
+    # optimisers: three steps from the same weights and gradients (float64)
+    w0 = torch.randn(7).double()
+    grads = [torch.randn(7).double() for _ in range(3)]
+    t["opt.w0"] = to_np32(w0)
+    for i, g in enumerate(grads):
+        t["opt.g%d" % (i + 1)] = to_np32(g)
+    cases = {
+        "sgd": lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.01),
+        "sgd_nesterov": lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        "sgd_plain": lambda p: torch.optim.SGD([p], lr=0.1),
+        "adam_l2": lambda p: torch.optim.Adam([p], lr=0.01, weight_decay=0.1),
+        "adamw": lambda p: torch.optim.AdamW([p], lr=0.01, weight_decay=0.1),
+    }
+    for name, make in cases.items():
+        p = w0.clone().requires_grad_(True)
+        opt = make(p)
+        for g in grads:
+            opt.zero_grad()
+            p.grad = g.clone()
+            opt.step()
+        t["opt.%s.w3" % name] = to_np32(p.detach())
+
     meta = {"reference": "float64 (stored as float32)", "seed": "777",
-            "elu_alpha": "1.0", "ce_reduction": "mean"}
+            "elu_alpha": "1.0", "ce_reduction": "mean", "ce_label_smoothing": "0.1",
+            "opt": "lr 0.1 momentum 0.9 wd 0.01 (sgd, sgd_nesterov); lr 0.1 (sgd_plain); lr 0.01 wd 0.1 (adam_l2, adamw); 3 steps"}
     path = os.path.join(OUT_DIR, "ops.safetensors")
     st.save(path, t, meta)
     self_check(path, t, meta)

@@ -19,7 +19,7 @@ import (
 
 // compareMetrics are the metrics the compare screen cycles through; each
 // pair (accuracy, loss) is drawn side by side on wide terminals.
-var compareMetrics = []string{"val_acc", "val_loss", "train_acc", "train_loss"}
+var compareMetrics = []string{"val_acc", "val_loss", "train_acc", "train_loss", "lr"}
 
 // Page overlays several runs' curves per metric, each run its own
 // colour and character, above the summary table (best values, parameters,
@@ -297,7 +297,10 @@ func (s *Page) render(w, h int) string {
 	metric := compareMetrics[s.metric]
 	var charts string
 	if w >= 150 {
-		pair := compareMetrics[s.metric^1]
+		pair := compareMetrics[(s.metric^1)%len(compareMetrics)]
+		if pair == metric {
+			pair = compareMetrics[0]
+		}
 		cw := (w - 2) / 2
 		charts = lipgloss.JoinHorizontal(lipgloss.Top, common.PadLines(s.chart(metric, cw, chartH, true), cw+2), s.chart(pair, cw, chartH, true))
 	} else {

@@ -413,12 +413,15 @@ func (r *Page) infoLine(w int) string {
 	if n := len(r.hist); n > 0 {
 		lr = r.hist[n-1].LR
 	}
+	if s := r.step; s != nil && s.LR > 0 {
+		lr = s.LR // the schedule moves it batch by batch
+	}
 	parts = append(parts, fmt.Sprintf("lr %.3g", lr))
 	best, bestEpoch, wait := r.monitor()
 	if bestEpoch > 0 {
 		v := fmt.Sprintf("%.4f", best)
 		if !train.Minimised(r.spec.Monitor) {
-			v = common.Pct(best)
+			v = experiments.FormatInterval(best, r.meta.ValidImages)
 		}
 		parts = append(parts, fmt.Sprintf("best %s %s (epoch %d)", r.spec.Monitor, v, bestEpoch))
 	}

@@ -69,7 +69,8 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 		return common.Truncate(strings.Join(parts, "  "), w)
 	}
 	lines = append(lines,
-		kv("status", string(r.Status.State), "epochs", fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), "best epoch", strconv.Itoa(r.Status.BestEpoch), "time", common.Duration(r.Status.Seconds)),
+		kv("status", string(r.Status.State), "epochs", fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), "best epoch", strconv.Itoa(r.Status.BestEpoch),
+			"best acc (95% CI)", bestAccText(r), "time", common.Duration(r.Status.Seconds)),
 		kv("network", fmt.Sprintf("%s w%d %dpx", sp.Arch, sp.Width, sp.Size), "head", sp.Head.String(), "pooling", string(sp.Pooling), "dropout", fmt.Sprint(sp.Dropout), "mode", string(sp.Mode), "params", fmt.Sprintf("%.2fM", float64(r.Meta.Params)/1e6)),
 		kv("training", fmt.Sprintf("lr %g batch %d", sp.LR, sp.Batch), "monitor", sp.Monitor, "patience", strconv.Itoa(sp.Patience), "seed", strconv.FormatInt(sp.Seed, 10), "norm", sp.Norm.String()),
 		kv("augment", fmt.Sprintf("rotation %g shear %g zoom %g flip %g", sp.Augment.Rotation, sp.Augment.Shear, sp.Augment.Zoom, sp.Augment.Flip),
@@ -147,4 +148,14 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 		lines = append(lines[:h-1], st.Subtle.Render(fmt.Sprintf("↓ %d more lines (j, pgdn)", len(lines)-h+1)))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// bestAccText is the run's best validation accuracy with its Wilson
+// interval, "-" before any epoch.
+func bestAccText(r *experiments.Run) string {
+	acc, _, ok := r.BestValues()
+	if !ok {
+		return "-"
+	}
+	return experiments.FormatInterval(acc, r.Meta.ValidImages)
 }
