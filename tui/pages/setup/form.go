@@ -68,7 +68,10 @@ func (s *Page) Load(sp experiments.Spec) {
 		"rotation": g(sp.Augment.Rotation), "shear": g(sp.Augment.Shear), "zoom": g(sp.Augment.Zoom), "flip": g(sp.Augment.Flip),
 		"brightness": g(sp.Augment.Brightness), "contrast": g(sp.Augment.Contrast), "norm": sp.Norm.String(),
 		"seed": strconv.FormatInt(sp.Seed, 10), "name": sp.Name,
+		"optimizer": string(optimizerOf(sp)), "momentum": g(sp.Momentum), "schedule": scheduleOf(sp),
+		"warmup_epochs": g(sp.WarmupEpochs), "label_smoothing": g(sp.LabelSmoothing),
 	}
+	s.base = sp
 	for id, v := range vals {
 		s.byID[id].set(v)
 	}
@@ -76,7 +79,11 @@ func (s *Page) Load(sp experiments.Spec) {
 
 // spec reads the form; parse errors are set on their fields.
 func (s *Page) spec() experiments.Spec {
-	sp := experiments.Spec{}
+	// Settings the form has no field for (Nesterov, clipping, the step
+	// schedule's period…) come from the spec last loaded: a preset's or a
+	// run's.
+	sp := s.base
+	sp.DataAsGiven = "" // the data field says where the data is now
 	intOf := func(id string, dst *int) {
 		f := s.byID[id]
 		v, err := strconv.Atoi(f.value())
@@ -129,7 +136,29 @@ func (s *Page) spec() experiments.Spec {
 	intOf("seed", &seed)
 	sp.Seed = int64(seed)
 	sp.Name = s.byID["name"].value()
+	sp.Optimizer = s.byID["optimizer"].value()
+	floatOf("momentum", &sp.Momentum)
+	sp.Schedule = s.byID["schedule"].value()
+	floatOf("warmup_epochs", &sp.WarmupEpochs)
+	floatOf("label_smoothing", &sp.LabelSmoothing)
 	return sp
+}
+
+// optimizerOf is the update rule a spec trains with, for the form's choice.
+func optimizerOf(sp experiments.Spec) resnet.OptimizerKind {
+	cfg, err := sp.OptimizerConfig()
+	if err != nil {
+		return resnet.OptAdam
+	}
+	return cfg.Kind
+}
+
+// scheduleOf is the spec's schedule for the form's choice.
+func scheduleOf(sp experiments.Spec) string {
+	if sp.Schedule == "" {
+		return "constant"
+	}
+	return sp.Schedule
 }
 
 // sweepDepths parses the sweep field; nil means one run.

@@ -46,12 +46,15 @@ type Page struct {
 	fields        []*field
 	focus         int
 	byID          map[string]*field
-	other         []string // problems Validate reports that no field owns
-	data          dataInfo
-	seq           int
-	runs          []*experiments.Run
-	budget        int64
-	est           estimate
+	// base is the spec last loaded (a preset or a run): settings without a
+	// field keep its values.
+	base   experiments.Spec
+	other  []string // problems Validate reports that no field owns
+	data   dataInfo
+	seq    int
+	runs   []*experiments.Run
+	budget int64
+	est    estimate
 }
 
 const (
@@ -88,10 +91,16 @@ func New(c *common.Common) *Page {
 	add(&field{id: "mode", label: "training mode", hint: "scratch, finetune (needs weights) or frozen backbone", kind: choiceField,
 		choices: []string{string(resnet.ModeScratch), string(resnet.ModeFinetune), string(resnet.ModeFrozen)}})
 	add(&field{id: "weights", label: "weights file", hint: "safetensors to start from; empty: random initialisation", kind: textField, empty: "(random init)"})
-	add(&field{id: "lr", label: "learning rate", hint: "Adam, such as 1e-3", kind: numberField, allowed: floatRunes})
+	add(&field{id: "lr", label: "learning rate", hint: "the base rate the schedule shapes, such as 1e-3 (Adam) or 0.1 (SGD)", kind: numberField, allowed: floatRunes})
 	add(&field{id: "batch", label: "batch size", hint: "images per step", kind: numberField, allowed: intRunes})
 	add(&field{id: "epochs", label: "epochs", hint: "1 to 10000", kind: numberField, allowed: intRunes})
-	add(&field{id: "weight_decay", label: "weight decay", hint: "AdamW decoupled decay, 0 for none", kind: numberField, allowed: floatRunes})
+	add(&field{id: "weight_decay", label: "weight decay", hint: "L2 for adam and sgd, decoupled for adamw; 0 for none", kind: numberField, allowed: floatRunes})
+	add(&field{id: "optimizer", label: "optimizer", hint: "PyTorch's Adam, AdamW or SGD", kind: choiceField, choices: []string{"adam", "adamw", "sgd"}})
+	add(&field{id: "momentum", label: "momentum", hint: "SGD's momentum, such as 0.9 (0: none)", kind: numberField, allowed: floatRunes})
+	add(&field{id: "schedule", label: "LR schedule", hint: "after the warm-up: constant, step, or cosine/linear decay to 0 at the end", kind: choiceField,
+		choices: []string{"constant", "cosine", "linear", "step"}})
+	add(&field{id: "warmup_epochs", label: "warm-up", hint: "epochs of linear learning-rate warm-up (fractions allowed)", kind: numberField, allowed: floatRunes})
+	add(&field{id: "label_smoothing", label: "label smooth", hint: "label smoothing ε of the training loss, such as 0.1", kind: numberField, allowed: floatRunes})
 	add(&field{id: "monitor", label: "monitor", hint: "metric for the best checkpoint and early stopping", kind: choiceField, choices: []string{"val_loss", "val_acc"}})
 	add(&field{id: "patience", label: "patience", hint: "early stopping after this many epochs without gain (0: off)", kind: numberField, allowed: intRunes})
 	add(&field{id: "plateau_factor", label: "LR plateau", hint: "multiply the LR by this on a plateau (0: off)", kind: numberField, allowed: floatRunes})

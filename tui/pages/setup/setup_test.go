@@ -196,3 +196,24 @@ func TestSetupFirstAndLastField(t *testing.T) {
 		t.Errorf("G on a choice field focused %d", p.focus)
 	}
 }
+
+// The form shows the update rule and schedule of the spec it loads, and
+// settings it has no field for (Nesterov, clipping) survive into the run.
+func TestSetupKeepsSettingsWithoutFields(t *testing.T) {
+	p, _ := newForm(t, t.TempDir())
+	sp := experiments.DefaultSpec()
+	sp.Optimizer, sp.Momentum, sp.Nesterov, sp.ClipNorm = "sgd", 0.9, true, 2
+	sp.Schedule, sp.WarmupEpochs, sp.LabelSmoothing = "cosine", 1.5, 0.1
+	p.Load(sp)
+	p.SetSize(120, 60) // the whole form
+	for _, want := range []string{"[sgd]", "[cosine]"} {
+		if !strings.Contains(p.View(), want) {
+			t.Errorf("the form does not show %s:\n%s", want, p.View())
+		}
+	}
+	got := p.spec()
+	if got.Optimizer != "sgd" || got.Momentum != 0.9 || !got.Nesterov || got.ClipNorm != 2 || got.Schedule != "cosine" ||
+		got.WarmupEpochs != 1.5 || got.LabelSmoothing != 0.1 {
+		t.Errorf("the form's spec lost settings: %+v", got)
+	}
+}
