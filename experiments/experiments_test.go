@@ -463,3 +463,20 @@ func TestWilson(t *testing.T) {
 		t.Errorf("FormatInterval: %q", got)
 	}
 }
+
+// A frozen backbone of random weights is warned about when the run starts.
+func TestFrozenRandomBackboneIsWarned(t *testing.T) {
+	store, _ := OpenStore(t.TempDir())
+	spec := tinySpec()
+	spec.Mode, spec.Epochs = resnet.ModeFrozen, 1
+	sess, err := (&Runner{Store: store}).Start(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range sess.Events {
+	}
+	sess.Wait()
+	if !slices.Contains(sess.Notes, FrozenRandomWarning) {
+		t.Errorf("notes %q lack the warning", sess.Notes)
+	}
+}

@@ -195,6 +195,11 @@ func initialWeights(m *resnet.Model, path string) (string, error) {
 		path, len(rep.FreshHead), len(rep.SkippedHead)), nil
 }
 
+// FrozenRandomWarning is said when a run would train only a head on a
+// backbone of random weights, which cannot learn much: the reference Keras
+// recipe with no ImageNet weights to start from.
+const FrozenRandomWarning = "warning: the backbone is frozen with random weights, so only the head learns and accuracy stays low; give --weights (a run's best.safetensors, see the flowers92-pretrain preset) or train with --mode scratch or finetune"
+
 // Start begins a new run of spec.
 func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
 	if spec.Data != "" && !filepath.IsAbs(spec.Data) {
@@ -220,6 +225,9 @@ func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
 	}
 	r.logger().Info("run started", "run", w.ID, "arch", spec.Arch, "mode", spec.Mode, "note", note)
 	notes := append([]string{note}, skipNotes(p.skipped)...)
+	if spec.Mode == resnet.ModeFrozen && spec.Weights == "" {
+		notes = append(notes, FrozenRandomWarning)
+	}
 	if p.skipped.Count > 0 {
 		w.Status.Skipped, w.Status.SkippedNote = p.skipped.Count, p.skipped.String()
 	}

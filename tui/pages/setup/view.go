@@ -51,6 +51,9 @@ func (s *Page) render(w, h int) string {
 	for _, o := range s.other {
 		foot = append(foot, st.Error.Render(common.Wrap("✗ "+o, fieldW, common.MessageLines)))
 	}
+	if s.byID["mode"].value() == string(resnet.ModeFrozen) && s.byID["weights"].value() == "" {
+		foot = append(foot, st.Warn.Render(common.Wrap("! a frozen backbone with random weights: only the head learns; set a weights file (a pretrained run's best.safetensors)", fieldW, 2)))
+	}
 	foot = append(foot, s.enterLine(fieldW))
 	listH := h - common.Height(foot)
 	if !wide {
