@@ -269,7 +269,7 @@ func (l *Loader) image(i int) (*image.NRGBA, error) {
 			return nil, err
 		}
 	}
-	img := prepareForSize(raw, l.opts.Size, l.augmenting)
+	img := prepareScaled(raw, l.opts.Size, l.augmenting, cacheScale(l.opts.Augment))
 	release()
 	if l.opts.CacheBytes > 0 {
 		n := int64(len(img.Pix))

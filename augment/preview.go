@@ -16,15 +16,32 @@ import (
 // while the identity view still matches Resize+CenterCrop.
 const CacheScale = 1.15
 
-// prepareForSize turns a decoded image into the form the loader caches
-// for a given output size: shorter side exactly size when not augmenting
-// (so validation is an exact crop), about CacheScale×size when augmenting
-// (only ever shrinking; small images are kept and upsampled by the warp).
-func prepareForSize(img image.Image, size int, augmenting bool) *image.NRGBA {
+// CropCacheScale is the cache's margin under a random-resized crop: a crop
+// of a quarter of the image, scaled to the training size, still has
+// source pixels for every output pixel.
+const CropCacheScale = 2.0
+
+// cacheScale is how much larger than size the loader keeps images for p.
+func cacheScale(p Params) float64 { return CacheScaleFor(p) }
+
+// CacheScaleFor is how much larger than the training size (shorter side)
+// the loader keeps images augmented by p (for memory estimates).
+func CacheScaleFor(p Params) float64 {
+	if p.Cropping() {
+		return CropCacheScale
+	}
+	return CacheScale
+}
+
+// prepareScaled turns a decoded image into the form the loader caches for
+// a given output size: shorter side exactly size when not augmenting (so
+// validation is an exact crop), about scale×size when augmenting (only
+// ever shrinking; small images are kept and upsampled by the warp).
+func prepareScaled(img image.Image, size int, augmenting bool, scale float64) *image.NRGBA {
 	if !augmenting {
 		return ResizeShorter(img, size)
 	}
-	target := int(math.Round(CacheScale * float64(size)))
+	target := int(math.Round(scale * float64(size)))
 	if b := img.Bounds(); min(b.Dx(), b.Dy()) > target {
 		return ResizeShorter(img, target)
 	}
@@ -48,7 +65,7 @@ func PreviewGrid(img image.Image, n int, p Params, seed int64, size int) (*image
 	if img == nil || img.Bounds().Empty() {
 		return nil, fmt.Errorf("preview: empty image")
 	}
-	base := prepareForSize(img, size, p.Enabled())
+	base := prepareScaled(img, size, p.Enabled(), cacheScale(p))
 	const gap = 4
 	cols := int(math.Ceil(math.Sqrt(float64(n))))
 	rows := (n + cols - 1) / cols

@@ -40,7 +40,23 @@ type Params struct {
 	Flip       float64 `json:"flip"`
 	Brightness float64 `json:"brightness,omitempty"`
 	Contrast   float64 `json:"contrast,omitempty"`
+	// Saturation jitters colourfulness by a factor in [1-s, 1+s] (blending
+	// with the grey image, as torchvision's ColorJitter).
+	Saturation float64 `json:"saturation,omitempty"`
+	// CropScale and CropRatio turn on torchvision's RandomResizedCrop: a
+	// region of [lo, hi] of the image's area, aspect ratio in [lo, hi]
+	// (log-uniform), scaled to the training size; zero is off. The other
+	// transforms then apply around the crop's centre.
+	CropScale [2]float64 `json:"crop_scale,omitzero"`
+	CropRatio [2]float64 `json:"crop_ratio,omitzero"`
 }
+
+// Cropping says whether a random-resized crop is on.
+func (p Params) Cropping() bool { return p.CropScale != [2]float64{} }
+
+// cropAttempts is torchvision's number of tries for a crop that fits
+// before it falls back to the centre.
+const cropAttempts = 10
 
 // DefaultParams is the reference recipe's augmentation: rotation 30°,
 // shear 0.2°, zoom 0.2, horizontal flip half the time.
@@ -66,7 +82,26 @@ func (p Params) Validate() error {
 		check("flip", p.Flip, 0, 1),
 		check("brightness", p.Brightness, 0, 1),
 		check("contrast", p.Contrast, 0, 1),
+		check("saturation", p.Saturation, 0, 1),
+		p.checkCrop(),
 	)
+}
+
+func (p Params) checkCrop() error {
+	if !p.Cropping() {
+		if p.CropRatio != [2]float64{} {
+			return setting.Errorf("crop_ratio", ErrBadParams, "crop ratio %v needs a crop scale (such as 0.08,1)", p.CropRatio)
+		}
+		return nil
+	}
+	s, r := p.CropScale, p.CropRatio
+	if !(s[0] > 0 && s[0] <= s[1] && s[1] <= 1) {
+		return setting.Errorf("crop_scale", ErrBadParams, "crop scale %v,%v: want 0 < low <= high <= 1, such as 0.08,1", s[0], s[1])
+	}
+	if r != [2]float64{} && !(r[0] > 0 && r[0] <= r[1] && r[1] < 100) {
+		return setting.Errorf("crop_ratio", ErrBadParams, "crop ratio %v,%v: want 0 < low <= high, such as 0.75,1.333", r[0], r[1])
+	}
+	return nil
 }
 
 // Enabled reports whether p changes images at all.
@@ -86,7 +121,59 @@ func (p Params) Sample(r *rand.Rand) Transform {
 		Brightness: 1 + u(p.Brightness),
 		Contrast:   1 + u(p.Contrast),
 	}
+	// Drawn after the older settings' values, so adding these left every
+	// earlier seed's augmentation as it was.
+	t.Saturation = 1 + u(p.Saturation)
+	var c cropDraw
+	for i := range c.tries {
+		c.tries[i] = [2]float64{r.Float64(), r.Float64()}
+	}
+	c.at = [2]float64{r.Float64(), r.Float64()}
+	if p.Cropping() {
+		c.scale, c.ratio = p.CropScale, p.CropRatio
+		if c.ratio == [2]float64{} {
+			c.ratio = [2]float64{3.0 / 4, 4.0 / 3}
+		}
+		t.Crop = &c
+	}
 	return t
+}
+
+// cropDraw is a random-resized crop's random values, drawn before the
+// image's size is known: each try's area share and log aspect ratio,
+// and the position of the one that fits.
+type cropDraw struct {
+	scale, ratio [2]float64
+	tries        [cropAttempts][2]float64
+	at           [2]float64
+}
+
+// rect is the crop within a w×h image, in pixels (x, y, width, height),
+// by torchvision's RandomResizedCrop.get_params: the first try whose
+// region fits, else the centre at the ratio range's nearer end.
+func (c *cropDraw) rect(w, h int) (x, y, cw, ch float64) {
+	area := float64(w * h)
+	lr0, lr1 := math.Log(c.ratio[0]), math.Log(c.ratio[1])
+	for _, u := range c.tries {
+		target := area * (c.scale[0] + u[0]*(c.scale[1]-c.scale[0]))
+		ar := math.Exp(lr0 + u[1]*(lr1-lr0))
+		cw, ch = math.Round(math.Sqrt(target*ar)), math.Round(math.Sqrt(target/ar))
+		if cw > 0 && ch > 0 && cw <= float64(w) && ch <= float64(h) {
+			x = math.Floor(c.at[0] * (float64(w) - cw + 1))
+			y = math.Floor(c.at[1] * (float64(h) - ch + 1))
+			return x, y, cw, ch
+		}
+	}
+	inRatio := float64(w) / float64(h)
+	switch {
+	case inRatio < c.ratio[0]:
+		cw, ch = float64(w), math.Round(float64(w)/c.ratio[0])
+	case inRatio > c.ratio[1]:
+		cw, ch = math.Round(float64(h)*c.ratio[1]), float64(h)
+	default:
+		cw, ch = float64(w), float64(h)
+	}
+	return math.Floor((float64(w) - cw) / 2), math.Floor((float64(h) - ch) / 2), cw, ch
 }
 
 // Transform is one drawn augmentation. Its zero value is the identity
@@ -102,8 +189,11 @@ type Transform struct {
 	ZoomX, ZoomY float64
 	// Flip mirrors the output left to right.
 	Flip bool
-	// Brightness and Contrast are multiplicative factors.
-	Brightness, Contrast float64
+	// Brightness, Contrast and Saturation are multiplicative factors.
+	Brightness, Contrast, Saturation float64
+	// Crop, when set, views a random-resized crop of the image instead of
+	// its central square.
+	Crop *cropDraw
 }
 
 // Identity is the transform that leaves an image as it is.
@@ -123,12 +213,12 @@ func (t Transform) IsIdentity() bool {
 }
 
 func (t Transform) photometric() bool {
-	return one(t.Brightness) != 1 || one(t.Contrast) != 1
+	return one(t.Brightness) != 1 || one(t.Contrast) != 1 || one(t.Saturation) != 1
 }
 
 // geometric reports whether t moves pixels.
 func (t Transform) geometric() bool {
-	return t.Rotation != 0 || t.Shear != 0 || one(t.ZoomX) != 1 || one(t.ZoomY) != 1 || t.Flip
+	return t.Rotation != 0 || t.Shear != 0 || one(t.ZoomX) != 1 || one(t.ZoomY) != 1 || t.Flip || t.Crop != nil
 }
 
 // linear returns the 2×2 matrix mapping centred output coordinates (x
@@ -160,17 +250,19 @@ func mul2(a, b [2][2]float64) [2][2]float64 {
 	}
 }
 
-// jitter is the photometric part: v' = clamp(v*gain + offset, 0, 255).
+// jitter is the photometric part: v' = clamp(v*gain + offset, 0, 255),
+// then saturation: each pixel blended with its grey, g + sat·(v − g).
 type jitter struct {
 	gain, offset float32
+	sat          float32
 	on           bool
 }
 
 func (t Transform) jitter() jitter {
 	if !t.photometric() {
-		return jitter{gain: 1}
+		return jitter{gain: 1, sat: 1}
 	}
 	b, c := one(t.Brightness), one(t.Contrast)
 	// contrast around 127.5 after brightness: c*(b*v - 127.5) + 127.5
-	return jitter{gain: float32(b * c), offset: float32(127.5 * (1 - c)), on: true}
+	return jitter{gain: float32(b * c), offset: float32(127.5 * (1 - c)), sat: float32(one(t.Saturation)), on: true}
 }

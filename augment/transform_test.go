@@ -228,3 +228,78 @@ func TestPreviewGrid(t *testing.T) {
 		t.Error("n=0 accepted")
 	}
 }
+
+// The random-resized crop follows torchvision's get_params: an area share
+// within the scale range, an aspect ratio within the ratio range, inside
+// the image; when no try fits, the centre at the ratio's nearer end.
+func TestCropRectFollowsTorchvision(t *testing.T) {
+	p := Params{CropScale: [2]float64{0.08, 1}, CropRatio: [2]float64{3.0 / 4, 4.0 / 3}}
+	for i := range 200 {
+		tr := p.Sample(ImageRand(1, 0, i))
+		x, y, cw, ch := tr.Crop.rect(400, 300)
+		if x < 0 || y < 0 || x+cw > 400 || y+ch > 300 || cw < 1 || ch < 1 {
+			t.Fatalf("crop %v,%v %v×%v outside 400×300", x, y, cw, ch)
+		}
+		// Rounding moves area and ratio a little off the drawn values.
+		if a := cw * ch / (400 * 300); a < 0.07 || a > 1.01 {
+			t.Errorf("area share %v outside the scale range", a)
+		}
+		if r := cw / ch; r < 0.7 || r > 1.4 {
+			t.Errorf("aspect %v outside the ratio range", r)
+		}
+	}
+	// Nothing fits (a thin 1000×10 image, square crops of all of it):
+	// the centre, as wide as the ratio allows.
+	c := &cropDraw{scale: [2]float64{1, 1}, ratio: [2]float64{1, 1}}
+	if x, y, cw, ch := c.rect(1000, 10); x != 495 || y != 0 || cw != 10 || ch != 10 {
+		t.Errorf("fallback crop %v,%v %v×%v, want the centre 10×10 at 495", x, y, cw, ch)
+	}
+}
+
+// A crop of the whole image at its own aspect ratio scales all of it to
+// size×size: the left edge's colour at the left, the right edge's at the
+// right, whatever the image's shape.
+func TestCropOfWholeImageScalesItAll(t *testing.T) {
+	img := coords(40, 20) // R = 4x, G = 4y
+	c := &cropDraw{scale: [2]float64{1, 1}, ratio: [2]float64{2, 2}}
+	out := render(img, 10, Transform{Crop: c})
+	left, right := out[5*10+0], out[5*10+9]
+	wantL, wantR := float32(img.NRGBAAt(0, 10).R), float32(img.NRGBAAt(39, 10).R)
+	if math.Abs(float64(left-wantL)) > 8 || math.Abs(float64(right-wantR)) > 8 {
+		t.Errorf("whole-image crop: left %v right %v, want about %v and %v", left, right, wantL, wantR)
+	}
+	// Without the crop the same image shows only its central square.
+	if plain := render(img, 10, Transform{}); math.Abs(float64(plain[5*10+0]-wantL)) < 20 {
+		t.Errorf("the centre view already showed the left edge: %v", plain[5*10+0])
+	}
+}
+
+// Saturation near zero leaves a grey image (the three channels equal);
+// saturation 1 changes nothing.
+func TestSaturation(t *testing.T) {
+	img := solid(4, 4, color.NRGBA{200, 100, 10, 255})
+	out := render(img, 4, Transform{Saturation: 1e-9})
+	grey := float32(0.299*200 + 0.587*100 + 0.114*10)
+	for _, v := range []float32{out[0], out[16], out[32]} {
+		if math.Abs(float64(v-grey)) > 0.01 {
+			t.Errorf("desaturated channels %v %v %v, want all %v", out[0], out[16], out[32], grey)
+		}
+	}
+	if same := render(img, 4, Transform{Saturation: 1}); same[0] != 200 || same[16] != 100 || same[32] != 10 {
+		t.Errorf("saturation 1 changed the image: %v %v %v", same[0], same[16], same[32])
+	}
+}
+
+// Turning the new augmentations on leaves the older ones' draws, for the
+// same seed, as they were.
+func TestNewAugmentationsKeepOldDraws(t *testing.T) {
+	old := DefaultParams()
+	more := old
+	more.Saturation, more.CropScale = 0.3, [2]float64{0.25, 1}
+	for i := range 20 {
+		a, b := old.Sample(ImageRand(7, 2, i)), more.Sample(ImageRand(7, 2, i))
+		if a.Rotation != b.Rotation || a.Shear != b.Shear || a.ZoomX != b.ZoomX || a.Flip != b.Flip {
+			t.Fatalf("draw %d changed: %+v vs %+v", i, a, b)
+		}
+	}
+}

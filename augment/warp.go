@@ -24,13 +24,23 @@ func snap(v float64) float64 {
 // the identity transform shows the central square of side min(w, h)
 // scaled to size, the same picture as Resize(size)+CenterCrop(size).
 // Composing everything into one matrix means the image is resampled once.
+//
+// With a random-resized crop, the output views the crop instead, scaled
+// per axis to size×size (torchvision's RandomResizedCrop), the other
+// transforms turning about the crop's centre.
 func warpMatrix(srcW, srcH, size int, t Transform) affine {
-	k := float64(min(srcW, srcH)) / float64(size)
-	m := t.linear()
-	a, b := snap(k*m[0][0]), snap(k*m[0][1])
-	d, e := snap(k*m[1][0]), snap(k*m[1][1])
-	co := float64(size-1) / 2
+	kx := float64(min(srcW, srcH)) / float64(size)
+	ky := kx
 	cx, cy := float64(srcW-1)/2, float64(srcH-1)/2
+	if t.Crop != nil {
+		x, y, cw, ch := t.Crop.rect(srcW, srcH)
+		kx, ky = cw/float64(size), ch/float64(size)
+		cx, cy = x+cw/2-0.5, y+ch/2-0.5
+	}
+	m := t.linear()
+	a, b := snap(kx*m[0][0]), snap(kx*m[0][1])
+	d, e := snap(ky*m[1][0]), snap(ky*m[1][1])
+	co := float64(size-1) / 2
 	return affine{
 		a: a, b: b, c: cx - (a*co + b*co),
 		d: d, e: e, f: cy - (d*co + e*co),
@@ -110,6 +120,22 @@ func bilerp(pix []uint8, p00, p01, p10, p11, o int, tx, ty float32) float32 {
 
 // applyJitter turns 0..255 values into clipped jittered, normalised ones.
 func applyJitter(dst []float32, plane int, pm pixelMap, j jitter) {
+	if j.sat != 1 {
+		// Saturation mixes the channels: clip the brightness and contrast
+		// first, blend with the grey (ITU-R 601 luma, as torchvision), clip
+		// again, then normalise.
+		r, g, b := dst[:plane], dst[plane:2*plane], dst[2*plane:3*plane]
+		for i := range r {
+			vr := min(max(r[i]*j.gain+j.offset, 0), 255)
+			vg := min(max(g[i]*j.gain+j.offset, 0), 255)
+			vb := min(max(b[i]*j.gain+j.offset, 0), 255)
+			grey := 0.299*vr + 0.587*vg + 0.114*vb
+			r[i] = min(max(grey+j.sat*(vr-grey), 0), 255)*pm.scale[0] + pm.bias[0]
+			g[i] = min(max(grey+j.sat*(vg-grey), 0), 255)*pm.scale[1] + pm.bias[1]
+			b[i] = min(max(grey+j.sat*(vb-grey), 0), 255)*pm.scale[2] + pm.bias[2]
+		}
+		return
+	}
 	for c := range 3 {
 		s, b := pm.scale[c], pm.bias[c]
 		d := dst[c*plane : (c+1)*plane]

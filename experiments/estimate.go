@@ -68,7 +68,7 @@ func EstimateSpec(sp Spec, in EstimateInput) (Estimate, error) {
 func imageCacheBytes(sp Spec, images int) int64 {
 	side := float64(sp.Size)
 	if sp.Augment.Enabled() {
-		side *= augment.CacheScale
+		side *= augment.CacheScaleFor(sp.Augment)
 	}
 	return min(int64(float64(images)*4*side*side*4/3), augment.DefaultCacheBytes)
 }

@@ -43,6 +43,9 @@ func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	flip := fs.Float64("flip", def.Flip, "probability of a horizontal flip")
 	brightness := fs.Float64("brightness", 0, "brightness jitter: factor in [1-b, 1+b]")
 	contrast := fs.Float64("contrast", 0, "contrast jitter: factor in [1-c, 1+c]")
+	saturation := fs.Float64("saturation", 0, "saturation jitter: factor in [1-s, 1+s]")
+	cropScale := fs.String("crop-scale", "", "random-resized crop of `LO,HI` of the area, such as 0.08,1")
+	cropRatio := fs.String("crop-ratio", "", "the crop's aspect ratio range `LO,HI` (default 0.75,1.333)")
 	positional, err := parseCommandLine(fs, args)
 	if err != nil {
 		return err
@@ -67,6 +70,13 @@ func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	format, err := imaging.FormatFromFilename(*out)
 	if err != nil {
 		return fail("--out %s: %v", *out, err)
+	}
+	var crop, ratio [2]float64
+	if crop, err = parsePair(*cropScale); err != nil {
+		return fail("--crop-scale: %v", err)
+	}
+	if ratio, err = parsePair(*cropRatio); err != nil {
+		return fail("--crop-ratio: %v", err)
 	}
 	var from string // what the settings came from, for the output line
 	if *preset != "" || *runID != "" {
@@ -96,6 +106,8 @@ func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			"rotation": func() { *rotation = a.Rotation }, "shear": func() { *shear = a.Shear },
 			"zoom": func() { *zoom = a.Zoom }, "flip": func() { *flip = a.Flip },
 			"brightness": func() { *brightness = a.Brightness }, "contrast": func() { *contrast = a.Contrast },
+			"saturation": func() { *saturation = a.Saturation },
+			"crop-scale": func() { crop = a.CropScale }, "crop-ratio": func() { ratio = a.CropRatio },
 		} {
 			if !flagSet(fs, name) {
 				set()
@@ -108,7 +120,8 @@ func runAugment(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *size < 8 || *size > 2048 {
 		return fail("--size %d: want 8 to 2048 pixels", *size)
 	}
-	params := augment.Params{Rotation: *rotation, Shear: *shear, Zoom: *zoom, Flip: *flip, Brightness: *brightness, Contrast: *contrast}
+	params := augment.Params{Rotation: *rotation, Shear: *shear, Zoom: *zoom, Flip: *flip, Brightness: *brightness, Contrast: *contrast,
+		Saturation: *saturation, CropScale: crop, CropRatio: ratio}
 	if err := params.Validate(); err != nil {
 		return fail("%v", err)
 	}

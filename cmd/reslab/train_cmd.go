@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/reslab/reslab/augment"
@@ -108,6 +109,15 @@ func newSpecFlags(fs *flag.FlagSet) *specFlags {
 	num("flip", d.Augment.Flip, "augmentation: horizontal flip probability", func(s *experiments.Spec, v float64) { s.Augment.Flip = v })
 	num("brightness", 0, "augmentation: brightness jitter", func(s *experiments.Spec, v float64) { s.Augment.Brightness = v })
 	num("contrast", 0, "augmentation: contrast jitter", func(s *experiments.Spec, v float64) { s.Augment.Contrast = v })
+	num("saturation", 0, "augmentation: saturation jitter (colour), factor in [1-s, 1+s]", func(s *experiments.Spec, v float64) { s.Augment.Saturation = v })
+	str("crop-scale", "", "augmentation: random-resized crop of `LO,HI` of the image's area, such as 0.08,1 (torchvision's RandomResizedCrop)", func(s *experiments.Spec, v string) (err error) {
+		s.Augment.CropScale, err = parsePair(v)
+		return err
+	})
+	str("crop-ratio", "", "random-resized crop's aspect ratio range `LO,HI` (default 0.75,1.333)", func(s *experiments.Spec, v string) (err error) {
+		s.Augment.CropRatio, err = parsePair(v)
+		return err
+	})
 	sf.aug = fs.String("augment", "", "'off' disables every augmentation")
 	str("norm", d.Norm.String(), "normalisation: imagenet, caffe, caffe-bgr or none", func(s *experiments.Spec, v string) (err error) {
 		s.Norm, err = augment.ParseNormalization(v)
@@ -121,6 +131,20 @@ func newSpecFlags(fs *flag.FlagSet) *specFlags {
 	integer("seed", int(d.Seed), "seed for initial weights, data order and augmentation", func(s *experiments.Spec, v int) { s.Seed = int64(v) })
 	str("name", "", "a label for the run", func(s *experiments.Spec, v string) error { s.Name = v; return nil })
 	return sf
+}
+
+// parsePair reads "lo,hi" ("" is off: 0,0).
+func parsePair(v string) ([2]float64, error) {
+	if strings.TrimSpace(v) == "" || v == "off" {
+		return [2]float64{}, nil
+	}
+	lo, hi, ok := strings.Cut(v, ",")
+	a, errA := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+	b, errB := strconv.ParseFloat(strings.TrimSpace(hi), 64)
+	if !ok || errA != nil || errB != nil {
+		return [2]float64{}, fmt.Errorf("want two numbers LO,HI such as 0.08,1")
+	}
+	return [2]float64{a, b}, nil
 }
 
 // spec builds the spec: the preset, then every flag the user set.
