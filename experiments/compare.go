@@ -81,24 +81,24 @@ func (s *Store) Comparisons() ([]Comparison, error) {
 
 // RunSummary is one row of a comparison table.
 type RunSummary struct {
-	ID          string      `json:"id"`
-	Name        string      `json:"name"`
-	Data        string      `json:"data"` // the data folder as typed, or "demo data"
-	Arch        string      `json:"arch"`
-	Width       int         `json:"width"`
-	Size        int         `json:"size"`
-	Mode        resnet.Mode `json:"mode"`
-	Head        string      `json:"head"`
-	Params      int         `json:"params"`
-	Status      State       `json:"status"`
-	Epochs      int         `json:"epochs"`
-	BestEpoch   int         `json:"best_epoch"`
-	BestValAcc  float64     `json:"best_val_acc"`
+	ID         string      `json:"id"`
+	Name       string      `json:"name"`
+	Data       string      `json:"data"` // the data folder as typed, or "demo data"
+	Arch       string      `json:"arch"`
+	Width      int         `json:"width"`
+	Size       int         `json:"size"`
+	Mode       resnet.Mode `json:"mode"`
+	Head       string      `json:"head"`
+	Params     int         `json:"params"`
+	Status     State       `json:"status"`
+	Epochs     int         `json:"epochs"`
+	BestEpoch  int         `json:"best_epoch"`
+	BestValAcc float64     `json:"best_val_acc"`
 	// BestValAccCI is BestValAcc's 95 % Wilson interval over ValidImages.
 	BestValAccCI [2]float64 `json:"best_val_acc_ci"`
 	ValidImages  int        `json:"valid_images"`
-	BestValLoss float64     `json:"best_val_loss"`
-	SecPerEpoch float64     `json:"sec_per_epoch"`
+	BestValLoss  float64    `json:"best_val_loss"`
+	SecPerEpoch  float64    `json:"sec_per_epoch"`
 	// Versus compares this run's best-epoch predictions with the first
 	// run's, image by image; nil for the first run or when either run has
 	// no predictions.
