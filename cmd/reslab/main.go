@@ -30,6 +30,7 @@ func commands() map[string]command {
 		"predict": {"classify images with saved weights", runPredict},
 		"bench":   {"time a training or inference step and report peak memory", runBench},
 		"train":   {"train a run (one line per epoch)", runTrain},
+		"lr-find": {"sweep the learning rate over a few hundred steps and suggest one", runLRFind},
 		"resume":  {"continue a stopped or interrupted run", runResume},
 		"runs":    {"list saved runs", runRuns},
 		"show":    {"a run's settings, epochs, confusion matrix and per-class accuracy", runShow},

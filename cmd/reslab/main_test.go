@@ -447,3 +447,34 @@ func TestAugmentPreviewFromPreset(t *testing.T) {
 		t.Error("--rotation 0 did not override the preset's rotation")
 	}
 }
+
+// lr-find sweeps the rate exponentially on a throwaway model and leaves
+// the runs folder as it was.
+func TestLRFind(t *testing.T) {
+	runs := t.TempDir()
+	code, out, errOut := runReslab(t, "lr-find", "--runs", runs, "--width", "4", "--size", "32", "--batch", "16", "--steps", "30", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res struct {
+		LRs       []float64 `json:"lrs"`
+		Losses    []float64 `json:"losses"`
+		Suggested float64   `json:"suggested"`
+		Method    string    `json:"method"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.LRs) < 2 || len(res.LRs) != len(res.Losses) || res.Method == "" {
+		t.Fatalf("lr-find --json: %v %s", err, out)
+	}
+	if res.LRs[0] != 1e-7 || res.LRs[1] <= res.LRs[0] {
+		t.Errorf("rates %v…: want an exponential sweep from 1e-7", res.LRs[:2])
+	}
+	entries, _ := os.ReadDir(runs)
+	for _, e := range entries {
+		if e.IsDir() {
+			t.Errorf("lr-find left %s in the runs folder", e.Name())
+		}
+	}
+	if code, _, errOut := runReslab(t, "lr-find", "--steps", "3"); code != 2 || !strings.Contains(errOut, "10 to 10000 steps") {
+		t.Errorf("--steps 3: %d %s", code, errOut)
+	}
+}
