@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/guptarohit/asciigraph"
+	"github.com/reslab/reslab/train"
 )
 
 // ChartOptions shape a plain-text chart.
@@ -246,4 +247,26 @@ func smooth(v []float64, weight float64) []float64 {
 		out[i] = last
 	}
 	return out
+}
+
+// LRFindChart draws the smoothed loss against the rate, the x axis in
+// powers of ten.
+func LRFindChart(res train.LRFindResult, w, h int) string {
+	if len(res.LRs) < 2 {
+		return "(too few steps to draw)\n"
+	}
+	o := ChartOptions{Height: h, Width: w, Caption: "smoothed loss by learning rate (log axis)",
+		XMin: math.Log10(res.LRs[0]), XMax: math.Log10(res.LRs[len(res.LRs)-1]),
+		XFormat: func(v float64) string { return fmt.Sprintf("%.0e", math.Pow(10, v)) }}
+	// The divergence at the end would squash the curve: values above the
+	// start's are drawn at that height.
+	top := res.Losses[0]
+	for _, v := range res.Losses[:max(len(res.Losses)/10, 1)] {
+		top = math.Max(top, v)
+	}
+	shown := make([]float64, len(res.Losses))
+	for i, v := range res.Losses {
+		shown[i] = math.Min(v, top*1.05)
+	}
+	return Chart([][]float64{shown}, o) + "\n"
 }

@@ -42,6 +42,8 @@ import (
 type Backend interface {
 	Start(ctx context.Context, spec experiments.Spec) (*experiments.Session, error)
 	Resume(ctx context.Context, id string) (*experiments.Session, error)
+	// FindLR runs a learning-rate range test on a throwaway model.
+	FindLR(ctx context.Context, spec experiments.Spec, o train.LRFindOptions) (train.LRFindResult, error)
 }
 
 // Options configure the lab.
@@ -103,6 +105,8 @@ type Model struct {
 	// storeWatch is how often the signature is read (0: never, in tests
 	// that drive the lab step by step).
 	storeWatch time.Duration
+	// lrFinding cancels the learning-rate range test in progress.
+	lrFinding context.CancelFunc
 	// flashFor is how long a flash message stays.
 	flashFor time.Duration
 	// training is the run in progress, nil when none.

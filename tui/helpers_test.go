@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,18 @@ func (f *fakeBackend) Resume(ctx context.Context, id string) (*experiments.Sessi
 }
 
 // next waits for the lab to start a session.
+// FindLR answers with a fixed curve falling fastest at 3e-3.
+func (f *fakeBackend) FindLR(ctx context.Context, spec experiments.Spec, o train.LRFindOptions) (train.LRFindResult, error) {
+	var res train.LRFindResult
+	for i := range 60 {
+		lr := 1e-6 * math.Pow(10, float64(i)/10)
+		res.LRs = append(res.LRs, lr)
+		res.Losses = append(res.Losses, 2-math.Tanh(math.Log10(lr)+2.5))
+	}
+	res.Suggested, res.Method = train.SteepestDescent(res.LRs, res.Losses)
+	return res, nil
+}
+
 func (f *fakeBackend) next(t *testing.T) *fakeSession {
 	t.Helper()
 	select {

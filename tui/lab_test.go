@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -354,5 +355,34 @@ func TestRunsFromOtherProcessesShowUp(t *testing.T) {
 	send(t, m, next)
 	if !strings.Contains(m.View(), "from-slurm") {
 		t.Errorf("the run written elsewhere does not show:\n%s", m.View())
+	}
+}
+
+// ctrl+l on the setup form runs the learning-rate search in the
+// background, draws its curve and puts the suggestion into the form; esc
+// closes the curve.
+func TestSetupFindsALearningRate(t *testing.T) {
+	fb := newFakeBackend()
+	m := newLab(t, fb, t.TempDir())
+	sized(t, m, 120, 40)
+	res, _ := fb.FindLR(context.Background(), experiments.Spec{}, train.LRFindOptions{})
+	suggested := strconv.FormatFloat(res.Suggested, 'g', 2, 64)
+	if suggested == "0.003" {
+		t.Fatal("the fake suggestion equals the form's default: the test could not tell")
+	}
+	press(t, m, "ctrl+l")
+	if m.lrFinding != nil {
+		t.Error("the search did not end")
+	}
+	v := m.View()
+	if !strings.Contains(v, "smoothed loss by learning rate") || !strings.Contains(v, "steepest descent") {
+		t.Fatalf("no curve after ctrl+l:\n%s", v)
+	}
+	if !strings.Contains(v, "learning rate  "+suggested+" ") {
+		t.Errorf("the suggestion is not in the learning-rate field:\n%s", v)
+	}
+	press(t, m, "esc")
+	if strings.Contains(m.View(), "smoothed loss by learning rate") {
+		t.Error("esc did not close the curve")
 	}
 }

@@ -1,13 +1,34 @@
 package tui
 
 import (
+	"context"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/train"
 	"github.com/reslab/reslab/tui/common"
 )
+
+// findLRSteps is the lab's range test length: a few hundred batches.
+const findLRSteps = 200
+
+// findLR runs a learning-rate range test in the background, one at a time.
+func (m *Model) findLR(spec experiments.Spec) tea.Cmd {
+	if m.lrFinding != nil {
+		return common.Flash("a learning-rate search is already running")
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.lrFinding = cancel
+	backend := m.backend
+	return func() tea.Msg {
+		res, err := backend.FindLR(ctx, spec, train.LRFindOptions{Steps: findLRSteps})
+		cancel()
+		return common.LRFoundMsg{Result: res, Err: err}
+	}
+}
 
 // storeSigMsg is the runs folder's signature, read by watchStore.
 type storeSigMsg struct {
@@ -65,6 +86,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.trainingClosed(msg)
 	case common.SwitchMsg:
 		return m, m.switchPage(msg.To)
+	case common.LRFindMsg:
+		return m, m.findLR(msg.Spec)
+	case common.LRFoundMsg:
+		m.lrFinding = nil
+		return m, m.setup.Update(msg)
 	case storeSigMsg:
 		var cmd tea.Cmd
 		if msg.err == nil && msg.sig != m.storeSig {
@@ -212,6 +238,9 @@ func (m *Model) entered(p common.PageID) tea.Cmd {
 // stopped) and then quits; a second ctrl+c quits without waiting (the run
 // is then found interrupted, and still resumable).
 func (m *Model) quit() tea.Cmd {
+	if m.lrFinding != nil {
+		m.lrFinding()
+	}
 	t := m.training
 	if t == nil {
 		m.quitting = true

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/train"
@@ -48,7 +47,7 @@ func runLRFind(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
 	}
-	fmt.Fprint(stdout, LRFindChart(res, 64, 14))
+	fmt.Fprint(stdout, experiments.LRFindChart(res, 64, 14))
 	if res.Stopped != "" {
 		fmt.Fprintf(stdout, "stopped after %d steps: %s\n", len(res.LRs), res.Stopped)
 	}
@@ -58,26 +57,4 @@ func runLRFind(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "no suggestion: %s\n", res.Method)
 	}
 	return nil
-}
-
-// LRFindChart draws the smoothed loss against the rate, the x axis in
-// powers of ten.
-func LRFindChart(res train.LRFindResult, w, h int) string {
-	if len(res.LRs) < 2 {
-		return "(too few steps to draw)\n"
-	}
-	o := experiments.ChartOptions{Height: h, Width: w, Caption: "smoothed loss by learning rate (log axis)",
-		XMin: math.Log10(res.LRs[0]), XMax: math.Log10(res.LRs[len(res.LRs)-1]),
-		XFormat: func(v float64) string { return fmt.Sprintf("%.0e", math.Pow(10, v)) }}
-	// The divergence at the end would squash the curve: values above the
-	// start's are drawn at that height.
-	top := res.Losses[0]
-	for _, v := range res.Losses[:max(len(res.Losses)/10, 1)] {
-		top = math.Max(top, v)
-	}
-	shown := make([]float64, len(res.Losses))
-	for i, v := range res.Losses {
-		shown[i] = math.Min(v, top*1.05)
-	}
-	return experiments.Chart([][]float64{shown}, o) + "\n"
 }

@@ -4,6 +4,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/train"
 )
 
 // PageID names the lab's five pages, in tab order.
@@ -57,7 +58,18 @@ type (
 	// it when B is not "", at validation image Image when it is not "".
 	// Predict's.
 	PredictOpenMsg struct{ A, B, Image string }
+	// LRFindMsg asks the root to run a learning-rate range test for Spec
+	// in the background; the answer is LRFoundMsg. Root's.
+	LRFindMsg struct{ Spec experiments.Spec }
+	// LRFoundMsg is a range test's curve and suggestion. Setup's.
+	LRFoundMsg struct {
+		Result train.LRFindResult
+		Err    error
+	}
 )
+
+// Page implements PageMsg.
+func (LRFoundMsg) Page() PageID { return PageSetup }
 
 // PageMsg is a page's own message: the root delivers it to that page alone.
 type PageMsg interface {

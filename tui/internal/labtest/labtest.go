@@ -52,6 +52,8 @@ func Keys(ks ...string) []tea.Msg {
 			out = append(out, tea.KeyMsg{Type: tea.KeyCtrlU})
 		case "ctrl+c":
 			out = append(out, tea.KeyMsg{Type: tea.KeyCtrlC})
+		case "ctrl+l":
+			out = append(out, tea.KeyMsg{Type: tea.KeyCtrlL})
 		case "ctrl+home":
 			out = append(out, tea.KeyMsg{Type: tea.KeyCtrlHome})
 		case "ctrl+end":

@@ -15,6 +15,9 @@ type KeyMap struct {
 	Start key.Binding
 	Cycle key.Binding
 	Clear key.Binding
+	// FindLR runs the learning-rate range test and puts its suggestion
+	// into the form.
+	FindLR key.Binding
 }
 
 // DefaultKeyMap is the page's bindings on top of the lab's.
@@ -25,5 +28,6 @@ func DefaultKeyMap(shared *common.KeyMap) KeyMap {
 		Start:  b([]string{"enter"}, "enter", "start training"),
 		Cycle:  b([]string{"left", "right"}, "←/→", "change choice"),
 		Clear:  b([]string{"ctrl+u"}, "ctrl+u", "clear field"),
+		FindLR: b([]string{"ctrl+l"}, "ctrl+l", "find a learning rate"),
 	}
 }

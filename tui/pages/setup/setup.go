@@ -12,6 +12,7 @@ import (
 
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/train"
 	"github.com/reslab/reslab/tui/common"
 	"github.com/reslab/reslab/tui/components"
 )
@@ -48,13 +49,16 @@ type Page struct {
 	byID          map[string]*field
 	// base is the spec last loaded (a preset or a run): settings without a
 	// field keep its values.
-	base   experiments.Spec
-	other  []string // problems Validate reports that no field owns
-	data   dataInfo
-	seq    int
-	runs   []*experiments.Run
-	budget int64
-	est    estimate
+	base experiments.Spec
+	// The learning-rate range test: running, or its curve shown until esc.
+	lrFinding bool
+	lrFound   *train.LRFindResult
+	other     []string // problems Validate reports that no field owns
+	data      dataInfo
+	seq       int
+	runs      []*experiments.Run
+	budget    int64
+	est       estimate
 }
 
 const (
@@ -178,7 +182,7 @@ func (s *Page) Captures(msg tea.KeyMsg) bool {
 	f := s.focused()
 	switch msg.Type {
 	case tea.KeyTab, tea.KeyShiftTab, tea.KeyUp, tea.KeyDown, tea.KeyEnter, tea.KeyEsc, tea.KeyCtrlC,
-		tea.KeyCtrlHome, tea.KeyCtrlEnd, tea.KeyPgUp, tea.KeyPgDown:
+		tea.KeyCtrlHome, tea.KeyCtrlEnd, tea.KeyPgUp, tea.KeyPgDown, tea.KeyCtrlL:
 		return false
 	}
 	switch f.kind {
@@ -198,10 +202,19 @@ func (s *Page) Captures(msg tea.KeyMsg) bool {
 	return false
 }
 
-func (s *Page) Back() bool { return false }
+// Back closes the learning-rate curve.
+func (s *Page) Back() bool {
+	if s.lrFound != nil {
+		s.lrFound = nil
+		return true
+	}
+	return false
+}
 
 func (s *Page) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case common.LRFoundMsg:
+		return s.lrFoundMsg(msg)
 	case common.RunsLoadedMsg:
 		if msg.Err == nil {
 			s.runs = msg.Runs
@@ -225,6 +238,38 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 		return s.key(msg)
 	}
 	return nil
+}
+
+// findLR asks the root for a learning-rate range test of the form's
+// settings (a throwaway model: nothing is trained for real).
+func (s *Page) findLR() tea.Cmd {
+	if s.lrFinding {
+		return nil
+	}
+	s.Validate()
+	if !s.valid() {
+		return common.Flash("fix the marked settings first: the search trains these settings")
+	}
+	s.lrFinding, s.lrFound = true, nil
+	return common.Send(common.LRFindMsg{Spec: s.spec()})
+}
+
+// lrFoundMsg shows the range test's curve and puts its suggestion into the
+// learning-rate field.
+func (s *Page) lrFoundMsg(msg common.LRFoundMsg) tea.Cmd {
+	s.lrFinding = false
+	if msg.Err != nil {
+		return common.FlashError(fmt.Errorf("learning-rate search: %w", msg.Err))
+	}
+	res := msg.Result
+	s.lrFound = &res
+	if res.Suggested <= 0 {
+		return common.Flash("no learning rate suggested: " + res.Method)
+	}
+	v := strconv.FormatFloat(res.Suggested, 'g', 2, 64)
+	s.byID["lr"].set(v)
+	s.Validate()
+	return common.Flash(fmt.Sprintf("learning rate set to %s (%s); esc closes the curve", v, res.Method))
 }
 
 func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
@@ -251,6 +296,8 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Start):
 		return s.start()
+	case key.Matches(msg, k.FindLR):
+		return s.findLR()
 	}
 	if f.kind == choiceField {
 		switch {

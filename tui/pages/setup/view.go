@@ -15,20 +15,26 @@ import (
 func (s *Page) Help() common.Bindings {
 	k := s.keys
 	f := s.focused()
-	short := []key.Binding{k.Start, common.Hint("↑/↓/tab", "field")}
+	short := []key.Binding{k.Start, common.Hint("↑/↓/tab", "field"), k.FindLR}
+	if s.lrFound != nil {
+		short = append(short, common.Hint("esc", "close the curve"))
+	}
 	if f.kind == choiceField {
 		short = append(short, k.Cycle)
 	} else {
 		short = append(short, k.Clear)
 	}
 	return common.Bindings{Short: short, Full: [][]key.Binding{{k.Start, k.Next, k.Prev, k.Up, k.Down},
-		{common.Hint("pgup/pgdn", "10 fields"), common.Hint("ctrl+home/ctrl+end", "first/last field"), k.Cycle, k.Clear}}}
+		{common.Hint("pgup/pgdn", "10 fields"), common.Hint("ctrl+home/ctrl+end", "first/last field"), k.Cycle, k.Clear, k.FindLR}}}
 }
 
 func (s *Page) render(w, h int) string {
 	st := s.c.Styles
 	est := s.estimateLines(w)
 	wide := w >= 110
+	if l := s.lrLines(w, wide); len(l) > 0 {
+		est = append(est, l...)
+	}
 	fieldW := w
 	if wide {
 		fieldW = min(72, w/2+10)
@@ -177,6 +183,32 @@ func (s *Page) enterLine(w int) string {
 		what = fmt.Sprintf("sweep %s, one after another, %d epochs each", strings.Join(names, ", "), sp.Epochs)
 	}
 	return st.Good.Render(common.Truncate("enter: "+what, w))
+}
+
+// lrLines are the learning-rate search's state: running, or its curve and
+// suggestion.
+func (s *Page) lrLines(w int, wide bool) []string {
+	st := s.c.Styles
+	switch {
+	case s.lrFinding:
+		return []string{st.Warn.Render(common.Truncate("lr search: sweeping the rate over 200 batches on a throwaway model…", w))}
+	case s.lrFound == nil:
+		return nil
+	}
+	cw := w
+	if wide {
+		cw = w - min(72, w/2+10) - 8 // the estimate box's inside
+	}
+	res := *s.lrFound
+	lines := strings.Split(strings.TrimRight(experiments.LRFindChart(res, max(cw-10, 20), 6), "\n"), "\n")
+	say := "no suggestion: " + res.Method
+	if res.Suggested > 0 {
+		say = fmt.Sprintf("suggested %.2g (%s), now in the learning-rate field · esc closes", res.Suggested, res.Method)
+	}
+	for i := range lines {
+		lines[i] = common.Truncate(lines[i], cw)
+	}
+	return append(lines, st.Good.Render(common.Wrap(say, cw, 2)))
 }
 
 // estimateLines is the network, memory, speed and data summary.
