@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,6 +196,22 @@ func initialWeights(m *resnet.Model, path string) (string, error) {
 		path, len(rep.FreshHead), len(rep.SkippedHead)), nil
 }
 
+// planBudget is a time budget's first plan: the epochs the budget buys at
+// the speed earlier runs of the same network measured here, else the most
+// allowed until the first epoch has measured it (the plan is revised
+// after every epoch either way).
+func (r *Runner) planBudget(spec Spec, p *prepared) (int, string) {
+	runs, _, _ := r.Store.List()
+	e, err := EstimateSpec(spec, EstimateInput{Classes: len(p.ds.Classes), TrainImages: p.ds.Train.Len(), ValidImages: p.ds.Valid.Len(),
+		Budget: math.MaxInt64, Runs: runs})
+	budget := Duration(spec.BudgetSeconds)
+	if err != nil || math.IsNaN(e.SecPerEpoch) || e.SecPerEpoch <= 0 || !strings.HasPrefix(e.Basis, "measured") {
+		return spec.Epochs, fmt.Sprintf("time budget %s: the epochs are planned once the first is timed (at most %d)", budget, spec.Epochs)
+	}
+	n := min(max(int(spec.BudgetSeconds/e.SecPerEpoch), 1), spec.Epochs)
+	return n, fmt.Sprintf("time budget %s: %d epochs planned at %.3g s/epoch (%s), revised after each", budget, n, e.SecPerEpoch, e.Basis)
+}
+
 // FrozenRandomWarning is said when a run would train only a head on a
 // backbone of random weights, which cannot learn much: the reference Keras
 // recipe with no ImageNet weights to start from.
@@ -217,6 +234,10 @@ func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	var budgetNote string
+	if spec.BudgetSeconds > 0 {
+		spec.Epochs, budgetNote = r.planBudget(spec, p)
+	}
 	meta := RunMeta{Spec: spec, Classes: p.ds.Classes, ClassNames: p.ds.Names, Fingerprint: p.ds.Fingerprint,
 		TrainImages: p.ds.Train.Len(), ValidImages: p.ds.Valid.Len(), Params: p.model.NumParams()}
 	w, err := r.Store.Create(meta)
@@ -225,6 +246,9 @@ func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
 	}
 	r.logger().Info("run started", "run", w.ID, "arch", spec.Arch, "mode", spec.Mode, "note", note)
 	notes := append([]string{note}, skipNotes(p.skipped)...)
+	if budgetNote != "" {
+		notes = append(notes, budgetNote)
+	}
 	if spec.Mode == resnet.ModeFrozen && spec.Weights == "" {
 		notes = append(notes, FrozenRandomWarning)
 	}
@@ -428,6 +452,14 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 			return w.SaveStatus()
 		},
 		Last: func(st train.FitState) error { return saveResumePair(w, model, st) },
+		// A time budget's plan is the run's epochs from now on (a resume
+		// continues it).
+		Planned: func(epochs int) error {
+			mu.Lock()
+			defer mu.Unlock()
+			w.Meta.Spec.Epochs = epochs
+			return w.SaveMeta()
+		},
 	}
 	forwarded := make(chan struct{})
 	go func() {
@@ -444,7 +476,7 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 		defer close(outer)
 		sched, _ := spec.LRSchedule() // validated before the run started
 		res, err := train.Fit(ctx, model, loaderSource{p.train}, loaderSource{p.valid}, train.FitOptions{
-			Epochs: spec.Epochs, LR: spec.LR, Schedule: sched, Checkpoint: spec.Monitor,
+			Epochs: spec.Epochs, LR: spec.LR, Schedule: sched, Checkpoint: spec.Monitor, BudgetSeconds: spec.BudgetSeconds,
 			Early: early, Plateau: plateau, Hooks: hooks, Events: inner, Resume: resume,
 		})
 		<-forwarded // Fit closed inner; the forwarder has passed on the rest

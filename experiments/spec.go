@@ -59,6 +59,10 @@ type Spec struct {
 	WarmupEpochs float64 `json:"warmup_epochs,omitempty"`
 	StepEvery    int     `json:"step_every,omitempty"`
 	StepGamma    float64 `json:"step_gamma,omitempty"`
+	// BudgetSeconds, when set, plans the epochs so that training ends
+	// within it (Epochs is then the most it may plan); the schedule decays
+	// to zero at the planned end.
+	BudgetSeconds float64 `json:"budget_seconds,omitempty"`
 
 	Augment augment.Params        `json:"augment"`
 	Norm    augment.Normalization `json:"norm"` // imagenet, caffe, caffe-bgr, none
@@ -92,7 +96,7 @@ func (s Spec) Validate() error {
 		v    float64
 	}{{"dropout", s.Dropout}, {"lr", s.LR}, {"weight_decay", s.WeightDecay}, {"plateau_factor", s.PlateauFactor},
 		{"momentum", s.Momentum}, {"clip_norm", s.ClipNorm}, {"label_smoothing", s.LabelSmoothing},
-		{"warmup_epochs", s.WarmupEpochs}, {"step_gamma", s.StepGamma},
+		{"warmup_epochs", s.WarmupEpochs}, {"step_gamma", s.StepGamma}, {"budget_seconds", s.BudgetSeconds},
 		{"valid_fraction", s.ValidFraction}, {"min_delta", s.MinDelta}, {"rotation", s.Augment.Rotation},
 		{"shear", s.Augment.Shear}, {"zoom", s.Augment.Zoom}, {"flip", s.Augment.Flip},
 		{"brightness", s.Augment.Brightness}, {"contrast", s.Augment.Contrast}} {
@@ -127,6 +131,9 @@ func (s Spec) Validate() error {
 	}
 	if s.Nesterov && (s.Momentum == 0 || s.Optimizer != string(resnet.OptSGD)) {
 		bad("nesterov", "Nesterov momentum needs --optimizer sgd and a --momentum above 0")
+	}
+	if s.BudgetSeconds < 0 || s.BudgetSeconds > 30*86400 {
+		bad("budget_seconds", "time budget %v s: want 0 (none) up to 30 days", s.BudgetSeconds)
 	}
 	if s.ClipNorm < 0 {
 		bad("clip_norm", "gradient clipping norm %v: want 0 (off) or more", s.ClipNorm)

@@ -16,7 +16,10 @@ type StepEvent struct {
 }
 
 // EpochEvent reports a finished epoch.
-type EpochEvent struct{ Metrics EpochMetrics }
+type EpochEvent struct {
+	Metrics EpochMetrics
+	Epochs  int // the planned total, which a time budget may change
+}
 
 // CheckpointEvent reports a saved checkpoint: "best" when the monitored
 // metric improved, "last" after every epoch.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -68,6 +69,8 @@ type Hooks struct {
 	// Last runs after every epoch and when training stops early or is
 	// cancelled, with the state needed to resume.
 	Last func(FitState) error
+	// Planned runs when a time budget changes the planned epochs.
+	Planned func(epochs int) error
 }
 
 // FitOptions configure Fit.
@@ -88,6 +91,12 @@ type FitOptions struct {
 	StepInterval time.Duration
 	// Resume, when not nil, continues from a saved state.
 	Resume *FitState
+	// BudgetSeconds, when set, plans the epochs so training (the history's
+	// seconds included) ends within it: after each epoch, the epochs left
+	// are what the time left buys at a recent epoch's pace (see ETA), never
+	// more than Epochs. The schedule then decays to zero at the planned end,
+	// and Hooks.Planned hears each new plan.
+	BudgetSeconds float64
 }
 
 // Status is how a fit ended. A run's life on disk has more states (running,
@@ -117,7 +126,7 @@ func Fit(ctx context.Context, learner Learner, train, valid BatchSource, opts Fi
 	if opts.Events != nil {
 		defer close(opts.Events)
 	}
-	f := &fitter{learner: learner, opts: opts, events: opts.Events}
+	f := &fitter{learner: learner, opts: opts, events: opts.Events, maxEpochs: opts.Epochs}
 	if f.opts.StepInterval <= 0 {
 		f.opts.StepInterval = 100 * time.Millisecond
 	}
@@ -148,7 +157,7 @@ func Fit(ctx context.Context, learner Learner, train, valid BatchSource, opts Fi
 		f.send(DoneEvent{Status: res.Status, Err: err, Best: state.Best, History: state.History})
 	}()
 
-	for state.Epoch < opts.Epochs {
+	for state.Epoch < f.opts.Epochs {
 		metrics, preds, err := f.epoch(ctx, train, valid)
 		if err != nil {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -169,7 +178,11 @@ func Fit(ctx context.Context, learner Learner, train, valid BatchSource, opts Fi
 				return res, fmt.Errorf("saving epoch %d: %w", metrics.Epoch, err)
 			}
 		}
-		f.send(EpochEvent{Metrics: metrics})
+		if err := f.plan(); err != nil {
+			res.Status = StatusFailed
+			return res, err
+		}
+		f.send(EpochEvent{Metrics: metrics, Epochs: f.opts.Epochs})
 		best, stop := state.endEpoch(metrics)
 		if best {
 			if opts.Hooks.Best != nil {
@@ -185,7 +198,7 @@ func Fit(ctx context.Context, learner Learner, train, valid BatchSource, opts Fi
 			return res, err
 		}
 		f.send(CheckpointEvent{Epoch: metrics.Epoch, Kind: "last"})
-		if stop && state.Epoch < opts.Epochs {
+		if stop && state.Epoch < f.opts.Epochs {
 			res.Status = StatusEarlyStopped
 			return res, nil
 		}
@@ -199,6 +212,40 @@ type fitter struct {
 	opts    FitOptions
 	state   *FitState
 	events  chan<- Event
+	// maxEpochs is the most a time budget may plan (the Epochs asked for).
+	maxEpochs int
+}
+
+// plan fits the epochs to the time budget, if there is one.
+func (f *fitter) plan() error {
+	if f.opts.BudgetSeconds <= 0 {
+		return nil
+	}
+	used := 0.0
+	for _, m := range f.state.History {
+		used += m.Seconds
+	}
+	var paces []float64
+	for _, m := range recentEpochs(f.state.History) {
+		paces = append(paces, m.Seconds)
+	}
+	slices.Sort(paces)
+	pace := paces[len(paces)/2]
+	planned := f.state.Epoch
+	if pace > 0 {
+		planned += int(math.Floor((f.opts.BudgetSeconds - used) / pace))
+	}
+	planned = min(max(planned, f.state.Epoch), f.maxEpochs)
+	if planned == f.opts.Epochs {
+		return nil
+	}
+	f.opts.Epochs = planned
+	if f.opts.Hooks.Planned != nil {
+		if err := f.opts.Hooks.Planned(planned); err != nil {
+			return fmt.Errorf("saving the planned epochs: %w", err)
+		}
+	}
+	return nil
 }
 
 func (f *fitter) saveLast() error {

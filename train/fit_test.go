@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 )
 
 func TestCallbacks(t *testing.T) {
@@ -150,5 +151,40 @@ func TestReplayMatchesTheCallbacksRule(t *testing.T) {
 	}
 	if acc := Replay(h, "val_acc", 0); acc.BestEpoch != 1 || acc.Wait != 3 {
 		t.Fatalf("Replay val_acc = %+v, want epoch 1 (all zero) and wait 3", acc)
+	}
+}
+
+// sleepyLearner takes a fixed time per step, so a fit's epochs have a
+// known pace.
+type sleepyLearner struct {
+	countingLearner
+	per time.Duration
+}
+
+func (l *sleepyLearner) TrainStep(ctx context.Context, b Batch, lr float64) (StepResult, error) {
+	time.Sleep(l.per)
+	return l.countingLearner.TrainStep(ctx, b, lr)
+}
+
+// A time budget plans the epochs: the fit ends within it, having said its
+// plan, however many epochs were asked for.
+func TestFitEndsWithinItsBudget(t *testing.T) {
+	l := &sleepyLearner{per: 40 * time.Millisecond}
+	var plans []int
+	const budget = 0.8 // seconds; an epoch is 4 steps, about 0.16 s
+	res, err := Fit(context.Background(), l, &sizedSource{sizes: []int{2, 2, 2, 2}}, &sizedSource{sizes: []int{2}},
+		FitOptions{Epochs: 1000, LR: 1, BudgetSeconds: budget, Hooks: Hooks{Planned: func(n int) error { plans = append(plans, n); return nil }}})
+	if err != nil || res.Status != StatusCompleted {
+		t.Fatalf("fit: %s, %v", res.Status, err)
+	}
+	used := 0.0
+	for _, m := range res.History {
+		used += m.Seconds
+	}
+	if used > budget*1.25 || len(res.History) < 2 || len(res.History) > 6 {
+		t.Errorf("%d epochs in %.2f s on a %.1f s budget", len(res.History), used, budget)
+	}
+	if len(plans) == 0 || plans[len(plans)-1] != len(res.History) {
+		t.Errorf("plans %v, epochs trained %d", plans, len(res.History))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/experiments"
@@ -100,6 +101,14 @@ func newSpecFlags(fs *flag.FlagSet) *specFlags {
 	num("label-smoothing", 0, "label smoothing ε of the training loss, such as 0.1", func(s *experiments.Spec, v float64) { s.LabelSmoothing = v })
 	str("schedule", "constant", "learning-rate schedule after the warm-up: constant, step, cosine or linear (the last two decay to 0 at the end)", func(s *experiments.Spec, v string) error { s.Schedule = v; return nil })
 	num("warmup-epochs", 0, "linear warm-up of the learning rate, in epochs (fractions allowed)", func(s *experiments.Spec, v float64) { s.WarmupEpochs = v })
+	str("budget", "", "time `budget` such as 20m or 1h30m: the epochs are planned to end within it (--epochs is then the most)", func(s *experiments.Spec, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("want a duration such as 20m or 1h30m")
+		}
+		s.BudgetSeconds = d.Seconds()
+		return nil
+	})
 	integer("step-every", 0, "step schedule: epochs between decays", func(s *experiments.Spec, v int) { s.StepEvery = v })
 	num("step-gamma", 0, "step schedule: factor per decay (default 0.1)", func(s *experiments.Spec, v float64) { s.StepGamma = v })
 	integer("micro-batch", 0, "images per graph run (0: chosen from memory)", func(s *experiments.Spec, v int) { s.MicroBatch = v })
@@ -159,6 +168,9 @@ func (sf *specFlags) spec() (experiments.Spec, error) {
 		if err := apply(&s); err != nil {
 			return s, err
 		}
+	}
+	if sf.visited["budget"] && !sf.visited["epochs"] {
+		s.Epochs = 10000 // the budget decides; a preset's epochs are no limit
 	}
 	switch *sf.aug {
 	case "", "on":
@@ -248,6 +260,9 @@ func followSession(sess *experiments.Session, epochs int, stdout, stderr io.Writ
 			prog.step(ev)
 		case train.EpochEvent:
 			prog.epoch(ev.Metrics)
+			if ev.Epochs > 0 {
+				epochs = ev.Epochs // a time budget's plan
+			}
 			fmt.Fprintln(stdout, epochLine(ev.Metrics, epochs, sess.Meta.ValidImages))
 		case train.CheckpointEvent:
 			if ev.Kind == "best" {

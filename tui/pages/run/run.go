@@ -128,6 +128,9 @@ func (r *Page) Event(ev train.Event) tea.Cmd {
 		r.step = &ev
 	case train.EpochEvent:
 		r.hist = append(r.hist, ev.Metrics)
+		if ev.Epochs > 0 {
+			r.spec.Epochs = ev.Epochs // a time budget's plan
+		}
 		r.step = nil
 	case train.CheckpointEvent:
 		if ev.Kind == "best" {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/reslab/reslab/augment"
@@ -69,7 +70,7 @@ func (s *Page) Load(sp experiments.Spec) {
 		"brightness": g(sp.Augment.Brightness), "contrast": g(sp.Augment.Contrast), "norm": sp.Norm.String(),
 		"seed": strconv.FormatInt(sp.Seed, 10), "name": sp.Name,
 		"optimizer": string(optimizerOf(sp)), "momentum": g(sp.Momentum), "schedule": scheduleOf(sp),
-		"warmup_epochs": g(sp.WarmupEpochs), "label_smoothing": g(sp.LabelSmoothing),
+		"warmup_epochs": g(sp.WarmupEpochs), "label_smoothing": g(sp.LabelSmoothing), "budget": budgetText(sp.BudgetSeconds),
 	}
 	s.base = sp
 	for id, v := range vals {
@@ -141,7 +142,24 @@ func (s *Page) spec() experiments.Spec {
 	sp.Schedule = s.byID["schedule"].value()
 	floatOf("warmup_epochs", &sp.WarmupEpochs)
 	floatOf("label_smoothing", &sp.LabelSmoothing)
+	sp.BudgetSeconds = 0
+	if v := strings.TrimSpace(s.byID["budget"].value()); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			s.byID["budget"].err = "want a duration such as 20m or 1h30m"
+		} else {
+			sp.BudgetSeconds = d.Seconds()
+		}
+	}
 	return sp
+}
+
+// budgetText writes a time budget for the form ("" for none).
+func budgetText(sec float64) string {
+	if sec <= 0 {
+		return ""
+	}
+	return (time.Duration(sec) * time.Second).String()
 }
 
 // optimizerOf is the update rule a spec trains with, for the form's choice.

@@ -217,3 +217,21 @@ func TestSetupKeepsSettingsWithoutFields(t *testing.T) {
 		t.Errorf("the form's spec lost settings: %+v", got)
 	}
 }
+
+// A time budget typed into the form reaches the spec, and a bad one is
+// marked on its field.
+func TestSetupTimeBudget(t *testing.T) {
+	p, h := newForm(t, t.TempDir())
+	for p.focused().id != "budget" {
+		h.Press("down")
+	}
+	h.Press("2", "0", "m")
+	if sp := p.spec(); sp.BudgetSeconds != 1200 {
+		t.Errorf("budget 20m read as %v s", sp.BudgetSeconds)
+	}
+	h.Press("ctrl+u", "s", "o", "o", "n")
+	p.spec()
+	if f := p.byID["budget"]; !strings.Contains(f.err, "duration") {
+		t.Errorf("a bad budget is not marked: %q", f.err)
+	}
+}

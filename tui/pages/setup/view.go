@@ -237,6 +237,9 @@ func (s *Page) estimateLines(w int) []string {
 		if !math.IsNaN(e.SecPerEpoch) {
 			speed = fmt.Sprintf("≈ %s/epoch, %s for %d epochs · %s", common.Duration(e.SecPerEpoch), common.Duration(e.SecPerEpoch*float64(e.epochs)), e.epochs, e.Basis)
 			switch {
+			case e.budget > 0:
+				speed = fmt.Sprintf("≈ %s/epoch · budget %s ≈ %d epochs · %s", common.Duration(e.SecPerEpoch), common.Duration(e.budget),
+					min(int(e.budget/e.SecPerEpoch), e.epochs), e.Basis)
 			case e.sweep > 0 && !math.IsNaN(e.sweepSeconds):
 				speed = fmt.Sprintf("≈ %s for the sweep of %d runs (%s/epoch for %s) · %s", common.Duration(e.sweepSeconds), e.sweep,
 					common.Duration(e.SecPerEpoch), e.arch.Short(), e.Basis)
@@ -267,6 +270,7 @@ type estimate struct {
 	arch    resnet.Arch
 	classes int
 	epochs  int
+	budget  float64 // seconds; 0 for none
 	sweep   int
 	// sweepSeconds is the whole sweep's predicted time, each depth priced
 	// at its own estimate (NaN when one has none).
@@ -281,7 +285,7 @@ func (s *Page) estimate(sp experiments.Spec) estimate {
 		}
 		in.TrainImages, in.ValidImages = d.train, d.valid
 	}
-	e := estimate{arch: sp.Arch, classes: in.Classes, epochs: sp.Epochs}
+	e := estimate{arch: sp.Arch, classes: in.Classes, epochs: sp.Epochs, budget: sp.BudgetSeconds}
 	est, err := experiments.EstimateSpec(sp, in)
 	if err != nil {
 		e.err = "fix the network settings to see estimates"
