@@ -27,6 +27,8 @@ type PredictOptions struct {
 	// ClassFolders and ClassNames name class indices in results (the
 	// data set's folders and display names); either may be nil.
 	ClassFolders, ClassNames []string
+	// TTA is the test-time augmentation ("" or "flip").
+	TTA resnet.TTA
 }
 
 // ClassProb is one ranked class of a prediction.
@@ -138,6 +140,7 @@ func OpenPredictor(opts PredictOptions) (*Predictor, error) {
 	if _, err := m.Load(file, opts.Weights, resnet.LoadOptions{}); err != nil {
 		return nil, err
 	}
+	m.SetTTA(opts.TTA)
 	return &Predictor{model: m, opts: opts}, nil
 }
 
@@ -203,6 +206,13 @@ func (p *Predictor) topK(probs []float32) []ClassProb {
 	return out
 }
 
+// SetTTA changes the test-time augmentation (a run's predictor uses the
+// run's own).
+func (p *Predictor) SetTTA(t resnet.TTA) {
+	p.opts.TTA = t
+	p.model.SetTTA(t)
+}
+
 // OpenRunPredictor loads a run's best weights with the run's own settings
 // (size, head, normalisation) and class names.
 func OpenRunPredictor(run *Run, topK int) (*Predictor, error) {
@@ -211,8 +221,9 @@ func OpenRunPredictor(run *Run, topK int) (*Predictor, error) {
 	if run.Status.BestEpoch == 0 {
 		return nil, fmt.Errorf("run %s has no best weights yet (no epoch finished): resume or train it first", run.ID)
 	}
+	tta, _ := resnet.ParseTTA(s.TTA)
 	p, err := OpenPredictor(PredictOptions{Weights: weights, Depth: s.Arch.Depth(), Head: s.Head.String(), Pooling: s.Pooling,
-		Size: s.Size, TopK: topK, Norm: s.Norm, ClassFolders: run.Meta.Classes, ClassNames: run.Meta.ClassNames})
+		Size: s.Size, TopK: topK, Norm: s.Norm, ClassFolders: run.Meta.Classes, ClassNames: run.Meta.ClassNames, TTA: tta})
 	if err != nil {
 		return nil, fmt.Errorf("run %s: its best weights %s cannot be used (%w); resume the run (reslab resume %s) to save new ones", run.ID, weights, err, run.ID)
 	}

@@ -63,6 +63,9 @@ type Spec struct {
 	// within it (Epochs is then the most it may plan); the schedule decays
 	// to zero at the planned end.
 	BudgetSeconds float64 `json:"budget_seconds,omitempty"`
+	// TTA is validation's and prediction's test-time augmentation: "" or
+	// "flip" (the mean of an image's and its mirror's probabilities).
+	TTA string `json:"tta,omitempty"`
 
 	Augment augment.Params        `json:"augment"`
 	Norm    augment.Normalization `json:"norm"` // imagenet, caffe, caffe-bgr, none
@@ -134,6 +137,9 @@ func (s Spec) Validate() error {
 	}
 	if s.BudgetSeconds < 0 || s.BudgetSeconds > 30*86400 {
 		bad("budget_seconds", "time budget %v s: want 0 (none) up to 30 days", s.BudgetSeconds)
+	}
+	if _, err := resnet.ParseTTA(s.TTA); err != nil {
+		bad("tta", "%v", err)
 	}
 	if s.ClipNorm < 0 {
 		bad("clip_norm", "gradient clipping norm %v: want 0 (off) or more", s.ClipNorm)

@@ -23,6 +23,8 @@ type Model struct {
 	opt *Optimizer
 	// smoothing is the label smoothing ε of the training targets.
 	smoothing float64
+	// tta is Eval's test-time augmentation.
+	tta TTA
 
 	// budget caps the predicted peak memory of one training graph; the
 	// micro-batch size follows from it unless fixed by SetMicroBatch.
@@ -346,6 +348,10 @@ func (m *Model) cachedFeatures(b train.Batch, lo, hi int, use bool) ([]float32, 
 // dropout) and returns loss, top-1 hits and probabilities. Labels outside
 // [0, Classes) are allowed when only the probabilities are wanted: such
 // images count as wrong and add nothing to the loss.
+//
+// With flip test-time augmentation on (SetTTA), each image is also run
+// mirrored and the two softmax distributions are averaged; the loss and
+// the hits are those of the average.
 func (m *Model) Eval(ctx context.Context, b train.Batch) (train.EvalResult, error) {
 	n, k := b.Len(), m.cfg.Classes
 	logits, err := m.Logits(ctx, b)
@@ -353,15 +359,78 @@ func (m *Model) Eval(ctx context.Context, b train.Batch) (train.EvalResult, erro
 		return train.EvalResult{}, err
 	}
 	res := train.EvalResult{Images: n, Probs: make([]float32, n*k)}
-	for i, y := range b.Labels() {
-		row := logits[i*k : (i+1)*k]
-		kernel.Softmax(row, res.Probs[i*k:(i+1)*k])
-		if y >= 0 && y < k {
-			res.Loss -= (float64(row[y]) - kernel.LogSumExp(row)) / float64(n)
+	if m.tta != TTAFlip {
+		for i, y := range b.Labels() {
+			row := logits[i*k : (i+1)*k]
+			kernel.Softmax(row, res.Probs[i*k:(i+1)*k])
+			if y >= 0 && y < k {
+				res.Loss -= (float64(row[y]) - kernel.LogSumExp(row)) / float64(n)
+			}
+		}
+		res.Correct = countCorrect(logits, b.Labels(), k)
+		return res, nil
+	}
+	for i := range n {
+		kernel.Softmax(logits[i*k:(i+1)*k], res.Probs[i*k:(i+1)*k])
+	}
+	{
+		mirrored := train.SliceBatch{Images: mirror(b.Pixels(), n, m.cfg.InputSize), Classes: b.Labels()}
+		flipped, err := m.Logits(ctx, mirrored)
+		if err != nil {
+			return train.EvalResult{}, err
+		}
+		p := make([]float32, k)
+		for i := range n {
+			kernel.Softmax(flipped[i*k:(i+1)*k], p)
+			row := res.Probs[i*k : (i+1)*k]
+			for j := range row {
+				row[j] = (row[j] + p[j]) / 2
+			}
 		}
 	}
-	res.Correct = countCorrect(logits, b.Labels(), k)
+	for i, y := range b.Labels() {
+		if y >= 0 && y < k {
+			res.Loss -= math.Log(math.Max(float64(res.Probs[i*k+y]), 1e-30)) / float64(n)
+		}
+	}
+	res.Correct = countCorrect(res.Probs, b.Labels(), k)
 	return res, nil
+}
+
+// TTA is a test-time augmentation of evaluation and prediction.
+type TTA string
+
+// The test-time augmentations: none, or the mean of the image's and its
+// mirror image's class probabilities.
+const (
+	TTANone TTA = ""
+	TTAFlip TTA = "flip"
+)
+
+// ParseTTA reads none (or "") or flip.
+func ParseTTA(s string) (TTA, error) {
+	switch s {
+	case "", "none":
+		return TTANone, nil
+	case "flip":
+		return TTAFlip, nil
+	}
+	return "", fmt.Errorf("test-time augmentation %q: want none or flip", s)
+}
+
+// SetTTA sets the test-time augmentation of Eval.
+func (m *Model) SetTTA(t TTA) { m.tta = t }
+
+// mirror is n CHW images of side size flipped left to right.
+func mirror(pixels []float32, n, size int) []float32 {
+	out := make([]float32, len(pixels))
+	for row := 0; row < n*3*size; row++ {
+		src, dst := pixels[row*size:(row+1)*size], out[row*size:(row+1)*size]
+		for x := range size {
+			dst[x] = src[size-1-x]
+		}
+	}
+	return out
 }
 
 // Logits runs the batch in inference mode and returns the raw class scores,

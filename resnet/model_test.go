@@ -584,3 +584,43 @@ func TestMicroBatchGradientEqualsTheBatchGradient(t *testing.T) {
 	whole, split := grad(7), grad(3)
 	assertClose(t, "gradient of 7 images in micro-batches of 3", split, whole, 1e-5)
 }
+
+// Flip test-time augmentation averages the image's and its mirror's class
+// probabilities.
+func TestEvalFlipTTA(t *testing.T) {
+	cfg := Config{Depth: 18, Width: 4, InputSize: 32, Classes: 3, Pooling: PoolAvg, Mode: ModeScratch}
+	m, err := NewModel(cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	b := randomBatch(2, 32, 3, 9)
+	plain, err := m.Eval(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mirrored, err := m.Eval(context.Background(), train.SliceBatch{Images: mirror(b.Pixels(), 2, 32), Classes: b.Labels()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetTTA(TTAFlip)
+	both, err := m.Eval(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loss float64
+	for i := range both.Probs {
+		if want := (plain.Probs[i] + mirrored.Probs[i]) / 2; math.Abs(float64(both.Probs[i]-want)) > 1e-6 {
+			t.Fatalf("prob %d: %v, want the mean %v", i, both.Probs[i], want)
+		}
+	}
+	for i, y := range b.Labels() {
+		loss -= math.Log(float64(both.Probs[i*3+y])) / 2
+	}
+	if math.Abs(both.Loss-loss) > 1e-5 {
+		t.Errorf("TTA loss %v, want %v from the averaged probabilities", both.Loss, loss)
+	}
+	if plain.Probs[0] == mirrored.Probs[0] {
+		t.Error("the mirror image gave the same probabilities: the test cannot tell")
+	}
+}

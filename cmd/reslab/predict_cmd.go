@@ -24,9 +24,18 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	topk := fs.Int("topk", 5, "number of classes to show per image")
 	norm := fs.String("norm", "imagenet", "normalisation: imagenet, caffe, caffe-bgr or none")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
+	ttaFlag := fs.String("tta", "", "test-time augmentation: none or flip (default: the run's, else none)")
 	images, err := parseCommandLine(fs, args)
 	if err != nil {
 		return err
+	}
+	tta, err := resnet.ParseTTA(*ttaFlag)
+	if err != nil {
+		return usagef("--tta: %w", err)
+	}
+	var ttaOverride *resnet.TTA
+	if flagSet(fs, "tta") {
+		ttaOverride = &tta
 	}
 	fail := usagef
 	if (*weights == "") == (*runID == "") {
@@ -42,9 +51,9 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fail("--topk %d: want 1 or more", *topk)
 	}
 	if *runID != "" {
-		return predictWithRun(ctx, *runsFlag, *runID, *split, *topk, *asJSON, images, stdout)
+		return predictWithRun(ctx, *runsFlag, *runID, *split, *topk, *asJSON, ttaOverride, images, stdout)
 	}
-	opts := experiments.PredictOptions{Weights: *weights, Head: *head, Pooling: resnet.Pooling(*pooling), Size: *size, TopK: *topk}
+	opts := experiments.PredictOptions{Weights: *weights, Head: *head, Pooling: resnet.Pooling(*pooling), Size: *size, TopK: *topk, TTA: tta}
 	if *arch != "" {
 		a, err := resnet.ParseArch(*arch)
 		if err != nil {
@@ -84,7 +93,7 @@ func printPredictions(preds []experiments.Prediction, asJSON bool, stdout io.Wri
 	return nil
 }
 
-func predictWithRun(ctx context.Context, runsFlag, id, split string, topk int, asJSON bool, images []string, stdout io.Writer) error {
+func predictWithRun(ctx context.Context, runsFlag, id, split string, topk int, asJSON bool, tta *resnet.TTA, images []string, stdout io.Writer) error {
 	store, err := experiments.OpenStore(runsDir(runsFlag))
 	if err != nil {
 		return err
@@ -98,6 +107,9 @@ func predictWithRun(ctx context.Context, runsFlag, id, split string, topk int, a
 		return fmt.Errorf("run %s: %w", run.ID, err)
 	}
 	defer p.Close()
+	if tta != nil {
+		p.SetTTA(*tta)
+	}
 	if split != "" {
 		acc, err := p.EvaluateSplit(ctx, run, split)
 		if err != nil {
