@@ -66,6 +66,10 @@ type Spec struct {
 	// TTA is validation's and prediction's test-time augmentation: "" or
 	// "flip" (the mean of an image's and its mirror's probabilities).
 	TTA string `json:"tta,omitempty"`
+	// EMADecay, when set (such as 0.999), keeps an exponential moving
+	// average of the weights that validation, the best checkpoint and
+	// prediction use.
+	EMADecay float64 `json:"ema_decay,omitempty"`
 
 	Augment augment.Params        `json:"augment"`
 	Norm    augment.Normalization `json:"norm"` // imagenet, caffe, caffe-bgr, none
@@ -99,7 +103,7 @@ func (s Spec) Validate() error {
 		v    float64
 	}{{"dropout", s.Dropout}, {"lr", s.LR}, {"weight_decay", s.WeightDecay}, {"plateau_factor", s.PlateauFactor},
 		{"momentum", s.Momentum}, {"clip_norm", s.ClipNorm}, {"label_smoothing", s.LabelSmoothing},
-		{"warmup_epochs", s.WarmupEpochs}, {"step_gamma", s.StepGamma}, {"budget_seconds", s.BudgetSeconds},
+		{"warmup_epochs", s.WarmupEpochs}, {"step_gamma", s.StepGamma}, {"budget_seconds", s.BudgetSeconds}, {"ema_decay", s.EMADecay},
 		{"valid_fraction", s.ValidFraction}, {"min_delta", s.MinDelta}, {"rotation", s.Augment.Rotation},
 		{"shear", s.Augment.Shear}, {"zoom", s.Augment.Zoom}, {"flip", s.Augment.Flip},
 		{"brightness", s.Augment.Brightness}, {"contrast", s.Augment.Contrast}} {
@@ -137,6 +141,9 @@ func (s Spec) Validate() error {
 	}
 	if s.BudgetSeconds < 0 || s.BudgetSeconds > 30*86400 {
 		bad("budget_seconds", "time budget %v s: want 0 (none) up to 30 days", s.BudgetSeconds)
+	}
+	if s.EMADecay < 0 || s.EMADecay >= 1 {
+		bad("ema_decay", "weight-average decay %v: want 0 (off) or a value below 1 such as 0.999", s.EMADecay)
 	}
 	if _, err := resnet.ParseTTA(s.TTA); err != nil {
 		bad("tta", "%v", err)

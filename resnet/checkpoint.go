@@ -22,7 +22,13 @@ func (m *Model) SaveResumeState(path string, st train.FitState) error {
 	if err != nil {
 		return err
 	}
-	tensors := m.opt.stateTensors()
+	tensors := map[string][]float32{}
+	for n, t := range m.opt.stateTensors() {
+		tensors[n] = kernel.Floats(t)
+	}
+	for n, v := range m.emaTensors() {
+		tensors[n] = v
+	}
 	names := make([]string, 0, len(tensors))
 	for n := range tensors {
 		names = append(names, n)
@@ -30,11 +36,11 @@ func (m *Model) SaveResumeState(path string, st train.FitState) error {
 	sort.Strings(names)
 	list := make([]safetensors.Tensor, 0, len(names))
 	for _, n := range names {
-		t := tensors[n]
-		list = append(list, safetensors.F32(n, []int{t.Shape()[0]}, kernel.Floats(t)))
+		list = append(list, safetensors.F32(n, []int{len(tensors[n])}, tensors[n]))
 	}
 	meta := map[string]string{"fit_state": string(js), "adam_steps": strconv.Itoa(m.opt.steps), "optimizer": string(m.opt.Kind),
-		"lr": strconv.FormatFloat(m.opt.LR, 'g', -1, 64), "weight_decay": strconv.FormatFloat(m.opt.WeightDecay, 'g', -1, 64)}
+		"ema_updates": strconv.Itoa(m.emaUpdates()),
+		"lr":          strconv.FormatFloat(m.opt.LR, 'g', -1, 64), "weight_decay": strconv.FormatFloat(m.opt.WeightDecay, 'g', -1, 64)}
 	return atomicfile.Write(path, func(f *os.File) error { return safetensors.Write(f, list, meta) })
 }
 
@@ -54,7 +60,16 @@ func (m *Model) LoadResumeState(path string) (train.FitState, error) {
 		sizes[p.Name] = p.Shape().TotalSize()
 	}
 	state := map[string]map[string][]float32{}
+	average := map[string][]float32{}
 	for _, t := range f.Tensors {
+		if rest, isEMA := strings.CutPrefix(t.Name, "ema."); isEMA {
+			v, err := t.Float32s()
+			if err != nil {
+				return train.FitState{}, fmt.Errorf("%s: %w", path, err)
+			}
+			average[rest] = v
+			continue
+		}
 		name, slot, ok := cutLast(t.Name)
 		if !ok {
 			return train.FitState{}, fmt.Errorf("%s: unexpected tensor %s", path, t.Name)
@@ -72,6 +87,10 @@ func (m *Model) LoadResumeState(path string) (train.FitState, error) {
 		state[name][slot] = v
 	}
 	if err := m.opt.setState(state, path); err != nil {
+		return train.FitState{}, err
+	}
+	updates, _ := strconv.Atoi(f.Metadata["ema_updates"])
+	if err := m.setEMA(average, updates, path); err != nil {
 		return train.FitState{}, err
 	}
 	m.opt.steps = st.OptimizerSteps

@@ -25,6 +25,8 @@ type Model struct {
 	smoothing float64
 	// tta is Eval's test-time augmentation.
 	tta TTA
+	// ema is the weight average, nil when off.
+	ema *ema
 
 	// budget caps the predicted peak memory of one training graph; the
 	// micro-batch size follows from it unless fixed by SetMicroBatch.
@@ -189,6 +191,7 @@ func (m *Model) TrainStep(ctx context.Context, b train.Batch, lr float64) (train
 	if err := m.opt.Step(vgs); err != nil {
 		return res, fmt.Errorf("training step: %w", err)
 	}
+	m.updateEMA()
 	return res, nil
 }
 

@@ -624,3 +624,41 @@ func TestEvalFlipTTA(t *testing.T) {
 		t.Error("the mirror image gave the same probabilities: the test cannot tell")
 	}
 }
+
+// The weight average equals the recurrence worked by hand, with its
+// warm-up, and swapping it in and out restores the raw weights exactly.
+func TestEMAMatchesHandComputation(t *testing.T) {
+	cfg := Config{Depth: 18, Width: 4, InputSize: 32, Classes: 3, Pooling: PoolAvg, Mode: ModeScratch}
+	m, err := NewModel(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	m.SetEMA(0.9)
+	p := m.Trainable()[0]
+	var want []float64
+	for step := range 4 {
+		if _, err := m.TrainStep(context.Background(), randomBatch(4, 32, 3, uint64(step)), 0.01); err != nil {
+			t.Fatal(err)
+		}
+		w := float64(p.Data()[0])
+		if step == 0 {
+			want = append(want, w)
+			continue
+		}
+		n := float64(step)
+		d := math.Min(0.9, (1+n)/(10+n))
+		want = append(want, d*want[len(want)-1]+(1-d)*w)
+	}
+	raw := append([]float32(nil), p.Data()...)
+	m.UseAverage(true)
+	if got := float64(p.Data()[0]); math.Abs(got-want[3]) > 1e-6 {
+		t.Errorf("averaged weight %v, hand computation %v", got, want[3])
+	}
+	m.UseAverage(false)
+	for i := range raw {
+		if p.Data()[i] != raw[i] {
+			t.Fatalf("raw weight %d not restored: %v, was %v", i, p.Data()[i], raw[i])
+		}
+	}
+}

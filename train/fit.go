@@ -186,7 +186,17 @@ func Fit(ctx context.Context, learner Learner, train, valid BatchSource, opts Fi
 		best, stop := state.endEpoch(metrics)
 		if best {
 			if opts.Hooks.Best != nil {
-				if err := opts.Hooks.Best(metrics, preds); err != nil {
+				// The best checkpoint is the weights validated: the average
+				// when there is one.
+				av, averaging := learner.(Averager)
+				if averaging = averaging && av.Averaging(); averaging {
+					av.UseAverage(true)
+				}
+				err := opts.Hooks.Best(metrics, preds)
+				if averaging {
+					av.UseAverage(false)
+				}
+				if err != nil {
 					res.Status = StatusFailed
 					return res, fmt.Errorf("saving the best checkpoint: %w", err)
 				}
@@ -331,7 +341,24 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 	trainSeconds := time.Since(start).Seconds()
 	metrics.ImagesPerSec = float64(part.Images) / math.Max(trainSeconds, 1e-9)
 
+	// With a weight average, validation (and so the best checkpoint)
+	// reads the average; the raw weights are validated too, for the curve
+	// beside it.
+	av, averaging := f.learner.(Averager)
+	averaging = averaging && av.Averaging()
+	if averaging {
+		raw := metrics
+		if _, err := f.validate(ctx, valid, epoch, &raw); err != nil {
+			part.Seconds = time.Since(start).Seconds()
+			return metrics, nil, err
+		}
+		metrics.ValLossRaw, metrics.ValAccRaw = raw.ValLoss, raw.ValAcc
+		av.UseAverage(true)
+	}
 	preds, err := f.validate(ctx, valid, epoch, &metrics)
+	if averaging {
+		av.UseAverage(false)
+	}
 	if err != nil {
 		part.Seconds = time.Since(start).Seconds()
 		return metrics, nil, err

@@ -48,6 +48,14 @@ type EvalResult struct {
 	Probs []float32
 }
 
+// Averager is a learner that keeps an average of its weights (an EMA):
+// validation and the best checkpoint use the average when Averaging says
+// there is one. UseAverage(true) swaps it in, UseAverage(false) back.
+type Averager interface {
+	Averaging() bool
+	UseAverage(on bool)
+}
+
 // ErrSkipBatch marks a batch the learner cannot train on and the loop
 // skips, such as a lone last image under BatchNorm (PyTorch users drop_last
 // for the same reason).

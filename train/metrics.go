@@ -8,11 +8,15 @@ import (
 // EpochMetrics is one finished epoch. Train metrics are running averages over
 // the epoch in training mode, as Keras reports them.
 type EpochMetrics struct {
-	Epoch        int     `json:"epoch"` // 1-based
-	TrainLoss    float64 `json:"train_loss"`
-	TrainAcc     float64 `json:"train_acc"`
-	ValLoss      float64 `json:"val_loss"`
-	ValAcc       float64 `json:"val_acc"`
+	Epoch     int     `json:"epoch"` // 1-based
+	TrainLoss float64 `json:"train_loss"`
+	TrainAcc  float64 `json:"train_acc"`
+	ValLoss   float64 `json:"val_loss"`
+	ValAcc    float64 `json:"val_acc"`
+	// ValLossRaw and ValAccRaw are the raw weights' validation when the
+	// Val* figures are those of a weight average (EMA); 0 otherwise.
+	ValLossRaw   float64 `json:"val_loss_raw,omitempty"`
+	ValAccRaw    float64 `json:"val_acc_raw,omitempty"`
 	ValTop5      float64 `json:"val_top5,omitempty"` // only with more than 5 classes
 	LR           float64 `json:"lr"`
 	Seconds      float64 `json:"seconds"`
@@ -35,8 +39,12 @@ func (e EpochMetrics) Value(name string) (float64, error) {
 		return e.TrainAcc, nil
 	case "lr":
 		return e.LR, nil
+	case "val_loss_raw":
+		return e.ValLossRaw, nil
+	case "val_acc_raw":
+		return e.ValAccRaw, nil
 	}
-	return 0, fmt.Errorf("metric %q: want val_loss, val_acc, val_top5, train_loss, train_acc or lr", name)
+	return 0, fmt.Errorf("metric %q: want val_loss, val_acc, val_top5, train_loss, train_acc, lr, val_loss_raw or val_acc_raw", name)
 }
 
 // Minimised says whether smaller values of the metric are better.

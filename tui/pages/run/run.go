@@ -489,6 +489,12 @@ func (r *Page) charts(w, h int) string {
 	}
 	loss.Curves = []components.Curve{trainLoss, components.EpochCurve("validation", r.hist, "val_loss", r.timeAxis)}
 	acc.Curves = []components.Curve{trainAcc, components.EpochCurve("validation", r.hist, "val_acc", r.timeAxis)}
+	if len(r.hist) > 0 && r.hist[len(r.hist)-1].ValAccRaw > 0 {
+		// With a weight average, validation is the average's; the raw
+		// weights' curve is drawn beside it.
+		loss.Curves = append(loss.Curves, components.EpochCurve("validation (raw weights)", r.hist, "val_loss_raw", r.timeAxis))
+		acc.Curves = append(acc.Curves, components.EpochCurve("validation (raw weights)", r.hist, "val_acc_raw", r.timeAxis))
+	}
 	if w >= 72 {
 		cw := (w - 2) / 2
 		a := common.FitBlock(components.RenderChart(r.c.Styles, loss, cw, h), cw, h)
