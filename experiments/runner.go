@@ -112,6 +112,7 @@ func (r *Runner) prepare(ctx context.Context, spec Spec) (*prepared, error) {
 	tta, _ := resnet.ParseTTA(spec.TTA) // validated
 	model.SetTTA(tta)
 	model.SetEMA(spec.EMADecay)
+	model.SetHeadOnlyEpochs(spec.HeadOnlyEpochs)
 	train, err := augment.NewLoader(ds.Train, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch,
 		Augment: spec.Augment, Shuffle: true, Norm: spec.Norm, Seed: spec.Seed})
 	if err != nil {

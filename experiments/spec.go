@@ -70,6 +70,11 @@ type Spec struct {
 	// average of the weights that validation, the best checkpoint and
 	// prediction use.
 	EMADecay float64 `json:"ema_decay,omitempty"`
+	// HeadOnlyEpochs train only the head (a frozen backbone, BatchNorm in
+	// eval mode) before a finetune unfreezes the backbone; BackboneLRMult
+	// scales the backbone's learning rate against the head's.
+	HeadOnlyEpochs int     `json:"head_only_epochs,omitempty"`
+	BackboneLRMult float64 `json:"backbone_lr_mult,omitempty"`
 
 	Augment augment.Params        `json:"augment"`
 	Norm    augment.Normalization `json:"norm"` // imagenet, caffe, caffe-bgr, none
@@ -104,6 +109,7 @@ func (s Spec) Validate() error {
 	}{{"dropout", s.Dropout}, {"lr", s.LR}, {"weight_decay", s.WeightDecay}, {"plateau_factor", s.PlateauFactor},
 		{"momentum", s.Momentum}, {"clip_norm", s.ClipNorm}, {"label_smoothing", s.LabelSmoothing},
 		{"warmup_epochs", s.WarmupEpochs}, {"step_gamma", s.StepGamma}, {"budget_seconds", s.BudgetSeconds}, {"ema_decay", s.EMADecay},
+		{"backbone_lr_mult", s.BackboneLRMult},
 		{"valid_fraction", s.ValidFraction}, {"min_delta", s.MinDelta}, {"rotation", s.Augment.Rotation},
 		{"shear", s.Augment.Shear}, {"zoom", s.Augment.Zoom}, {"flip", s.Augment.Flip},
 		{"brightness", s.Augment.Brightness}, {"contrast", s.Augment.Contrast}} {
@@ -141,6 +147,12 @@ func (s Spec) Validate() error {
 	}
 	if s.BudgetSeconds < 0 || s.BudgetSeconds > 30*86400 {
 		bad("budget_seconds", "time budget %v s: want 0 (none) up to 30 days", s.BudgetSeconds)
+	}
+	if s.HeadOnlyEpochs < 0 || (s.HeadOnlyEpochs > 0 && s.Mode == resnet.ModeFrozen) {
+		bad("head_only_epochs", "head-only epochs %d: want 0, or some epochs of a finetune or scratch run (a frozen run is head-only throughout)", s.HeadOnlyEpochs)
+	}
+	if s.BackboneLRMult < 0 || s.BackboneLRMult > 10 {
+		bad("backbone_lr_mult", "backbone learning-rate multiplier %v: want 0 (same as the head) up to 10, such as 0.1", s.BackboneLRMult)
 	}
 	if s.EMADecay < 0 || s.EMADecay >= 1 {
 		bad("ema_decay", "weight-average decay %v: want 0 (off) or a value below 1 such as 0.999", s.EMADecay)
@@ -223,7 +235,7 @@ func (s Spec) OptimizerConfig() (resnet.OptimizerConfig, error) {
 		kind = k
 	}
 	return resnet.OptimizerConfig{Kind: kind, WeightDecay: s.WeightDecay, NoDecayNormBias: s.NoDecayNormBias,
-		Momentum: s.Momentum, Nesterov: s.Nesterov, ClipNorm: s.ClipNorm}, nil
+		Momentum: s.Momentum, Nesterov: s.Nesterov, ClipNorm: s.ClipNorm, BackboneLRMult: s.BackboneLRMult}, nil
 }
 
 // LRSchedule is the learning rate's warm-up and decay.

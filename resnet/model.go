@@ -27,6 +27,11 @@ type Model struct {
 	tta TTA
 	// ema is the weight average, nil when off.
 	ema *ema
+	// headOnly is the number of first epochs that train only the head
+	// (the backbone frozen, its BatchNorm in eval mode) before the
+	// configured mode takes over; fullMode is that mode.
+	headOnly int
+	fullMode Mode
 
 	// budget caps the predicted peak memory of one training graph; the
 	// micro-batch size follows from it unless fixed by SetMicroBatch.
@@ -583,6 +588,29 @@ func (m *Model) RestoreState(s train.LearnerState) error {
 		return fmt.Errorf("restoring the dropout generator: %w", err)
 	}
 	return nil
+}
+
+// SetHeadOnlyEpochs makes the first n epochs train only the head, as a
+// frozen backbone (inference mode, BatchNorm on its running statistics),
+// before the backbone unfreezes in the configured mode (Keras's and
+// fastai's fine_tune). StartEpoch applies it.
+func (m *Model) SetHeadOnlyEpochs(n int) {
+	m.headOnly = n
+	if m.fullMode == "" {
+		m.fullMode = m.cfg.Mode
+	}
+}
+
+// StartEpoch sets the mode epoch (0-based) trains in (train.EpochStarter).
+func (m *Model) StartEpoch(epoch int) {
+	if m.headOnly <= 0 || m.fullMode == ModeFrozen {
+		return
+	}
+	if epoch < m.headOnly {
+		m.cfg.Mode = ModeFrozen
+	} else {
+		m.cfg.Mode = m.fullMode
+	}
 }
 
 // SetOptimizer replaces the optimiser (before training starts or a resume

@@ -662,3 +662,62 @@ func TestEMAMatchesHandComputation(t *testing.T) {
 		}
 	}
 }
+
+// Head-only epochs leave the backbone as it was (BatchNorm statistics
+// included) and train the head; then the backbone unfreezes. The backbone
+// learning-rate multiplier scales only the backbone's steps.
+func TestFineTuneControls(t *testing.T) {
+	cfg := Config{Depth: 18, Width: 4, InputSize: 32, Classes: 3, Pooling: PoolAvg, Mode: ModeFinetune}
+	newModel := func() *Model {
+		m, err := NewModel(cfg, 11)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.SetOptimizer(OptimizerConfig{Kind: OptSGD})
+		return m
+	}
+	m := newModel()
+	defer m.Close()
+	m.SetHeadOnlyEpochs(1)
+	back, head := m.Params()[0], m.Trainable()[len(m.Trainable())-1]
+	b0, h0 := append([]float32(nil), back.Data()...), append([]float32(nil), head.Data()...)
+	stats0 := append([]float32(nil), m.net.bns[0].RunningMean...)
+	m.StartEpoch(0)
+	if _, err := m.TrainStep(context.Background(), randomBatch(4, 32, 3, 1), 0.1); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.Data(), b0) || !slices.Equal(m.net.bns[0].RunningMean, stats0) {
+		t.Error("a head-only epoch changed the backbone or its BatchNorm statistics")
+	}
+	if slices.Equal(head.Data(), h0) {
+		t.Error("a head-only epoch did not train the head")
+	}
+	m.StartEpoch(1)
+	if _, err := m.TrainStep(context.Background(), randomBatch(4, 32, 3, 1), 0.1); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(back.Data(), b0) {
+		t.Error("the backbone did not unfreeze after the head-only epochs")
+	}
+
+	// The multiplier: the same step with a 0.5 backbone rate moves the
+	// backbone half as far and the head as far.
+	a, c := newModel(), newModel()
+	defer a.Close()
+	defer c.Close()
+	c.SetOptimizer(OptimizerConfig{Kind: OptSGD, BackboneLRMult: 0.5})
+	before := append([]float32(nil), a.Params()[0].Data()...)
+	for _, mm := range []*Model{a, c} {
+		if _, err := mm.TrainStep(context.Background(), randomBatch(4, 32, 3, 2), 0.1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	da, dc := a.Params()[0].Data()[0]-before[0], c.Params()[0].Data()[0]-before[0]
+	if da == 0 || math.Abs(float64(dc/da)-0.5) > 1e-3 {
+		t.Errorf("backbone step %v with the multiplier, %v without: want half", dc, da)
+	}
+	ha, hc := a.Params()[len(a.Params())-1].Data(), c.Params()[len(c.Params())-1].Data()
+	if !slices.Equal(ha, hc) {
+		t.Error("the multiplier changed the head's step")
+	}
+}

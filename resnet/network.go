@@ -102,6 +102,9 @@ func newNetwork(cfg Config, rng *rand.Rand) *network {
 		}
 	}
 	n.backLen = len(n.params)
+	for _, p := range n.params {
+		p.backbone = true
+	}
 
 	in := cfg.Features()
 	sizes := append(append([]int(nil), cfg.Hidden...), cfg.Classes)

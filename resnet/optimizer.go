@@ -44,9 +44,12 @@ type OptimizerConfig struct {
 	Nesterov        bool    // SGD
 	// ClipNorm scales the gradients down so their global L2 norm is at most
 	// this (torch.nn.utils.clip_grad_norm_); 0 disables it.
-	ClipNorm     float64
-	Beta1, Beta2 float64 // Adam's; 0 means PyTorch's 0.9 and 0.999
-	Eps          float64 // Adam's; 0 means 1e-8
+	ClipNorm float64
+	// BackboneLRMult scales the backbone's learning rate against the
+	// head's (discriminative rates for fine-tuning); 0 means 1.
+	BackboneLRMult float64
+	Beta1, Beta2   float64 // Adam's; 0 means PyTorch's 0.9 and 0.999
+	Eps            float64 // Adam's; 0 means 1e-8
 }
 
 // Optimizer applies an update rule to the model's parameters. It implements
@@ -139,7 +142,11 @@ func (o *Optimizer) Step(model []G.ValueGrad) error {
 		slots := o.slots(p.Name, len(w))
 		var bad atomic.Int64
 		bad.Store(-1)
-		update := o.updater(decay, slots, o.fresh[p.Name])
+		lr := o.LR
+		if p.backbone && o.BackboneLRMult > 0 {
+			lr *= o.BackboneLRMult
+		}
+		update := o.updater(lr, decay, slots, o.fresh[p.Name])
 		delete(o.fresh, p.Name)
 		kernel.ParallelFor(len(w), kernel.ElementGrain, func(lo, hi int) {
 			if update(w[lo:hi], g[lo:hi], lo) {
@@ -156,8 +163,8 @@ func (o *Optimizer) Step(model []G.ValueGrad) error {
 // updater is the rule's update of one chunk of a parameter (weights w,
 // gradients g, starting at element lo of its state), zeroing the
 // gradients; it reports whether a weight became NaN or infinite.
-func (o *Optimizer) updater(decay float64, slots map[string][]float32, first bool) func(w, g []float32, lo int) bool {
-	lr := float32(o.LR)
+func (o *Optimizer) updater(rate, decay float64, slots map[string][]float32, first bool) func(w, g []float32, lo int) bool {
+	lr := float32(rate)
 	switch o.Kind {
 	case OptSGD:
 		// PyTorch: d = g + λw; b = μb + d (b = d on the first step);
@@ -195,14 +202,14 @@ func (o *Optimizer) updater(decay float64, slots map[string][]float32, first boo
 	default:
 		c1 := 1 - math.Pow(o.Beta1, float64(o.steps))
 		c2 := 1 - math.Pow(o.Beta2, float64(o.steps))
-		stepSize := float32(o.LR / c1)
+		stepSize := float32(rate / c1)
 		invC2 := float32(1 / math.Sqrt(c2))
 		b1, b2, eps := float32(o.Beta1), float32(o.Beta2), float32(o.Eps)
 		// AdamW shrinks the weights before the step (decoupled); Adam adds
 		// λw to the gradient (L2, coupled).
 		shrink, l2 := float32(1), float32(0)
 		if o.Kind == OptAdamW {
-			shrink = float32(1 - o.LR*decay)
+			shrink = float32(1 - rate*decay)
 		} else {
 			l2 = float32(decay)
 		}

@@ -23,6 +23,9 @@ type Param struct {
 	// noDecay marks BatchNorm's γ and β and biases, which weight decay
 	// leaves alone when OptimizerConfig.NoDecayNormBias is set.
 	noDecay bool
+	// backbone marks the backbone's parameters (not the head's), whose
+	// rate OptimizerConfig.BackboneLRMult scales.
+	backbone bool
 }
 
 func newParam(name string, shape tensor.Shape) *Param {

@@ -294,6 +294,9 @@ func (f *fitter) send(e Event) {
 func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetrics, []ValPrediction, error) {
 	epoch := f.state.Epoch // 0-based index of the epoch being run
 	metrics := EpochMetrics{Epoch: epoch + 1, LR: f.state.LR}
+	if s, ok := f.learner.(EpochStarter); ok {
+		s.StartEpoch(epoch)
+	}
 	part := &f.state.Partial
 	start := time.Now().Add(-time.Duration(part.Seconds * float64(time.Second)))
 	lastEvent := time.Time{}

@@ -56,6 +56,13 @@ type Averager interface {
 	UseAverage(on bool)
 }
 
+// EpochStarter is a learner whose training changes with the epoch (a
+// fine-tune that unfreezes its backbone after some epochs): Fit tells it
+// each epoch, a resumed one included, before its first batch.
+type EpochStarter interface {
+	StartEpoch(epoch int)
+}
+
 // ErrSkipBatch marks a batch the learner cannot train on and the loop
 // skips, such as a lone last image under BatchNorm (PyTorch users drop_last
 // for the same reason).

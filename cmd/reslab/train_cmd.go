@@ -101,6 +101,8 @@ func newSpecFlags(fs *flag.FlagSet) *specFlags {
 	num("label-smoothing", 0, "label smoothing ε of the training loss, such as 0.1", func(s *experiments.Spec, v float64) { s.LabelSmoothing = v })
 	str("schedule", "constant", "learning-rate schedule after the warm-up: constant, step, cosine or linear (the last two decay to 0 at the end)", func(s *experiments.Spec, v string) error { s.Schedule = v; return nil })
 	num("warmup-epochs", 0, "linear warm-up of the learning rate, in epochs (fractions allowed)", func(s *experiments.Spec, v float64) { s.WarmupEpochs = v })
+	integer("head-only-epochs", 0, "fine-tuning: train only the head (backbone frozen, BatchNorm in eval mode) for this many first epochs", func(s *experiments.Spec, v int) { s.HeadOnlyEpochs = v })
+	num("backbone-lr-mult", 0, "fine-tuning: the backbone's learning rate as a multiple of the head's, such as 0.1 (0: the same)", func(s *experiments.Spec, v float64) { s.BackboneLRMult = v })
 	num("ema", 0, "keep an exponential moving average of the weights with this decay (such as 0.999) for validation, the best checkpoint and prediction", func(s *experiments.Spec, v float64) { s.EMADecay = v })
 	str("tta", "", "test-time augmentation of validation and prediction: none or flip", func(s *experiments.Spec, v string) error { s.TTA = v; return nil })
 	str("budget", "", "time `budget` such as 20m or 1h30m: the epochs are planned to end within it (--epochs is then the most)", func(s *experiments.Spec, v string) error {
