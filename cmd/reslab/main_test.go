@@ -431,7 +431,8 @@ func TestAugmentPreviewFromPreset(t *testing.T) {
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	if code, _, errOut := runReslab(t, "augment", "--preview", img, "--out", byHand, "--n", "4", "--size", strconv.Itoa(sp.Size), "--seed", strconv.FormatInt(sp.Seed, 10),
-		"--rotation", f(a.Rotation), "--shear", f(a.Shear), "--zoom", f(a.Zoom), "--flip", f(a.Flip), "--brightness", f(a.Brightness), "--contrast", f(a.Contrast)); code != 0 {
+		"--rotation", f(a.Rotation), "--shear", f(a.Shear), "--zoom", f(a.Zoom), "--flip", f(a.Flip), "--brightness", f(a.Brightness), "--contrast", f(a.Contrast),
+		"--saturation", f(a.Saturation), "--crop-scale", f(a.CropScale[0])+","+f(a.CropScale[1])); code != 0 {
 		t.Fatal(errOut)
 	}
 	if code, _, errOut := runReslab(t, "augment", "--preview", img, "--out", overridden, "--n", "4", "--preset", "flowers-scratch", "--rotation", "0"); code != 0 {
