@@ -223,7 +223,7 @@ func OpenRunPredictor(run *Run, topK int) (*Predictor, error) {
 	}
 	tta, _ := resnet.ParseTTA(s.TTA)
 	p, err := OpenPredictor(PredictOptions{Weights: weights, Depth: s.Arch.Depth(), Head: s.Head.String(), Pooling: s.Pooling,
-		Size: s.Size, TopK: topK, Norm: s.Norm, ClassFolders: run.Meta.Classes, ClassNames: run.Meta.ClassNames, TTA: tta})
+		Size: s.EvalSizeOrSize(), TopK: topK, Norm: s.Norm, ClassFolders: run.Meta.Classes, ClassNames: run.Meta.ClassNames, TTA: tta})
 	if err != nil {
 		return nil, fmt.Errorf("run %s: its best weights %s cannot be used (%w); resume the run (reslab resume %s) to save new ones", run.ID, weights, err, run.ID)
 	}

@@ -118,7 +118,7 @@ func (r *Runner) prepare(ctx context.Context, spec Spec) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	valid, err := augment.NewLoader(ds.Valid, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch, Norm: spec.Norm, Seed: spec.Seed})
+	valid, err := augment.NewLoader(ds.Valid, augment.LoaderOptions{Size: spec.EvalSizeOrSize(), BatchSize: spec.Batch, Norm: spec.Norm, Seed: spec.Seed})
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,10 @@ type Spec struct {
 	// HeadOnlyEpochs train only the head (a frozen backbone, BatchNorm in
 	// eval mode) before a finetune unfreezes the backbone; BackboneLRMult
 	// scales the backbone's learning rate against the head's.
+	// EvalSize, when set, validates and predicts at this input size instead
+	// of Size (FixRes: random-resized crops make objects look larger in
+	// training than at the same size in evaluation); average pooling only.
+	EvalSize       int     `json:"eval_size,omitempty"`
 	HeadOnlyEpochs int     `json:"head_only_epochs,omitempty"`
 	BackboneLRMult float64 `json:"backbone_lr_mult,omitempty"`
 
@@ -148,6 +152,9 @@ func (s Spec) Validate() error {
 	if s.BudgetSeconds < 0 || s.BudgetSeconds > 30*86400 {
 		bad("budget_seconds", "time budget %v s: want 0 (none) up to 30 days", s.BudgetSeconds)
 	}
+	if s.EvalSize != 0 && (s.EvalSize < 32 || s.EvalSize > 1024 || s.Pooling != resnet.PoolAvg) {
+		bad("eval_size", "evaluation size %d: want 0 (the training size) or 32 to 1024 pixels, with avg pooling (a flatten head is fixed to the training size)", s.EvalSize)
+	}
 	if s.HeadOnlyEpochs < 0 || (s.HeadOnlyEpochs > 0 && s.Mode == resnet.ModeFrozen) {
 		bad("head_only_epochs", "head-only epochs %d: want 0, or some epochs of a finetune or scratch run (a frozen run is head-only throughout)", s.HeadOnlyEpochs)
 	}
@@ -221,6 +228,14 @@ func (s Spec) DataLabel() string {
 	return s.Data
 }
 
+// EvalSizeOrSize is the input size of validation and prediction.
+func (s Spec) EvalSizeOrSize() int {
+	if s.EvalSize > 0 {
+		return s.EvalSize
+	}
+	return s.Size
+}
+
 // OptimizerConfig is the update rule the spec asks for.
 func (s Spec) OptimizerConfig() (resnet.OptimizerConfig, error) {
 	kind := resnet.OptAdam
@@ -289,7 +304,7 @@ func Presets() map[string]Preset {
 		Mode: resnet.ModeScratch, Epochs: 90, Batch: 32, LR: 3e-3, WeightDecay: 0.05,
 		Optimizer: string(resnet.OptAdamW), NoDecayNormBias: true, Schedule: string(train.ScheduleCosine), WarmupEpochs: 3, LabelSmoothing: 0.1,
 		Augment: augment.Params{Rotation: 10, Flip: 0.5, Brightness: 0.2, Contrast: 0.2, Saturation: 0.2, CropScale: [2]float64{0.25, 1}},
-		Norm: augment.NormImageNet, Monitor: "val_acc", Seed: 1,
+		Norm:    augment.NormImageNet, Monitor: "val_acc", Seed: 1,
 	}
 	return map[string]Preset{
 		"keras-tutorial":  {"keras-tutorial", "the reference Keras recipe: ResNet-50, frozen backbone, flatten head 512,64 (ELU, dropout 0.4), Adam 1e-5, batch 32, 224 px, 20 epochs, early stopping on val_loss (patience 10)", keras},

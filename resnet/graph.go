@@ -30,6 +30,7 @@ func (k graphKind) String() string {
 type compiled struct {
 	kind   graphKind
 	batch  int
+	size   int // input side the graph was built for
 	g      *G.ExprGraph
 	vm     G.VM
 	input  *G.Node // images (N,3,S,S) or features (N,F)

@@ -302,7 +302,7 @@ func (m *Model) trainChunk(b train.Batch, lo, hi int) (loss float64, correct int
 // pooled features (N, F).
 func (m *Model) features(pixels []float32, size int) ([]float32, error) {
 	m.backboneImages += size
-	c, err := m.graph(graphFeatures, size)
+	c, err := m.graphAt(graphFeatures, size, imageSide(len(pixels), size))
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +382,7 @@ func (m *Model) Eval(ctx context.Context, b train.Batch) (train.EvalResult, erro
 		kernel.Softmax(logits[i*k:(i+1)*k], res.Probs[i*k:(i+1)*k])
 	}
 	{
-		mirrored := train.SliceBatch{Images: mirror(b.Pixels(), n, m.cfg.InputSize), Classes: b.Labels()}
+		mirrored := train.SliceBatch{Images: mirror(b.Pixels(), n, imageSide(len(b.Pixels()), n)), Classes: b.Labels()}
 		flipped, err := m.Logits(ctx, mirrored)
 		if err != nil {
 			return train.EvalResult{}, err
@@ -443,9 +443,12 @@ func mirror(pixels []float32, n, size int) []float32 {
 
 // Logits runs the batch in inference mode and returns the raw class scores,
 // Len()×Classes, row-major.
+//
+// With average pooling the images may be of another size than training's
+// (an evaluation size, FixRes-style): the backbone runs at their size.
 func (m *Model) Logits(ctx context.Context, b train.Batch) ([]float32, error) {
 	n := b.Len()
-	if err := m.checkBatch(b); err != nil {
+	if err := m.checkEvalBatch(b); err != nil {
 		return nil, err
 	}
 	out := make([]float32, 0, n*m.cfg.Classes)
@@ -484,7 +487,13 @@ func (m *Model) Close() {
 // size changed. One graph per kind is kept: graphs own the activation
 // memory, so holding several sizes would multiply the peak.
 func (m *Model) graph(kind graphKind, batch int) (*compiled, error) {
-	if c := m.graphs[kind]; c != nil && c.batch == batch {
+	return m.graphAt(kind, batch, m.cfg.InputSize)
+}
+
+// graphAt is graph for inputs of side size (the backbone's inference at an
+// evaluation size other than the training one, FixRes-style).
+func (m *Model) graphAt(kind graphKind, batch, size int) (*compiled, error) {
+	if c := m.graphs[kind]; c != nil && c.batch == batch && c.size == size {
 		return c, nil
 	}
 	if old := m.graphs[kind]; old != nil {
@@ -494,10 +503,13 @@ func (m *Model) graph(kind graphKind, batch int) (*compiled, error) {
 		// the new graph allocates its own, or the heap briefly holds both.
 		runtime.GC()
 	}
-	c, err := m.net.build(m.cfg, kind, batch, m.rng)
+	cfg := m.cfg
+	cfg.InputSize = size
+	c, err := m.net.build(cfg, kind, batch, m.rng)
 	if err != nil {
 		return nil, fmt.Errorf("building the %s graph for batch %d: %w", kind, batch, err)
 	}
+	c.size = size
 	m.graphs[kind] = c
 	return c, nil
 }
@@ -514,8 +526,31 @@ func (m *Model) checkBatch(b train.Batch) error {
 }
 
 func (m *Model) imageSlice(b train.Batch, lo, hi int) []float32 {
-	per := 3 * m.cfg.InputSize * m.cfg.InputSize
+	side := imageSide(len(b.Pixels()), b.Len())
+	per := 3 * side * side
 	return b.Pixels()[lo*per : hi*per]
+}
+
+// imageSide is the side of n square RGB images held in values floats.
+func imageSide(values, n int) int {
+	if n <= 0 {
+		return 0
+	}
+	return int(math.Round(math.Sqrt(float64(values) / float64(3*n))))
+}
+
+// checkEvalBatch is checkBatch for inference, which takes any square size
+// from 32 to 1024 pixels when the head pools (a flatten head is fixed to
+// the training size).
+func (m *Model) checkEvalBatch(b train.Batch) error {
+	side := imageSide(len(b.Pixels()), b.Len())
+	if side == m.cfg.InputSize || m.cfg.Pooling != PoolAvg || side < 32 || side > 1024 || len(b.Pixels()) != b.Len()*3*side*side {
+		return m.checkBatch(b)
+	}
+	if len(b.Labels()) != b.Len() {
+		return fmt.Errorf("batch of %d images has %d labels", b.Len(), len(b.Labels()))
+	}
+	return nil
 }
 
 func (m *Model) zeroGrads(ps []*Param) {

@@ -721,3 +721,46 @@ func TestFineTuneControls(t *testing.T) {
 		t.Error("the multiplier changed the head's step")
 	}
 }
+
+// With average pooling a model evaluates images of another size than it
+// trains on (FixRes), with the logits a model built at that size gives.
+func TestEvalAtAnotherSize(t *testing.T) {
+	cfg := Config{Depth: 18, Width: 4, InputSize: 32, Classes: 3, Pooling: PoolAvg, Mode: ModeScratch}
+	m, err := NewModel(cfg, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	big := cfg
+	big.InputSize = 48
+	ref, err := NewModel(big, 99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	dir := t.TempDir()
+	if err := m.SaveWeights(dir + "/w.safetensors"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ref.LoadWeights(dir+"/w.safetensors", LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b := randomBatch(2, 48, 3, 5)
+	got, err := m.Logits(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Logits(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+			t.Fatalf("logit %d at 48 px: %v, a 48 px model says %v", i, got[i], want[i])
+		}
+	}
+	// Training still takes only the training size.
+	if _, err := m.TrainStep(context.Background(), b, 0.01); err == nil {
+		t.Error("a 48 px batch trained a 32 px model")
+	}
+}
