@@ -228,6 +228,32 @@ func (s Spec) DataLabel() string {
 	return s.Data
 }
 
+// RecipeExtras names the spec's training tools beyond the optimiser and
+// its rate, for show and reports ("label smoothing 0.1", "EMA 0.999"…).
+func RecipeExtras(s Spec) []string {
+	var out []string
+	add := func(on bool, format string, args ...any) {
+		if on {
+			out = append(out, fmt.Sprintf(format, args...))
+		}
+	}
+	add(s.WeightDecay != 0, "weight decay %g", s.WeightDecay)
+	add(s.NoDecayNormBias, "no decay on BatchNorm and biases")
+	add(s.Momentum != 0, "momentum %g", s.Momentum)
+	add(s.Nesterov, "Nesterov")
+	add(s.ClipNorm != 0, "gradient norm clipped at %g", s.ClipNorm)
+	add(s.LabelSmoothing != 0, "label smoothing %g", s.LabelSmoothing)
+	add(s.Augment.Cropping(), "random-resized crops %g–%g of the area", s.Augment.CropScale[0], s.Augment.CropScale[1])
+	add(s.Augment.Saturation != 0, "saturation jitter %g", s.Augment.Saturation)
+	add(s.EMADecay != 0, "weight average (EMA) %g", s.EMADecay)
+	add(s.TTA != "", "test-time augmentation %s", s.TTA)
+	add(s.EvalSize != 0, "evaluated at %d px", s.EvalSize)
+	add(s.HeadOnlyEpochs != 0, "%d head-only epochs", s.HeadOnlyEpochs)
+	add(s.BackboneLRMult != 0, "backbone rate ×%g", s.BackboneLRMult)
+	add(s.BudgetSeconds != 0, "time budget %s", Duration(s.BudgetSeconds))
+	return out
+}
+
 // EvalSizeOrSize is the input size of validation and prediction.
 func (s Spec) EvalSizeOrSize() int {
 	if s.EvalSize > 0 {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/reslab/reslab/experiments"
@@ -123,6 +124,9 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sched, _ := s.LRSchedule()
 	fmt.Fprintf(stdout, "  %s lr %g (%s schedule, %g warm-up epochs), batch %d, %d epochs, monitor %s, patience %d, seed %d\n",
 		opt.Kind, s.LR, sched.Kind, s.WarmupEpochs, s.Batch, s.Epochs, s.Monitor, s.Patience, s.Seed)
+	if extras := experiments.RecipeExtras(s); len(extras) > 0 {
+		fmt.Fprintf(stdout, "  also %s\n", strings.Join(extras, ", "))
+	}
 	if acc, loss, ok := run.BestValues(); ok {
 		fmt.Fprintf(stdout, "  best epoch %d: val_acc %s on %d validation images (95%% Wilson interval), val_loss %.4f\n",
 			run.Status.BestEpoch, experiments.FormatInterval(acc, run.Meta.ValidImages), run.Meta.ValidImages, loss)
