@@ -188,6 +188,10 @@ func TestStartWhileTrainingQueues(t *testing.T) {
 	a, b := experiments.DefaultSpec(), experiments.DefaultSpec()
 	b.Arch = 50
 	m, msg := startedLab(t, a)
+	press(t, m, "1")
+	if !strings.Contains(m.View(), "enter: queue: train") {
+		t.Errorf("the form does not say enter queues while a run trains:\n%s", m.View())
+	}
 	_, cmd := m.Update(common.StartMsg{Specs: []experiments.Spec{b}})
 	if flash, ok := cmd().(common.FlashMsg); !ok || !strings.Contains(flash.Text, "queued 1 run") {
 		t.Errorf("no word of the queued run: %v", flash)

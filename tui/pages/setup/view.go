@@ -182,6 +182,9 @@ func (s *Page) enterLine(w int) string {
 		}
 		what = fmt.Sprintf("sweep %s, one after another, %d epochs each", strings.Join(names, ", "), sp.Epochs)
 	}
+	if s.c.TrainingID != "" {
+		what = "queue: " + what + ", after the run in progress"
+	}
 	return st.Good.Render(common.Truncate("enter: "+what, w))
 }
 
