@@ -93,3 +93,27 @@ func Const(g *G.ExprGraph, name string, shape tensor.Shape, values []float32) *G
 	return G.NewTensor(g, tensor.Float32, shape.Dims(), G.WithShape(shape.Clone()...), G.WithName(name),
 		G.WithValue(tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(values))))
 }
+
+// ValueAndGrad differentiates the scalar loss with respect to x, runs the
+// graph once and returns y's values and x's gradient (copies): the forward
+// and backward of an op under test, for comparing with reference values.
+func ValueAndGrad(t testing.TB, g *G.ExprGraph, loss, y, x *G.Node) (values, grad []float32) {
+	t.Helper()
+	grads, err := G.Grad(loss, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	var v []float32
+	switch d := y.Value().Data().(type) {
+	case []float32:
+		v = append(v, d...)
+	case float32:
+		v = []float32{d}
+	}
+	return v, append([]float32(nil), grads[0].Value().Data().([]float32)...)
+}

@@ -31,16 +31,7 @@ func runMaxPool(t *testing.T, shape tensor.Shape, x []float32, k, stride, pad in
 	if err != nil {
 		t.Fatal(err)
 	}
-	grads, err := G.Grad(loss, xn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vm := G.NewTapeMachine(g)
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatal(err)
-	}
-	return append([]float32(nil), yn.Value().Data().([]float32)...), append([]float32(nil), grads[0].Value().Data().([]float32)...)
+	return gradcheck.ValueAndGrad(t, g, loss, yn, xn)
 }
 
 func TestMaxPool2DMatchesGorgonia(t *testing.T) {
