@@ -70,6 +70,13 @@ func TestSpecValidation(t *testing.T) {
 				t.Errorf("keras-tutorial differs from the reference recipe: %+v", s)
 			}
 		}
+		if s.Mode == resnet.ModeFinetune {
+			// A fine-tuning preset is valid once given the weights it needs.
+			if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "needs --weights") {
+				t.Errorf("preset %s without weights: %v", name, err)
+			}
+			s.Weights = "backbone.safetensors"
+		}
 		if err := s.Validate(); err != nil {
 			t.Errorf("preset %s: %v", name, err)
 		}

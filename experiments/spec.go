@@ -332,10 +332,22 @@ func Presets() map[string]Preset {
 		Augment: augment.Params{Rotation: 10, Flip: 0.5, Brightness: 0.2, Contrast: 0.2, Saturation: 0.2, CropScale: [2]float64{0.25, 1}},
 		Norm:    augment.NormImageNet, Monitor: "val_acc", Seed: 1,
 	}
+	// Transfer without ImageNet: a backbone trained on flowers92 (92 classes
+	// that never include flowers10's ten) within a time budget, then
+	// fine-tuned on the target with the head trained alone first.
+	pretrain := flowers
+	pretrain.Size, pretrain.Batch, pretrain.Epochs, pretrain.BudgetSeconds, pretrain.WarmupEpochs = 96, 64, 10000, 18*60, 1
+	pretrain.Augment.CropScale = [2]float64{0.35, 1}
+	transfer := flowers
+	transfer.Mode, transfer.Epochs, transfer.LR, transfer.WarmupEpochs = resnet.ModeFinetune, 30, 1e-3, 1
+	transfer.HeadOnlyEpochs, transfer.BackboneLRMult = 2, 0.3
+	transfer.Augment.CropScale = [2]float64{0.35, 1}
 	return map[string]Preset{
-		"keras-tutorial":  {"keras-tutorial", "the reference Keras recipe: ResNet-50, frozen backbone, flatten head 512,64 (ELU, dropout 0.4), Adam 1e-5, batch 32, 224 px, 20 epochs, early stopping on val_loss (patience 10)", keras},
-		"quick":           {"quick", "a small ResNet-18 (width 16, 64 px) from scratch that shows learning within minutes on two cores", quick},
-		"flowers-scratch": {"flowers-scratch", "ResNet-18 (width 32, 128 px) from scratch: AdamW 3e-3 (decay 0.05, not on BatchNorm and biases), 3 warm-up epochs then cosine to zero over 90 epochs, label smoothing 0.1, random-resized crops (25-100 %), flip, rotation 10, colour jitter", flowers},
+		"flowers92-pretrain": {"flowers92-pretrain", "a backbone for transfer: flowers-scratch's recipe at 96 px, batch 64, within an 18-minute budget (train it on ../shared/data/flowers92)", pretrain},
+		"flowers-transfer":   {"flowers-transfer", "fine-tunes a pretrained backbone (--weights RUN/best.safetensors) at 128 px: 2 head-only epochs, then the backbone at 0.3× the head's rate, AdamW 1e-3, cosine over 30 epochs", transfer},
+		"keras-tutorial":     {"keras-tutorial", "the reference Keras recipe: ResNet-50, frozen backbone, flatten head 512,64 (ELU, dropout 0.4), Adam 1e-5, batch 32, 224 px, 20 epochs, early stopping on val_loss (patience 10)", keras},
+		"quick":              {"quick", "a small ResNet-18 (width 16, 64 px) from scratch that shows learning within minutes on two cores", quick},
+		"flowers-scratch":    {"flowers-scratch", "ResNet-18 (width 32, 128 px) from scratch: AdamW 3e-3 (decay 0.05, not on BatchNorm and biases), 3 warm-up epochs then cosine to zero over 90 epochs, label smoothing 0.1, random-resized crops (25-100 %), flip, rotation 10, colour jitter", flowers},
 	}
 }
 
