@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -216,6 +217,11 @@ func Settle(t testing.TB, update func(tea.Msg) tea.Cmd, cmd tea.Cmd) {
 			queue = append(queue, msg...)
 		case tea.QuitMsg:
 		default:
+			if seq, ok := sequence(msg); ok {
+				// tea.Sequence: its commands in order, before the rest.
+				queue = append(seq, queue...)
+				continue
+			}
 			queue = append(queue, update(msg))
 		}
 	}
@@ -301,4 +307,18 @@ func (h *Harness) route(msg tea.Msg) tea.Cmd {
 	}
 	h.Sent = append(h.Sent, msg)
 	return nil
+}
+
+// sequence unpacks tea.Sequence's message, whose type bubbletea keeps
+// unexported: a slice of commands.
+func sequence(msg tea.Msg) ([]tea.Cmd, bool) {
+	v := reflect.ValueOf(msg)
+	if v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeOf(tea.Cmd(nil)) {
+		return nil, false
+	}
+	out := make([]tea.Cmd, v.Len())
+	for i := range out {
+		out[i] = v.Index(i).Interface().(tea.Cmd)
+	}
+	return out, true
 }

@@ -187,7 +187,7 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 			if len(s.runs) > 1 {
 				b = s.runs[1].ID
 			}
-			return tea.Batch(func() tea.Msg { return common.PredictOpenMsg{A: a, B: b} }, common.SwitchTo(common.PagePredict))
+			return tea.Sequence(func() tea.Msg { return common.PredictOpenMsg{A: a, B: b} }, common.SwitchTo(common.PagePredict))
 		}
 	}
 	return nil

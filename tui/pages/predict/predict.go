@@ -33,6 +33,7 @@ type Page struct {
 	items   []experiments.ImagePrediction // run a's images of the split shown
 	index   int
 	jumpTo  string // the image to show first once the runs load
+	openSeq int    // counts opens, so only the latest one's runs show
 	loading bool
 	err     error
 
@@ -75,6 +76,7 @@ type livePrediction struct {
 
 type (
 	predictLoadedMsg struct {
+		seq      int // the open it answers; an older open's answer is dropped
 		aID, bID string
 		a, b     *predRun
 	}
@@ -146,9 +148,10 @@ func (s *Page) open(aID, bID string) tea.Cmd {
 	s.loading = true
 	s.live = nil
 	s.test, s.testBusy, s.validA, s.validB = false, false, nil, nil
-	store := s.c.Store
+	s.openSeq++
+	store, seq := s.c.Store, s.openSeq
 	return func() tea.Msg {
-		return predictLoadedMsg{aID: aID, bID: bID, a: loadPredRun(store, aID), b: loadPredRun(store, bID)}
+		return predictLoadedMsg{seq: seq, aID: aID, bID: bID, a: loadPredRun(store, aID), b: loadPredRun(store, bID)}
 	}
 }
 
@@ -181,6 +184,9 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 		s.jumpTo = msg.Image
 		return s.open(msg.A, msg.B)
 	case predictLoadedMsg:
+		if msg.seq != s.openSeq {
+			return nil // a later open is on its way
+		}
 		s.loading = false
 		s.a, s.b, s.err = msg.a, msg.b, nil
 		s.items, s.index = nil, 0

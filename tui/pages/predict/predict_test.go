@@ -201,3 +201,21 @@ func TestPredictOpensAtAnImage(t *testing.T) {
 		t.Errorf("showing %s, want %s", p.items[p.index].Path, target)
 	}
 }
+
+// Two opens in flight: the later one's runs show even when the earlier
+// one's answer arrives last (the lab opening the run trained last while
+// the runs screen asked for two).
+func TestPredictKeepsTheLatestOpen(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	c := labtest.Common(t, dir)
+	p := New(c)
+	p.SetSize(120, 38)
+	first := p.Update(common.PredictOpenMsg{A: "20261127-100000-r18-aaaa"})
+	second := p.Update(common.PredictOpenMsg{A: "20261127-100000-r18-aaaa", B: "20261127-110000-r34-bbbb"})
+	labtest.Settle(t, p.Update, second)
+	labtest.Settle(t, p.Update, first)
+	if p.b == nil || p.b.run.ID != "20261127-110000-r34-bbbb" {
+		t.Errorf("the earlier open's answer replaced the later one's: B is %v", p.b)
+	}
+}

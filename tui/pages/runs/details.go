@@ -46,7 +46,7 @@ func (d *runDetails) key(msg tea.KeyMsg, s *Page) tea.Cmd {
 		if worst := experiments.WorstPredictions(d.preds, 1); len(worst) > 0 {
 			open.Image = worst[0].Path
 		}
-		return tea.Batch(func() tea.Msg { return open }, common.SwitchTo(common.PagePredict))
+		return tea.Sequence(func() tea.Msg { return open }, common.SwitchTo(common.PagePredict))
 	}
 	return nil
 }

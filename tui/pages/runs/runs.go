@@ -400,7 +400,9 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 				break
 			}
 		}
-		return tea.Batch(func() tea.Msg { return common.PredictOpenMsg{A: r.ID, B: b} }, common.SwitchTo(common.PagePredict))
+		// In order: the page is asked for these runs before it opens, so it
+		// does not first open the run trained last on its own.
+		return tea.Sequence(func() tea.Msg { return common.PredictOpenMsg{A: r.ID, B: b} }, common.SwitchTo(common.PagePredict))
 	case key.Matches(msg, k.Reuse):
 		r := s.current()
 		if r == nil || r.Status.BestEpoch == 0 {
