@@ -78,12 +78,16 @@ capture() {
 	((lines <= ${size#*x})) || fail "$name: $lines lines on a ${size#*x}-line terminal"
 }
 
+# start_lab runs the lab as a user's terminal would: CI systems set CI,
+# which termenv reads as "not a terminal" (no colour, no image), and a
+# NO_COLOR in the caller's environment would do the same; the NO_COLOR
+# check below passes it explicitly.
 start_lab() { # start_lab W H [ENV...]
 	local w=$1 h=$2
 	shift 2
 	tmux kill-session -t "$SESSION" 2>/dev/null || true
 	tmux new-session -d -s "$SESSION" -x "$w" -y "$h" \
-		"env TERM=xterm-256color COLORTERM=truecolor $* $BIN --runs $RUNS 2>>$WORK/stderr; echo exit=\$? >$WORK/exit; sleep 30"
+		"env -u CI -u NO_COLOR -u CLICOLOR -u CLICOLOR_FORCE TERM=xterm-256color COLORTERM=truecolor $* $BIN --runs $RUNS 2>>$WORK/stderr; echo exit=\$? >$WORK/exit; sleep 30"
 	sleep 0.5
 }
 
