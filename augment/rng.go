@@ -21,6 +21,7 @@ const (
 	saltSplit   uint64 = 0x53504c4954     // "SPLIT"
 	saltDemo    uint64 = 0x44454d4f       // "DEMO"
 	saltPreview uint64 = 0x50524556       // "PREV"
+	saltFolds   uint64 = 0x464f4c4453     // "FOLDS"
 )
 
 // newRand returns a PCG generator whose state is a hash of the given

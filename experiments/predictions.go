@@ -24,10 +24,21 @@ type ImagePrediction struct {
 // Correct says whether the top class is the true one.
 func (p ImagePrediction) Correct() bool { return len(p.Top) > 0 && p.Top[0] == p.Label }
 
-// SavePredictions writes predictions.csv atomically: path, label, then
-// class and probability for the top five.
+// SavePredictions writes predictions.csv (the best epoch's) atomically:
+// path, label, then class and probability for the top five.
 func (w *RunWriter) SavePredictions(preds []train.ValPrediction) error {
-	return atomicfile.Write(w.Path(PredictionsFile), func(f *os.File) error {
+	return w.savePredictions(PredictionsFile, preds)
+}
+
+// SaveLastPredictions writes last_predictions.csv, the latest epoch's, in
+// the same form: what a cross-validation pools, since the best epoch is
+// chosen on the very images it would be scored on.
+func (w *RunWriter) SaveLastPredictions(preds []train.ValPrediction) error {
+	return w.savePredictions(LastPredictionsFile, preds)
+}
+
+func (w *RunWriter) savePredictions(name string, preds []train.ValPrediction) error {
+	return atomicfile.Write(w.Path(name), func(f *os.File) error {
 		cw := csv.NewWriter(f)
 		header := []string{"path", "label"}
 		for i := 1; i <= 5; i++ {
@@ -46,9 +57,17 @@ func (w *RunWriter) SavePredictions(preds []train.ValPrediction) error {
 	})
 }
 
-// Predictions reads the run's predictions.csv.
-func (r *Run) Predictions() ([]ImagePrediction, error) {
-	f, err := os.Open(r.Path(PredictionsFile))
+// Predictions reads the run's predictions.csv (its best epoch's).
+func (r *Run) Predictions() ([]ImagePrediction, error) { return r.readPredictions(PredictionsFile) }
+
+// LastPredictions reads last_predictions.csv (its latest epoch's).
+func (r *Run) LastPredictions() ([]ImagePrediction, error) {
+	return r.readPredictions(LastPredictionsFile)
+}
+
+func (r *Run) readPredictions(name string) ([]ImagePrediction, error) {
+	path := r.Path(name)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("run %s has no predictions yet: %w", r.ID, err)
 	}
@@ -57,7 +76,7 @@ func (r *Run) Predictions() ([]ImagePrediction, error) {
 	cr.FieldsPerRecord = -1
 	rows, err := cr.ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", r.Path(PredictionsFile), err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	var out []ImagePrediction
 	for i, row := range rows {
@@ -65,17 +84,17 @@ func (r *Run) Predictions() ([]ImagePrediction, error) {
 			continue
 		}
 		if len(row) < 4 || len(row)%2 != 0 {
-			return nil, fmt.Errorf("%s line %d: want path, label and class/probability pairs", r.Path(PredictionsFile), i+1)
+			return nil, fmt.Errorf("%s line %d: want path, label and class/probability pairs", path, i+1)
 		}
 		p := ImagePrediction{Path: row[0]}
 		if p.Label, err = strconv.Atoi(row[1]); err != nil {
-			return nil, fmt.Errorf("%s line %d: label: %w", r.Path(PredictionsFile), i+1, err)
+			return nil, fmt.Errorf("%s line %d: label: %w", path, i+1, err)
 		}
 		for j := 2; j+1 < len(row); j += 2 {
 			c, err1 := strconv.Atoi(row[j])
 			pr, err2 := strconv.ParseFloat(row[j+1], 64)
 			if err1 != nil || err2 != nil {
-				return nil, fmt.Errorf("%s line %d: bad class or probability", r.Path(PredictionsFile), i+1)
+				return nil, fmt.Errorf("%s line %d: bad class or probability", path, i+1)
 			}
 			p.Top = append(p.Top, c)
 			p.Probs = append(p.Probs, pr)

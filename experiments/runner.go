@@ -57,12 +57,23 @@ func (r *Runner) logger() *slog.Logger {
 	return r.Logger
 }
 
-// OpenData opens the spec's data set, or generates the demo set.
+// OpenData opens the spec's data set, or generates the demo set, and
+// selects its cross-validation fold when it has one.
 func OpenData(spec Spec) (*augment.Dataset, error) {
+	var ds *augment.Dataset
+	var err error
 	if spec.Data == "" {
-		return augment.Demo(augment.DemoOptions{Seed: 1})
+		ds, err = augment.Demo(augment.DemoOptions{Seed: 1})
+	} else {
+		ds, err = augment.OpenDataset(spec.Data, augment.OpenOptions{ValidFraction: spec.ValidFraction, Seed: spec.Seed})
 	}
-	return augment.OpenDataset(spec.Data, augment.OpenOptions{ValidFraction: spec.ValidFraction, Seed: spec.Seed})
+	if err != nil || spec.Folds == 0 {
+		return ds, err
+	}
+	if err := ds.UseFold(spec.Folds, spec.Fold, spec.FoldSeed); err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.DataLabel(), err)
+	}
+	return ds, nil
 }
 
 // prepared is what both Start and Resume build before training.
@@ -223,6 +234,10 @@ const FrozenRandomWarning = "warning: the backbone is frozen with random weights
 
 // Start begins a new run of spec.
 func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
+	return r.start(ctx, spec, nil)
+}
+
+func (r *Runner) start(ctx context.Context, spec Spec, ref *SweepRef) (*Session, error) {
 	if spec.Data != "" && !filepath.IsAbs(spec.Data) {
 		abs, err := filepath.Abs(spec.Data)
 		if err != nil {
@@ -243,7 +258,7 @@ func (r *Runner) Start(ctx context.Context, spec Spec) (*Session, error) {
 		spec.Epochs, budgetNote = r.planBudget(spec, p)
 	}
 	meta := RunMeta{Spec: spec, Classes: p.ds.Classes, ClassNames: p.ds.Names, Fingerprint: p.ds.Fingerprint,
-		TrainImages: p.ds.Train.Len(), ValidImages: p.ds.Valid.Len(), Params: p.model.NumParams()}
+		TrainImages: p.ds.Train.Len(), ValidImages: p.ds.Valid.Len(), Params: p.model.NumParams(), Sweep: ref}
 	w, err := r.Store.Create(meta)
 	if err != nil {
 		return nil, err
@@ -429,9 +444,12 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 	var mu sync.Mutex // guards w.Status between hooks and the final write
 	model := p.model
 	hooks := train.Hooks{
-		Epoch: func(m train.EpochMetrics) error {
+		Epoch: func(m train.EpochMetrics, preds []train.ValPrediction) error {
 			mu.Lock()
 			defer mu.Unlock()
+			if err := w.SaveLastPredictions(preds); err != nil {
+				return err
+			}
 			if err := w.AppendMetrics(m); err != nil {
 				return err
 			}

@@ -26,6 +26,13 @@ type Spec struct {
 	// DataAsGiven is Data as the user typed it (relative, say), for display.
 	DataAsGiven   string  `json:"data_as_given,omitempty"`
 	ValidFraction float64 `json:"valid_fraction,omitempty"` // held out when Data has no valid/ folder
+	// Folds, when set, cross-validates: train and valid are pooled and
+	// dealt into Folds stratified folds fixed by FoldSeed alone; the run
+	// validates on fold Fold (0-based) and trains on the others. A sweep
+	// gives every arm the same FoldSeed, so all validate on the same images.
+	Folds    int   `json:"folds,omitempty"`
+	Fold     int   `json:"fold,omitempty"`
+	FoldSeed int64 `json:"fold_seed,omitempty"`
 
 	Arch    resnet.Arch    `json:"arch"`  // resnet18, resnet34, resnet50, resnet101
 	Width   int            `json:"width"` // 64 is torchvision's
@@ -204,6 +211,14 @@ func (s Spec) Validate() error {
 	}
 	if s.PlateauFactor < 0 || s.PlateauFactor >= 1 {
 		bad("plateau_factor", "plateau factor %v: want 0 (off) or a factor below 1 such as 0.1", s.PlateauFactor)
+	}
+	switch {
+	case s.Folds == 0 && s.Fold != 0:
+		bad("fold", "fold %d without folds: set folds (2 to %d) too", s.Fold, augment.MaxFolds)
+	case s.Folds != 0 && (s.Folds < 2 || s.Folds > augment.MaxFolds):
+		bad("folds", "folds %d: want 2 to %d (or 0: no cross-validation)", s.Folds, augment.MaxFolds)
+	case s.Folds != 0 && (s.Fold < 0 || s.Fold >= s.Folds):
+		bad("fold", "fold %d of %d: want 0 to %d", s.Fold, s.Folds, s.Folds-1)
 	}
 	if s.ValidFraction < 0 || s.ValidFraction >= 1 {
 		bad("valid_fraction", "valid fraction %v: want 0 (default 0.2) or a fraction below 1", s.ValidFraction)

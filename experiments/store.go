@@ -34,8 +34,11 @@ const (
 	LastWeightsFile = "last.safetensors"
 	LastOptimFile   = "last.optim.safetensors"
 	PredictionsFile = "predictions.csv"
-	lockFile        = "run.lock"
-	comparisonsDir  = "comparisons"
+	// LastPredictionsFile is the latest epoch's validation predictions.
+	LastPredictionsFile = "last_predictions.csv"
+	lockFile            = "run.lock"
+	comparisonsDir      = "comparisons"
+	sweepsDir           = "sweeps"
 )
 
 // RunMeta is spec.json: the spec plus what the run learned about its data
@@ -50,6 +53,11 @@ type RunMeta struct {
 	ValidImages int       `json:"valid_images"`
 	Params      int       `json:"params"`
 	Created     time.Time `json:"created"`
+	// Sweep is the sweep and the place in it this run trains, nil for a
+	// run of its own. It is how a sweep finds its runs: runs written by
+	// other processes (local jobs, Slurm tasks) never rewrite the sweep's
+	// file.
+	Sweep *SweepRef `json:"sweep,omitempty"`
 }
 
 // State is where a run stands on disk: how its fit ended (a train.Status),
@@ -311,7 +319,7 @@ func (s *Store) List() ([]*Run, []BadRun, error) {
 	var runs []*Run
 	var bad []BadRun
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == comparisonsDir {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || reservedDir(e.Name()) {
 			continue
 		}
 		r, err := s.read(e.Name())
@@ -324,6 +332,10 @@ func (s *Store) List() ([]*Run, []BadRun, error) {
 	sort.Slice(runs, func(i, j int) bool { return runs[i].ID > runs[j].ID })
 	return runs, bad, nil
 }
+
+// reservedDir reports whether a folder of the runs folder holds saved
+// comparisons or sweeps rather than a run.
+func reservedDir(name string) bool { return name == comparisonsDir || name == sweepsDir }
 
 // Signature sums up what List would read: every run folder's name and its
 // status and metrics files' sizes and modification times, and the saved
@@ -346,7 +358,7 @@ func (s *Store) Signature() (uint64, error) {
 		}
 		dir := filepath.Join(s.Dir, e.Name())
 		fmt.Fprintln(h, e.Name())
-		if e.Name() == comparisonsDir {
+		if reservedDir(e.Name()) {
 			stat(dir)
 			continue
 		}
@@ -390,7 +402,7 @@ func (s *Store) Load(id string) (*Run, error) {
 	}
 	var matches []string
 	for _, e := range entries {
-		if n := e.Name(); e.IsDir() && n != comparisonsDir && !strings.HasPrefix(n, ".") &&
+		if n := e.Name(); e.IsDir() && !reservedDir(n) && !strings.HasPrefix(n, ".") &&
 			(strings.HasPrefix(n, id) || strings.HasSuffix(n, id)) {
 			matches = append(matches, n)
 		}

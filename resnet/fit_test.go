@@ -68,7 +68,7 @@ func TestFitEventsAndHooks(t *testing.T) {
 	res, err := train.Fit(context.Background(), m, trainSrc, valid, train.FitOptions{
 		Epochs: 3, LR: 1e-3, Events: events, StepInterval: 1,
 		Hooks: train.Hooks{
-			Epoch: func(train.EpochMetrics) error { epochs++; return nil },
+			Epoch: func(train.EpochMetrics, []train.ValPrediction) error { epochs++; return nil },
 			Best: func(_ train.EpochMetrics, preds []train.ValPrediction) error {
 				bests++
 				if len(preds) != 3 || len(preds[0].Probs) != cfg.Classes {
@@ -125,7 +125,7 @@ func TestFitHookErrorFails(t *testing.T) {
 	src := &fakeSource{batches: 1, size: cfg.InputSize, classes: cfg.Classes, per: 2, seed: 1}
 	disk := errors.New("no space left on device")
 	res, err := train.Fit(context.Background(), m, src, src, train.FitOptions{Epochs: 2, LR: 1e-3,
-		Hooks: train.Hooks{Epoch: func(train.EpochMetrics) error { return disk }}})
+		Hooks: train.Hooks{Epoch: func(train.EpochMetrics, []train.ValPrediction) error { return disk }}})
 	if !errors.Is(err, disk) || res.Status != train.StatusFailed {
 		t.Fatalf("status %s, error %v", res.Status, err)
 	}

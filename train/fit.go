@@ -61,8 +61,9 @@ type PartialEpoch struct {
 // training goroutine; an error stops training and is returned by Fit, so a
 // full disk fails the run instead of losing epochs silently.
 type Hooks struct {
-	// Epoch runs after every epoch, before the epoch event is sent.
-	Epoch func(EpochMetrics) error
+	// Epoch runs after every epoch, before the epoch event is sent, with
+	// the epoch's validation predictions.
+	Epoch func(EpochMetrics, []ValPrediction) error
 	// Best runs when the checkpoint monitor improves, with the validation
 	// predictions of that epoch.
 	Best func(EpochMetrics, []ValPrediction) error
@@ -173,7 +174,7 @@ func Fit(ctx context.Context, learner Learner, train, valid BatchSource, opts Fi
 		state.Epoch++
 		state.History = append(state.History, metrics)
 		if opts.Hooks.Epoch != nil {
-			if err := opts.Hooks.Epoch(metrics); err != nil {
+			if err := opts.Hooks.Epoch(metrics, preds); err != nil {
 				res.Status = StatusFailed
 				return res, fmt.Errorf("saving epoch %d: %w", metrics.Epoch, err)
 			}

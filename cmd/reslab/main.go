@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"compare": {"overlay runs' curves and test their difference (McNemar)", runCompare},
 		"export":  {"write runs' metrics as CSV or a Markdown report", runExport},
 		"augment": {"render augmented variants of an image as a grid", runAugment},
+		"sweep":   {"repeated runs over a grid × seeds × folds, here or as a Slurm job array, with their statistics", runSweep},
 	}
 }
 
@@ -101,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "reslab: a terminal lab for residual networks on image folders")
 	fmt.Fprintln(w, "\nUsage:\n  reslab [--runs DIR] [--data DIR]   open the lab\n  reslab COMMAND [flags] [args]\n\nCommands:")
-	for _, name := range []string{"lab", "train", "resume", "runs", "show", "compare", "predict", "export", "bench", "augment"} {
+	for _, name := range []string{"lab", "train", "resume", "sweep", "runs", "show", "compare", "predict", "export", "lr-find", "bench", "augment"} {
 		fmt.Fprintf(w, "  %-8s %s\n", name, cmds[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'reslab COMMAND -h' for a command's flags.")

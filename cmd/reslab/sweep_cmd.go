@@ -1,0 +1,951 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/internal/sysmem"
+	"github.com/reslab/reslab/slurm"
+	"github.com/reslab/reslab/train"
+)
+
+const sweepSynopsis = `sweep [train flags] --grid KEY=V1,V2 [--grid …] [--seeds N] [--folds K] --name NAME [--jobs N | --slurm …]
+       reslab sweep resume NAME [--jobs N | --slurm …]
+       reslab sweep list [--json]
+       reslab sweep show NAME [--each] [--json]
+       reslab sweep cancel NAME
+       reslab sweep task NAME [INDEX]   (what each local job and Slurm array task runs)`
+
+// runSweep is `reslab sweep`: a new sweep, or one of its subcommands.
+func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "resume":
+			return runSweepResume(ctx, args[1:], stdout, stderr)
+		case "list":
+			return runSweepList(ctx, args[1:], stdout, stderr)
+		case "show":
+			return runSweepShow(ctx, args[1:], stdout, stderr)
+		case "cancel":
+			return runSweepCancel(ctx, args[1:], stdout, stderr)
+		case "task":
+			return runSweepTask(ctx, args[1:], stdout, stderr)
+		}
+	}
+	return runSweepNew(ctx, args, stdout, stderr)
+}
+
+// gridFlag collects repeated --grid KEY=V1,V2 flags.
+type gridFlag []experiments.Axis
+
+func (g *gridFlag) String() string { return "" }
+
+func (g *gridFlag) Set(v string) error {
+	key, values, ok := strings.Cut(v, "=")
+	key = strings.ReplaceAll(strings.TrimSpace(strings.TrimLeft(key, "-")), "_", "-")
+	if key == "depth" {
+		key = "arch"
+	}
+	if !ok || key == "" || strings.TrimSpace(values) == "" {
+		return fmt.Errorf("want KEY=V1,V2 such as arch=resnet18,resnet34")
+	}
+	axis := experiments.Axis{Key: key}
+	for _, x := range strings.Split(values, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			axis.Values = append(axis.Values, x)
+		}
+	}
+	for _, a := range *g {
+		if a.Key == key {
+			return fmt.Errorf("%s is already a grid axis", key)
+		}
+	}
+	*g = append(*g, axis)
+	return nil
+}
+
+// runFlags are how a sweep's runs are executed: here (--jobs) or on Slurm.
+type runFlags struct {
+	jobs        *int
+	useSlurm    *bool
+	partition   *string
+	timeLimit   *string
+	mem         *string
+	cpus        *int
+	maxParallel *int
+	binary      *string
+	dryRun      *bool
+}
+
+func addRunFlags(fs *flag.FlagSet) *runFlags {
+	return &runFlags{
+		jobs:        fs.Int("jobs", 1, "runs at once on this machine, each on its share of the cores"),
+		useSlurm:    fs.Bool("slurm", false, "submit the runs as a Slurm job array instead of running them here"),
+		partition:   fs.String("partition", "", "slurm: the partition (default: the cluster's)"),
+		timeLimit:   fs.String("time", "", "slurm: time limit per task, such as 2h (default: from measured speed)"),
+		mem:         fs.String("mem", "", "slurm: memory per task, such as 4G (default: the memory estimate)"),
+		cpus:        fs.Int("cpus", 0, "slurm: cores per task (default 2)"),
+		maxParallel: fs.Int("max-parallel", 0, "slurm: at most this many tasks at once (the array's %K)"),
+		binary:      fs.String("binary", "", "slurm: the reslab `path` the compute nodes run (default: this one)"),
+		dryRun:      fs.Bool("dry-run", false, "print the plan (and the sbatch script) without running or submitting"),
+	}
+}
+
+func runSweepNew(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sweep", sweepSynopsis, stderr)
+	sf := newSpecFlags(fs)
+	grid, seeds, folds, foldSeed := addSweepFlags(fs)
+	// --name, a run's label in train, names the sweep; its runs are named
+	// after it.
+	name := fs.Lookup("name").Value.String
+	rf := addRunFlags(fs)
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q: a new sweep takes flags only (reslab sweep -h)", pos[0])
+	}
+	sweepName := name()
+	if sweepName == "" {
+		sweepName = "sweep-" + time.Now().Format("20060102-150405")
+	}
+	for _, a := range *grid {
+		switch f := fs.Lookup(a.Key); {
+		case f == nil:
+			return usagef("--grid %s: no such train flag ('reslab train -h' lists them)", a.Key)
+		case a.Key == "seed":
+			return usagef("--grid seed: use --seeds N (seeds are paired across arms)")
+		case sweepOnlyFlag(a.Key):
+			return usagef("--grid %s: not a run setting", a.Key)
+		}
+	}
+	// Each arm is the command line with the arm's values appended, read by
+	// the same flags as `reslab train`: an axis means what its flag means.
+	var arms []experiments.Arm
+	for _, values := range experiments.Combinations(*grid) {
+		armArgs := append([]string(nil), args...)
+		for i, a := range *grid {
+			armArgs = append(armArgs, "--"+a.Key+"="+values[i])
+		}
+		afs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+		afs.SetOutput(io.Discard)
+		asf := newSpecFlags(afs)
+		addSweepFlags(afs)
+		addRunFlags(afs)
+		if _, err := parseInterspersed(afs, armArgs); err != nil {
+			return usagef("--grid: %v", err)
+		}
+		label := experiments.ArmLabel(*grid, values)
+		spec, err := asf.spec()
+		if err != nil {
+			return usagef("arm %s: %w", label, err)
+		}
+		arms = append(arms, experiments.Arm{Label: label, Values: values, Spec: absData(spec)})
+	}
+	sw, err := experiments.NewSweep(sweepName, *grid, arms, *seeds, *folds, int64(*foldSeed))
+	if err != nil {
+		return usagef("%w", err)
+	}
+	store, err := experiments.OpenStore(runsDir(*sf.runs))
+	if err != nil {
+		return err
+	}
+	plan, err := planSweep(store, sw, rf)
+	if err != nil {
+		return err
+	}
+	printPlan(stdout, sw, plan)
+	if *rf.dryRun {
+		return dryRun(stdout, store, sw, rf, plan)
+	}
+	if err := store.CreateSweep(sw); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sweep %s saved: %s\n", sw.Name, filepath.Join(store.Dir, "sweeps", sw.Name+".json"))
+	return executeSweep(ctx, store, sw, rf, plan, stdout, stderr)
+}
+
+// addSweepFlags are the flags that shape a sweep rather than a run.
+func addSweepFlags(fs *flag.FlagSet) (grid *gridFlag, seeds, folds, foldSeed *int) {
+	grid = &gridFlag{}
+	fs.Var(grid, "grid", "a grid axis `KEY=V1,V2`: any train flag and its values (repeat for more axes)")
+	seeds = fs.Int("seeds", 1, "seeds per combination (the spec's seed, +1, …)")
+	folds = fs.Int("folds", 0, "stratified K-fold cross-validation over train and valid pooled (0: the data's validation split)")
+	foldSeed = fs.Int("fold-seed", 1, "seed of the fold assignment (the same for every arm)")
+	return
+}
+
+// sweepOnlyFlag names flags that are not run settings.
+func sweepOnlyFlag(name string) bool {
+	switch name {
+	case "grid", "seeds", "folds", "fold-seed", "name", "runs", "no-tui", "jobs", "slurm", "partition", "time", "mem", "cpus",
+		"max-parallel", "binary", "dry-run":
+		return true
+	}
+	return false
+}
+
+// absData stores the data folder absolute, as a run does, so that Slurm
+// tasks started elsewhere find it.
+func absData(s experiments.Spec) experiments.Spec {
+	if s.Data != "" && !filepath.IsAbs(s.Data) {
+		if abs, err := filepath.Abs(s.Data); err == nil {
+			s.DataAsGiven, s.Data = s.Data, abs
+		}
+	}
+	return s
+}
+
+// sweepPlan is what the sweep needs of a machine: per run, the largest
+// arm's peak memory and the slowest arm's time, where known.
+type sweepPlan struct {
+	images     int     // labelled images (train + valid) of the data
+	runBytes   int64   // the largest arm's estimated peak
+	runSeconds float64 // the slowest arm's estimated time; NaN: not measured
+	basis      string
+}
+
+func planSweep(store *experiments.Store, sw *experiments.Sweep, rf *runFlags) (sweepPlan, error) {
+	p := sweepPlan{runSeconds: math.NaN()}
+	ds, err := experiments.OpenData(sw.Runs[0].Spec)
+	if err != nil {
+		return p, err
+	}
+	p.images = ds.Train.Len() + ds.Valid.Len()
+	// Each run sees one fold's share of the images when cross-validating.
+	trainImages, validImages := ds.Train.Len(), ds.Valid.Len()
+	if sw.Folds > 0 {
+		validImages = p.images / sw.Folds
+		trainImages = p.images - validImages
+	}
+	runs, _, _ := store.List()
+	var slowest float64
+	for _, arm := range sw.Arms {
+		spec := arm.Spec
+		e, err := experiments.EstimateSpec(spec, experiments.EstimateInput{Classes: len(ds.Classes), TrainImages: trainImages,
+			ValidImages: validImages, Budget: math.MaxInt64, Runs: runs})
+		if err != nil {
+			return p, err
+		}
+		p.runBytes = max(p.runBytes, e.RunBytes)
+		if !math.IsNaN(e.SecPerEpoch) {
+			secs := e.SecPerEpoch * float64(spec.Epochs)
+			if spec.BudgetSeconds > 0 {
+				secs = math.Min(secs, spec.BudgetSeconds)
+			}
+			if secs > slowest {
+				slowest, p.basis = secs, e.Basis
+			}
+		}
+	}
+	if slowest > 0 {
+		p.runSeconds = slowest
+	}
+	if *rf.jobs < 1 {
+		return p, usagef("--jobs %d: want 1 or more", *rf.jobs)
+	}
+	if *rf.jobs > 1 && !*rf.useSlurm {
+		if avail := sysmem.Physical() * 9 / 10; avail > 0 && int64(*rf.jobs)*p.runBytes > avail {
+			return p, usagef("--jobs %d: %d runs of up to %s each need %s, more than this machine's %s; use --jobs %d or fewer",
+				*rf.jobs, *rf.jobs, gigabytes(p.runBytes), gigabytes(int64(*rf.jobs)*p.runBytes), gigabytes(avail), max(avail/max(p.runBytes, 1), 1))
+		}
+	}
+	return p, nil
+}
+
+func gigabytes(b int64) string { return fmt.Sprintf("%.2g GB", float64(b)/1e9) }
+
+func printPlan(w io.Writer, sw *experiments.Sweep, p sweepPlan) {
+	folds := "the data's validation split"
+	if sw.Folds > 0 {
+		folds = fmt.Sprintf("%d stratified folds of %d images (fold seed %d)", sw.Folds, p.images, sw.FoldSeed)
+	}
+	fmt.Fprintf(w, "sweep %s: %d arm(s) × %d seed(s) × %s = %d runs\n", sw.Name, len(sw.Arms), sw.Seeds, folds, len(sw.Runs))
+	for _, a := range sw.Arms {
+		fmt.Fprintf(w, "  arm %s\n", a.Label)
+	}
+	est := "time per run not known yet (no run of these settings measured here)"
+	if !math.IsNaN(p.runSeconds) {
+		est = fmt.Sprintf("≈ %s per run, %s in all one at a time (%s)", experiments.Duration(p.runSeconds),
+			experiments.Duration(p.runSeconds*float64(len(sw.Runs))), p.basis)
+	}
+	fmt.Fprintf(w, "  memory ≈ %s per run; %s\n", gigabytes(p.runBytes), est)
+}
+
+// executeSweep runs the sweep's unfinished runs here, or submits them to
+// Slurm, then reports.
+func executeSweep(ctx context.Context, store *experiments.Store, sw *experiments.Sweep, rf *runFlags, p sweepPlan, stdout, stderr io.Writer) error {
+	if *rf.useSlurm {
+		return submitSweep(ctx, store, sw, rf, p, stdout)
+	}
+	var err error
+	if *rf.jobs > 1 {
+		err = runSweepJobs(ctx, store, sw, *rf.jobs, stdout)
+	} else {
+		err = runSweepHere(ctx, store, sw, stdout, stderr)
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, errRunStopped) {
+			fmt.Fprintf(stdout, "sweep %s stopped; continue it with: reslab sweep resume %s\n", sw.Name, sw.Name)
+			return errRunStopped
+		}
+		return err
+	}
+	return showSweep(ctx, store, sw, false, false, stdout)
+}
+
+// pendingRuns are the indices not finished (nor running elsewhere).
+func pendingRuns(store *experiments.Store, sw *experiments.Sweep) ([]int, error) {
+	runs, _, err := store.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, st := range sw.Progress(runs) {
+		if st.State != experiments.StateCompleted && st.State != experiments.StateEarlyStopped && st.State != experiments.StateRunning {
+			out = append(out, st.Index)
+		}
+	}
+	return out, nil
+}
+
+// runSweepHere trains the pending runs one after another in this process.
+func runSweepHere(ctx context.Context, store *experiments.Store, sw *experiments.Sweep, stdout, stderr io.Writer) error {
+	pending, err := pendingRuns(store, sw)
+	if err != nil {
+		return err
+	}
+	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir)}
+	for k, i := range pending {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		sess, err := runner.StartSweepRun(ctx, sw, i)
+		switch {
+		case errors.Is(err, experiments.ErrSweepRunDone) || errors.Is(err, experiments.ErrSweepRunBusy):
+			fmt.Fprintf(stdout, "[%d/%d] %v\n", k+1, len(pending), err)
+			continue
+		case err != nil:
+			return fmt.Errorf("sweep %s run %d: %w", sw.Name, i, err)
+		}
+		prog := newProgress(stderr, sess.Meta.TrainImages, sess.Meta.ValidImages)
+		for e := range sess.Events {
+			switch ev := e.(type) {
+			case train.StepEvent:
+				prog.step(ev)
+			case train.EpochEvent:
+				prog.epoch(ev.Metrics)
+			}
+		}
+		prog.clear()
+		res, err := sess.Wait()
+		fmt.Fprintf(stdout, "[%d/%d] %s\n", k+1, len(pending), runLine(sw, i, sess.ID, res, err))
+		if err != nil && !errors.Is(err, context.Canceled) {
+			continue // a failed run is told and the sweep goes on; resume starts it again
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runLine is one finished run of a sweep.
+func runLine(sw *experiments.Sweep, i int, id string, res train.FitResult, err error) string {
+	r := sw.Runs[i]
+	head := fmt.Sprintf("run %d %s seed %d", i, sw.Arms[r.Arm].Label, r.Seed)
+	if sw.Folds > 0 {
+		head += fmt.Sprintf(" fold %d/%d", r.Fold+1, sw.Folds)
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return fmt.Sprintf("%s: stopped (%s)", head, id)
+	case err != nil:
+		return fmt.Sprintf("%s: failed: %s (%s)", head, experiments.OneLine(err.Error()), id)
+	}
+	last := ""
+	if n := len(res.History); n > 0 {
+		last = fmt.Sprintf(", last val acc %.1f%% at epoch %d", 100*res.History[n-1].ValAcc, n)
+	}
+	return fmt.Sprintf("%s: %s%s (%s)", head, res.Status, last, id)
+}
+
+// runSweepJobs runs the pending runs `jobs` at a time, each as its own
+// `reslab sweep task` process with its share of the cores (GOMAXPROCS is
+// per process, so runs in one process could not be given shares). Each
+// task's output goes to the sweep's logs folder.
+func runSweepJobs(ctx context.Context, store *experiments.Store, sw *experiments.Sweep, jobs int, stdout io.Writer) error {
+	pending, err := pendingRuns(store, sw)
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding this program to run the jobs: %w", err)
+	}
+	logs := filepath.Join(store.SweepDir(sw.Name), "logs")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		return err
+	}
+	share := max(runtime.NumCPU()/jobs, 1)
+	work := make(chan int)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	done := 0
+	for range min(jobs, len(pending)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				line := runTaskProcess(ctx, exe, store.Dir, sw, i, share, filepath.Join(logs, fmt.Sprintf("local-%d.out", i)))
+				mu.Lock()
+				done++
+				fmt.Fprintf(stdout, "[%d/%d] %s\n", done, len(pending), line)
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, i := range pending {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+	return ctx.Err()
+}
+
+// runTaskProcess runs one `reslab sweep task` and says how it ended.
+func runTaskProcess(ctx context.Context, exe, runs string, sw *experiments.Sweep, i, cores int, logPath string) string {
+	r := sw.Runs[i]
+	head := fmt.Sprintf("run %d %s seed %d", i, sw.Arms[r.Arm].Label, r.Seed)
+	if sw.Folds > 0 {
+		head += fmt.Sprintf(" fold %d/%d", r.Fold+1, sw.Folds)
+	}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", head, err)
+	}
+	defer logf.Close()
+	cmd := exec.CommandContext(ctx, exe, "sweep", "task", "--runs", runs, sw.Name, strconv.Itoa(i))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", cores), "RESLAB_AS_MAIN=1")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Interrupted, the job is asked to stop (it saves a checkpoint), not
+	// killed.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 2 * time.Minute
+	err = cmd.Run()
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Sprintf("%s: stopped (log %s)", head, logPath)
+	case err != nil:
+		return fmt.Sprintf("%s: failed: %v (log %s)", head, err, logPath)
+	}
+	return fmt.Sprintf("%s: done (log %s)", head, logPath)
+}
+
+// submitSweep writes the sbatch script for the unfinished runs into the
+// sweep's folder, submits it, and records the job in the sweep.
+func submitSweep(ctx context.Context, store *experiments.Store, sw *experiments.Sweep, rf *runFlags, p sweepPlan, stdout io.Writer) error {
+	pending, err := pendingRuns(store, sw)
+	if err != nil {
+		return err
+	}
+	if len(pending) == 0 {
+		fmt.Fprintf(stdout, "every run of sweep %s has finished or is running; nothing to submit\n", sw.Name)
+		return showSweep(ctx, store, sw, false, false, stdout)
+	}
+	arr, err := jobArray(store, sw, rf, p, pending)
+	if err != nil {
+		return err
+	}
+	script, err := arr.Script()
+	if err != nil {
+		return err
+	}
+	dir := store.SweepDir(sw.Name)
+	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("sweep-%d.sbatch", len(sw.Slurm)+1))
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		return fmt.Errorf("writing the sbatch script: %w", err)
+	}
+	id, err := slurm.Default.Submit(ctx, path)
+	if err != nil {
+		return fmt.Errorf("submitting %s: %w", path, err)
+	}
+	sw.Slurm = append(sw.Slurm, experiments.SlurmJob{JobID: id, Script: path, Submitted: time.Now().UTC(), Partition: *rf.partition})
+	if err := store.SaveSweep(sw); err != nil {
+		return fmt.Errorf("slurm job %s was submitted but not recorded (cancel it with scancel %s): %w", id, id, err)
+	}
+	fmt.Fprintf(stdout, "submitted slurm job %s: %d array tasks (%s)\nwatch it with: reslab sweep show %s\n", id, len(pending), path, sw.Name)
+	return nil
+}
+
+// jobArray is the Slurm job array for the given runs of the sweep: each
+// task runs `reslab sweep task` on its run in the (shared) runs folder,
+// with memory from the estimate and time from the measured speed unless
+// given.
+func jobArray(store *experiments.Store, sw *experiments.Sweep, rf *runFlags, p sweepPlan, indices []int) (slurm.Array, error) {
+	var arr slurm.Array
+	exe := *rf.binary
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return arr, fmt.Errorf("finding this program for the compute nodes (give --binary PATH): %w", err)
+		}
+	}
+	runs, err := filepath.Abs(store.Dir)
+	if err != nil {
+		return arr, err
+	}
+	cpus := *rf.cpus
+	if cpus == 0 {
+		cpus = 2
+	}
+	arr = slurm.Array{JobName: "reslab-" + sw.Name, Indices: indices, Partition: *rf.partition, CPUs: cpus,
+		MaxParallel: *rf.maxParallel, Requeue: true, SignalBefore: 2 * time.Minute,
+		Output:  filepath.Join(runs, "sweeps", sw.Name, "logs", "%A_%a.out"),
+		Env:     []string{fmt.Sprintf("GOMAXPROCS=%d", cpus)},
+		Command: []string{exe, "sweep", "task", "--runs", runs, sw.Name, slurm.TaskID}}
+	if *rf.mem != "" {
+		if arr.MemoryMB, err = parseMemory(*rf.mem); err != nil {
+			return arr, usagef("--mem %s: %w", *rf.mem, err)
+		}
+	} else {
+		// The estimate with room for the Go runtime and the binary.
+		arr.MemoryMB = int(float64(p.runBytes)*1.3/1e6) + 256
+	}
+	switch {
+	case *rf.timeLimit != "":
+		if arr.Time, err = time.ParseDuration(*rf.timeLimit); err != nil || arr.Time <= 0 {
+			return arr, usagef("--time %s: want a duration such as 90m or 2h", *rf.timeLimit)
+		}
+	case !math.IsNaN(p.runSeconds):
+		// Twice the measured estimate and ten minutes: a task that runs
+		// out is signalled, saves, and is resumed by the next submission.
+		arr.Time = time.Duration(2*p.runSeconds)*time.Second + 10*time.Minute
+	}
+	return arr, nil
+}
+
+// parseMemory reads 4G, 1500M or a number of megabytes.
+func parseMemory(s string) (int, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1024, strings.TrimSuffix(s, "G")
+	case strings.HasSuffix(s, "M"):
+		s = strings.TrimSuffix(s, "M")
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v <= 0 {
+		return 0, errors.New("want an amount such as 4G or 1500M")
+	}
+	return int(math.Ceil(v * mult)), nil
+}
+
+// dryRun prints the runs and, for Slurm, the script it would submit.
+func dryRun(stdout io.Writer, store *experiments.Store, sw *experiments.Sweep, rf *runFlags, p sweepPlan) error {
+	for _, r := range sw.Runs {
+		fmt.Fprintf(stdout, "  run %d: %s\n", r.Index, r.Spec.Name)
+	}
+	if *rf.useSlurm {
+		all := make([]int, len(sw.Runs))
+		for i := range all {
+			all[i] = i
+		}
+		arr, err := jobArray(store, sw, rf, p, all)
+		if err != nil {
+			return err
+		}
+		script, err := arr.Script()
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, script)
+	}
+	fmt.Fprintln(stdout, "dry run: nothing was saved, run or submitted")
+	return nil
+}
+
+func runSweepResume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sweep resume", "sweep resume NAME [--jobs N | --slurm …]", stderr)
+	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	rf := addRunFlags(fs)
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("name one sweep: reslab sweep resume NAME ('reslab sweep list' lists them)")
+	}
+	store, sw, err := openSweep(*runs, pos[0])
+	if err != nil {
+		return err
+	}
+	plan, err := planSweep(store, sw, rf)
+	if err != nil {
+		return err
+	}
+	pending, err := pendingRuns(store, sw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sweep %s: %d of %d runs to train or continue\n", sw.Name, len(pending), len(sw.Runs))
+	return executeSweep(ctx, store, sw, rf, plan, stdout, stderr)
+}
+
+func openSweep(runs, name string) (*experiments.Store, *experiments.Sweep, error) {
+	store, err := experiments.OpenStore(runsDir(runs))
+	if err != nil {
+		return nil, nil, err
+	}
+	sw, err := store.LoadSweep(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, sw, nil
+}
+
+// runSweepTask trains one run of a sweep: what a local job and a Slurm
+// array task run. The index is the argument, else $SLURM_ARRAY_TASK_ID.
+func runSweepTask(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sweep task", "sweep task NAME [INDEX]", stderr)
+	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 1 || len(pos) > 2 {
+		return usagef("sweep task NAME [INDEX]: the index defaults to $SLURM_ARRAY_TASK_ID")
+	}
+	index := os.Getenv("SLURM_ARRAY_TASK_ID")
+	if len(pos) == 2 {
+		index = pos[1]
+	}
+	i, err := strconv.Atoi(index)
+	if err != nil {
+		return usagef("sweep task: index %q: want a run number (or run inside a Slurm array task)", index)
+	}
+	store, sw, err := openSweep(*runs, pos[0])
+	if err != nil {
+		return err
+	}
+	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir)}
+	sess, err := runner.StartSweepRun(ctx, sw, i)
+	if errors.Is(err, experiments.ErrSweepRunDone) {
+		fmt.Fprintf(stdout, "%v: nothing to do\n", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sweep %s run %d: %s (host %s, pid %d)\n", sw.Name, i, sess.ID, hostname(), os.Getpid())
+	return followSession(sess, sess.Meta.Spec.Epochs, stdout, stderr)
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
+func runSweepList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sweep list", "sweep list [--json]", stderr)
+	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseCommandLine(fs, args); err != nil {
+		return err
+	}
+	store, err := experiments.OpenStore(runsDir(*runs))
+	if err != nil {
+		return err
+	}
+	sweeps, bad, err := store.Sweeps()
+	if err != nil {
+		return err
+	}
+	all, _, err := store.List()
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Name    string                  `json:"name"`
+		Arms    []string                `json:"arms"`
+		Seeds   int                     `json:"seeds"`
+		Folds   int                     `json:"folds"`
+		Runs    int                     `json:"runs"`
+		Counts  experiments.SweepCounts `json:"counts"`
+		Created time.Time               `json:"created"`
+		SlurmID string                  `json:"slurm_job,omitempty"`
+	}
+	rows := []row{}
+	for _, sw := range sweeps {
+		r := row{Name: sw.Name, Seeds: sw.Seeds, Folds: sw.Folds, Runs: len(sw.Runs), Counts: experiments.Count(sw.Progress(all)), Created: sw.Created, Arms: []string{}}
+		for _, a := range sw.Arms {
+			r.Arms = append(r.Arms, a.Label)
+		}
+		if n := len(sw.Slurm); n > 0 {
+			r.SlurmID = sw.Slurm[n-1].JobID
+		}
+		rows = append(rows, r)
+	}
+	if *asJSON {
+		if bad == nil {
+			bad = []experiments.BadRun{}
+		}
+		return json.NewEncoder(stdout).Encode(struct {
+			Sweeps []row                `json:"sweeps"`
+			Bad    []experiments.BadRun `json:"unreadable"`
+		}{rows, bad})
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(stdout, "no sweeps in %s: start one with reslab sweep --grid arch=resnet18,resnet34 --seeds 2 --folds 5 --name NAME\n", store.Dir)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	if len(rows) > 0 {
+		fmt.Fprintln(tw, "name\tarms\tseeds\tfolds\tprogress\tslurm\tcreated")
+	}
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Name, strings.Join(r.Arms, " | "), r.Seeds, r.Folds, r.Counts, dash(r.SlurmID),
+			r.Created.Local().Format("2006-01-02 15:04"))
+	}
+	tw.Flush()
+	for _, b := range bad {
+		fmt.Fprintf(stdout, "unreadable: %s: %s\n", b.Name, experiments.OneLine(b.Reason))
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func runSweepShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sweep show", "sweep show NAME [--each] [--json]", stderr)
+	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	each := fs.Bool("each", false, "list every run with its state")
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("name one sweep: reslab sweep show NAME ('reslab sweep list' lists them)")
+	}
+	store, sw, err := openSweep(*runs, pos[0])
+	if err != nil {
+		return err
+	}
+	return showSweep(ctx, store, sw, *each, *asJSON, stdout)
+}
+
+// showSweep prints the sweep's progress, the Slurm job's tasks, every
+// arm's statistics, the comparisons and the verdict.
+func showSweep(ctx context.Context, store *experiments.Store, sw *experiments.Sweep, each, asJSON bool, stdout io.Writer) error {
+	all, _, err := store.List()
+	if err != nil {
+		return err
+	}
+	states := sw.Progress(all)
+	rep := sw.Report(states)
+	var tasks map[int]slurm.Task
+	var slurmNote string
+	if n := len(sw.Slurm); n > 0 {
+		job := sw.Slurm[n-1]
+		tasks, err = slurm.Default.Tasks(ctx, job.JobID)
+		if err != nil {
+			slurmNote = fmt.Sprintf("slurm job %s: state not available: %s", job.JobID, experiments.OneLine(err.Error()))
+		}
+	}
+	if asJSON {
+		type runRow struct {
+			Index int               `json:"index"`
+			Arm   string            `json:"arm"`
+			Seed  int64             `json:"seed"`
+			Fold  int               `json:"fold"`
+			Run   string            `json:"run,omitempty"`
+			State experiments.State `json:"state"`
+			Slurm *slurm.Task       `json:"slurm,omitempty"`
+		}
+		rows := []runRow{}
+		for _, st := range states {
+			r := runRow{Index: st.Index, Arm: sw.Arms[st.Arm].Label, Seed: st.Seed, Fold: st.Fold, State: st.State}
+			if st.Run != nil {
+				r.Run = st.Run.ID
+			}
+			if t, ok := tasks[st.Index]; ok {
+				r.Slurm = &t
+			}
+			rows = append(rows, r)
+		}
+		return json.NewEncoder(stdout).Encode(struct {
+			Sweep  *experiments.Sweep      `json:"sweep"`
+			Runs   []runRow                `json:"runs"`
+			Report experiments.SweepReport `json:"report"`
+			Slurm  string                  `json:"slurm_note,omitempty"`
+		}{sw, rows, rep, slurmNote})
+	}
+	folds := "the data's validation split"
+	if sw.Folds > 0 {
+		folds = fmt.Sprintf("%d folds (fold seed %d)", sw.Folds, sw.FoldSeed)
+	}
+	fmt.Fprintf(stdout, "sweep %s: %d arm(s) × %d seed(s) × %s = %d runs: %s\n", sw.Name, len(sw.Arms), sw.Seeds, folds, len(sw.Runs), rep.Counts)
+	if n := len(sw.Slurm); n > 0 {
+		fmt.Fprintf(stdout, "slurm job %s (%s): %s\n", sw.Slurm[n-1].JobID, sw.Slurm[n-1].Script, slurmSummary(tasks, slurmNote))
+	}
+	if each {
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "#\tarm\tseed\tfold\tstate\tepochs\tlast val acc\trun\tslurm")
+		for _, st := range states {
+			id, epochs, acc := "-", "-", "-"
+			if st.Run != nil {
+				id, epochs = st.Run.ID, fmt.Sprintf("%d/%d", len(st.Run.Metrics), st.Run.Meta.Spec.Epochs)
+				if n := len(st.Run.Metrics); n > 0 {
+					acc = fmt.Sprintf("%.1f%%", 100*st.Run.Metrics[n-1].ValAcc)
+				}
+			}
+			fold := "-"
+			if sw.Folds > 0 {
+				fold = strconv.Itoa(st.Fold + 1)
+			}
+			task := "-"
+			if t, ok := tasks[st.Index]; ok {
+				task = strings.TrimSpace(t.State + " " + t.Reason)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Index, sw.Arms[st.Arm].Label, st.Seed, fold, st.State, epochs, acc, id, task)
+		}
+		tw.Flush()
+	}
+	printReport(stdout, sw, rep)
+	return nil
+}
+
+// slurmSummary counts the array's tasks by Slurm state.
+func slurmSummary(tasks map[int]slurm.Task, note string) string {
+	if note != "" {
+		return note
+	}
+	if len(tasks) == 0 {
+		return "Slurm no longer lists its tasks (finished)"
+	}
+	counts := map[string]int{}
+	for _, t := range tasks {
+		counts[strings.ToLower(t.State)]++
+	}
+	states := make([]string, 0, len(counts))
+	for s := range counts {
+		states = append(states, s)
+	}
+	sort.Strings(states)
+	parts := make([]string, len(states))
+	for i, s := range states {
+		parts[i] = fmt.Sprintf("%d %s", counts[s], s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// printReport writes the statistics table, the comparisons and the verdict.
+func printReport(w io.Writer, sw *experiments.Sweep, rep experiments.SweepReport) {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := "arm\tdone\tbest val acc (95% CI)\tlast val acc (95% CI)"
+	if sw.Folds > 0 {
+		header += "\tout-of-fold acc (Wilson)"
+	}
+	fmt.Fprintln(tw, header+"\tbest val loss\ttime/run")
+	for _, a := range rep.Arms {
+		line := fmt.Sprintf("%s\t%d/%d\t%s\t%s", a.Arm, a.Done, a.Runs, pct(a.BestAcc), pct(a.LastAcc))
+		if sw.Folds > 0 {
+			pooled := "-"
+			if a.Pooled != nil {
+				pooled = fmt.Sprintf("%.1f%% (%.1f–%.1f) of %d", 100*a.Pooled.Accuracy, 100*a.Pooled.Lo, 100*a.Pooled.Hi, a.Pooled.Images)
+			}
+			line += "\t" + pooled
+		}
+		loss := "-"
+		if a.BestLoss.N > 0 {
+			loss = fmt.Sprintf("%.3f ± %.3f", a.BestLoss.Mean, (a.BestLoss.Hi-a.BestLoss.Lo)/2)
+		}
+		secs := "-"
+		if a.Seconds.N > 0 {
+			secs = experiments.Duration(a.Seconds.Mean)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", line, loss, secs)
+	}
+	tw.Flush()
+	if len(rep.Comparisons) > 0 {
+		fmt.Fprintln(w, "\npaired on the same images (last epochs; McNemar over every image and seed, and the per-fold differences):")
+		for _, c := range rep.Comparisons {
+			fmt.Fprintf(w, "  %s\n", c.Verdict)
+		}
+	}
+	fmt.Fprintf(w, "\nverdict: %s\n", rep.Verdict)
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}
+
+func pct(m experiments.Mean) string {
+	switch m.N {
+	case 0:
+		return "-"
+	case 1:
+		return fmt.Sprintf("%.1f%% (one run)", 100*m.Mean)
+	}
+	return fmt.Sprintf("%.1f%% (%.1f–%.1f)", 100*m.Mean, 100*m.Lo, 100*m.Hi)
+}
+
+func runSweepCancel(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sweep cancel", "sweep cancel NAME", stderr)
+	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("name one sweep: reslab sweep cancel NAME")
+	}
+	_, sw, err := openSweep(*runs, pos[0])
+	if err != nil {
+		return err
+	}
+	if len(sw.Slurm) == 0 {
+		return fmt.Errorf("sweep %s was never submitted to Slurm: a sweep running here stops with ctrl+c (and continues with reslab sweep resume %s)", sw.Name, sw.Name)
+	}
+	for _, job := range sw.Slurm {
+		if err := slurm.Default.Cancel(ctx, job.JobID); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "cancelled slurm job %s\n", job.JobID)
+	}
+	fmt.Fprintf(stdout, "the runs keep their checkpoints: reslab sweep resume %s [--slurm] continues them\n", sw.Name)
+	return nil
+}
