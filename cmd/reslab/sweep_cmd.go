@@ -450,7 +450,7 @@ func runTaskProcess(ctx context.Context, exe, runs string, sw *experiments.Sweep
 	}
 	defer logf.Close()
 	cmd := exec.CommandContext(ctx, exe, "sweep", "task", "--runs", runs, sw.Name, strconv.Itoa(i))
-	cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", cores), "RESLAB_AS_MAIN=1")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", cores))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Interrupted, the job is asked to stop (it saves a checkpoint), not
 	// killed.
@@ -650,7 +650,7 @@ func runSweepTask(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	i, err := strconv.Atoi(index)
 	if err != nil {
-		return usagef("sweep task: index %q: want a run number (or run inside a Slurm array task)", index)
+		return usagef("sweep task: index %q: give the run number, or run inside a Slurm array task ($SLURM_ARRAY_TASK_ID)", index)
 	}
 	store, sw, err := openSweep(*runs, pos[0])
 	if err != nil {

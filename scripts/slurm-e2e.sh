@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# slurm-e2e.sh proves reslab's Slurm path against real Slurm: it starts a
+# single-node cluster on this machine as root (munged with a fresh key,
+# slurmctld and slurmd from Debian's slurm-wlm with a minimal slurm.conf),
+# submits a small sweep (two depths × two seeds on tiny generated images)
+# as a job array, requeues one task mid-run with `scontrol requeue`, waits,
+# and checks that every run completed with all its epochs, that the
+# requeued task continued from its checkpoint instead of starting over, and
+# that `reslab sweep show` reports the comparison. The daemons are stopped
+# by their pids afterwards, whatever happens.
+#
+# Usage: scripts/slurm-e2e.sh [WORKDIR]   (as root; about a minute)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ((EUID != 0)); then
+	echo "slurm-e2e: run as root (it starts munged, slurmctld and slurmd)" >&2
+	exit 1
+fi
+need=()
+for pkg in slurm-wlm munge; do
+	dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if ((${#need[@]} > 0)); then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+WORK=${1:-$(mktemp -d /tmp/reslab-slurm.XXXXXX)}
+mkdir -p "$WORK"/{state,spool,log,data}
+WORK=$(cd "$WORK" && pwd)
+HOST=$(hostname -s)
+CPUS=$(nproc)
+MEM_MB=$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024))
+FAILS=0
+fail() {
+	echo "FAIL $*" >&2
+	FAILS=$((FAILS + 1))
+}
+
+stop_daemons() {
+	for pidfile in "$WORK/slurmd.pid" "$WORK/slurmctld.pid" "$WORK/munged.pid"; do
+		if [[ -s $pidfile ]]; then
+			kill "$(cat "$pidfile")" 2>/dev/null || true
+		fi
+	done
+	sleep 1
+	for pidfile in "$WORK/slurmd.pid" "$WORK/slurmctld.pid" "$WORK/munged.pid"; do
+		if [[ -s $pidfile ]]; then
+			kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+		fi
+	done
+}
+trap stop_daemons EXIT
+
+echo "== build reslab"
+go build -o "$WORK/reslab" ./cmd/reslab
+
+echo "== munged with a fresh key"
+dd if=/dev/urandom of="$WORK/munge.key" bs=1024 count=1 status=none
+chmod 0400 "$WORK/munge.key"
+munged --force --key-file="$WORK/munge.key" --socket="$WORK/munge.socket" --pid-file="$WORK/munged.pid" \
+	--log-file="$WORK/log/munged.log" --seed-file="$WORK/munged.seed"
+
+echo "== slurmctld and slurmd ($HOST, $CPUS cpus, $MEM_MB MB)"
+cat >"$WORK/slurm.conf" <<EOF
+ClusterName=reslab-e2e
+SlurmctldHost=$HOST
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$WORK/munge.socket
+CredType=cred/munge
+StateSaveLocation=$WORK/state
+SlurmdSpoolDir=$WORK/spool
+SlurmctldPidFile=$WORK/slurmctld.pid
+SlurmdPidFile=$WORK/slurmd.pid
+SlurmctldLogFile=$WORK/log/slurmctld.log
+SlurmdLogFile=$WORK/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+SchedulerType=sched/backfill
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+MpiDefault=none
+ReturnToService=2
+KillWait=20
+SlurmctldTimeout=30
+SlurmdTimeout=30
+NodeName=$HOST CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+EOF
+export SLURM_CONF=$WORK/slurm.conf
+slurmctld -f "$SLURM_CONF"
+slurmd -f "$SLURM_CONF"
+for _ in $(seq 60); do
+	if sinfo -h -o '%t' 2>/dev/null | grep -qE '^(idle|mix|alloc)'; then break; fi
+	sleep 1
+done
+sinfo -h -o '%P %t %c %m' | sed 's/^/   sinfo: /'
+sinfo -h -o '%t' | grep -qE '^(idle|mix|alloc)' || {
+	echo "slurm-e2e: the node did not come up; logs in $WORK/log" >&2
+	tail -5 "$WORK"/log/*.log >&2
+	exit 1
+}
+
+echo "== tiny images: 3 classes, 20 each"
+python3 - "$WORK/data" <<'PY'
+import os, struct, sys, zlib
+root = sys.argv[1]
+def png(path, w, h, rgb):
+    raw = b"".join(b"\x00" + bytes(rgb) * w for _ in range(h))
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+for c, base in enumerate([(200, 40, 40), (40, 200, 40), (40, 40, 200)]):
+    d = os.path.join(root, "class%d" % (c + 1))
+    os.makedirs(d, exist_ok=True)
+    for i in range(20):
+        png(os.path.join(d, "%02d.png" % i), 24, 24, [min(255, v + 3 * i) for v in base])
+PY
+
+RUNS=$WORK/runs
+EPOCHS=12
+echo "== submit: 2 depths x 2 seeds, $EPOCHS epochs each, as a job array"
+"$WORK/reslab" sweep --runs "$RUNS" --data "$WORK/data" --preset quick --width 4 --size 32 --batch 8 --epochs $EPOCHS \
+	--grid arch=resnet18,resnet34 --seeds 2 --name e2e --slurm --cpus 1 --mem 1G --time 20m | tee "$WORK/submit.txt"
+JOB=$(awk '/submitted slurm job/ {print $4}' "$WORK/submit.txt" | tr -d :)
+[[ -n $JOB ]] || {
+	fail "no job id in the submission"
+	exit 1
+}
+grep -q -- "--array=0-3" "$RUNS/sweeps/e2e/sweep-1.sbatch" || fail "the sbatch script is not an array of 4 tasks"
+
+# Requeue task 0 once it has trained a few epochs: Slurm signals it, the
+# run saves its checkpoint, and the requeued task must resume it.
+echo "== wait for task 0 to train 3 epochs, then scontrol requeue it"
+requeued=""
+for _ in $(seq 240); do
+	id0=$("$WORK/reslab" sweep show e2e --runs "$RUNS" --json 2>/dev/null |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["runs"][0].get("run", ""))' 2>/dev/null || true)
+	run0=${id0:+$RUNS/$id0}
+	if [[ -n $run0 && -f $run0/metrics.jsonl ]] && (($(wc -l <"$run0/metrics.jsonl") >= 3)); then
+		scontrol requeue "${JOB}_0"
+		requeued=$run0
+		echo "   requeued ${JOB}_0 after $(wc -l <"$run0/metrics.jsonl") epochs of $run0"
+		break
+	fi
+	sleep 0.5
+done
+[[ -n $requeued ]] || fail "task 0 never reached 3 epochs"
+
+echo "== wait for the array to finish"
+for _ in $(seq 600); do
+	if [[ -z $(squeue -h -j "$JOB" 2>/dev/null) ]]; then break; fi
+	sleep 1
+done
+[[ -z $(squeue -h -j "$JOB" 2>/dev/null) ]] || fail "the job array is still queued or running after 10 minutes"
+
+"$WORK/reslab" sweep show e2e --runs "$RUNS" --each | tee "$WORK/show.txt"
+"$WORK/reslab" sweep show e2e --runs "$RUNS" --json >"$WORK/show.json"
+python3 - "$WORK/show.json" "$EPOCHS" <<'PY' || FAILS=$((FAILS + 1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+epochs = int(sys.argv[2])
+bad = [r for r in d["runs"] if r["state"] != "completed"]
+if bad:
+    sys.exit("FAIL runs not completed: %s" % bad)
+if d["report"]["counts"]["done"] != 4:
+    sys.exit("FAIL %d of 4 runs done" % d["report"]["counts"]["done"])
+if not d["report"]["comparisons"]:
+    sys.exit("FAIL no comparison between the arms")
+print("   4/4 runs completed; verdict:", d["report"]["verdict"])
+PY
+for d in "$RUNS"/*/; do
+	[[ -f $d/metrics.jsonl ]] || continue
+	n=$(wc -l <"$d/metrics.jsonl")
+	((n == EPOCHS)) || fail "$d has $n epochs, want $EPOCHS"
+done
+grep -q "verdict:" "$WORK/show.txt" || fail "sweep show printed no verdict"
+grep -q "paired on the same images" "$WORK/show.txt" || fail "sweep show printed no comparison"
+# The requeued task resumed its run: its log says so, and no second run
+# folder was made for index 0.
+if [[ -n $requeued ]]; then
+	grep -q "resumed at epoch" "$RUNS"/sweeps/e2e/logs/"${JOB}"_0.out || fail "the requeued task did not resume from its checkpoint (log ${JOB}_0.out)"
+	id0=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["runs"][0]["run"])' "$WORK/show.json")
+	[[ $RUNS/$id0 == "$requeued" ]] || fail "task 0 finished in $id0, not in the run it was requeued from ($requeued)"
+	n=$(ls -d "$RUNS"/*/ | grep -vc '/sweeps/$' || true)
+	((n == 4)) || fail "$n run folders, want 4 (a requeued task resumes its run, not a new one)"
+fi
+
+if ((FAILS > 0)); then
+	echo "slurm-e2e: $FAILS checks failed (work in $WORK, logs in $WORK/log)" >&2
+	exit 1
+fi
+echo "slurm-e2e: all checks passed (job $JOB; work in $WORK)"
