@@ -286,7 +286,12 @@ func finished(s State) bool { return s == StateCompleted || s == StateEarlyStopp
 
 // SweepCounts tallies a sweep's runs by state.
 type SweepCounts struct {
-	Done, Running, Queued, Resumable, Failed, Total int
+	Done      int `json:"done"`
+	Running   int `json:"running"`
+	Queued    int `json:"queued"`
+	Resumable int `json:"resumable"` // stopped or interrupted
+	Failed    int `json:"failed"`
+	Total     int `json:"total"`
 }
 
 // Count tallies states.

@@ -39,6 +39,10 @@ func TestJSONOutputsAreSnakeCaseWithoutNulls(t *testing.T) {
 	runs := t.TempDir()
 	a := trainTiny(t, runs, "--name", "first")
 	b := trainTiny(t, runs, "--arch", "resnet34")
+	if code, out, errOut := runReslab(t, "sweep", "--runs", runs, "--width", "4", "--size", "32", "--epochs", "1", "--batch", "16",
+		"--grid", "arch=18,34", "--folds", "2", "--name", "js"); code != 0 {
+		t.Fatalf("sweep: exit %d\n%s%s", code, out, errOut)
+	}
 	img := filepath.Join(t.TempDir(), "x.png")
 	writePNG(t, img, 40, 40, color.NRGBA{G: 200, A: 255})
 	for _, args := range [][]string{
@@ -47,6 +51,8 @@ func TestJSONOutputsAreSnakeCaseWithoutNulls(t *testing.T) {
 		{"compare", "--runs", runs, "--json", a, b},
 		{"predict", "--runs", runs, "--run", a, "--json", img},
 		{"predict", "--runs", runs, "--run", a, "--split", "valid", "--json"},
+		{"sweep", "show", "js", "--runs", runs, "--json"},
+		{"sweep", "list", "--runs", runs, "--json"},
 		{"bench", "--arch", "resnet18", "--width", "4", "--size", "32", "--batch", "2", "--steps", "1", "--warmup", "0", "--json"},
 	} {
 		code, out, errOut := runReslab(t, args...)
