@@ -17,95 +17,23 @@ if ((EUID != 0)); then
 	echo "slurm-e2e: run as root (it starts munged, slurmctld and slurmd)" >&2
 	exit 1
 fi
-need=()
-for pkg in slurm-wlm munge; do
-	dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
-done
-if ((${#need[@]} > 0)); then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq "${need[@]}" >/dev/null
-fi
 
 WORK=${1:-$(mktemp -d /tmp/reslab-slurm.XXXXXX)}
-mkdir -p "$WORK"/{state,spool,log,data}
+mkdir -p "$WORK"/data
 WORK=$(cd "$WORK" && pwd)
-HOST=$(hostname -s)
-CPUS=$(nproc)
-MEM_MB=$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024))
 FAILS=0
 fail() {
 	echo "FAIL $*" >&2
 	FAILS=$((FAILS + 1))
 }
-
-stop_daemons() {
-	for pidfile in "$WORK/slurmd.pid" "$WORK/slurmctld.pid" "$WORK/munged.pid"; do
-		if [[ -s $pidfile ]]; then
-			kill "$(cat "$pidfile")" 2>/dev/null || true
-		fi
-	done
-	sleep 1
-	for pidfile in "$WORK/slurmd.pid" "$WORK/slurmctld.pid" "$WORK/munged.pid"; do
-		if [[ -s $pidfile ]]; then
-			kill -9 "$(cat "$pidfile")" 2>/dev/null || true
-		fi
-	done
-}
-trap stop_daemons EXIT
+trap 'scripts/slurm-cluster.sh stop "$WORK/cluster"' EXIT
 
 echo "== build reslab"
 go build -o "$WORK/reslab" ./cmd/reslab
 
-echo "== munged with a fresh key"
-dd if=/dev/urandom of="$WORK/munge.key" bs=1024 count=1 status=none
-chmod 0400 "$WORK/munge.key"
-munged --force --key-file="$WORK/munge.key" --socket="$WORK/munge.socket" --pid-file="$WORK/munged.pid" \
-	--log-file="$WORK/log/munged.log" --seed-file="$WORK/munged.seed"
-
-echo "== slurmctld and slurmd ($HOST, $CPUS cpus, $MEM_MB MB)"
-cat >"$WORK/slurm.conf" <<EOF
-ClusterName=reslab-e2e
-SlurmctldHost=$HOST
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-AuthInfo=socket=$WORK/munge.socket
-CredType=cred/munge
-StateSaveLocation=$WORK/state
-SlurmdSpoolDir=$WORK/spool
-SlurmctldPidFile=$WORK/slurmctld.pid
-SlurmdPidFile=$WORK/slurmd.pid
-SlurmctldLogFile=$WORK/log/slurmctld.log
-SlurmdLogFile=$WORK/log/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core_Memory
-SchedulerType=sched/backfill
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-MpiDefault=none
-ReturnToService=2
-KillWait=20
-SlurmctldTimeout=30
-SlurmdTimeout=30
-NodeName=$HOST CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
-EOF
-export SLURM_CONF=$WORK/slurm.conf
-slurmctld -f "$SLURM_CONF"
-slurmd -f "$SLURM_CONF"
-for _ in $(seq 60); do
-	if sinfo -h -o '%t' 2>/dev/null | grep -qE '^(idle|mix|alloc)'; then break; fi
-	sleep 1
-done
-sinfo -h -o '%P %t %c %m' | sed 's/^/   sinfo: /'
-sinfo -h -o '%t' | grep -qE '^(idle|mix|alloc)' || {
-	echo "slurm-e2e: the node did not come up; logs in $WORK/log" >&2
-	tail -5 "$WORK"/log/*.log >&2
-	exit 1
-}
+echo "== a single-node cluster (scripts/slurm-cluster.sh)"
+scripts/slurm-cluster.sh start "$WORK/cluster"
+export SLURM_CONF=$WORK/cluster/slurm.conf
 
 echo "== tiny images: 3 classes, 20 each"
 python3 - "$WORK/data" <<'PY'
@@ -198,7 +126,7 @@ if [[ -n $requeued ]]; then
 fi
 
 if ((FAILS > 0)); then
-	echo "slurm-e2e: $FAILS checks failed (work in $WORK, logs in $WORK/log)" >&2
+	echo "slurm-e2e: $FAILS checks failed (work in $WORK, logs in $WORK/cluster/log)" >&2
 	exit 1
 fi
 echo "slurm-e2e: all checks passed (job $JOB; work in $WORK)"
