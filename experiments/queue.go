@@ -1,56 +1,87 @@
 package experiments
 
-// Queue is a sweep trained one spec after another on this machine: the
-// lab's depth sweep. It records which runs started and which specs wait; it
-// runs nothing itself, so a UI or a command drives it.
+// Queue is a series of runs trained one after another on this machine: the
+// lab's sweep. It records which runs started and which wait; it runs
+// nothing itself, so a UI or a command drives it.
 type Queue struct {
-	waiting []Spec
+	waiting []QueuedRun
 	total   int
 	started []string
+	sweep   *Sweep
+}
+
+// QueuedRun is one run waiting: a spec of its own, or a sweep's run by
+// index (which Runner.StartSweepRun starts or continues).
+type QueuedRun struct {
+	Spec  Spec
+	Sweep *Sweep // nil for a run of its own
+	Index int
 }
 
 // NewQueue queues specs in order.
 func NewQueue(specs []Spec) *Queue {
-	return &Queue{waiting: append([]Spec(nil), specs...), total: len(specs)}
+	q := &Queue{}
+	q.Add(specs...)
+	return q
 }
 
-// Next takes the next spec to start; ok is false when none waits.
-func (q *Queue) Next() (spec Spec, ok bool) {
-	if len(q.waiting) == 0 {
-		return Spec{}, false
+// NewSweepQueue queues the given runs of a sweep (those not finished).
+func NewSweepQueue(sw *Sweep, indices []int) *Queue {
+	q := &Queue{sweep: sw, total: len(indices)}
+	for _, i := range indices {
+		q.waiting = append(q.waiting, QueuedRun{Spec: sw.Runs[i].Spec, Sweep: sw, Index: i})
 	}
-	spec, q.waiting = q.waiting[0], q.waiting[1:]
-	return spec, true
+	return q
+}
+
+// Next takes the next run to start; ok is false when none waits.
+func (q *Queue) Next() (run QueuedRun, ok bool) {
+	if len(q.waiting) == 0 {
+		return QueuedRun{}, false
+	}
+	run, q.waiting = q.waiting[0], q.waiting[1:]
+	return run, true
 }
 
 // Add queues more specs after those waiting (a training started while
 // another runs).
 func (q *Queue) Add(specs ...Spec) {
-	q.waiting = append(q.waiting, specs...)
+	for _, s := range specs {
+		q.waiting = append(q.waiting, QueuedRun{Spec: s})
+	}
 	q.total += len(specs)
 }
 
 // Started records the run made from the spec Next returned.
 func (q *Queue) Started(id string) { q.started = append(q.started, id) }
 
-// Cancel drops the specs still waiting and says how many there were.
+// Cancel drops the runs still waiting and says how many there were.
 func (q *Queue) Cancel() int {
 	n := len(q.waiting)
 	q.waiting = nil
 	return n
 }
 
-// Waiting are the specs not started yet.
-func (q *Queue) Waiting() []Spec { return q.waiting }
+// Waiting are the runs not started yet.
+func (q *Queue) Waiting() []QueuedRun { return q.waiting }
 
 // StartedIDs are the runs started so far, in order.
 func (q *Queue) StartedIDs() []string { return q.started }
 
-// Total is the number of specs queued at the start.
+// Total is the number of runs queued.
 func (q *Queue) Total() int { return q.total }
 
-// Sweep says whether the queue is a sweep (more than one spec).
+// Sweep says whether the queue is a sweep (more than one run).
 func (q *Queue) Sweep() bool { return q.total > 1 }
+
+// SweepName is the name of the saved sweep the queue trains, "" for runs
+// of their own.
+func (q *Queue) SweepName() string {
+	if q.sweep == nil {
+		return ""
+	}
+	return q.sweep.Name
+}
 
 // ContinuesAfter says whether a sweep goes on after a run ended in state s:
 // a completed or early-stopped run lets the next start; a stopped, failed or

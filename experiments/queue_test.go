@@ -13,8 +13,8 @@ func TestQueueRunsSpecsInOrderAndCancels(t *testing.T) {
 		t.Fatalf("sweep %v of %d", q.Sweep(), q.Total())
 	}
 	first, ok := q.Next()
-	if !ok || first.Arch != 18 {
-		t.Fatalf("first %v, %v", first.Arch, ok)
+	if !ok || first.Spec.Arch != 18 {
+		t.Fatalf("first %v, %v", first.Spec.Arch, ok)
 	}
 	q.Started("run-18")
 	if got := len(q.Waiting()); got != 2 {

@@ -9,7 +9,7 @@
 # that `reslab sweep show` reports the comparison. The daemons are stopped
 # by their pids afterwards, whatever happens.
 #
-# Usage: scripts/slurm-e2e.sh [WORKDIR]   (as root; about a minute)
+# Usage: scripts/slurm-e2e.sh [WORKDIR]   (as root; about 20 seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

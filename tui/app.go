@@ -42,6 +42,8 @@ import (
 type Backend interface {
 	Start(ctx context.Context, spec experiments.Spec) (*experiments.Session, error)
 	Resume(ctx context.Context, id string) (*experiments.Session, error)
+	// StartSweepRun starts, or continues, run index of a saved sweep.
+	StartSweepRun(ctx context.Context, sw *experiments.Sweep, index int) (*experiments.Session, error)
 	// FindLR runs a learning-rate range test on a throwaway model.
 	FindLR(ctx context.Context, spec experiments.Spec, o train.LRFindOptions) (train.LRFindResult, error)
 }

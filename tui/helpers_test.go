@@ -46,6 +46,10 @@ func (f *fakeBackend) Start(ctx context.Context, spec experiments.Spec) (*experi
 	return s, nil
 }
 
+func (f *fakeBackend) StartSweepRun(ctx context.Context, sw *experiments.Sweep, index int) (*experiments.Session, error) {
+	return f.Start(ctx, sw.Runs[index].Spec)
+}
+
 func (f *fakeBackend) Resume(ctx context.Context, id string) (*experiments.Session, error) {
 	return f.Start(ctx, experiments.DefaultSpec())
 }

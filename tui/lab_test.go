@@ -196,7 +196,7 @@ func TestStartWhileTrainingQueues(t *testing.T) {
 	if flash, ok := cmd().(common.FlashMsg); !ok || !strings.Contains(flash.Text, "queued 1 run") {
 		t.Errorf("no word of the queued run: %v", flash)
 	}
-	if w := m.training.queue.Waiting(); len(w) != 1 || w[0].Arch != 50 {
+	if w := m.training.queue.Waiting(); len(w) != 1 || w[0].Spec.Arch != 50 {
 		t.Fatalf("waiting %v:\n%s", w, m.View())
 	}
 	if next := endRun(m, msg); next.spec.Arch != 50 {
@@ -388,5 +388,47 @@ func TestSetupFindsALearningRate(t *testing.T) {
 	press(t, m, "esc")
 	if strings.Contains(m.View(), "smoothed loss by learning rate") {
 		t.Error("esc did not close the curve")
+	}
+}
+
+// A sweep made on the setup screen is saved (sweeps/NAME.json) and its
+// runs train one after another through the backend's StartSweepRun.
+func TestSavedSweepTrainsItsRuns(t *testing.T) {
+	fb := newFakeBackend()
+	m := newLab(t, fb, "")
+	sized(t, m, 80, 24)
+	spec := experiments.DefaultSpec()
+	arms := []experiments.Arm{{Label: "base", Values: []string{}, Spec: spec}}
+	sw, err := experiments.NewSweep("seeds", nil, arms, 2, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cmd := m.Update(common.StartMsg{Sweep: sw})
+	var first sessionMsg
+	for _, c := range flatten(cmd) {
+		if s, ok := c().(sessionMsg); ok {
+			first = s
+		}
+	}
+	if first.sess == nil || first.spec.Seed != spec.Seed {
+		t.Fatalf("first run: %+v", first)
+	}
+	if _, err := m.c.Store.LoadSweep("seeds"); err != nil {
+		t.Errorf("the sweep was not saved: %v", err)
+	}
+	_ = fb.next(t)
+	_, _ = m.Update(first)
+	if !strings.Contains(m.View(), "sweep seeds 1/2 · next s2 · 1 queued") {
+		t.Errorf("the run screen does not name the sweep:\n%s", m.View())
+	}
+	next := endRun(m, first)
+	if next.sess == nil || next.spec.Seed != spec.Seed+1 {
+		t.Fatalf("second run: %+v", next)
+	}
+	// A second sweep of the same name is refused, with the reason.
+	m.training = nil
+	_, cmd = m.Update(common.StartMsg{Sweep: sw})
+	if flash, ok := cmd().(common.FlashMsg); !ok || !strings.Contains(flash.Text, "a sweep named seeds exists") {
+		t.Errorf("a second sweep of the same name: %#v", cmd())
 	}
 }

@@ -41,6 +41,25 @@ type (
 
 const busyTraining = "a run is training: stop it first (2 then s) or wait for it to end"
 
+// startSweep saves a sweep made on the setup screen and trains its runs
+// one after another (a run in progress finishes first).
+func (m *Model) startSweep(sw *experiments.Sweep) tea.Cmd {
+	if m.training != nil {
+		return common.Flash(busyTraining)
+	}
+	if err := m.c.Store.CreateSweep(sw); err != nil {
+		return common.FlashError(err)
+	}
+	idx := make([]int, len(sw.Runs))
+	for i := range idx {
+		idx[i] = i
+	}
+	t := &training{queue: experiments.NewSweepQueue(sw, idx)}
+	m.training = t
+	m.active = common.PageRun
+	return tea.Batch(m.launchNext(t), common.LoadRunsCmd(m.c.Store))
+}
+
 // startTraining trains specs one after another.
 func (m *Model) startTraining(specs []experiments.Spec) tea.Cmd {
 	if len(specs) == 0 {
@@ -65,12 +84,17 @@ func (m *Model) startTraining(specs []experiments.Spec) tea.Cmd {
 
 // launchNext starts the queue's next spec.
 func (m *Model) launchNext(t *training) tea.Cmd {
-	spec, _ := t.queue.Next()
+	next, _ := t.queue.Next()
+	spec := next.Spec
 	m.run.Starting(spec, false, t.queue)
 	ctx, cancel := context.WithCancel(m.ctx)
 	t.cancel, t.spec = cancel, spec
 	backend := m.backend
 	return func() tea.Msg {
+		if next.Sweep != nil {
+			sess, err := backend.StartSweepRun(ctx, next.Sweep, next.Index)
+			return sessionMsg{sess: sess, spec: spec, err: err}
+		}
 		sess, err := backend.Start(ctx, spec)
 		return sessionMsg{sess: sess, spec: spec, err: err}
 	}
@@ -198,6 +222,8 @@ func (m *Model) trainingClosed(msg eventsClosedMsg) tea.Cmd {
 		cmds = append(cmds, m.launchNext(next))
 	case len(q.Waiting()) > 0:
 		cmds = append(cmds, common.Flash(fmt.Sprintf("sweep cancelled: %d queued runs not started", q.Cancel())))
+	case q.SweepName() != "":
+		cmds = append(cmds, common.Flash(fmt.Sprintf("sweep %s done: its statistics are on the runs screen (3, tab to the sweeps, enter)", q.SweepName())))
 	case q.Sweep():
 		cmds = append(cmds, common.Flash(fmt.Sprintf("sweep done: %d runs marked on the runs screen (3), c compares them", len(q.StartedIDs()))))
 	}

@@ -73,6 +73,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		return m, m.handleKey(msg)
 	case common.StartMsg:
+		if msg.Sweep != nil {
+			return m, m.startSweep(msg.Sweep)
+		}
 		return m, m.startTraining(msg.Specs)
 	case common.ResumeMsg:
 		return m, m.resumeTraining(msg.ID)

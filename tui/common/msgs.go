@@ -27,9 +27,13 @@ var PageNames = [NumPages]string{"setup", "run", "runs", "compare", "predict"}
 // hands it to the one page named. A page's own messages (the results of its
 // background commands) are declared in that page and implement PageMsg.
 type (
-	// StartMsg asks the root to train specs one after another (one spec,
-	// or a depth sweep).
-	StartMsg struct{ Specs []experiments.Spec }
+	// StartMsg asks the root to train specs one after another, or, with
+	// Sweep set, to save that sweep and train its runs (Specs is then
+	// ignored).
+	StartMsg struct {
+		Specs []experiments.Spec
+		Sweep *experiments.Sweep
+	}
 	// ResumeMsg asks the root to resume a saved run.
 	ResumeMsg struct{ ID string }
 	// StopMsg asks the root to stop the run in progress, saving a

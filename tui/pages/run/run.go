@@ -442,9 +442,17 @@ func (r *Page) infoLine(w int) string {
 func (r *Page) noteLine() string {
 	if q := r.queue; q != nil && q.Sweep() {
 		done := len(q.StartedIDs())
+		waiting := q.Waiting()
+		if name := q.SweepName(); name != "" {
+			line := fmt.Sprintf("sweep %s %d/%d", name, max(done, 1), q.Total())
+			if len(waiting) > 0 {
+				line += fmt.Sprintf(" · next %s · %d queued", strings.TrimPrefix(waiting[0].Spec.Name, name+" "), len(waiting))
+			}
+			return line
+		}
 		var queued []string
-		for _, s := range q.Waiting() {
-			queued = append(queued, s.Arch.String())
+		for _, s := range waiting {
+			queued = append(queued, s.Spec.Arch.String())
 		}
 		line := fmt.Sprintf("depth sweep %d/%d", max(done, 1), q.Total())
 		if len(queued) > 0 {

@@ -200,11 +200,32 @@ func (s *Page) sweepDepths() ([]resnet.Arch, error) {
 	return out, nil
 }
 
+// sweepPlan reads the depth sweep, seeds and folds fields.
+func (s *Page) sweepPlan() (sweepPlan, error) {
+	var p sweepPlan
+	var err error
+	if p.depths, err = s.sweepDepths(); err != nil {
+		return p, err
+	}
+	p.seeds, p.folds = 1, 0
+	if v := s.byID["seeds"].value(); v != "" {
+		if p.seeds, err = strconv.Atoi(v); err != nil || p.seeds < 1 || p.seeds > 100 {
+			return p, setting.Errorf("seeds", experiments.ErrSweep, "seeds %s: want 1 to 100", v)
+		}
+	}
+	if v := s.byID["folds"].value(); v != "" {
+		if p.folds, err = strconv.Atoi(v); err != nil || p.folds == 1 || p.folds < 0 || p.folds > augment.MaxFolds {
+			return p, setting.Errorf("folds", experiments.ErrSweep, "folds %s: want 2 to %d, or 0 for the data's validation split", v, augment.MaxFolds)
+		}
+	}
+	return p, nil
+}
+
 // settingMessage is a validation error as the form shows it: without the
 // kind prefixes ("invalid run settings: "), which the field's place says.
 func settingMessage(err error) string {
 	msg := err.Error()
-	for _, kind := range []error{experiments.ErrSpec, resnet.ErrConfig, augment.ErrBadParams} {
+	for _, kind := range []error{experiments.ErrSpec, experiments.ErrSweep, resnet.ErrConfig, augment.ErrBadParams} {
 		msg = strings.TrimPrefix(msg, kind.Error()+": ")
 	}
 	return msg
@@ -228,8 +249,12 @@ func (s *Page) Validate() {
 			s.other = append(s.other, msg)
 		}
 	}
-	if _, err := s.sweepDepths(); err != nil {
-		s.byID["sweep"].err = err.Error()
+	if _, err := s.sweepPlan(); err != nil {
+		id := setting.Name(err)
+		if s.byID[id] == nil {
+			id = "sweep"
+		}
+		s.byID[id].err = settingMessage(err)
 	}
 	if d := s.data; d.checked && d.path == sp.Data && d.err != nil && s.byID["data"].err == "" {
 		s.byID["data"].err = experiments.OneLine(d.err.Error())

@@ -2,6 +2,7 @@ package setup
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,9 +122,13 @@ func New(c *common.Common) *Page {
 	add(&field{id: "seed", label: "seed", hint: "weights, data order and augmentation", kind: numberField, allowed: intRunes})
 	add(&field{id: "name", label: "name", hint: "a label for the run (optional)", kind: textField, empty: "(none)"})
 	add(&field{id: "sweep", label: "depth sweep", hint: "depths to queue, such as 18,34,50 (empty: one run)", kind: numberField, allowed: intRunes + ", ", empty: "(one run)"})
+	add(&field{id: "seeds", label: "sweep seeds", hint: "seeds per depth: repeated runs tell depths apart (1: one each)", kind: numberField, allowed: intRunes})
+	add(&field{id: "folds", label: "sweep folds", hint: "k-fold cross-validation over train and valid pooled: 2 to 20 (0: the data's validation split)", kind: numberField, allowed: intRunes})
 	spec := experiments.DefaultSpec()
 	spec.Data = c.DataDir
 	s.byID["preset"].set("quick")
+	s.byID["seeds"].set("1")
+	s.byID["folds"].set("0")
 	s.Load(spec)
 	// The focus starts on the preset, a choice: digits and q are keys
 	// there, so the screens and quit work at once.
@@ -380,17 +385,63 @@ func (s *Page) start() tea.Cmd {
 		return common.Flash("still reading the data folder; press enter again in a moment")
 	}
 	sp := s.spec()
-	depths, _ := s.sweepDepths()
-	if len(depths) == 0 {
+	plan, _ := s.sweepPlan()
+	if !plan.sweep() {
+		if len(plan.depths) == 1 {
+			sp.Arch = plan.depths[0]
+		}
 		return func() tea.Msg { return common.StartMsg{Specs: []experiments.Spec{sp}} }
 	}
-	var specs []experiments.Spec
-	for _, d := range depths {
-		x := sp
-		x.Arch = d
-		specs = append(specs, x)
+	sw, err := plan.build(sp, time.Now())
+	if err != nil {
+		return common.FlashError(err)
 	}
-	return func() tea.Msg { return common.StartMsg{Specs: specs} }
+	return func() tea.Msg { return common.StartMsg{Sweep: sw} }
+}
+
+// sweepPlan is the form's sweep: depths × seeds × folds.
+type sweepPlan struct {
+	depths       []resnet.Arch
+	seeds, folds int
+}
+
+// sweep says whether the form asks for more than one run.
+func (p sweepPlan) sweep() bool { return len(p.depths) > 1 || p.seeds > 1 || p.folds > 0 }
+
+// runs is the number of runs the plan trains.
+func (p sweepPlan) runs() int { return max(len(p.depths), 1) * max(p.seeds, 1) * max(p.folds, 1) }
+
+// sweepName makes a sweep name of the run name the form gives (letters,
+// digits, '.', '_' and '-'), or of the time.
+var notSweepName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// build makes the saved sweep: one arm per depth (or the form's depth),
+// named after the form's run name.
+func (p sweepPlan) build(sp experiments.Spec, now time.Time) (*experiments.Sweep, error) {
+	name := strings.Trim(notSweepName.ReplaceAllString(sp.Name, "-"), "-._")
+	if name == "" {
+		name = "lab-" + now.Format("20060102-150405")
+	}
+	var axes []experiments.Axis
+	var arms []experiments.Arm
+	if len(p.depths) > 1 {
+		axis := experiments.Axis{Key: "arch"}
+		for _, d := range p.depths {
+			axis.Values = append(axis.Values, d.String())
+		}
+		axes = []experiments.Axis{axis}
+		for _, d := range p.depths {
+			one := sp
+			one.Arch = d
+			arms = append(arms, experiments.Arm{Label: experiments.ArmLabel(axes, []string{d.String()}), Values: []string{d.String()}, Spec: one})
+		}
+	} else {
+		if len(p.depths) == 1 {
+			sp.Arch = p.depths[0]
+		}
+		arms = []experiments.Arm{{Label: experiments.ArmLabel(nil, nil), Values: []string{}, Spec: sp}}
+	}
+	return experiments.NewSweep(name, axes, arms, max(p.seeds, 1), p.folds, 1)
 }
 
 func (dataTickMsg) Page() common.PageID { return common.PageSetup }

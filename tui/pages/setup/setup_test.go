@@ -89,12 +89,31 @@ func TestSetupPresetAndSweep(t *testing.T) {
 	focusField(t, p, h, "sweep")
 	h.Press("18,34", "enter")
 	msg, ok := labtest.Last[common.StartMsg](h)
-	if !ok || len(msg.Specs) != 2 {
+	if !ok || msg.Sweep == nil || len(msg.Sweep.Runs) != 2 {
 		t.Fatalf("enter with a sweep: %#v", msg)
 	}
-	if msg.Specs[0].Arch != 18 || msg.Specs[1].Arch != 34 || msg.Specs[1].Epochs != 2 {
-		t.Errorf("sweep specs: %s %s epochs %d", msg.Specs[0].Arch, msg.Specs[1].Arch, msg.Specs[1].Epochs)
+	runs := msg.Sweep.Runs
+	if runs[0].Spec.Arch != 18 || runs[1].Spec.Arch != 34 || runs[1].Spec.Epochs != 2 || len(msg.Sweep.Arms) != 2 || msg.Sweep.Arms[1].Label != "arch=resnet34" {
+		t.Errorf("sweep runs: %s %s epochs %d, arms %+v", runs[0].Spec.Arch, runs[1].Spec.Arch, runs[1].Spec.Epochs, msg.Sweep.Arms)
 	}
+	// Seeds and folds multiply the runs; the enter line says how many.
+	focusField(t, p, h, "seeds")
+	h.Press("ctrl+u", "2")
+	focusField(t, p, h, "folds")
+	h.Press("ctrl+u", "3")
+	if line := p.enterLine(200); !strings.Contains(line, "sweep r18, r34 × 2 seeds × 3 folds (12 runs)") {
+		t.Errorf("enter line %q", line)
+	}
+	h.Press("enter")
+	if msg, _ = labtest.Last[common.StartMsg](h); msg.Sweep == nil || len(msg.Sweep.Runs) != 12 || msg.Sweep.Runs[11].Spec.Folds != 3 {
+		t.Errorf("2 depths × 2 seeds × 3 folds: %+v", msg.Sweep)
+	}
+	h.Press("ctrl+u", "1")
+	if e := p.byID["folds"].err; !strings.Contains(e, "folds 1: want 2 to 20") {
+		t.Errorf("folds 1: %q", e)
+	}
+	h.Press("ctrl+u", "0")
+	focusField(t, p, h, "sweep")
 	h.Press("ctrl+u", "18,77")
 	if e := p.byID["sweep"].err; !strings.Contains(e, "77") {
 		t.Errorf("sweep 18,77: %q", e)

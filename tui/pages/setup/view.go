@@ -173,14 +173,30 @@ func (s *Page) enterLine(w int) string {
 		return st.Error.Render(common.Truncate("enter: fix the marked settings first", w))
 	}
 	sp := s.spec()
-	depths, _ := s.sweepDepths()
+	plan, _ := s.sweepPlan()
+	if len(plan.depths) == 1 {
+		sp.Arch = plan.depths[0]
+	}
 	what := fmt.Sprintf("train %s for %d epochs on %s", sp.Arch, sp.Epochs, sp.DataLabel())
-	if len(depths) > 0 {
-		var names []string
-		for _, d := range depths {
-			names = append(names, d.Short())
+	if plan.sweep() {
+		names := []string{sp.Arch.Short()}
+		if len(plan.depths) > 1 {
+			names = names[:0]
+			for _, d := range plan.depths {
+				names = append(names, d.Short())
+			}
 		}
-		what = fmt.Sprintf("sweep %s, one after another, %d epochs each", strings.Join(names, ", "), sp.Epochs)
+		repeats := ""
+		if plan.seeds > 1 {
+			repeats += fmt.Sprintf(" × %d seeds", plan.seeds)
+		}
+		if plan.folds > 0 {
+			repeats += fmt.Sprintf(" × %d folds", plan.folds)
+		}
+		if repeats != "" {
+			repeats += fmt.Sprintf(" (%d runs)", plan.runs())
+		}
+		what = fmt.Sprintf("sweep %s%s, one after another, %d epochs each", strings.Join(names, ", "), repeats, sp.Epochs)
 	}
 	if s.c.TrainingID != "" {
 		what = "queue: " + what + ", after the run in progress"
@@ -295,8 +311,13 @@ func (s *Page) estimate(sp experiments.Spec) estimate {
 		return e
 	}
 	e.Estimate = est
-	if depths, _ := s.sweepDepths(); len(depths) > 0 {
-		e.sweep = len(depths)
+	if plan, _ := s.sweepPlan(); plan.sweep() {
+		e.sweep = plan.runs()
+		depths := plan.depths
+		if len(depths) == 0 {
+			depths = []resnet.Arch{sp.Arch}
+		}
+		repeats := float64(plan.runs() / len(depths))
 		for _, d := range depths {
 			one := sp
 			one.Arch = d
@@ -305,7 +326,7 @@ func (s *Page) estimate(sp experiments.Spec) estimate {
 				e.sweepSeconds = math.NaN()
 				break
 			}
-			e.sweepSeconds += de.SecPerEpoch * float64(sp.Epochs)
+			e.sweepSeconds += de.SecPerEpoch * float64(sp.Epochs) * repeats
 		}
 	}
 	return e
