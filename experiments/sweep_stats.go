@@ -277,3 +277,92 @@ func describeArm(a ArmStats) string {
 	}
 	return fmt.Sprintf("%s: last-epoch accuracy %.1f%% (95%% CI %.1f–%.1f) over %d runs", a.Arm, 100*a.LastAcc.Mean, 100*a.LastAcc.Lo, 100*a.LastAcc.Hi, a.LastAcc.N)
 }
+
+// SweepTable is the report's per-arm table as text cells: what `sweep
+// show` prints and the lab's sweep view draws. The out-of-fold column is
+// there only when the sweep cross-validates.
+func (sw *Sweep) SweepTable(rep SweepReport) (header []string, rows [][]string) {
+	header = []string{"arm", "done", "best val acc (95% CI)", "last val acc (95% CI)"}
+	if sw.Folds > 0 {
+		pooled := "out-of-fold acc (Wilson)"
+		for _, a := range rep.Arms {
+			if a.Pooled != nil {
+				pooled = fmt.Sprintf("out-of-fold acc of %d (Wilson)", a.Pooled.Images)
+				break
+			}
+		}
+		header = append(header, pooled)
+	}
+	header = append(header, "best val loss", "time/run")
+	for _, a := range rep.Arms {
+		row := []string{a.Arm, fmt.Sprintf("%d/%d", a.Done, a.Runs), formatMean(a.BestAcc), formatMean(a.LastAcc)}
+		if sw.Folds > 0 {
+			pooled := "-"
+			if a.Pooled != nil {
+				pooled = fmt.Sprintf("%.1f%% (%.1f–%.1f)", 100*a.Pooled.Accuracy, 100*a.Pooled.Lo, 100*a.Pooled.Hi)
+			}
+			row = append(row, pooled)
+		}
+		loss := "-"
+		if a.BestLoss.N > 0 {
+			loss = fmt.Sprintf("%.3f ± %.3f", a.BestLoss.Mean, (a.BestLoss.Hi-a.BestLoss.Lo)/2)
+		}
+		secs := "-"
+		if a.Seconds.N > 0 {
+			secs = Duration(a.Seconds.Mean)
+		}
+		rows = append(rows, append(row, loss, secs))
+	}
+	return header, rows
+}
+
+// formatMean writes an accuracy mean with its interval.
+func formatMean(m Mean) string {
+	switch m.N {
+	case 0:
+		return "-"
+	case 1:
+		return fmt.Sprintf("%.1f%% (one run)", 100*m.Mean)
+	}
+	return fmt.Sprintf("%.1f%% (%.1f–%.1f)", 100*m.Mean, 100*m.Lo, 100*m.Hi)
+}
+
+// ArmCurve is an arm's metric by epoch across its runs: the mean and its
+// 95 % t interval at each epoch that at least one run reached.
+type ArmCurve struct {
+	Arm          string
+	Epochs       []int
+	Mean, Lo, Hi []float64
+	Runs         []int // runs averaged at each epoch
+}
+
+// Curves averages each arm's runs (finished or not) epoch by epoch.
+func (sw *Sweep) Curves(states []SweepRunState, metric string) []ArmCurve {
+	out := make([]ArmCurve, len(sw.Arms))
+	for a, arm := range sw.Arms {
+		byEpoch := map[int][]float64{}
+		last := 0
+		for _, s := range states {
+			if s.Arm != a || s.Run == nil {
+				continue
+			}
+			for _, m := range s.Run.Metrics {
+				if v, err := m.Value(metric); err == nil && !math.IsNaN(v) {
+					byEpoch[m.Epoch] = append(byEpoch[m.Epoch], v)
+					last = max(last, m.Epoch)
+				}
+			}
+		}
+		c := ArmCurve{Arm: arm.Label}
+		for e := 1; e <= last; e++ {
+			vs := byEpoch[e]
+			if len(vs) == 0 {
+				continue
+			}
+			m := MeanInterval(vs)
+			c.Epochs, c.Mean, c.Lo, c.Hi, c.Runs = append(c.Epochs, e), append(c.Mean, m.Mean), append(c.Lo, m.Lo), append(c.Hi, m.Hi), append(c.Runs, m.N)
+		}
+		out[a] = c
+	}
+	return out
+}

@@ -876,29 +876,10 @@ func slurmSummary(tasks map[int]slurm.Task, note string) string {
 func printReport(w io.Writer, sw *experiments.Sweep, rep experiments.SweepReport) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	header := "arm\tdone\tbest val acc (95% CI)\tlast val acc (95% CI)"
-	if sw.Folds > 0 {
-		header += "\tout-of-fold acc (Wilson)"
-	}
-	fmt.Fprintln(tw, header+"\tbest val loss\ttime/run")
-	for _, a := range rep.Arms {
-		line := fmt.Sprintf("%s\t%d/%d\t%s\t%s", a.Arm, a.Done, a.Runs, pct(a.BestAcc), pct(a.LastAcc))
-		if sw.Folds > 0 {
-			pooled := "-"
-			if a.Pooled != nil {
-				pooled = fmt.Sprintf("%.1f%% (%.1f–%.1f) of %d", 100*a.Pooled.Accuracy, 100*a.Pooled.Lo, 100*a.Pooled.Hi, a.Pooled.Images)
-			}
-			line += "\t" + pooled
-		}
-		loss := "-"
-		if a.BestLoss.N > 0 {
-			loss = fmt.Sprintf("%.3f ± %.3f", a.BestLoss.Mean, (a.BestLoss.Hi-a.BestLoss.Lo)/2)
-		}
-		secs := "-"
-		if a.Seconds.N > 0 {
-			secs = experiments.Duration(a.Seconds.Mean)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", line, loss, secs)
+	header, rows := sw.SweepTable(rep)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	tw.Flush()
 	if len(rep.Comparisons) > 0 {
@@ -911,16 +892,6 @@ func printReport(w io.Writer, sw *experiments.Sweep, rep experiments.SweepReport
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
-}
-
-func pct(m experiments.Mean) string {
-	switch m.N {
-	case 0:
-		return "-"
-	case 1:
-		return fmt.Sprintf("%.1f%% (one run)", 100*m.Mean)
-	}
-	return fmt.Sprintf("%.1f%% (%.1f–%.1f)", 100*m.Mean, 100*m.Lo, 100*m.Hi)
 }
 
 func runSweepCancel(ctx context.Context, args []string, stdout, stderr io.Writer) error {

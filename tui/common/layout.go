@@ -1,6 +1,7 @@
 package common
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -17,7 +18,9 @@ type RunsLoadedMsg struct {
 	Runs  []*experiments.Run
 	Bad   []experiments.BadRun
 	Comps []experiments.Comparison
-	Err   error
+	// Sweeps are the saved sweeps (unreadable ones are left out).
+	Sweeps []*experiments.Sweep
+	Err    error
 }
 
 // LoadRunsCmd reads the run store in the background.
@@ -28,7 +31,8 @@ func LoadRunsCmd(store *experiments.Store) tea.Cmd {
 			return RunsLoadedMsg{Err: err}
 		}
 		comps, err := store.Comparisons()
-		return RunsLoadedMsg{Runs: runs, Bad: bad, Comps: comps, Err: err}
+		sweeps, _, serr := store.Sweeps()
+		return RunsLoadedMsg{Runs: runs, Bad: bad, Comps: comps, Sweeps: sweeps, Err: errors.Join(err, serr)}
 	}
 }
 

@@ -31,6 +31,9 @@ type ChartView struct {
 	TimeAxis bool // x is seconds of training, not epochs
 	// NoCaption leaves the title line out (the page names the metric).
 	NoCaption bool
+	// Bands are drawn faintly behind the curves, with no legend entries:
+	// the edges of a sweep arm's interval around its mean.
+	Bands []Curve
 }
 
 // EpochCurve turns a run's epochs into a curve of one metric, by epoch
@@ -104,6 +107,9 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 	for try := 0; try < 3; try++ {
 		series := make([][]float64, len(cv.Curves))
 		var raw [][]float64
+		for _, b := range cv.Bands {
+			raw = append(raw, Resample(b.Points, xmin, xmax, cols))
+		}
 		for i, c := range cv.Curves {
 			pts := c.Points
 			if cv.Smooth {

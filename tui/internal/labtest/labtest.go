@@ -93,8 +93,11 @@ type FakeRun struct {
 	State   experiments.State
 	Name    string // the spec's --name
 	Data    string // the data folder; "" for the demo set
-	// Top1 is the class predicted for each validation image (label i%6).
+	// Top1 is the class predicted for each validation image (label i%6),
+	// at the best epoch and the last.
 	Top1 []int
+	// Sweep places the run in a saved sweep.
+	Sweep *experiments.SweepRef
 }
 
 // WriteRun writes fr into the runs folder dir and reads it back.
@@ -108,7 +111,7 @@ func WriteRun(t testing.TB, dir string, fr FakeRun) *experiments.Run {
 	spec.Arch = resnet.Arch(fr.Depth)
 	spec.Width, spec.Size, spec.Epochs = 8, 32, max(fr.Planned, len(fr.Epochs))
 	spec.Name, spec.Data, spec.DataAsGiven = fr.Name, fr.Data, fr.Data
-	meta := experiments.RunMeta{Spec: spec, Classes: DemoNames, ClassNames: DemoNames, TrainImages: 300, ValidImages: 90, Params: 175000 + fr.Depth*1000}
+	meta := experiments.RunMeta{Spec: spec, Classes: DemoNames, ClassNames: DemoNames, TrainImages: 300, ValidImages: 90, Params: 175000 + fr.Depth*1000, Sweep: fr.Sweep}
 	w, err := store.Create(meta)
 	if err != nil {
 		t.Fatal(err)
@@ -133,6 +136,9 @@ func WriteRun(t testing.TB, dir string, fr FakeRun) *experiments.Run {
 			preds = append(preds, train.ValPrediction{Path: fmt.Sprintf("demo/valid/%s/%04d.png", DemoNames[i%6], i/6+1), Label: i % 6, Probs: probs})
 		}
 		if err := w.SavePredictions(preds); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.SaveLastPredictions(preds); err != nil {
 			t.Fatal(err)
 		}
 	}

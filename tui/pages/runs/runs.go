@@ -26,6 +26,7 @@ type Page struct {
 	all           []*experiments.Run
 	bad           []experiments.BadRun
 	comps         []experiments.Comparison
+	sweeps        []*experiments.Sweep
 	err           error
 	loaded        bool
 	rows          []*experiments.Run // filtered and sorted
@@ -42,6 +43,8 @@ type Page struct {
 	compCursor int
 
 	details *runDetails
+	// sweep is the saved sweep open in place of the table.
+	sweep *sweepView
 	// filterErr says why the filter does not read (the rows keep the
 	// last filter that did).
 	filterErr error
@@ -97,6 +100,10 @@ func (s *Page) MarkIDs(ids []string) tea.Cmd {
 	return nil
 }
 
+// savedCount is the length of the list below the table: the saved
+// comparisons, then the sweeps.
+func (s *Page) savedCount() int { return len(s.comps) + len(s.sweeps) }
+
 func (s *Page) Captures(msg tea.KeyMsg) bool {
 	return s.filtering || s.confirm != ""
 }
@@ -105,6 +112,9 @@ func (s *Page) Back() bool {
 	switch {
 	case s.details != nil:
 		s.details = nil
+		return true
+	case s.sweep != nil:
+		s.sweep = nil
 		return true
 	case s.filter.Value() != "":
 		s.filter.SetValue("")
@@ -220,12 +230,19 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 		s.loaded = true
 		s.err = msg.Err
 		if msg.Err == nil {
-			s.all, s.bad, s.comps = msg.Runs, msg.Bad, msg.Comps
+			s.all, s.bad, s.comps, s.sweeps = msg.Runs, msg.Bad, msg.Comps, msg.Sweeps
+			if s.sweep != nil {
+				for _, sw := range s.sweeps {
+					if sw.Name == s.sweep.sw.Name {
+						s.sweep.sw = sw
+					}
+				}
+			}
 			// Forget marks of runs that are gone.
 			s.marked = slices.DeleteFunc(s.marked, func(id string) bool {
 				return !slices.ContainsFunc(s.all, func(r *experiments.Run) bool { return r.ID == id })
 			})
-			s.compCursor = min(s.compCursor, max(len(s.comps)-1, 0))
+			s.compCursor = min(s.compCursor, max(s.savedCount()-1, 0))
 		}
 		s.refilter()
 		if s.details != nil {
@@ -295,12 +312,15 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 	if s.details != nil {
 		return s.details.key(msg, s)
 	}
+	if s.sweep != nil {
+		return s.sweep.key(msg, s)
+	}
 	if s.focusComps {
 		switch {
 		case key.Matches(msg, k.Up):
 			s.compCursor = max(s.compCursor-1, 0)
 		case key.Matches(msg, k.Down):
-			s.compCursor = min(s.compCursor+1, max(len(s.comps)-1, 0))
+			s.compCursor = min(s.compCursor+1, max(s.savedCount()-1, 0))
 		case key.Matches(msg, k.Next), key.Matches(msg, k.Prev):
 			s.focusComps = false
 		case key.Matches(msg, k.Open):
@@ -308,6 +328,9 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 				c := s.comps[s.compCursor]
 				s.focusComps = false
 				return tea.Batch(func() tea.Msg { return common.CompareOpenMsg{IDs: c.Runs, Comparison: &c} }, common.SwitchTo(common.PageCompare))
+			}
+			if i := s.compCursor - len(s.comps); i < len(s.sweeps) {
+				s.sweep = &sweepView{sw: s.sweeps[i], metric: "val_acc"}
 			}
 		}
 		return nil
@@ -327,7 +350,7 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Bottom):
 		s.cursor = max(len(s.rows)-1, 0)
 	case key.Matches(msg, k.Next), key.Matches(msg, k.Prev):
-		if len(s.comps) > 0 {
+		if s.savedCount() > 0 {
 			s.focusComps = true
 		}
 	case key.Matches(msg, k.Mark):

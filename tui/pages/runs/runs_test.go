@@ -1,6 +1,8 @@
 package runs
 
 import (
+	"fmt"
+	"github.com/reslab/reslab/resnet"
 	"os"
 	"path/filepath"
 	"slices"
@@ -198,5 +200,60 @@ func TestRunDetailsConfusionAndWorst(t *testing.T) {
 	h.Press("G")
 	if v := s.View(); !strings.Contains(v, filepath.Base(worst[0].Path)) {
 		t.Errorf("G did not reach the end:\n%s", v)
+	}
+}
+
+// A saved sweep is listed below the runs with its progress; enter opens
+// its statistics: each arm's mean curve, the table and the verdict.
+func TestSweepListedAndOpened(t *testing.T) {
+	dir := t.TempDir()
+	store, _ := experiments.OpenStore(dir)
+	axes := []experiments.Axis{{Key: "arch", Values: []string{"resnet18", "resnet34"}}}
+	var arms []experiments.Arm
+	for _, d := range []int{18, 34} {
+		s := experiments.DefaultSpec()
+		s.Arch = resnet.Arch(d)
+		v := []string{s.Arch.String()}
+		arms = append(arms, experiments.Arm{Label: experiments.ArmLabel(axes, v), Values: v, Spec: s})
+	}
+	sw, err := experiments.NewSweep("depths", axes, arms, 3, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CreateSweep(sw); err != nil {
+		t.Fatal(err)
+	}
+	// Five of six runs finished: r18 right on every image, r34 on a third.
+	for _, r := range sw.Runs[:5] {
+		var top []int
+		for i := range 30 {
+			top = append(top, i%6)
+			if r.Arm == 1 && i%3 != 0 {
+				top[i] = (i + 1) % 6
+			}
+		}
+		labtest.WriteRun(t, dir, labtest.FakeRun{ID: fmt.Sprintf("20261127-1%05d-r%d-sw%02d", r.Index, r.Spec.Arch.Depth(), r.Index),
+			Depth: r.Spec.Arch.Depth(), Epochs: labtest.Epochs(3, 0.5-0.2*float64(r.Arm)), State: experiments.StateCompleted, Top1: top,
+			Sweep: &experiments.SweepRef{Name: "depths", Index: r.Index}})
+	}
+	s, h := newTable(t, dir, 100, 40)
+	if v := s.View(); !strings.Contains(v, "sweeps (tab):") || !strings.Contains(v, "sweep depths · 2 arms × 3 seeds × 1 folds · 5/6 done, 1 queued") {
+		t.Fatalf("the sweep is not listed:\n%s", v)
+	}
+	h.Press("tab", "enter")
+	v := s.View()
+	for _, want := range []string{"sweep depths", "5/6 done", "val_acc by epoch", "• arch=resnet18", "○ arch=resnet34",
+		"last val acc (95% CI)", "3/3", "2/3", "arch=resnet18 beats arch=resnet34", "verdict: arch=resnet18"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("sweep view lacks %q:\n%s", want, v)
+		}
+	}
+	h.Press("tab")
+	if v := s.View(); !strings.Contains(v, "val_loss by epoch") {
+		t.Errorf("tab did not switch to the loss:\n%s", v)
+	}
+	h.Press("esc")
+	if s.sweep != nil {
+		t.Error("esc did not close the sweep")
 	}
 }

@@ -22,14 +22,16 @@ func (s *Page) Help() common.Bindings {
 		return common.Bindings{Short: []key.Binding{common.Hint("enter", "keep filter"), common.Hint("esc", "clear")}}
 	case s.details != nil:
 		return common.Bindings{Short: []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.Resume, k.ToPred}, Full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Resume, k.ToPred}}}
+	case s.sweep != nil:
+		return common.Bindings{Short: []key.Binding{common.Hint("tab", "loss/accuracy"), k.Up, k.Down}}
 	case s.focusComps:
-		return common.Bindings{Short: []key.Binding{common.Hint("enter", "open comparison"), k.Up, k.Down, common.Hint("tab", "runs")}}
+		return common.Bindings{Short: []key.Binding{common.Hint("enter", "open"), k.Up, k.Down, common.Hint("tab", "runs")}}
 	}
 	return common.Bindings{
 		Short: []key.Binding{k.Mark, k.Open, k.ToComp, k.ToPred, k.Resume, k.Delete, k.Filter, k.Sort},
 		Full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 			{k.Mark, k.Open, k.Resume, k.Delete, k.New},
-			{k.Filter, k.Sort, k.Reverse, common.Hint("tab", "saved comparisons")},
+			{k.Filter, k.Sort, k.Reverse, common.Hint("tab", "saved comparisons and sweeps")},
 			{k.ToComp, k.ToPred, k.Reuse}},
 	}
 }
@@ -37,6 +39,9 @@ func (s *Page) Help() common.Bindings {
 func (s *Page) render(w, h int) string {
 	if s.details != nil {
 		return s.details.view(s.c, w, h)
+	}
+	if s.sweep != nil {
+		return s.sweep.view(s.c, s.all, w, h)
 	}
 	st := s.c.Styles
 	var top []string
@@ -66,24 +71,38 @@ func (s *Page) render(w, h int) string {
 	if !s.loaded {
 		return strings.Join(append(top, "reading the runs folder…"), "\n")
 	}
-	if len(s.all) == 0 {
+	if len(s.all) == 0 && len(s.sweeps) == 0 {
 		return strings.Join(append(top, "", "No runs yet: press n (or 1) to set one up."), "\n")
 	}
 	var bottom []string
 	if len(s.bad) > 0 {
 		bottom = append(bottom, st.Warn.Render(common.Wrap(fmt.Sprintf("%d folders are not readable runs (first: %s: %s)", len(s.bad), s.bad[0].Name, s.bad[0].Reason), w, 2)))
 	}
-	if len(s.comps) > 0 {
-		label := "saved comparisons (tab):"
+	if n := s.savedCount(); n > 0 {
+		what := "saved comparisons"
+		switch {
+		case len(s.comps) == 0:
+			what = "sweeps"
+		case len(s.sweeps) > 0:
+			what = "saved comparisons and sweeps"
+		}
+		label := what + " (tab):"
 		if s.focusComps {
-			label = st.Selected.Render("saved comparisons (enter opens):")
+			label = st.Selected.Render(what + " (enter opens):")
 		}
 		bottom = append(bottom, st.Subtle.Render(label))
-		maxComps := max(min(len(s.comps), h/5), 1)
+		maxComps := max(min(n, h/5), 1)
 		from := max(0, s.compCursor-maxComps+1)
-		for i := from; i < len(s.comps) && i < from+maxComps; i++ {
-			c := s.comps[i]
-			line := fmt.Sprintf("  %s · %d runs · %s", c.Name, len(c.Runs), c.Metric)
+		for i := from; i < n && i < from+maxComps; i++ {
+			var line string
+			if i < len(s.comps) {
+				c := s.comps[i]
+				line = fmt.Sprintf("  %s · %d runs · %s", c.Name, len(c.Runs), c.Metric)
+			} else {
+				sw := s.sweeps[i-len(s.comps)]
+				line = fmt.Sprintf("  sweep %s · %d arms × %d seeds × %d folds · %s", sw.Name, len(sw.Arms), sw.Seeds, max(sw.Folds, 1),
+					experiments.Count(sw.Progress(s.all)))
+			}
 			if s.focusComps && i == s.compCursor {
 				line = st.Selected.Render("› " + line[2:])
 			}

@@ -1,0 +1,104 @@
+package runs
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/tui/common"
+	"github.com/reslab/reslab/tui/components"
+)
+
+// sweepView is one saved sweep: its progress, each arm's mean curve with
+// the band of its 95 % interval across seeds and folds, the statistics
+// table and the verdict, as `reslab sweep show` gives them. It follows the
+// runs folder, so a sweep trained elsewhere (another lab, the command
+// line, a Slurm array) fills in as its runs write epochs.
+type sweepView struct {
+	sw     *experiments.Sweep
+	metric string // val_acc or val_loss
+	offset int
+}
+
+func (v *sweepView) key(msg tea.KeyMsg, s *Page) tea.Cmd {
+	k := s.keys
+	switch {
+	case key.Matches(msg, k.Next), key.Matches(msg, k.Prev):
+		if v.metric == "val_acc" {
+			v.metric = "val_loss"
+		} else {
+			v.metric = "val_acc"
+		}
+	case key.Matches(msg, k.Up):
+		v.offset = max(v.offset-1, 0)
+	case key.Matches(msg, k.Down):
+		v.offset++
+	case key.Matches(msg, k.Top):
+		v.offset = 0
+	case key.Matches(msg, k.Bottom):
+		v.offset = math.MaxInt32
+	}
+	return nil
+}
+
+func (v *sweepView) view(c *common.Common, all []*experiments.Run, w, h int) string {
+	st := c.Styles
+	sw := v.sw
+	states := sw.Progress(all)
+	rep := sw.Report(states)
+	folds := "the data's validation split"
+	if sw.Folds > 0 {
+		folds = fmt.Sprintf("%d folds", sw.Folds)
+	}
+	title := st.Title.Render("sweep " + sw.Name)
+	info := st.Subtle.Render(fmt.Sprintf("%d arms × %d seeds × %s · %s", len(sw.Arms), sw.Seeds, folds, rep.Counts))
+	lines := []string{common.Spread(title, info, w)}
+	if n := len(sw.Slurm); n > 0 {
+		lines = append(lines, st.Subtle.Render(common.Truncate(fmt.Sprintf("slurm job %s: reslab sweep show %s has its tasks' states", sw.Slurm[n-1].JobID, sw.Name), w)))
+	}
+
+	// The curves: each arm's mean, its interval's edges faint behind.
+	cv := components.ChartView{Title: v.metric + " by epoch: mean of the arm's runs, its 95% interval faint"}
+	for _, ac := range sw.Curves(states, v.metric) {
+		mean, lo, hi := components.Curve{Label: ac.Arm}, components.Curve{}, components.Curve{}
+		for i, e := range ac.Epochs {
+			x := float64(e)
+			mean.Points = append(mean.Points, components.Point{X: x, Y: ac.Mean[i]})
+			if ac.Runs[i] > 1 {
+				lo.Points = append(lo.Points, components.Point{X: x, Y: ac.Lo[i]})
+				hi.Points = append(hi.Points, components.Point{X: x, Y: ac.Hi[i]})
+			}
+		}
+		cv.Curves = append(cv.Curves, mean)
+		cv.Bands = append(cv.Bands, lo, hi)
+	}
+	chartH := max(min(h/2, 16), 6)
+	lines = append(lines, strings.Split(common.FitBlock(components.RenderChart(st, cv, w, chartH), w, chartH), "\n")...)
+
+	header, rows := sw.SweepTable(rep)
+	right := make([]bool, len(header))
+	for i := 1; i < len(right); i++ {
+		right[i] = true
+	}
+	drop := []int{len(header) - 1, len(header) - 2, 2} // time, loss, then the (optimistic) best accuracy
+	t := components.Table{Header: header, Rows: rows, Right: right, Drop: drop, Flex: -1}
+	hd, body := t.Lines(w)
+	lines = append(lines, "", st.Header.Render(hd))
+	lines = append(lines, body...)
+	for _, cmp := range rep.Comparisons {
+		lines = append(lines, strings.Split(common.Wrap("· "+cmp.Verdict, w, common.MessageLines), "\n")...)
+	}
+	lines = append(lines, strings.Split(st.Good.Render(common.Wrap("verdict: "+rep.Verdict, w, common.MessageLines)), "\n")...)
+	for _, n := range rep.Notes {
+		lines = append(lines, strings.Split(st.Subtle.Render(common.Wrap("note: "+n, w, 2)), "\n")...)
+	}
+	v.offset = min(v.offset, max(len(lines)-h, 0))
+	lines = lines[v.offset:]
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	return strings.Join(lines, "\n")
+}
