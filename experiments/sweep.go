@@ -127,13 +127,19 @@ func NewSweep(name string, axes []Axis, arms []Arm, seeds, folds int, foldSeed i
 	return sw, nil
 }
 
-// runName labels a sweep's run: the sweep, the arm, the seed and fold.
+// runName labels a sweep's run: the sweep, the arm's values, the seed
+// when there are several and the fold. The depth is left out: every list
+// and legend shows a run's depth beside its name.
 func (sw *Sweep) runName(arm Arm, spec Spec) string {
 	parts := []string{sw.Name}
-	if arm.Label != "" && arm.Label != baseArm {
-		parts = append(parts, strings.ReplaceAll(arm.Label, " ", ","))
+	for i, a := range sw.Axes {
+		if a.Key != "arch" && i < len(arm.Values) {
+			parts = append(parts, a.Key+"="+arm.Values[i])
+		}
 	}
-	parts = append(parts, fmt.Sprintf("s%d", spec.Seed))
+	if sw.Seeds > 1 {
+		parts = append(parts, fmt.Sprintf("s%d", spec.Seed))
+	}
 	if spec.Folds > 0 {
 		parts = append(parts, fmt.Sprintf("f%d", spec.Fold+1))
 	}

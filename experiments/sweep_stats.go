@@ -316,7 +316,8 @@ func (sw *Sweep) SweepTable(rep SweepReport) (header []string, rows [][]string) 
 	return header, rows
 }
 
-// formatMean writes an accuracy mean with its interval.
+// formatMean writes an accuracy mean with its interval, cut to the 0–100 %
+// an accuracy can take (a t interval over two runs can reach past both).
 func formatMean(m Mean) string {
 	switch m.N {
 	case 0:
@@ -324,7 +325,7 @@ func formatMean(m Mean) string {
 	case 1:
 		return fmt.Sprintf("%.1f%% (one run)", 100*m.Mean)
 	}
-	return fmt.Sprintf("%.1f%% (%.1f–%.1f)", 100*m.Mean, 100*m.Lo, 100*m.Hi)
+	return fmt.Sprintf("%.1f%% (%.1f–%.1f)", 100*m.Mean, 100*math.Max(m.Lo, 0), 100*math.Min(m.Hi, 1))
 }
 
 // ArmCurve is an arm's metric by epoch across its runs: the mean and its

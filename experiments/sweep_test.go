@@ -50,7 +50,7 @@ func TestNewSweepExpandsArmsSeedsFolds(t *testing.T) {
 		}
 		seen[key] = true
 	}
-	if want := "depth arch=resnet34 s1 f3"; sw.Runs[5].Spec.Name != want {
+	if want := "depth s1 f3"; sw.Runs[5].Spec.Name != want {
 		t.Errorf("run 5 is named %q, want %q", sw.Runs[5].Spec.Name, want)
 	}
 	for _, c := range []struct {

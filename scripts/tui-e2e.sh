@@ -133,10 +133,10 @@ for size in $SIZES; do
 	keys Enter
 	wait_for "epoch 2/3 " 60 || continue
 	wait_for "ETA" 10 || continue
-	capture run-live "epoch " "img/s" "ETA" "loss by" "accuracy by" "train" "validation" "lr " "running" "depth sweep" "run e2e"
+	capture run-live "epoch " "img/s" "ETA" "loss by" "accuracy by" "train" "validation" "lr " "running" "sweep e2e 1/2" "run e2e"
 	wait_for "system cores" 10 || true
 	capture run-system "system cores" "memory" "budget"
-	wait_for "depth sweep 2/2" 90 || continue
+	wait_for "sweep e2e 2/2" 90 || continue
 	wait_for "completed after 3/3" 120 || continue
 	capture run-done "completed" "best val_acc" "epoch  train loss" "loss by epoch"
 	keys x
@@ -176,11 +176,16 @@ for size in $SIZES; do
 	keys s; text "depths"; keys Enter
 	wait_for "saved comparison depths" 10 || true
 	keys Escape 3 Tab
-	capture runs-saved "saved comparisons" "depths"
+	capture runs-saved "saved comparisons and sweeps" "depths" "sweep e2e · 2 arms × 1 seeds × 1 folds · 2/2 done"
 	keys Enter
 	wait_for "saved as depths" 10 || true
 	capture compare-reopened "saved as depths" "val_loss"
 	keys Escape
+	# The sweep the setup screen made: its statistics and verdict.
+	keys 3 Tab Down Enter
+	wait_for "verdict:" 10 || true
+	capture sweep "sweep e2e" "2/2 done" "val_acc by epoch" "arch=resnet18" "arch=resnet34" "last val acc" "verdict:"
+	keys Escape Escape
 
 	# 5. Predict: the cursor's run with the other marked run beside it.
 	keys 3 g p

@@ -418,7 +418,7 @@ func TestSavedSweepTrainsItsRuns(t *testing.T) {
 	}
 	_ = fb.next(t)
 	_, _ = m.Update(first)
-	if !strings.Contains(m.View(), "sweep seeds 1/2 · next s2 · 1 queued") {
+	if !strings.Contains(m.View(), "sweep seeds 1/2 · next r18 s2 · 1 queued") {
 		t.Errorf("the run screen does not name the sweep:\n%s", m.View())
 	}
 	next := endRun(m, first)

@@ -28,7 +28,7 @@ func TestSweepCommandRunsReportsAndResumes(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"2 arm(s) × 1 seed(s) × 2 stratified folds", "[4/4] run 3 arch=34 seed 1 fold 2/2: completed",
-		"out-of-fold acc (Wilson)", "paired on the same images", "verdict: "} {
+		"out-of-fold acc of 390 (Wilson)", "paired on the same images", "verdict: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -446,7 +446,8 @@ func (r *Page) noteLine() string {
 		if name := q.SweepName(); name != "" {
 			line := fmt.Sprintf("sweep %s %d/%d", name, max(done, 1), q.Total())
 			if len(waiting) > 0 {
-				line += fmt.Sprintf(" · next %s · %d queued", strings.TrimPrefix(waiting[0].Spec.Name, name+" "), len(waiting))
+				next := waiting[0].Spec
+				line += fmt.Sprintf(" · next %s · %d queued", strings.TrimSpace(next.Arch.Short()+" "+strings.TrimPrefix(strings.TrimPrefix(next.Name, name), " ")), len(waiting))
 			}
 			return line
 		}
