@@ -16,7 +16,9 @@ import (
 
 // Spec is everything that defines a run: model, data, augmentation and
 // training settings, and the seed. It is saved as spec.json in the run
-// folder; two runs with equal specs on the same data train identically.
+// folder; two runs with equal specs on the same data train identically
+// at the same thread count (GOMAXPROCS: the kernels split their sums by
+// threads, so another count rounds differently).
 type Spec struct {
 	Name string `json:"name,omitempty"` // free label; the run id is separate
 

@@ -97,7 +97,7 @@ CONF
 		sleep 1
 	done
 	echo "slurm-cluster: the node did not come up; logs in $DIR/log" >&2
-	tail -5 "$DIR"/log/*.log >&2
+	tail -n 5 "$DIR"/log/*.log >&2
 	stop
 	exit 1
 }

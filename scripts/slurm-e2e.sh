@@ -6,10 +6,12 @@
 # as a job array, requeues one task mid-run with `scontrol requeue`, waits,
 # and checks that every run completed with all its epochs, that the
 # requeued task continued from its checkpoint instead of starting over, and
-# that `reslab sweep show` reports the comparison. The daemons are stopped
+# that `reslab sweep show` reports the comparison; then cancels a second
+# sweep mid-run (`reslab sweep cancel`) and completes it with `reslab sweep
+# resume --slurm`. The daemons are stopped
 # by their pids afterwards, whatever happens.
 #
-# Usage: scripts/slurm-e2e.sh [WORKDIR]   (as root; about 20 seconds)
+# Usage: scripts/slurm-e2e.sh [WORKDIR]   (as root; about 30 seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -124,6 +126,43 @@ if [[ -n $requeued ]]; then
 	n=$(ls -d "$RUNS"/*/ | grep -vc '/sweeps/$' || true)
 	((n == 4)) || fail "$n run folders, want 4 (a requeued task resumes its run, not a new one)"
 fi
+
+# Cancel and resume: a second sweep is cancelled while it trains (scancel
+# through `reslab sweep cancel`), keeps its checkpoints, and a resubmission
+# of what is left completes it.
+echo "== sweep cancel, then sweep resume --slurm"
+"$WORK/reslab" sweep --runs "$RUNS" --data "$WORK/data" --preset quick --width 8 --size 64 --batch 8 --epochs 40 \
+	--seeds 2 --name e2e-cancel --slurm --cpus 1 --mem 1G --time 20m >"$WORK/submit2.txt"
+JOB2=$(awk '/submitted slurm job/ {print $4}' "$WORK/submit2.txt" | tr -d :)
+for _ in $(seq 120); do
+	n=$(cat "$RUNS"/*/metrics.jsonl 2>/dev/null | wc -l)
+	((n >= 4 * EPOCHS + 4)) && break # some epochs of the new sweep
+	sleep 0.5
+done
+"$WORK/reslab" sweep cancel e2e-cancel --runs "$RUNS" | sed 's/^/   /'
+for _ in $(seq 60); do
+	[[ -z $(squeue -h -j "$JOB2" 2>/dev/null) ]] && break
+	sleep 0.5
+done
+[[ -z $(squeue -h -j "$JOB2" 2>/dev/null) ]] || fail "sweep cancel left job $JOB2 queued or running"
+"$WORK/reslab" sweep show e2e-cancel --runs "$RUNS" --json >"$WORK/cancel.json"
+python3 - "$WORK/cancel.json" <<'PY' || FAILS=$((FAILS + 1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+states = [r["state"] for r in d["runs"]]
+if "completed" in states and all(s == "completed" for s in states):
+    sys.exit("FAIL every run completed before the cancel took effect: %s" % states)
+print("   after the cancel:", states)
+PY
+"$WORK/reslab" sweep resume e2e-cancel --runs "$RUNS" --slurm --cpus 1 --mem 1G --time 20m | sed 's/^/   /'
+JOB3=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["slurm"][-1]["job_id"])' "$RUNS/sweeps/e2e-cancel.json")
+[[ $JOB3 != "$JOB2" ]] || fail "sweep resume --slurm recorded no new job"
+for _ in $(seq 600); do
+	[[ -z $(squeue -h -j "$JOB3" 2>/dev/null) ]] && break
+	sleep 1
+done
+"$WORK/reslab" sweep show e2e-cancel --runs "$RUNS" >"$WORK/show2.txt"
+grep -q "2/2 done" "$WORK/show2.txt" || fail "the resumed sweep did not complete: $(head -1 "$WORK/show2.txt")"
 
 if ((FAILS > 0)); then
 	echo "slurm-e2e: $FAILS checks failed (work in $WORK, logs in $WORK/cluster/log)" >&2
