@@ -107,6 +107,8 @@ type Model struct {
 	// storeWatch is how often the signature is read (0: never, in tests
 	// that drive the lab step by step).
 	storeWatch time.Duration
+	// storeNotify tells of changes in the runs folder as they happen.
+	storeNotify <-chan struct{}
 	// lrFinding cancels the learning-rate range test in progress.
 	lrFinding context.CancelFunc
 	// flashFor is how long a flash message stays.
@@ -178,6 +180,16 @@ func (m *Model) Outcomes() []RunOutcome { return m.outcomes }
 // Init implements tea.Model.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{common.LoadRunsCmd(m.c.Store), m.setup.Init(), m.watchStore(true)}
+	if m.storeWatch > 0 {
+		// Notifications show this machine's writes at once; the polling
+		// above stays for what they cannot see.
+		if ch, err := m.c.Store.Watch(m.ctx); err == nil {
+			m.storeNotify = ch
+			cmds = append(cmds, waitNotified(ch))
+		} else {
+			m.c.Log.Info("lab: no notifications for the runs folder; polling only", "error", err)
+		}
+	}
 	if s := m.opts.Start; s != nil {
 		cmds = append(cmds, common.Send(common.StartMsg{Specs: []experiments.Spec{*s}}))
 	}

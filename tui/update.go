@@ -34,10 +34,27 @@ func (m *Model) findLR(spec experiments.Spec) tea.Cmd {
 type storeSigMsg struct {
 	sig uint64
 	err error
+	// notified is a read the folder's notifications asked for: the polling
+	// tick is already running, so it is not re-armed.
+	notified bool
+}
+
+// storeNotifiedMsg says the runs folder's notifications saw a change.
+type storeNotifiedMsg struct{}
+
+// waitNotified waits for the next change the notifications see.
+func waitNotified(ch <-chan struct{}) tea.Cmd {
+	return func() tea.Msg {
+		if _, ok := <-ch; !ok {
+			return nil
+		}
+		return storeNotifiedMsg{}
+	}
 }
 
 // storeWatchInterval is how often the lab looks for runs other processes
-// wrote (a headless train, a Slurm task, another lab).
+// wrote (a headless train, a Slurm task, another lab): the fallback where
+// the folder's notifications (Store.Watch) miss them, as on NFS.
 const storeWatchInterval = 2 * time.Second
 
 // watchStore reads the runs folder's signature now or after the watch
@@ -102,7 +119,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			m.storeSig = msg.sig
 		}
+		if msg.notified {
+			return m, cmd
+		}
 		return m, tea.Batch(cmd, m.watchStore(false))
+	case storeNotifiedMsg:
+		store := m.c.Store
+		read := func() tea.Msg {
+			sig, err := store.Signature()
+			return storeSigMsg{sig: sig, err: err, notified: true}
+		}
+		return m, tea.Batch(read, waitNotified(m.storeNotify))
 	case common.FlashMsg:
 		m.flash, m.flashErr = msg.Text, msg.Err
 		m.flashSeq++
