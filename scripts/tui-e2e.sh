@@ -118,7 +118,7 @@ for size in $SIZES; do
 	keys Down Down Down Down Down Down Down Down C-u; text 0 # epochs 0
 	capture setup-invalid "want 1 to 10000" "fix the marked settings"
 	keys C-u; text 3
-	for _ in $(seq 20); do keys Down; done # the name, one above the last field
+	for _ in $(seq 27); do keys Down; done # the name
 	text "e2e"
 	capture setup-scrolled "› name" "e2e"
 	if ((H < 40)); then grep -qF "↑ more" "$OUT/$size-setup-scrolled.txt" || fail "setup-scrolled: the form did not scroll"; fi

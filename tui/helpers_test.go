@@ -141,7 +141,7 @@ func sized(t *testing.T, m *Model, w, h int) {
 // label, as a user would: until the view marks it.
 func focusField(t *testing.T, m *Model, label string) {
 	t.Helper()
-	for i := 0; i < 40 && !strings.Contains(m.View(), "› "+label+" "); i++ {
+	for i := 0; i < 80 && !strings.Contains(m.View(), "› "+label+" "); i++ {
 		press(t, m, "down")
 	}
 	if !strings.Contains(m.View(), "› "+label+" ") {

@@ -71,6 +71,8 @@ func (s *Page) Load(sp experiments.Spec) {
 		"seed": strconv.FormatInt(sp.Seed, 10), "name": sp.Name,
 		"optimizer": string(optimizerOf(sp)), "momentum": g(sp.Momentum), "schedule": scheduleOf(sp),
 		"warmup_epochs": g(sp.WarmupEpochs), "label_smoothing": g(sp.LabelSmoothing), "budget": budgetText(sp.BudgetSeconds),
+		"ema_decay": g(sp.EMADecay), "tta": ttaOf(sp), "eval_size": strconv.Itoa(sp.EvalSize), "head_only_epochs": strconv.Itoa(sp.HeadOnlyEpochs),
+		"backbone_lr_mult": g(sp.BackboneLRMult), "saturation": g(sp.Augment.Saturation), "crop_scale": pairText(sp.Augment.CropScale),
 	}
 	s.base = sp
 	for id, v := range vals {
@@ -142,6 +144,26 @@ func (s *Page) spec() experiments.Spec {
 	sp.Schedule = s.byID["schedule"].value()
 	floatOf("warmup_epochs", &sp.WarmupEpochs)
 	floatOf("label_smoothing", &sp.LabelSmoothing)
+	floatOf("ema_decay", &sp.EMADecay)
+	sp.TTA = s.byID["tta"].value()
+	if sp.TTA == "none" {
+		sp.TTA = ""
+	}
+	intOf("eval_size", &sp.EvalSize)
+	intOf("head_only_epochs", &sp.HeadOnlyEpochs)
+	floatOf("backbone_lr_mult", &sp.BackboneLRMult)
+	floatOf("saturation", &sp.Augment.Saturation)
+	sp.Augment.CropScale = [2]float64{}
+	if v := strings.TrimSpace(s.byID["crop_scale"].value()); v != "" && v != "off" {
+		lo, hi, ok := strings.Cut(v, ",")
+		a, errA := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+		b, errB := strconv.ParseFloat(strings.TrimSpace(hi), 64)
+		if !ok || errA != nil || errB != nil {
+			s.byID["crop_scale"].err = "want two numbers LO,HI such as 0.08,1"
+		} else {
+			sp.Augment.CropScale = [2]float64{a, b}
+		}
+	}
 	sp.BudgetSeconds = 0
 	if v := strings.TrimSpace(s.byID["budget"].value()); v != "" {
 		d, err := time.ParseDuration(v)
@@ -152,6 +174,22 @@ func (s *Page) spec() experiments.Spec {
 		}
 	}
 	return sp
+}
+
+// ttaOf is the spec's test-time augmentation as the form's choice.
+func ttaOf(sp experiments.Spec) string {
+	if sp.TTA == "" {
+		return "none"
+	}
+	return sp.TTA
+}
+
+// pairText writes a crop range for the form ("" for off).
+func pairText(p [2]float64) string {
+	if p == [2]float64{} {
+		return ""
+	}
+	return strconv.FormatFloat(p[0], 'g', -1, 64) + "," + strconv.FormatFloat(p[1], 'g', -1, 64)
 }
 
 // budgetText writes a time budget for the form ("" for none).

@@ -3,6 +3,7 @@ package setup
 import (
 	"math"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -252,5 +253,53 @@ func TestSetupTimeBudget(t *testing.T) {
 	p.spec()
 	if f := p.byID["budget"]; !strings.Contains(f.err, "duration") {
 		t.Errorf("a bad budget is not marked: %q", f.err)
+	}
+}
+
+// Every preset read into the form comes back out unchanged: each setting
+// of the recipes (EMA, TTA, crops, fine-tuning controls…) has its field or
+// is carried over, so a preset started from the form is the preset.
+func TestFormRoundTripsEveryPreset(t *testing.T) {
+	p, _ := newForm(t, "")
+	for _, name := range experiments.PresetNames() {
+		sp, err := experiments.PresetSpec(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Load(sp)
+		got := p.spec()
+		// The form names the defaults a spec may leave empty ("" is Adam,
+		// or AdamW with a decay; "" is a constant rate).
+		sp.Optimizer, sp.Schedule = string(optimizerOf(sp)), scheduleOf(sp)
+		if !reflect.DeepEqual(got, sp) {
+			t.Errorf("preset %s through the form:\n got %+v\nwant %+v", name, got, sp)
+		}
+	}
+}
+
+func TestFormRecipeFields(t *testing.T) {
+	p, h := newForm(t, "")
+	focusField(t, p, h, "ema_decay")
+	h.Press("ctrl+u", "0.999")
+	focusField(t, p, h, "tta")
+	h.Press("right")
+	focusField(t, p, h, "crop_scale")
+	h.Press("ctrl+u", "0.25,1")
+	focusField(t, p, h, "head_only_epochs")
+	h.Press("ctrl+u", "2")
+	sp := p.spec()
+	if sp.EMADecay != 0.999 || sp.TTA != "flip" || sp.Augment.CropScale != [2]float64{0.25, 1} || sp.HeadOnlyEpochs != 2 {
+		t.Errorf("spec from the form: ema %v tta %q crop %v head-only %d", sp.EMADecay, sp.TTA, sp.Augment.CropScale, sp.HeadOnlyEpochs)
+	}
+	focusField(t, p, h, "crop_scale")
+	h.Press("ctrl+u", "2,1")
+	p.Validate()
+	if e := p.byID["crop_scale"].err; !strings.Contains(e, "crop scale 2,1") {
+		t.Errorf("crop scale 2,1: %q", e)
+	}
+	h.Press("ctrl+u", "half")
+	p.Validate()
+	if e := p.byID["crop_scale"].err; !strings.Contains(e, "LO,HI") {
+		t.Errorf("crop scale half: %q", e)
 	}
 }
