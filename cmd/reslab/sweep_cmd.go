@@ -477,11 +477,7 @@ func submitSweep(ctx context.Context, store *experiments.Store, sw *experiments.
 		fmt.Fprintf(stdout, "every run of sweep %s has finished or is running; nothing to submit\n", sw.Name)
 		return showSweep(ctx, store, sw, false, false, stdout)
 	}
-	arr, err := jobArray(store, sw, rf, p, pending)
-	if err != nil {
-		return err
-	}
-	script, err := arr.Script()
+	script, err := sbatchScript(store, sw, rf, p, pending)
 	if err != nil {
 		return err
 	}
@@ -503,6 +499,15 @@ func submitSweep(ctx context.Context, store *experiments.Store, sw *experiments.
 	}
 	fmt.Fprintf(stdout, "submitted slurm job %s: %d array tasks (%s)\nwatch it with: reslab sweep show %s\n", id, len(pending), path, sw.Name)
 	return nil
+}
+
+// sbatchScript renders jobArray's batch script.
+func sbatchScript(store *experiments.Store, sw *experiments.Sweep, rf *runFlags, p sweepPlan, indices []int) (string, error) {
+	arr, err := jobArray(store, sw, rf, p, indices)
+	if err != nil {
+		return "", err
+	}
+	return arr.Script()
 }
 
 // jobArray is the Slurm job array for the given runs of the sweep: each
@@ -579,11 +584,7 @@ func dryRun(stdout io.Writer, store *experiments.Store, sw *experiments.Sweep, r
 		for i := range all {
 			all[i] = i
 		}
-		arr, err := jobArray(store, sw, rf, p, all)
-		if err != nil {
-			return err
-		}
-		script, err := arr.Script()
+		script, err := sbatchScript(store, sw, rf, p, all)
 		if err != nil {
 			return err
 		}
@@ -597,14 +598,7 @@ func runSweepResume(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlagSet("sweep resume", "sweep resume NAME [--jobs N | --slurm …]", stderr)
 	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
 	rf := addRunFlags(fs)
-	pos, err := parseCommandLine(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("name one sweep: reslab sweep resume NAME ('reslab sweep list' lists them)")
-	}
-	store, sw, err := openSweep(*runs, pos[0])
+	store, sw, err := parseSweepArgs(fs, runs, args)
 	if err != nil {
 		return err
 	}
@@ -620,12 +614,21 @@ func runSweepResume(ctx context.Context, args []string, stdout, stderr io.Writer
 	return executeSweep(ctx, store, sw, rf, plan, stdout, stderr)
 }
 
-func openSweep(runs, name string) (*experiments.Store, *experiments.Sweep, error) {
-	store, err := experiments.OpenStore(runsDir(runs))
+// parseSweepArgs parses a subcommand's flags (runs is its --runs) and its
+// one argument, the sweep's name, and opens that sweep.
+func parseSweepArgs(fs *flag.FlagSet, runs *string, args []string) (*experiments.Store, *experiments.Sweep, error) {
+	pos, err := parseCommandLine(fs, args)
 	if err != nil {
 		return nil, nil, err
 	}
-	sw, err := store.LoadSweep(name)
+	if len(pos) != 1 {
+		return nil, nil, usagef("name one sweep: reslab %s NAME ('reslab sweep list' lists them)", fs.Name())
+	}
+	store, err := experiments.OpenStore(runsDir(*runs))
+	if err != nil {
+		return nil, nil, err
+	}
+	sw, err := store.LoadSweep(pos[0])
 	if err != nil {
 		return nil, nil, err
 	}
@@ -652,7 +655,11 @@ func runSweepTask(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return usagef("sweep task: index %q: give the run number, or run inside a Slurm array task ($SLURM_ARRAY_TASK_ID)", index)
 	}
-	store, sw, err := openSweep(*runs, pos[0])
+	store, err := experiments.OpenStore(runsDir(*runs))
+	if err != nil {
+		return err
+	}
+	sw, err := store.LoadSweep(pos[0])
 	if err != nil {
 		return err
 	}
@@ -753,14 +760,7 @@ func runSweepShow(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	each := fs.Bool("each", false, "list every run with its state")
-	pos, err := parseCommandLine(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("name one sweep: reslab sweep show NAME ('reslab sweep list' lists them)")
-	}
-	store, sw, err := openSweep(*runs, pos[0])
+	store, sw, err := parseSweepArgs(fs, runs, args)
 	if err != nil {
 		return err
 	}
@@ -897,14 +897,7 @@ func printReport(w io.Writer, sw *experiments.Sweep, rep experiments.SweepReport
 func runSweepCancel(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sweep cancel", "sweep cancel NAME", stderr)
 	runs := fs.String("runs", "", "runs `folder` (default $RESLAB_RUNS, else ./runs)")
-	pos, err := parseCommandLine(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("name one sweep: reslab sweep cancel NAME")
-	}
-	_, sw, err := openSweep(*runs, pos[0])
+	_, sw, err := parseSweepArgs(fs, runs, args)
 	if err != nil {
 		return err
 	}
