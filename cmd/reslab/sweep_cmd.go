@@ -305,7 +305,19 @@ func executeSweep(ctx context.Context, store *experiments.Store, sw *experiments
 		}
 		return err
 	}
-	return showSweep(ctx, store, sw, false, false, stdout)
+	if err := showSweep(ctx, store, sw, false, false, stdout); err != nil {
+		return err
+	}
+	// A failed run does not stop the others, but the sweep did not succeed.
+	runs, _, err := store.List()
+	if err != nil {
+		return err
+	}
+	if c := experiments.Count(sw.Progress(runs)); c.Failed > 0 {
+		return fmt.Errorf("sweep %s: %d of %d runs failed (their errors are above and in reslab sweep show %s --each); reslab sweep resume %s starts them again",
+			sw.Name, c.Failed, c.Total, sw.Name, sw.Name)
+	}
+	return nil
 }
 
 // pendingRuns are the indices not finished (nor running elsewhere).
