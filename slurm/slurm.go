@@ -295,3 +295,24 @@ func (c Commands) Cancel(ctx context.Context, jobID string) error {
 	_, err := c.run(ctx, c.Scancel, jobID)
 	return err
 }
+
+// Summary counts tasks by state in a line: "2 pending, 1 running".
+func Summary(tasks map[int]Task) string {
+	if len(tasks) == 0 {
+		return "Slurm no longer lists its tasks (finished)"
+	}
+	counts := map[string]int{}
+	for _, t := range tasks {
+		counts[strings.ToLower(t.State)]++
+	}
+	states := make([]string, 0, len(counts))
+	for s := range counts {
+		states = append(states, s)
+	}
+	sort.Strings(states)
+	parts := make([]string, len(states))
+	for i, s := range states {
+		parts[i] = fmt.Sprintf("%d %s", counts[s], s)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -96,3 +96,13 @@ func TestIndexList(t *testing.T) {
 		t.Errorf("an array of indices 2-4 rendered %q (%v)", s, err)
 	}
 }
+
+func TestSummary(t *testing.T) {
+	tasks := map[int]Task{0: {State: "RUNNING"}, 1: {State: "PENDING"}, 2: {State: "PENDING"}}
+	if got := Summary(tasks); got != "2 pending, 1 running" {
+		t.Errorf("Summary = %q", got)
+	}
+	if got := Summary(nil); !strings.Contains(got, "finished") {
+		t.Errorf("Summary(nil) = %q", got)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -182,28 +181,12 @@ func showSweep(ctx context.Context, store *experiments.Store, sw *experiments.Sw
 	return nil
 }
 
-// slurmSummary counts the array's tasks by Slurm state.
+// slurmSummary is the tasks' states in a line, or why they are not known.
 func slurmSummary(tasks map[int]slurm.Task, note string) string {
 	if note != "" {
 		return note
 	}
-	if len(tasks) == 0 {
-		return "Slurm no longer lists its tasks (finished)"
-	}
-	counts := map[string]int{}
-	for _, t := range tasks {
-		counts[strings.ToLower(t.State)]++
-	}
-	states := make([]string, 0, len(counts))
-	for s := range counts {
-		states = append(states, s)
-	}
-	sort.Strings(states)
-	parts := make([]string, len(states))
-	for i, s := range states {
-		parts[i] = fmt.Sprintf("%d %s", counts[s], s)
-	}
-	return strings.Join(parts, ", ")
+	return slurm.Summary(tasks)
 }
 
 // printReport writes the statistics table, the comparisons and the verdict.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -253,6 +254,17 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 			}
 		}
 		return nil
+	case sweepSlurmMsg:
+		if s.sweep == nil || s.sweep.sw.Name != msg.name {
+			return nil // the view closed: the asking stops
+		}
+		s.sweep.slurm = msg.line
+		return tea.Tick(slurmAskEvery, func(time.Time) tea.Msg { return sweepSlurmAskMsg{name: msg.name} })
+	case sweepSlurmAskMsg:
+		if s.sweep == nil || s.sweep.sw.Name != msg.name {
+			return nil
+		}
+		return slurmStateCmd(s.sweep.sw)
 	case runDeletedMsg:
 		if msg.err != nil {
 			return common.FlashError(msg.err)
@@ -331,6 +343,7 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 			}
 			if i := s.compCursor - len(s.comps); i < len(s.sweeps) {
 				s.sweep = &sweepView{sw: s.sweeps[i], metric: "val_acc"}
+				return slurmStateCmd(s.sweep.sw)
 			}
 		}
 		return nil
@@ -450,3 +463,4 @@ func (s *Page) resume(r *experiments.Run) tea.Cmd {
 
 func (runDeletedMsg) Page() common.PageID { return common.PageRuns }
 func (detailsMsg) Page() common.PageID    { return common.PageRuns }
+func (sweepSlurmMsg) Page() common.PageID { return common.PageRuns }

@@ -257,3 +257,30 @@ func TestSweepListedAndOpened(t *testing.T) {
 		t.Error("esc did not close the sweep")
 	}
 }
+
+// A sweep submitted to Slurm shows its job's tasks, asked of Slurm in the
+// background (here Slurm cannot answer, so the view says so), and the
+// asking stops when the view closes.
+func TestSweepViewAsksSlurm(t *testing.T) {
+	dir := t.TempDir()
+	store, _ := experiments.OpenStore(dir)
+	arms := []experiments.Arm{{Label: "base", Values: []string{}, Spec: experiments.DefaultSpec()}}
+	sw, _ := experiments.NewSweep("cl", nil, arms, 2, 0, 1)
+	sw.Slurm = append(sw.Slurm, experiments.SlurmJob{JobID: "42"})
+	if err := store.CreateSweep(sw); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", t.TempDir()) // no squeue: the answer is an error, at once
+	s, h := newTable(t, dir, 100, 30)
+	h.Press("tab", "enter")
+	if s.sweep == nil || !strings.HasPrefix(s.sweep.slurm, "slurm job 42: state not available") {
+		t.Fatalf("slurm line %q\n%s", s.sweep.slurm, s.View())
+	}
+	if v := s.View(); !strings.Contains(v, "slurm job 42: state not available") {
+		t.Errorf("the view does not show it:\n%s", v)
+	}
+	h.Press("esc")
+	if cmd := s.Update(sweepSlurmAskMsg{name: "cl"}); cmd != nil {
+		t.Error("a closed sweep view still asks Slurm")
+	}
+}

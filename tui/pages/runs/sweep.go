@@ -1,13 +1,16 @@
 package runs
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/slurm"
 	"github.com/reslab/reslab/tui/common"
 	"github.com/reslab/reslab/tui/components"
 )
@@ -21,6 +24,39 @@ type sweepView struct {
 	sw     *experiments.Sweep
 	metric string // val_acc or val_loss
 	offset int
+	// slurm is the latest Slurm job's tasks in a line, read when the view
+	// opens and every slurmAskEvery after each answer.
+	slurm string
+}
+
+// sweepSlurmMsg is a sweep's Slurm tasks read back; the next ask follows
+// slurmAskEvery later, one at a time, while the sweep stays open.
+type sweepSlurmMsg struct{ name, line string }
+
+// sweepSlurmAskMsg asks Slurm again.
+type sweepSlurmAskMsg struct{ name string }
+
+// slurmAskEvery is how often an open sweep asks Slurm for its tasks.
+const slurmAskEvery = 10 * time.Second
+
+// slurmStateCmd asks Slurm (squeue, sacct) for the sweep's latest job in
+// the background; nil for a sweep never submitted.
+func slurmStateCmd(sw *experiments.Sweep) tea.Cmd {
+	n := len(sw.Slurm)
+	if n == 0 {
+		return nil
+	}
+	name, job := sw.Name, sw.Slurm[n-1].JobID
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		tasks, err := slurm.Default.Tasks(ctx, job)
+		line := fmt.Sprintf("slurm job %s: %s", job, slurm.Summary(tasks))
+		if err != nil {
+			line = fmt.Sprintf("slurm job %s: state not available (%s)", job, experiments.OneLine(err.Error()))
+		}
+		return sweepSlurmMsg{name: name, line: line}
+	}
 }
 
 func (v *sweepView) key(msg tea.KeyMsg, s *Page) tea.Cmd {
@@ -49,15 +85,19 @@ func (v *sweepView) view(c *common.Common, all []*experiments.Run, w, h int) str
 	sw := v.sw
 	states := sw.Progress(all)
 	rep := sw.Report(states)
-	folds := "the data's validation split"
+	shape := fmt.Sprintf("%d arms × %d seeds", len(sw.Arms), sw.Seeds)
 	if sw.Folds > 0 {
-		folds = fmt.Sprintf("%d folds", sw.Folds)
+		shape += fmt.Sprintf(" × %d folds", sw.Folds)
 	}
 	title := st.Title.Render("sweep " + sw.Name)
-	info := st.Subtle.Render(fmt.Sprintf("%d arms × %d seeds × %s · %s", len(sw.Arms), sw.Seeds, folds, rep.Counts))
+	info := st.Subtle.Render(shape + " · " + rep.Counts.String())
 	lines := []string{common.Spread(title, info, w)}
 	if n := len(sw.Slurm); n > 0 {
-		lines = append(lines, st.Subtle.Render(common.Truncate(fmt.Sprintf("slurm job %s: reslab sweep show %s has its tasks' states", sw.Slurm[n-1].JobID, sw.Name), w)))
+		line := v.slurm
+		if line == "" {
+			line = fmt.Sprintf("slurm job %s: asking Slurm…", sw.Slurm[n-1].JobID)
+		}
+		lines = append(lines, st.Subtle.Render(common.Truncate(line, w)))
 	}
 
 	// The curves: each arm's mean, its interval's edges faint behind.
