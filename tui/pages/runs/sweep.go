@@ -108,8 +108,15 @@ func (v *sweepView) view(c *common.Common, all []*experiments.Run, w, h int) str
 			x := float64(e)
 			mean.Points = append(mean.Points, components.Point{X: x, Y: ac.Mean[i]})
 			if ac.Runs[i] > 1 {
-				lo.Points = append(lo.Points, components.Point{X: x, Y: ac.Lo[i]})
-				hi.Points = append(hi.Points, components.Point{X: x, Y: ac.Hi[i]})
+				// A t interval over few runs can reach past what the metric can
+				// be (below 0, an accuracy above 1); the band stops there, so
+				// the plot keeps the curves' scale.
+				l, u := math.Max(ac.Lo[i], 0), ac.Hi[i]
+				if strings.Contains(v.metric, "acc") {
+					u = math.Min(u, 1)
+				}
+				lo.Points = append(lo.Points, components.Point{X: x, Y: l})
+				hi.Points = append(hi.Points, components.Point{X: x, Y: u})
 			}
 		}
 		cv.Curves = append(cv.Curves, mean)
