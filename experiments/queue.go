@@ -7,8 +7,13 @@ type Queue struct {
 	waiting []QueuedRun
 	total   int
 	started []string
-	sweep   *Sweep
+	// current is the sweep of the run started last (nil for a run of its
+	// own); perSweep counts each sweep's runs queued and started.
+	current  *Sweep
+	perSweep map[*Sweep]*sweepCount
 }
+
+type sweepCount struct{ queued, started int }
 
 // QueuedRun is one run waiting: a spec of its own, or a sweep's run by
 // index (which Runner.StartSweepRun starts or continues).
@@ -27,11 +32,24 @@ func NewQueue(specs []Spec) *Queue {
 
 // NewSweepQueue queues the given runs of a sweep (those not finished).
 func NewSweepQueue(sw *Sweep, indices []int) *Queue {
-	q := &Queue{sweep: sw, total: len(indices)}
+	q := &Queue{}
+	q.AddSweep(sw, indices)
+	return q
+}
+
+// AddSweep queues the given runs of a sweep after those waiting.
+func (q *Queue) AddSweep(sw *Sweep, indices []int) {
+	if q.perSweep == nil {
+		q.perSweep = map[*Sweep]*sweepCount{}
+	}
+	if q.perSweep[sw] == nil {
+		q.perSweep[sw] = &sweepCount{}
+	}
 	for _, i := range indices {
 		q.waiting = append(q.waiting, QueuedRun{Spec: sw.Runs[i].Spec, Sweep: sw, Index: i})
 	}
-	return q
+	q.perSweep[sw].queued += len(indices)
+	q.total += len(indices)
 }
 
 // Next takes the next run to start; ok is false when none waits.
@@ -40,7 +58,21 @@ func (q *Queue) Next() (run QueuedRun, ok bool) {
 		return QueuedRun{}, false
 	}
 	run, q.waiting = q.waiting[0], q.waiting[1:]
+	q.current = run.Sweep
+	if run.Sweep != nil {
+		q.perSweep[run.Sweep].started++
+	}
 	return run, true
+}
+
+// SweepProgress is the current sweep's runs started so far (the one in
+// progress included) and queued in all.
+func (q *Queue) SweepProgress() (started, total int) {
+	if q.current == nil {
+		return 0, 0
+	}
+	c := q.perSweep[q.current]
+	return c.started, c.queued
 }
 
 // Add queues more specs after those waiting (a training started while
@@ -74,13 +106,13 @@ func (q *Queue) Total() int { return q.total }
 // Sweep says whether the queue is a sweep (more than one run).
 func (q *Queue) Sweep() bool { return q.total > 1 }
 
-// SweepName is the name of the saved sweep the queue trains, "" for runs
-// of their own.
+// SweepName is the name of the saved sweep of the run started last, ""
+// for a run of its own.
 func (q *Queue) SweepName() string {
-	if q.sweep == nil {
+	if q.current == nil {
 		return ""
 	}
-	return q.sweep.Name
+	return q.current.Name
 }
 
 // ContinuesAfter says whether a sweep goes on after a run ended in state s:

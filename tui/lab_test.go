@@ -432,3 +432,36 @@ func TestSavedSweepTrainsItsRuns(t *testing.T) {
 		t.Errorf("a second sweep of the same name: %#v", cmd())
 	}
 }
+
+// A sweep started while a run trains is saved and queued behind it; its
+// runs follow, and the run screen counts them as the sweep's.
+func TestSweepQueuesBehindARun(t *testing.T) {
+	a := experiments.DefaultSpec()
+	m, first := startedLab(t, a)
+	arms := []experiments.Arm{{Label: "base", Values: []string{}, Spec: experiments.DefaultSpec()}}
+	sw, err := experiments.NewSweep("later", nil, arms, 2, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cmd := m.Update(common.StartMsg{Sweep: sw})
+	var flash string
+	for _, c := range flatten(cmd) {
+		if f, ok := c().(common.FlashMsg); ok {
+			flash = f.Text
+		}
+	}
+	if !strings.Contains(flash, "queued sweep later: its 2 runs start when the run in progress completes") {
+		t.Errorf("flash %q", flash)
+	}
+	if _, err := m.c.Store.LoadSweep("later"); err != nil {
+		t.Errorf("the queued sweep was not saved: %v", err)
+	}
+	next := endRun(m, first)
+	if next.sess == nil || next.spec.Name != "later s1" {
+		t.Fatalf("after the run: %+v", next.spec.Name)
+	}
+	_, _ = m.Update(next)
+	if v := m.View(); !strings.Contains(v, "sweep later 1/2 · next r18 s2 · 1 queued") {
+		t.Errorf("the run screen does not count the sweep's runs:\n%s", v)
+	}
+}

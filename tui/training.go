@@ -44,7 +44,7 @@ const busyTraining = "a run is training: stop it first (2 then s) or wait for it
 // startSweep saves a sweep made on the setup screen and trains its runs
 // one after another (a run in progress finishes first).
 func (m *Model) startSweep(sw *experiments.Sweep) tea.Cmd {
-	if m.training != nil {
+	if t := m.training; t != nil && t.stopping {
 		return common.Flash(busyTraining)
 	}
 	if err := m.c.Store.CreateSweep(sw); err != nil {
@@ -53,6 +53,11 @@ func (m *Model) startSweep(sw *experiments.Sweep) tea.Cmd {
 	idx := make([]int, len(sw.Runs))
 	for i := range idx {
 		idx[i] = i
+	}
+	if t := m.training; t != nil {
+		t.queue.AddSweep(sw, idx)
+		return tea.Batch(common.LoadRunsCmd(m.c.Store),
+			common.Flash(fmt.Sprintf("queued sweep %s: its %d runs start when the run in progress completes (%d waiting)", sw.Name, len(idx), len(t.queue.Waiting()))))
 	}
 	t := &training{queue: experiments.NewSweepQueue(sw, idx)}
 	m.training = t

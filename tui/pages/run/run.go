@@ -444,7 +444,8 @@ func (r *Page) noteLine() string {
 		done := len(q.StartedIDs())
 		waiting := q.Waiting()
 		if name := q.SweepName(); name != "" {
-			line := fmt.Sprintf("sweep %s %d/%d", name, max(done, 1), q.Total())
+			started, total := q.SweepProgress()
+			line := fmt.Sprintf("sweep %s %d/%d", name, started, total)
 			if len(waiting) > 0 {
 				next := waiting[0].Spec
 				line += fmt.Sprintf(" · next %s · %d queued", strings.TrimSpace(next.Arch.Short()+" "+strings.TrimPrefix(strings.TrimPrefix(next.Name, name), " ")), len(waiting))
