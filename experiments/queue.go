@@ -118,4 +118,4 @@ func (q *Queue) SweepName() string {
 // ContinuesAfter says whether a sweep goes on after a run ended in state s:
 // a completed or early-stopped run lets the next start; a stopped, failed or
 // interrupted one ends the sweep, since the user or a fault intervened.
-func ContinuesAfter(s State) bool { return s == StateCompleted || s == StateEarlyStopped }
+func ContinuesAfter(s State) bool { return s.Finished() }

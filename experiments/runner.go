@@ -299,7 +299,7 @@ func (r *Runner) resume(ctx context.Context, id string, extendTo int) (*Session,
 		w.Close()
 		return nil, err
 	}
-	finished := w.Status.State == StateCompleted || w.Status.State == StateEarlyStopped
+	finished := w.Status.State.Finished()
 	switch {
 	case extendTo > 0 && extendTo <= len(w.Metrics):
 		return fail(fmt.Errorf("run %s has trained %d epochs already: --epochs %d must be more", w.ID, len(w.Metrics), extendTo))

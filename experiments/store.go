@@ -76,6 +76,10 @@ const (
 	StateQueued       State = "queued"      // waiting in a sweep
 )
 
+// Finished says whether a run in state s has trained to its end: completed
+// or stopped early by its patience. Nothing is left to resume.
+func (s State) Finished() bool { return s == StateCompleted || s == StateEarlyStopped }
+
 // BestValues are the run's best validation accuracy and loss over its
 // epochs, each judged by train's monitor rule; ok is false before the first
 // epoch.

@@ -178,17 +178,22 @@ func Combinations(axes []Axis) [][]string {
 	return out
 }
 
-// Dir is the sweep's folder beside its file: the Slurm script and task
-// logs.
+// SweepDir is the sweep's folder beside its file: the Slurm scripts, and
+// the task logs in its logs/ folder.
 func (s *Store) SweepDir(name string) string { return filepath.Join(s.Dir, sweepsDir, name) }
 
-func (s *Store) sweepFile(name string) string { return filepath.Join(s.Dir, sweepsDir, name+".json") }
+// SweepLogs is the folder of the sweep's task logs (local jobs and Slurm
+// array tasks).
+func (s *Store) SweepLogs(name string) string { return filepath.Join(s.SweepDir(name), "logs") }
+
+// SweepFile is the sweep's plan, sweeps/NAME.json.
+func (s *Store) SweepFile(name string) string { return filepath.Join(s.Dir, sweepsDir, name+".json") }
 
 // CreateSweep saves a new sweep; a sweep of that name must not exist.
 func (s *Store) CreateSweep(sw *Sweep) error {
-	if _, err := os.Stat(s.sweepFile(sw.Name)); err == nil {
+	if _, err := os.Stat(s.SweepFile(sw.Name)); err == nil {
 		return fmt.Errorf("%w: a sweep named %s exists (%s): continue it with 'reslab sweep resume %s' or choose another --name",
-			ErrSweep, sw.Name, s.sweepFile(sw.Name), sw.Name)
+			ErrSweep, sw.Name, s.SweepFile(sw.Name), sw.Name)
 	}
 	return s.SaveSweep(sw)
 }
@@ -201,7 +206,7 @@ func (s *Store) SaveSweep(sw *Sweep) error {
 	if err := os.MkdirAll(s.SweepDir(sw.Name), 0o755); err != nil {
 		return fmt.Errorf("sweep %s: %w", sw.Name, err)
 	}
-	return writeJSONAtomic(s.sweepFile(sw.Name), sw)
+	return writeJSONAtomic(s.SweepFile(sw.Name), sw)
 }
 
 // LoadSweep reads sweeps/NAME.json.
@@ -210,7 +215,7 @@ func (s *Store) LoadSweep(name string) (*Sweep, error) {
 		return nil, fmt.Errorf("%w: sweep name %q: use letters, digits, '.', '_' and '-' (up to 64)", ErrBadName, name)
 	}
 	var sw Sweep
-	err := readJSON(s.sweepFile(name), &sw)
+	err := readJSON(s.SweepFile(name), &sw)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w %q in %s: 'reslab sweep list' lists them", ErrNoSweep, name, filepath.Join(s.Dir, sweepsDir))
 	}
@@ -218,11 +223,11 @@ func (s *Store) LoadSweep(name string) (*Sweep, error) {
 		return nil, err
 	}
 	if len(sw.Runs) == 0 || len(sw.Arms) == 0 {
-		return nil, fmt.Errorf("%w: %s lists no runs", ErrSweep, s.sweepFile(name))
+		return nil, fmt.Errorf("%w: %s lists no runs", ErrSweep, s.SweepFile(name))
 	}
 	for i, r := range sw.Runs {
 		if r.Index != i || r.Arm < 0 || r.Arm >= len(sw.Arms) {
-			return nil, fmt.Errorf("%w: %s: run %d is damaged (index %d, arm %d of %d)", ErrSweep, s.sweepFile(name), i, r.Index, r.Arm, len(sw.Arms))
+			return nil, fmt.Errorf("%w: %s: run %d is damaged (index %d, arm %d of %d)", ErrSweep, s.SweepFile(name), i, r.Index, r.Arm, len(sw.Arms))
 		}
 	}
 	return &sw, nil
@@ -281,14 +286,12 @@ func (sw *Sweep) Progress(runs []*Run) []SweepRunState {
 		}
 		st := &out[ref.Index]
 		st.Attempts++
-		if st.Run == nil || (!finished(st.State) && finished(r.Status.State)) {
+		if st.Run == nil || (!st.State.Finished() && r.Status.State.Finished()) {
 			st.Run, st.State = r, r.Status.State
 		}
 	}
 	return out
 }
-
-func finished(s State) bool { return s == StateCompleted || s == StateEarlyStopped }
 
 // SweepCounts tallies a sweep's runs by state.
 type SweepCounts struct {
@@ -305,7 +308,7 @@ func Count(states []SweepRunState) SweepCounts {
 	c := SweepCounts{Total: len(states)}
 	for _, s := range states {
 		switch {
-		case finished(s.State):
+		case s.State.Finished():
 			c.Done++
 		case s.State == StateRunning:
 			c.Running++

@@ -31,7 +31,7 @@ func (r *Runner) StartSweepRun(ctx context.Context, sw *Sweep, index int) (*Sess
 	switch {
 	case st.Run == nil || st.State == StateFailed:
 		return r.start(ctx, st.Spec, &SweepRef{Name: sw.Name, Index: index})
-	case finished(st.State):
+	case st.State.Finished():
 		return nil, fmt.Errorf("sweep %s run %d (%s): %w", sw.Name, index, st.Run.ID, ErrSweepRunDone)
 	case st.State == StateRunning:
 		return nil, fmt.Errorf("sweep %s run %d (%s): %w (pid %d)", sw.Name, index, st.Run.ID, ErrSweepRunBusy, st.Run.Status.PID)

@@ -122,7 +122,7 @@ func (sw *Sweep) report(states []SweepRunState, read lastPredictions) SweepRepor
 				continue
 			}
 			st.Runs++
-			if !finished(s.State) || s.Run == nil || len(s.Run.Metrics) == 0 {
+			if !s.State.Finished() || s.Run == nil || len(s.Run.Metrics) == 0 {
 				continue
 			}
 			st.Done++

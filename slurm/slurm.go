@@ -296,6 +296,15 @@ func (c Commands) Cancel(ctx context.Context, jobID string) error {
 	return err
 }
 
+// Line is a job's tasks for a person, "slurm job 12: 2 pending, 1
+// running", or why Slurm could not say (err from Tasks).
+func Line(jobID string, tasks map[int]Task, err error) string {
+	if err != nil {
+		return fmt.Sprintf("slurm job %s: state not available (%s)", jobID, strings.Join(strings.Fields(err.Error()), " "))
+	}
+	return fmt.Sprintf("slurm job %s: %s", jobID, Summary(tasks))
+}
+
 // Summary counts tasks by state in a line: "2 pending, 1 running".
 func Summary(tasks map[int]Task) string {
 	if len(tasks) == 0 {

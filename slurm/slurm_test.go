@@ -1,6 +1,7 @@
 package slurm
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,5 +105,11 @@ func TestSummary(t *testing.T) {
 	}
 	if got := Summary(nil); !strings.Contains(got, "finished") {
 		t.Errorf("Summary(nil) = %q", got)
+	}
+	if got := Line("7", tasks, nil); got != "slurm job 7: 2 pending, 1 running" {
+		t.Errorf("Line = %q", got)
+	}
+	if got := Line("7", nil, errors.New("squeue: fatal:\n no config")); got != "slurm job 7: state not available (squeue: fatal: no config)" {
+		t.Errorf("Line with an error = %q", got)
 	}
 }

@@ -172,10 +172,17 @@ func runSweepNew(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *rf.dryRun {
 		return dryRun(stdout, store, sw, rf, plan)
 	}
+	if *rf.useSlurm {
+		// The Slurm flags are read before anything is saved, so a bad
+		// --time or --mem leaves no sweep behind.
+		if _, err := sbatchScript(store, sw, rf, plan, []int{0}); err != nil {
+			return err
+		}
+	}
 	if err := store.CreateSweep(sw); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "sweep %s saved: %s\n", sw.Name, filepath.Join(store.Dir, "sweeps", sw.Name+".json"))
+	fmt.Fprintf(stdout, "sweep %s saved: %s\n", sw.Name, store.SweepFile(sw.Name))
 	return executeSweep(ctx, store, sw, rf, plan, stdout, stderr)
 }
 
@@ -298,22 +305,19 @@ func executeSweep(ctx context.Context, store *experiments.Store, sw *experiments
 	} else {
 		err = runSweepHere(ctx, store, sw, stdout, stderr)
 	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stdout, "sweep %s stopped; continue it with: reslab sweep resume %s\n", sw.Name, sw.Name)
+		return errRunStopped
+	}
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, errRunStopped) {
-			fmt.Fprintf(stdout, "sweep %s stopped; continue it with: reslab sweep resume %s\n", sw.Name, sw.Name)
-			return errRunStopped
-		}
 		return err
 	}
-	if err := showSweep(ctx, store, sw, false, false, stdout); err != nil {
+	rep, err := showSweep(ctx, store, sw, false, false, stdout)
+	if err != nil {
 		return err
 	}
 	// A failed run does not stop the others, but the sweep did not succeed.
-	runs, _, err := store.List()
-	if err != nil {
-		return err
-	}
-	if c := experiments.Count(sw.Progress(runs)); c.Failed > 0 {
+	if c := rep.Counts; c.Failed > 0 {
 		return fmt.Errorf("sweep %s: %d of %d runs failed (their errors are above and in reslab sweep show %s --each); reslab sweep resume %s starts them again",
 			sw.Name, c.Failed, c.Total, sw.Name, sw.Name)
 	}
@@ -328,7 +332,7 @@ func pendingRuns(store *experiments.Store, sw *experiments.Sweep) ([]int, error)
 	}
 	var out []int
 	for _, st := range sw.Progress(runs) {
-		if st.State != experiments.StateCompleted && st.State != experiments.StateEarlyStopped && st.State != experiments.StateRunning {
+		if !st.State.Finished() && st.State != experiments.StateRunning {
 			out = append(out, st.Index)
 		}
 	}
@@ -366,23 +370,29 @@ func runSweepHere(ctx context.Context, store *experiments.Store, sw *experiments
 		prog.clear()
 		res, err := sess.Wait()
 		fmt.Fprintf(stdout, "[%d/%d] %s\n", k+1, len(pending), runLine(sw, i, sess.ID, res, err))
-		if err != nil && !errors.Is(err, context.Canceled) {
-			continue // a failed run is told and the sweep goes on; resume starts it again
-		}
-		if err != nil {
+		// A failed run is told and the sweep goes on (resume starts it
+		// again); a stopped one stops the sweep.
+		if errors.Is(err, context.Canceled) {
 			return err
 		}
 	}
 	return nil
 }
 
-// runLine is one finished run of a sweep.
-func runLine(sw *experiments.Sweep, i int, id string, res train.FitResult, err error) string {
+// runHead names run i of a sweep in the progress lines: its index, arm,
+// seed and fold.
+func runHead(sw *experiments.Sweep, i int) string {
 	r := sw.Runs[i]
 	head := fmt.Sprintf("run %d %s seed %d", i, sw.Arms[r.Arm].Label, r.Seed)
 	if sw.Folds > 0 {
 		head += fmt.Sprintf(" fold %d/%d", r.Fold+1, sw.Folds)
 	}
+	return head
+}
+
+// runLine is one finished run of a sweep.
+func runLine(sw *experiments.Sweep, i int, id string, res train.FitResult, err error) string {
+	head := runHead(sw, i)
 	switch {
 	case errors.Is(err, context.Canceled):
 		return fmt.Sprintf("%s: stopped (%s)", head, id)
@@ -409,7 +419,7 @@ func runSweepJobs(ctx context.Context, store *experiments.Store, sw *experiments
 	if err != nil {
 		return fmt.Errorf("finding this program to run the jobs: %w", err)
 	}
-	logs := filepath.Join(store.SweepDir(sw.Name), "logs")
+	logs := store.SweepLogs(sw.Name)
 	if err := os.MkdirAll(logs, 0o755); err != nil {
 		return err
 	}
@@ -447,11 +457,7 @@ func runSweepJobs(ctx context.Context, store *experiments.Store, sw *experiments
 
 // runTaskProcess runs one `reslab sweep task` and says how it ended.
 func runTaskProcess(ctx context.Context, exe, runs string, sw *experiments.Sweep, i, cores int, logPath string) string {
-	r := sw.Runs[i]
-	head := fmt.Sprintf("run %d %s seed %d", i, sw.Arms[r.Arm].Label, r.Seed)
-	if sw.Folds > 0 {
-		head += fmt.Sprintf(" fold %d/%d", r.Fold+1, sw.Folds)
-	}
+	head := runHead(sw, i)
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Sprintf("%s: %v", head, err)

@@ -97,25 +97,29 @@ func runSweepShow(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	return showSweep(ctx, store, sw, *each, *asJSON, stdout)
+	_, err = showSweep(ctx, store, sw, *each, *asJSON, stdout)
+	return err
 }
 
 // showSweep prints the sweep's progress, the Slurm job's tasks, every
-// arm's statistics, the comparisons and the verdict.
-func showSweep(ctx context.Context, store *experiments.Store, sw *experiments.Sweep, each, asJSON bool, stdout io.Writer) error {
+// arm's statistics, the comparisons and the verdict, and returns the
+// report it printed.
+func showSweep(ctx context.Context, store *experiments.Store, sw *experiments.Sweep, each, asJSON bool, stdout io.Writer) (experiments.SweepReport, error) {
 	all, _, err := store.List()
 	if err != nil {
-		return err
+		return experiments.SweepReport{}, err
 	}
 	states := sw.Progress(all)
 	rep := sw.Report(states)
 	var tasks map[int]slurm.Task
-	var slurmNote string
+	var slurmLine, slurmNote string
 	if n := len(sw.Slurm); n > 0 {
 		job := sw.Slurm[n-1]
-		tasks, err = slurm.Default.Tasks(ctx, job.JobID)
-		if err != nil {
-			slurmNote = fmt.Sprintf("slurm job %s: state not available: %s", job.JobID, experiments.OneLine(err.Error()))
+		var serr error
+		tasks, serr = slurm.Default.Tasks(ctx, job.JobID)
+		slurmLine = fmt.Sprintf("%s (%s)", slurm.Line(job.JobID, tasks, serr), job.Script)
+		if serr != nil {
+			slurmNote = slurmLine
 		}
 	}
 	if asJSON {
@@ -139,7 +143,7 @@ func showSweep(ctx context.Context, store *experiments.Store, sw *experiments.Sw
 			}
 			rows = append(rows, r)
 		}
-		return json.NewEncoder(stdout).Encode(struct {
+		return rep, json.NewEncoder(stdout).Encode(struct {
 			Sweep  *experiments.Sweep      `json:"sweep"`
 			Runs   []runRow                `json:"runs"`
 			Report experiments.SweepReport `json:"report"`
@@ -151,8 +155,8 @@ func showSweep(ctx context.Context, store *experiments.Store, sw *experiments.Sw
 		folds = fmt.Sprintf("%d folds (fold seed %d)", sw.Folds, sw.FoldSeed)
 	}
 	fmt.Fprintf(stdout, "sweep %s: %d arm(s) × %d seed(s) × %s = %d runs: %s\n", sw.Name, len(sw.Arms), sw.Seeds, folds, len(sw.Runs), rep.Counts)
-	if n := len(sw.Slurm); n > 0 {
-		fmt.Fprintf(stdout, "slurm job %s (%s): %s\n", sw.Slurm[n-1].JobID, sw.Slurm[n-1].Script, slurmSummary(tasks, slurmNote))
+	if slurmLine != "" {
+		fmt.Fprintln(stdout, slurmLine)
 	}
 	if each {
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -178,15 +182,7 @@ func showSweep(ctx context.Context, store *experiments.Store, sw *experiments.Sw
 		tw.Flush()
 	}
 	printReport(stdout, sw, rep)
-	return nil
-}
-
-// slurmSummary is the tasks' states in a line, or why they are not known.
-func slurmSummary(tasks map[int]slurm.Task, note string) string {
-	if note != "" {
-		return note
-	}
-	return slurm.Summary(tasks)
+	return rep, nil
 }
 
 // printReport writes the statistics table, the comparisons and the verdict.

@@ -25,17 +25,17 @@ func submitSweep(ctx context.Context, store *experiments.Store, sw *experiments.
 	}
 	if len(pending) == 0 {
 		fmt.Fprintf(stdout, "every run of sweep %s has finished or is running; nothing to submit\n", sw.Name)
-		return showSweep(ctx, store, sw, false, false, stdout)
+		_, err := showSweep(ctx, store, sw, false, false, stdout)
+		return err
 	}
 	script, err := sbatchScript(store, sw, rf, p, pending)
 	if err != nil {
 		return err
 	}
-	dir := store.SweepDir(sw.Name)
-	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
+	if err := os.MkdirAll(store.SweepLogs(sw.Name), 0o755); err != nil {
 		return err
 	}
-	path := filepath.Join(dir, fmt.Sprintf("sweep-%d.sbatch", len(sw.Slurm)+1))
+	path := filepath.Join(store.SweepDir(sw.Name), fmt.Sprintf("sweep-%d.sbatch", len(sw.Slurm)+1))
 	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
 		return fmt.Errorf("writing the sbatch script: %w", err)
 	}
@@ -51,44 +51,39 @@ func submitSweep(ctx context.Context, store *experiments.Store, sw *experiments.
 	return nil
 }
 
-// sbatchScript renders jobArray's batch script.
+// sbatchScript is the batch script of a Slurm job array for the given
+// runs of the sweep: each task runs `reslab sweep task` on its run in the
+// (shared) runs folder, with memory from the estimate and time from the
+// measured speed unless given. Paths are absolute: the tasks start
+// elsewhere.
 func sbatchScript(store *experiments.Store, sw *experiments.Sweep, rf *runFlags, p sweepPlan, indices []int) (string, error) {
-	arr, err := jobArray(store, sw, rf, p, indices)
-	if err != nil {
-		return "", err
-	}
-	return arr.Script()
-}
-
-// jobArray is the Slurm job array for the given runs of the sweep: each
-// task runs `reslab sweep task` on its run in the (shared) runs folder,
-// with memory from the estimate and time from the measured speed unless
-// given.
-func jobArray(store *experiments.Store, sw *experiments.Sweep, rf *runFlags, p sweepPlan, indices []int) (slurm.Array, error) {
-	var arr slurm.Array
 	exe := *rf.binary
 	if exe == "" {
 		var err error
 		if exe, err = os.Executable(); err != nil {
-			return arr, fmt.Errorf("finding this program for the compute nodes (give --binary PATH): %w", err)
+			return "", fmt.Errorf("finding this program for the compute nodes (give --binary PATH): %w", err)
 		}
 	}
 	runs, err := filepath.Abs(store.Dir)
 	if err != nil {
-		return arr, err
+		return "", err
+	}
+	logs, err := filepath.Abs(store.SweepLogs(sw.Name))
+	if err != nil {
+		return "", err
 	}
 	cpus := *rf.cpus
 	if cpus == 0 {
 		cpus = 2
 	}
-	arr = slurm.Array{JobName: "reslab-" + sw.Name, Indices: indices, Partition: *rf.partition, CPUs: cpus,
+	arr := slurm.Array{JobName: "reslab-" + sw.Name, Indices: indices, Partition: *rf.partition, CPUs: cpus,
 		MaxParallel: *rf.maxParallel, Requeue: true, SignalBefore: 2 * time.Minute,
-		Output:  filepath.Join(runs, "sweeps", sw.Name, "logs", "%A_%a.out"),
+		Output:  filepath.Join(logs, "%A_%a.out"),
 		Env:     []string{fmt.Sprintf("GOMAXPROCS=%d", cpus)},
 		Command: []string{exe, "sweep", "task", "--runs", runs, sw.Name, slurm.TaskID}}
 	if *rf.mem != "" {
 		if arr.MemoryMB, err = parseMemory(*rf.mem); err != nil {
-			return arr, usagef("--mem %s: %w", *rf.mem, err)
+			return "", usagef("--mem %s: %w", *rf.mem, err)
 		}
 	} else {
 		// The estimate with room for the Go runtime and the binary.
@@ -97,14 +92,14 @@ func jobArray(store *experiments.Store, sw *experiments.Sweep, rf *runFlags, p s
 	switch {
 	case *rf.timeLimit != "":
 		if arr.Time, err = time.ParseDuration(*rf.timeLimit); err != nil || arr.Time <= 0 {
-			return arr, usagef("--time %s: want a duration such as 90m or 2h", *rf.timeLimit)
+			return "", usagef("--time %s: want a duration such as 90m or 2h", *rf.timeLimit)
 		}
 	case !math.IsNaN(p.runSeconds):
 		// Twice the measured estimate and ten minutes: a task that runs
 		// out is signalled, saves, and is resumed by the next submission.
 		arr.Time = time.Duration(2*p.runSeconds)*time.Second + 10*time.Minute
 	}
-	return arr, nil
+	return arr.Script()
 }
 
 // parseMemory reads 4G, 1500M or a number of megabytes.

@@ -253,6 +253,14 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 				}
 			}
 		}
+		if s.sweep != nil {
+			return sweepReportCmd(s.sweep.sw, s.all)
+		}
+		return nil
+	case sweepReportMsg:
+		if s.sweep != nil && s.sweep.sw.Name == msg.name {
+			s.sweep.rep = &msg.rep
+		}
 		return nil
 	case sweepSlurmMsg:
 		if s.sweep == nil || s.sweep.sw.Name != msg.name {
@@ -343,7 +351,7 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 			}
 			if i := s.compCursor - len(s.comps); i < len(s.sweeps) {
 				s.sweep = &sweepView{sw: s.sweeps[i], metric: "val_acc"}
-				return slurmStateCmd(s.sweep.sw)
+				return tea.Batch(sweepReportCmd(s.sweep.sw, s.all), slurmStateCmd(s.sweep.sw))
 			}
 		}
 		return nil
@@ -461,6 +469,7 @@ func (s *Page) resume(r *experiments.Run) tea.Cmd {
 	return common.Flash(fmt.Sprintf("run %s is %s: only stopped, interrupted or failed runs resume", experiments.ShortID(r.ID), r.Status.State))
 }
 
-func (runDeletedMsg) Page() common.PageID { return common.PageRuns }
-func (detailsMsg) Page() common.PageID    { return common.PageRuns }
-func (sweepSlurmMsg) Page() common.PageID { return common.PageRuns }
+func (runDeletedMsg) Page() common.PageID  { return common.PageRuns }
+func (detailsMsg) Page() common.PageID     { return common.PageRuns }
+func (sweepSlurmMsg) Page() common.PageID  { return common.PageRuns }
+func (sweepReportMsg) Page() common.PageID { return common.PageRuns }

@@ -27,6 +27,21 @@ type sweepView struct {
 	// slurm is the latest Slurm job's tasks in a line, read when the view
 	// opens and every slurmAskEvery after each answer.
 	slurm string
+	// rep is the statistics, computed in the background (they read every
+	// finished run's predictions) when the view opens and when the runs
+	// folder changes; nil until the first answer.
+	rep *experiments.SweepReport
+}
+
+// sweepReportMsg is a sweep's statistics computed.
+type sweepReportMsg struct {
+	name string
+	rep  experiments.SweepReport
+}
+
+// sweepReportCmd computes the sweep's statistics over the runs read.
+func sweepReportCmd(sw *experiments.Sweep, all []*experiments.Run) tea.Cmd {
+	return func() tea.Msg { return sweepReportMsg{name: sw.Name, rep: sw.Report(sw.Progress(all))} }
 }
 
 // sweepSlurmMsg is a sweep's Slurm tasks read back; the next ask follows
@@ -51,11 +66,7 @@ func slurmStateCmd(sw *experiments.Sweep) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		tasks, err := slurm.Default.Tasks(ctx, job)
-		line := fmt.Sprintf("slurm job %s: %s", job, slurm.Summary(tasks))
-		if err != nil {
-			line = fmt.Sprintf("slurm job %s: state not available (%s)", job, experiments.OneLine(err.Error()))
-		}
-		return sweepSlurmMsg{name: name, line: line}
+		return sweepSlurmMsg{name: name, line: slurm.Line(job, tasks, err)}
 	}
 }
 
@@ -84,13 +95,12 @@ func (v *sweepView) view(c *common.Common, all []*experiments.Run, w, h int) str
 	st := c.Styles
 	sw := v.sw
 	states := sw.Progress(all)
-	rep := sw.Report(states)
 	shape := fmt.Sprintf("%d arms × %d seeds", len(sw.Arms), sw.Seeds)
 	if sw.Folds > 0 {
 		shape += fmt.Sprintf(" × %d folds", sw.Folds)
 	}
 	title := st.Title.Render("sweep " + sw.Name)
-	info := st.Subtle.Render(shape + " · " + rep.Counts.String())
+	info := st.Subtle.Render(shape + " · " + experiments.Count(states).String())
 	lines := []string{common.Spread(title, info, w)}
 	if n := len(sw.Slurm); n > 0 {
 		line := v.slurm
@@ -125,6 +135,11 @@ func (v *sweepView) view(c *common.Common, all []*experiments.Run, w, h int) str
 	chartH := max(min(h/2, 16), 6)
 	lines = append(lines, strings.Split(common.FitBlock(components.RenderChart(st, cv, w, chartH), w, chartH), "\n")...)
 
+	if v.rep == nil {
+		lines = append(lines, "", st.Subtle.Render("reading the runs' predictions…"))
+		return strings.Join(lines, "\n")
+	}
+	rep := *v.rep
 	header, rows := sw.SweepTable(rep)
 	right := make([]bool, len(header))
 	for i := 1; i < len(right); i++ {

@@ -418,8 +418,8 @@ func (p sweepPlan) sweep() bool { return len(p.depths) > 1 || p.seeds > 1 || p.f
 // runs is the number of runs the plan trains.
 func (p sweepPlan) runs() int { return max(len(p.depths), 1) * max(p.seeds, 1) * max(p.folds, 1) }
 
-// sweepName makes a sweep name of the run name the form gives (letters,
-// digits, '.', '_' and '-'), or of the time.
+// notSweepName is what a sweep name may not hold: build keeps the form's
+// run name's letters, digits, '.', '_' and '-'.
 var notSweepName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // build makes the saved sweep: one arm per depth (or the form's depth),
