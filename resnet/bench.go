@@ -31,11 +31,11 @@ type BenchOptions struct {
 	// run beside training. Workers is GOMAXPROCS, the goroutines every
 	// kernel splits its work over (0 keeps it); BLASThreads the threads
 	// OpenBLAS gives each product (openblas build; 0 keeps reslab's 1);
-	// PlainGemm runs the pure-Go build's products on gonum's Sgemm instead
-	// of reslab's AVX2 kernel.
+	// Gemm names the matrix product to run on, one of kernel.Products
+	// (avx512, avx2 or gonum in the pure-Go build; "" keeps the fastest).
 	Workers     int
 	BLASThreads int
-	PlainGemm   bool
+	Gemm        string
 }
 
 // BenchResult is what a timing run measured.
@@ -79,11 +79,11 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 		return BenchResult{}, err
 	}
 	defer kernel.SetBLASThreads(1)
-	if o.PlainGemm {
-		if err := kernel.SetPlainGemm(true); err != nil {
+	if o.Gemm != "" {
+		defer kernel.UseProduct(kernel.Product())
+		if err := kernel.UseProduct(o.Gemm); err != nil {
 			return BenchResult{}, err
 		}
-		defer kernel.SetPlainGemm(false)
 	}
 	m, err := NewModel(cfg, 1)
 	if err != nil {

@@ -125,18 +125,14 @@ var torchFixtures = []string{"r18_w8_s32_linear", "r18_w8_s64_head", "r50_w8_s64
 // TestTorchParity checks eval logits, train-mode loss and logits, gradients
 // and BatchNorm running statistics against PyTorch on the same weights.
 //
-// It runs on each matrix product the build has: its own, and in the pure-Go
-// build gonum's too, which CPUs without AVX2 use.
+// It runs on each matrix product the build has on this CPU: OpenBLAS, or
+// reslab's AVX-512 and AVX2 kernels and gonum's (which CPUs without them use).
 func TestTorchParity(t *testing.T) {
-	products := []bool{false}
-	if kernel.SetPlainGemm(true) == nil {
-		products = append(products, true)
-	}
-	kernel.SetPlainGemm(false)
-	defer kernel.SetPlainGemm(false)
-	for _, plain := range products {
-		kernel.SetPlainGemm(plain)
-		product := map[bool]string{false: "build", true: "gonum"}[plain]
+	defer kernel.UseProduct("")
+	for _, product := range kernel.Products() {
+		if err := kernel.UseProduct(product); err != nil {
+			t.Fatal(err)
+		}
 		for _, name := range torchFixtures {
 			t.Run(product+"/"+name, func(t *testing.T) { torchParity(t, name) })
 		}

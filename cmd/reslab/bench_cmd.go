@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/reslab/reslab/resnet"
+	"github.com/reslab/reslab/resnet/kernel"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -25,7 +28,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	workers := fs.Int("workers", 0, "goroutines the kernels use, GOMAXPROCS (0: one per core)")
 	blasThreads := fs.Int("blas-threads", 0, "OpenBLAS threads per matrix product, openblas build (0: 1)")
-	gemmKind := fs.String("gemm", "reslab", "pure-Go build's matrix product: reslab (AVX2 kernel) or gonum")
+	gemmKind := fs.String("gemm", "", "matrix product: "+strings.Join(kernel.Products(), ", ")+" (this build on this CPU; default the first, the fastest)")
 	if _, err := parseCommandLine(fs, args); err != nil {
 		return err
 	}
@@ -51,11 +54,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return usagef("--mode %q: want train, infer or frozen", *mode)
 	}
-	if *gemmKind != "reslab" && *gemmKind != "gonum" {
-		return usagef("--gemm %q: want reslab or gonum", *gemmKind)
+	if *gemmKind != "" && !slices.Contains(kernel.Products(), *gemmKind) && !isOtherBuildsProduct(*gemmKind) {
+		return usagef("--gemm %q: want one of %s", *gemmKind, strings.Join(kernel.Products(), ", "))
 	}
 	res, err := resnet.Bench(ctx, resnet.BenchOptions{Config: cfg, Batch: *batch, Mode: *mode, Steps: *steps, Warmup: *warmup,
-		MicroBatch: *micro, Workers: *workers, BLASThreads: *blasThreads, PlainGemm: *gemmKind == "gonum"})
+		MicroBatch: *micro, Workers: *workers, BLASThreads: *blasThreads, Gemm: *gemmKind})
 	if err != nil {
 		return err
 	}
@@ -67,4 +70,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "  %.3f s/batch (median of %d)  %.1f images/s  peak RSS %.2f GB (estimate %.2f GB)\n",
 		res.SecPerBatch, res.Steps, res.ImagesPerSec, float64(res.PeakRSSBytes)/1e9, float64(res.EstimateByte)/1e9)
 	return nil
+}
+
+// isOtherBuildsProduct says whether a --gemm value names a product of the
+// other build (OpenBLAS, or the pure-Go build's), which is refused by the run
+// with a line naming the build rather than as a usage error.
+func isOtherBuildsProduct(name string) bool {
+	return slices.Contains([]string{"avx512", "avx2", "gonum", "openblas"}, name)
 }

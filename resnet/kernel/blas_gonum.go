@@ -4,6 +4,7 @@ package kernel
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
@@ -11,32 +12,63 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// BLAS names the matrix-product library in use: pure Go, the default, which
-// needs no C toolchain: reslab's own kernel for convolutions (on CPUs with
-// AVX2 and FMA) and gonum for the rest. Build with -tags openblas for
-// OpenBLAS.
+// BLAS names the matrix product in use: pure Go, the default, which needs
+// no C toolchain: reslab's own kernel (AVX-512 or AVX2, the fastest the CPU
+// has) for every float32 product and gonum for the rest of BLAS. Build with
+// -tags openblas for OpenBLAS.
 func BLAS() string {
-	if useGoGemm() {
-		return "pure Go (reslab AVX2 matrix products, gonum)"
+	if mk := activeKernel.Load(); mk != nil {
+		return "pure Go (reslab " + mk.label + " matrix products, gonum)"
 	}
 	return "gonum (pure Go)"
 }
 
-// useGoGemm selects reslab's own packed AVX2/FMA matrix product
-// (conv_gemm.go) for every float32 product, the convolutions' and
-// gorgonia's, where the CPU has it; gonum's Sgemm otherwise, or while a
-// benchmark compares them (SetPlainGemm).
-func useGoGemm() bool { return haveGemmKernel && !plainGemm.Load() }
+// activeKernel is the micro-kernel every float32 product runs on, nil for
+// gonum's Sgemm. It starts as the fastest the CPU has; UseProduct changes it.
+var activeKernel atomic.Pointer[microKernel]
 
-// plainGemm is set only by SetPlainGemm, for `reslab bench --gemm gonum`.
-var plainGemm atomic.Bool
+func init() {
+	if len(gemmKernels) > 0 {
+		activeKernel.Store(gemmKernels[0])
+	}
+}
 
-// SetPlainGemm runs every product on gonum's Sgemm instead of reslab's AVX2
-// kernel while on is set: a process-wide switch for `reslab bench --gemm
-// gonum`, never to be flipped beside training.
-func SetPlainGemm(on bool) error {
-	plainGemm.Store(on)
-	return nil
+// Products names the matrix products this build can run on this CPU,
+// fastest first: reslab's micro-kernels the CPU supports, then gonum's.
+func Products() []string {
+	var names []string
+	for _, mk := range gemmKernels {
+		names = append(names, mk.name)
+	}
+	return append(names, "gonum")
+}
+
+// Product is the name of the matrix product in use, one of Products.
+func Product() string {
+	if mk := activeKernel.Load(); mk != nil {
+		return mk.name
+	}
+	return "gonum"
+}
+
+// UseProduct runs every float32 product on the named one of Products ("" is
+// the fastest): a process-wide switch for `reslab bench --gemm` and the
+// tests that compare the products, never to be flipped beside training.
+func UseProduct(name string) error {
+	if name == "" {
+		name = Products()[0]
+	}
+	if name == "gonum" {
+		activeKernel.Store(nil)
+		return nil
+	}
+	for _, mk := range gemmKernels {
+		if mk.name == name {
+			activeKernel.Store(mk)
+			return nil
+		}
+	}
+	return fmt.Errorf("matrix product %q: this build on this CPU has %s", name, strings.Join(Products(), ", "))
 }
 
 // SetBLASThreads exists for the OpenBLAS build's comparison only: here
@@ -52,8 +84,8 @@ func SetBLASThreads(n int) error {
 // transposing when tA or tB is set; it is the one matrix product the
 // convolution kernels use.
 func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if useGoGemm() {
-		gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if mk := activeKernel.Load(); mk != nil {
+		gemm(mk, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	gonum.Implementation{}.Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

@@ -37,10 +37,19 @@ func SetBLASThreads(n int) error {
 	return nil
 }
 
-// SetPlainGemm exists for the pure-Go build's comparison only: here it
-// always fails.
-func SetPlainGemm(bool) error {
-	return fmt.Errorf("the gonum matrix product is a choice of the pure-Go build; this one uses OpenBLAS")
+// Products names the matrix products this build can run: OpenBLAS only.
+func Products() []string { return []string{"openblas"} }
+
+// Product is the name of the matrix product in use.
+func Product() string { return "openblas" }
+
+// UseProduct accepts only "openblas" (or "", the fastest): reslab's kernels
+// and gonum's product are choices of the pure-Go build.
+func UseProduct(name string) error {
+	if name == "" || name == "openblas" {
+		return nil
+	}
+	return fmt.Errorf("matrix product %q is a choice of the pure-Go build; this one uses OpenBLAS", name)
 }
 
 // sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, op

@@ -4,13 +4,14 @@ import "fmt"
 
 // gemm is a single-threaded float32 matrix product for the convolution
 // kernels of the pure-Go build: C = alpha·op(A)·op(B) + beta·C on row-major
-// matrices, the signature of BLAS sgemm. It follows the GotoBLAS/BLIS
-// scheme: blocks of B (gemmKC×gemmNC) and A (gemmMC×gemmKC) are packed into
-// panels that the 6×16 AVX2/FMA micro-kernel (conv_gemm_amd64.s) streams
-// through. gonum's Sgemm, which does not pack and has no FMA kernel, runs
-// several times slower on the same products; see docs/performance.md.
-// The convolutions parallelise over tasks, so gemm itself does not.
-func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// matrices, the signature of BLAS sgemm, computed by the micro-kernel mk.
+// It follows the GotoBLAS/BLIS scheme: blocks of B (kc×nc) and A (mc×kc)
+// are packed into panels that the micro-kernel (AVX-512 8×32 or AVX2 6×16,
+// conv_gemm*_amd64.s) streams through. gonum's Sgemm, which does not pack
+// and has no FMA kernel, runs several times slower on the same products;
+// see docs/performance.md. The convolutions parallelise over tasks, so gemm
+// itself does not.
+func gemm(mk *microKernel, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -32,36 +33,38 @@ func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []flo
 		}
 		return
 	}
+	mr, nr := mk.mr, mk.nr
 	var ap, bp []float32
 	defer putScratch(&ap)
 	defer putScratch(&bp)
-	apk := scratchBuf(&ap, gemmMC*gemmKC)
-	bpk := scratchBuf(&bp, gemmKC*min(roundUp(n, gemmNR), gemmNC))
-	var edge [gemmMR * gemmNR]float32
-	for jc := 0; jc < n; jc += gemmNC {
-		nc := min(gemmNC, n-jc)
-		for pc := 0; pc < k; pc += gemmKC {
-			kc := min(gemmKC, k-pc)
-			packB(tB, b, ldb, pc, jc, kc, nc, bpk)
+	apk := scratchBuf(&ap, mk.mc*mk.kc)
+	bpk := scratchBuf(&bp, mk.kc*min(roundUp(n, nr), mk.nc))
+	var edgeTile [maxTile]float32
+	edge := edgeTile[:mr*nr]
+	for jc := 0; jc < n; jc += mk.nc {
+		nc := min(mk.nc, n-jc)
+		for pc := 0; pc < k; pc += mk.kc {
+			kc := min(mk.kc, k-pc)
+			packB(tB, b, ldb, pc, jc, kc, nc, nr, bpk)
 			acc := beta == 1 || pc > 0
-			for ic := 0; ic < m; ic += gemmMC {
-				mc := min(gemmMC, m-ic)
-				packA(tA, a, lda, ic, pc, mc, kc, alpha, apk)
-				for jr := 0; jr < nc; jr += gemmNR {
-					nr := min(gemmNR, nc-jr)
+			for ic := 0; ic < m; ic += mk.mc {
+				mc := min(mk.mc, m-ic)
+				packA(tA, a, lda, ic, pc, mc, kc, mr, alpha, apk)
+				for jr := 0; jr < nc; jr += nr {
+					nrr := min(nr, nc-jr)
 					bpanel := &bpk[jr*kc]
-					for ir := 0; ir < mc; ir += gemmMR {
-						mr := min(gemmMR, mc-ir)
+					for ir := 0; ir < mc; ir += mr {
+						mrr := min(mr, mc-ir)
 						apanel := &apk[ir*kc]
 						at := (ic+ir)*ldc + jc + jr
-						if mr == gemmMR && nr == gemmNR {
-							gemmKernel6x16(kc, apanel, bpanel, &c[at], ldc, acc)
+						if mrr == mr && nrr == nr {
+							mk.run(kc, apanel, bpanel, &c[at], ldc, acc)
 							continue
 						}
 						// A partial tile: into a local tile, then the valid part.
-						gemmKernel6x16(kc, apanel, bpanel, &edge[0], gemmNR, false)
-						for i := 0; i < mr; i++ {
-							row, e := c[at+i*ldc:at+i*ldc+nr], edge[i*gemmNR:i*gemmNR+nr]
+						mk.run(kc, apanel, bpanel, &edge[0], nr, false)
+						for i := 0; i < mrr; i++ {
+							row, e := c[at+i*ldc:at+i*ldc+nrr], edge[i*nr:i*nr+nrr]
 							if acc {
 								for j, v := range e {
 									row[j] += v
@@ -77,76 +80,90 @@ func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []flo
 	}
 }
 
-// Block sizes of gemm: the micro-kernel's 6×16 tile; an A block of
-// 144×256 (144 KiB) stays in the L2 cache, a B panel of 256×16 (16 KiB) in
-// L1, and a B block of 256×4080 in L3 (BLIS's Zen choices).
-const (
-	gemmMR = 6
-	gemmNR = 16
-	gemmMC = 144
-	gemmKC = 256
-	gemmNC = 4080
-)
+// microKernel is one of gemm's register-blocked inner products with the
+// block sizes that suit it: run computes an mr×nr tile of C from a packed
+// panel of A (k steps of mr floats) and one of B (k steps of nr floats);
+// an mc×kc block of A stays in the L2 cache, a kc×nr panel of B in L1, and
+// a kc×nc block of B in L3 (BLIS's choices for Zen).
+type microKernel struct {
+	name       string // the product's name for UseProduct
+	label      string // and as BLAS() spells it
+	mr, nr     int
+	mc, kc, nc int
+	run        func(k int, a, b, c *float32, ldc int, accumulate bool)
+}
+
+// maxTile bounds mr·nr over the kernels, for the partial-tile buffer.
+const maxTile = 8 * 32
+
+// avx2Kernel is the 6×16 AVX2/FMA micro-kernel: twelve of the sixteen YMM
+// registers accumulate.
+var avx2Kernel = microKernel{name: "avx2", label: "AVX2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, run: gemmKernel6x16}
+
+// avx512Kernel is the 8×32 AVX-512 micro-kernel: sixteen of the thirty-two
+// ZMM registers accumulate. Its B panel (256×32 floats, 32 KiB) still fits
+// the L1 cache of 48 KiB of the Zen 5 cores it was tuned on.
+var avx512Kernel = microKernel{name: "avx512", label: "AVX-512", mr: 8, nr: 32, mc: 128, kc: 256, nc: 4096, run: gemmKernel8x32}
 
 // packA copies rows [ic, ic+mc), columns [pc, pc+kc) of op(A), times alpha,
-// into panels of gemmMR rows, each stored step by step (gemmMR floats per
-// step of k), zero-padding the last panel.
-func packA(tA bool, a []float32, lda, ic, pc, mc, kc int, alpha float32, dst []float32) {
-	for ir := 0; ir < mc; ir += gemmMR {
-		mr := min(gemmMR, mc-ir)
-		panel := dst[ir*kc : ir*kc+gemmMR*kc]
+// into panels of mr rows, each stored step by step (mr floats per step of
+// k), zero-padding the last panel.
+func packA(tA bool, a []float32, lda, ic, pc, mc, kc, mr int, alpha float32, dst []float32) {
+	for ir := 0; ir < mc; ir += mr {
+		mrr := min(mr, mc-ir)
+		panel := dst[ir*kc : ir*kc+mr*kc]
 		if tA {
 			// op(A)(i, p) = a[p*lda + i]: each step's rows are contiguous.
 			for p := 0; p < kc; p++ {
-				src := a[(pc+p)*lda+ic+ir : (pc+p)*lda+ic+ir+mr]
-				d := panel[p*gemmMR : p*gemmMR+gemmMR]
+				src := a[(pc+p)*lda+ic+ir : (pc+p)*lda+ic+ir+mrr]
+				d := panel[p*mr : p*mr+mr]
 				for i, v := range src {
 					d[i] = alpha * v
 				}
-				clear(d[mr:])
+				clear(d[mrr:])
 			}
 			continue
 		}
 		// op(A)(i, p) = a[i*lda + p]: read each row along k.
-		for i := 0; i < mr; i++ {
+		for i := 0; i < mrr; i++ {
 			src := a[(ic+ir+i)*lda+pc : (ic+ir+i)*lda+pc+kc]
 			for p, v := range src {
-				panel[p*gemmMR+i] = alpha * v
+				panel[p*mr+i] = alpha * v
 			}
 		}
-		for i := mr; i < gemmMR; i++ {
+		for i := mrr; i < mr; i++ {
 			for p := 0; p < kc; p++ {
-				panel[p*gemmMR+i] = 0
+				panel[p*mr+i] = 0
 			}
 		}
 	}
 }
 
 // packB copies rows [pc, pc+kc), columns [jc, jc+nc) of op(B) into panels
-// of gemmNR columns, each stored step by step, zero-padding the last panel.
-func packB(tB bool, b []float32, ldb, pc, jc, kc, nc int, dst []float32) {
-	for jr := 0; jr < nc; jr += gemmNR {
-		nr := min(gemmNR, nc-jr)
-		panel := dst[jr*kc : jr*kc+gemmNR*kc]
+// of nr columns, each stored step by step, zero-padding the last panel.
+func packB(tB bool, b []float32, ldb, pc, jc, kc, nc, nr int, dst []float32) {
+	for jr := 0; jr < nc; jr += nr {
+		nrr := min(nr, nc-jr)
+		panel := dst[jr*kc : jr*kc+nr*kc]
 		if !tB {
 			// op(B)(p, j) = b[p*ldb + j]: each step's columns are contiguous.
 			for p := 0; p < kc; p++ {
-				d := panel[p*gemmNR : p*gemmNR+gemmNR]
-				copy(d, b[(pc+p)*ldb+jc+jr:(pc+p)*ldb+jc+jr+nr])
-				clear(d[nr:])
+				d := panel[p*nr : p*nr+nr]
+				copy(d, b[(pc+p)*ldb+jc+jr:(pc+p)*ldb+jc+jr+nrr])
+				clear(d[nrr:])
 			}
 			continue
 		}
 		// op(B)(p, j) = b[j*ldb + p]: read each column of op(B) along k.
-		for j := 0; j < nr; j++ {
+		for j := 0; j < nrr; j++ {
 			src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kc]
 			for p, v := range src {
-				panel[p*gemmNR+j] = v
+				panel[p*nr+j] = v
 			}
 		}
-		for j := nr; j < gemmNR; j++ {
+		for j := nrr; j < nr; j++ {
 			for p := 0; p < kc; p++ {
-				panel[p*gemmNR+j] = 0
+				panel[p*nr+j] = 0
 			}
 		}
 	}

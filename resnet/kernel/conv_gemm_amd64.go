@@ -4,12 +4,28 @@ package kernel
 
 import "golang.org/x/sys/cpu"
 
-// haveGemmKernel says whether gemmKernel6x16's AVX2 and FMA instructions
-// run on this CPU.
-var haveGemmKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// gemmKernels are the micro-kernels this CPU runs, fastest first: AVX-512
+// where the CPU and the operating system support it (x/sys/cpu checks that
+// the OS saves the ZMM registers), AVX2 with FMA where it has them.
+var gemmKernels = func() []*microKernel {
+	var ks []*microKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, &avx512Kernel)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, &avx2Kernel)
+	}
+	return ks
+}()
 
-// gemmKernel6x16 is the assembly micro-kernel of gemm (conv_gemm_amd64.s):
+// gemmKernel6x16 is the AVX2 micro-kernel (conv_gemm_amd64.s):
 // C[0:6, 0:16] (row stride ldc) = or += (packed A panel)·(packed B panel).
 //
 //go:noescape
 func gemmKernel6x16(k int, a, b, c *float32, ldc int, accumulate bool)
+
+// gemmKernel8x32 is the AVX-512 micro-kernel (conv_gemm512_amd64.s):
+// C[0:8, 0:32] (row stride ldc) = or += (packed A panel)·(packed B panel).
+//
+//go:noescape
+func gemmKernel8x32(k int, a, b, c *float32, ldc int, accumulate bool)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/reslab/reslab/internal/gradcheck"
@@ -12,17 +13,28 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
-// TestGemmMatchesGonum compares the packed kernel with gonum's Sgemm on
-// shapes around the tile and block edges, every transpose, strides wider
-// than the matrices, and several alphas and betas.
+// TestGemmMatchesGonum compares the packed product on each micro-kernel the
+// CPU runs with gonum's Sgemm, on shapes around both kernels' tile and block
+// edges, every transpose, strides wider than the matrices, and several
+// alphas and betas. A kernel the CPU lacks is named as skipped.
 func TestGemmMatchesGonum(t *testing.T) {
-	if !haveGemmKernel {
-		t.Skip("no AVX2/FMA kernel in this build or on this CPU")
+	for _, mk := range []*microKernel{&avx512Kernel, &avx2Kernel} {
+		t.Run(mk.name, func(t *testing.T) {
+			if !slices.Contains(gemmKernels, mk) {
+				t.Skipf("this build or CPU cannot run the %s kernel (it runs %v)", mk.label, Products())
+			}
+			gemmMatchesGonum(t, mk)
+		})
 	}
+}
+
+func gemmMatchesGonum(t *testing.T, mk *microKernel) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	dims := [][3]int{
 		{1, 1, 1}, {6, 16, 1}, {6, 16, 7}, {5, 15, 3}, {7, 17, 9}, {13, 33, 5},
-		{144, 64, 256}, {145, 80, 257}, {150, 4100, 20}, {64, 576, 300}, {300, 49, 600}, {2, 3, 1000},
+		{8, 32, 1}, {8, 32, 6}, {7, 31, 5}, {9, 33, 7}, {17, 65, 11},
+		{144, 64, 256}, {145, 80, 257}, {128, 96, 256}, {129, 100, 258}, {150, 4100, 20}, {20, 4097, 9},
+		{64, 576, 300}, {300, 49, 600}, {2, 3, 1000},
 	}
 	for _, d := range dims {
 		m, n, k := d[0], d[1], d[2]
@@ -46,7 +58,7 @@ func TestGemmMatchesGonum(t *testing.T) {
 					want := append([]float32(nil), c...)
 					gonum.Implementation{}.Sgemm(tr(tA), tr(tB), m, n, k, alpha, a, lda, b, ldb, beta, want, ldc)
 					got := append([]float32(nil), c...)
-					gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, got, ldc)
+					gemm(mk, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, got, ldc)
 					for i := range got {
 						if j := i % ldc; j >= n && got[i] != c[i] {
 							t.Fatalf("%s: wrote outside C at %d", name, i)
@@ -67,7 +79,7 @@ func TestGemmChecksLengths(t *testing.T) {
 			t.Error("short C accepted")
 		}
 	}()
-	gemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
+	gemm(&avx2Kernel, false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
 }
 
 func tr(t bool) blas.Transpose {

@@ -131,7 +131,7 @@ func TestConv2DMatchesGorgonia(t *testing.T) {
 						}
 					}
 				}
-				SetPlainGemm(false)
+				UseProduct("")
 			}
 		}
 	}
@@ -144,14 +144,17 @@ type product struct {
 }
 
 // products are the matrix products the convolution can run on in this
-// build: the build's own (reslab's AVX2 kernel or OpenBLAS) and, in the
-// pure-Go build, gonum's Sgemm, which CPUs without AVX2 use.
+// build and on this CPU: OpenBLAS, or reslab's AVX-512 and AVX2 kernels
+// (those the CPU has) and gonum's Sgemm, which CPUs without them use.
 func products(t *testing.T) []product {
-	out := []product{{"build's product", func() { SetPlainGemm(false) }}}
-	if err := SetPlainGemm(true); err == nil {
-		out = append(out, product{"gonum product", func() { SetPlainGemm(true) }})
+	var out []product
+	for _, name := range Products() {
+		out = append(out, product{name + " product", func() {
+			if err := UseProduct(name); err != nil {
+				t.Fatal(err)
+			}
+		}})
 	}
-	SetPlainGemm(false)
 	return out
 }
 
@@ -331,25 +334,32 @@ func benchConvLayers(b *testing.B, products int, setup func(g *convGeom, x, w, y
 	}
 }
 
-// BenchmarkSgemm times the BLAS on square products, one per worker at once.
+// BenchmarkSgemm times each matrix product of the build on square
+// products, one per worker at once.
 func BenchmarkSgemm(b *testing.B) {
-	for _, n := range []int{256, 1024} {
-		for _, workers := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%d/workers%d", n, workers), func(b *testing.B) {
-				rng := rand.New(rand.NewPCG(1, 2))
-				a, bb := gradcheck.RandomValues(n*n, rng), gradcheck.RandomValues(n*n, rng)
-				cs := make([][]float32, workers)
-				for i := range cs {
-					cs[i] = make([]float32, n*n)
-				}
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					runTasks(workers, workers, func(_, t int) {
-						sgemm(false, false, n, n, n, 1, a, n, bb, n, 0, cs[t], n)
-					})
-				}
-				b.ReportMetric(2*float64(n*n*n*workers)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
+	defer UseProduct("")
+	for _, product := range Products() {
+		for _, n := range []int{256, 1024} {
+			for _, workers := range []int{1, 2} {
+				b.Run(fmt.Sprintf("%s/%d/workers%d", product, n, workers), func(b *testing.B) {
+					if err := UseProduct(product); err != nil {
+						b.Fatal(err)
+					}
+					rng := rand.New(rand.NewPCG(1, 2))
+					a, bb := gradcheck.RandomValues(n*n, rng), gradcheck.RandomValues(n*n, rng)
+					cs := make([][]float32, workers)
+					for i := range cs {
+						cs[i] = make([]float32, n*n)
+					}
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						runTasks(workers, workers, func(_, t int) {
+							sgemm(false, false, n, n, n, 1, a, n, bb, n, 0, cs[t], n)
+						})
+					}
+					b.ReportMetric(2*float64(n*n*n*workers)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
 		}
 	}
 }

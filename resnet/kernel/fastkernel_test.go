@@ -8,19 +8,31 @@ import (
 	"testing"
 )
 
-// TestFastKernelIsExercised fails when the CPU has AVX2 and FMA but the
-// pure-Go build's products do not run reslab's kernel on it, so a test run
-// can never pass without the fast path; it says when the CPU lacks them.
+// TestFastKernelIsExercised fails when the CPU has AVX-512 (or AVX2 and FMA)
+// but the pure-Go build's products do not run reslab's kernel for it by
+// default, so a test run can never pass without the fastest path the
+// machine supports; it says which kernels the CPU lacks.
 func TestFastKernelIsExercised(t *testing.T) {
 	info, err := os.ReadFile("/proc/cpuinfo")
 	if err != nil {
 		t.Skip("no /proc/cpuinfo: cannot tell what the CPU supports")
 	}
-	flags := " " + string(info) + " "
-	if !strings.Contains(flags, " avx2 ") || !strings.Contains(flags, " fma ") {
-		t.Skip("this CPU has no AVX2/FMA: the kernel tests run on gonum's product only")
+	flags := " " + strings.Join(strings.Fields(string(info)), " ") + " "
+	has := func(f string) bool { return strings.Contains(flags, " "+f+" ") }
+	want := ""
+	switch {
+	case has("avx512f"):
+		want = "avx512"
+	case has("avx2") && has("fma"):
+		want = "avx2"
+		t.Log("this CPU has no AVX-512: the AVX-512 kernel's tests skip")
+	default:
+		t.Skip("this CPU has neither AVX-512 nor AVX2/FMA: the kernel tests run on gonum's product only")
 	}
-	if !useGoGemm() {
-		t.Fatalf("the CPU has AVX2 and FMA but the products run on %s", BLAS())
+	if got := Products()[0]; got != want {
+		t.Fatalf("the CPU supports the %s kernel but the fastest product is %s (%v)", want, got, Products())
+	}
+	if got := Product(); got != want {
+		t.Fatalf("the products run on %s (%s), want %s by default", got, BLAS(), want)
 	}
 }

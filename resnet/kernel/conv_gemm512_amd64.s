@@ -1,0 +1,135 @@
+//go:build !openblas
+
+#include "textflag.h"
+
+// func gemmKernel8x32(k int, a, b, c *float32, ldc int, accumulate bool)
+//
+// C[0:8, 0:32] (row stride ldc floats) = or += A·B, where a is a packed
+// panel of 8 rows (k steps of 8 floats) and b a packed panel of 32 columns
+// (k steps of 32 floats). Sixteen ZMM accumulators (two per row), AVX-512F;
+// k ≥ 1. Eight rows rather than the AVX2 kernel's six because every
+// channel count of a ResNet is a multiple of eight, so no row panel is
+// padded; thirty-two registers leave room for the B vectors and broadcasts.
+TEXT ·gemmKernel8x32(SB), NOSPLIT, $0-41
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+	MOVQ CX, BX
+	SHRQ $2, BX // BX: groups of 4 steps
+	ANDQ $3, CX // CX: remaining steps
+	TESTQ BX, BX
+	JZ   tail
+
+#define STEP(aoff, boff) \
+	VMOVUPS boff(DI), Z16 \
+	VMOVUPS boff+64(DI), Z17 \
+	VBROADCASTSS aoff(SI), Z18 \
+	VBROADCASTSS aoff+4(SI), Z19 \
+	VBROADCASTSS aoff+8(SI), Z20 \
+	VBROADCASTSS aoff+12(SI), Z21 \
+	VFMADD231PS Z16, Z18, Z0 \
+	VFMADD231PS Z17, Z18, Z1 \
+	VFMADD231PS Z16, Z19, Z2 \
+	VFMADD231PS Z17, Z19, Z3 \
+	VBROADCASTSS aoff+16(SI), Z22 \
+	VBROADCASTSS aoff+20(SI), Z23 \
+	VFMADD231PS Z16, Z20, Z4 \
+	VFMADD231PS Z17, Z20, Z5 \
+	VFMADD231PS Z16, Z21, Z6 \
+	VFMADD231PS Z17, Z21, Z7 \
+	VBROADCASTSS aoff+24(SI), Z24 \
+	VBROADCASTSS aoff+28(SI), Z25 \
+	VFMADD231PS Z16, Z22, Z8 \
+	VFMADD231PS Z17, Z22, Z9 \
+	VFMADD231PS Z16, Z23, Z10 \
+	VFMADD231PS Z17, Z23, Z11 \
+	VFMADD231PS Z16, Z24, Z12 \
+	VFMADD231PS Z17, Z24, Z13 \
+	VFMADD231PS Z16, Z25, Z14 \
+	VFMADD231PS Z17, Z25, Z15
+
+loop4:
+	PREFETCHT0 1024(DI)
+	STEP(0, 0)
+	PREFETCHT0 1088(DI)
+	STEP(32, 128)
+	PREFETCHT0 1152(DI)
+	STEP(64, 256)
+	PREFETCHT0 1216(DI)
+	STEP(96, 384)
+	ADDQ $128, SI
+	ADDQ $512, DI
+	DECQ BX
+	JNZ  loop4
+
+tail:
+	TESTQ CX, CX
+	JZ    store
+
+loop1:
+	STEP(0, 0)
+	ADDQ $32, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  loop1
+
+store:
+	MOVBLZX accumulate+40(FP), AX
+	TESTQ   AX, AX
+	JZ      overwrite
+
+#define ADDROW(r0, r1) \
+	VADDPS (DX), r0, r0 \
+	VADDPS 64(DX), r1, r1 \
+	VMOVUPS r0, (DX) \
+	VMOVUPS r1, 64(DX) \
+	ADDQ R8, DX
+
+	ADDROW(Z0, Z1)
+	ADDROW(Z2, Z3)
+	ADDROW(Z4, Z5)
+	ADDROW(Z6, Z7)
+	ADDROW(Z8, Z9)
+	ADDROW(Z10, Z11)
+	ADDROW(Z12, Z13)
+	ADDROW(Z14, Z15)
+	VZEROUPPER
+	RET
+
+#define PUTROW(r0, r1) \
+	VMOVUPS r0, (DX) \
+	VMOVUPS r1, 64(DX) \
+	ADDQ R8, DX
+
+overwrite:
+	PUTROW(Z0, Z1)
+	PUTROW(Z2, Z3)
+	PUTROW(Z4, Z5)
+	PUTROW(Z6, Z7)
+	PUTROW(Z8, Z9)
+	PUTROW(Z10, Z11)
+	PUTROW(Z12, Z13)
+	PUTROW(Z14, Z15)
+	VZEROUPPER
+	RET
