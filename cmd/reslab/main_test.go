@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -304,6 +305,17 @@ func TestTrainRunsShowCompareExport(t *testing.T) {
 	}
 	if p := cmp.Runs[1].Versus.PValue; p <= 0 || p > 1 {
 		t.Errorf("p-value %v", p)
+	}
+	// The settings without a column that differ are listed (none here:
+	// arch and name have their columns), [] in JSON, never null.
+	if !strings.Contains(out, `"differing_settings":[]`) {
+		t.Errorf("compare --json lacks an empty differing_settings: %s", out)
+	}
+	c := trainTiny(t, runs, "--lr", "0.01", "--rotation", "5")
+	code, out, errOut = runReslab(t, "compare", "--runs", runs, a, c)
+	if code != 0 || !regexp.MustCompile(`(?m)^other settings that differ +\S+ +\S+$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^lr +0\.003 +0\.01$`).MatchString(out) || !regexp.MustCompile(`(?m)^augment\.rotation +10 +5$`).MatchString(out) {
+		t.Errorf("compare lists no differing settings: exit %d\n%s%s", code, out, errOut)
 	}
 
 	md := filepath.Join(t.TempDir(), "report.md")

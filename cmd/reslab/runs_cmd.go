@@ -205,6 +205,14 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usagef("--metric: %w", err)
 	}
 	sums := experiments.Summarize(runs)
+	specs := make([]experiments.Spec, len(runs))
+	for i, run := range runs {
+		specs[i] = run.Meta.Spec
+	}
+	diffs, err := experiments.DifferingSettings(specs)
+	if err != nil {
+		return err
+	}
 	if *save != "" {
 		ids := make([]string, len(runs))
 		for i, run := range runs {
@@ -219,10 +227,11 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			series[i] = nonNil(series[i])
 		}
 		return json.NewEncoder(stdout).Encode(struct {
-			Metric string                   `json:"metric"`
-			Series [][]float64              `json:"series"`
-			Runs   []experiments.RunSummary `json:"runs"`
-		}{*metric, series, sums})
+			Metric string                    `json:"metric"`
+			Series [][]float64               `json:"series"`
+			Runs   []experiments.RunSummary  `json:"runs"`
+			Differ []experiments.SettingDiff `json:"differing_settings"`
+		}{*metric, series, sums, nonNil(diffs)})
 	}
 	legends := make([]string, len(runs))
 	for i, run := range runs {
@@ -238,6 +247,19 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if s.Note != "" {
 			fmt.Fprintf(stdout, "%s: %s\n", s.ID, s.Note)
 		}
+	}
+	if len(diffs) > 0 {
+		// The other settings that differ, each run's value in the
+		// table's order.
+		rows := [][]string{{"other settings that differ"}}
+		for _, run := range runs {
+			rows[0] = append(rows[0], experiments.ShortID(run.ID))
+		}
+		for _, d := range diffs {
+			rows = append(rows, append([]string{d.Setting}, d.Values...))
+		}
+		fmt.Fprintln(stdout)
+		experiments.WriteTable(stdout, rows)
 	}
 	if *save != "" {
 		fmt.Fprintf(stdout, "\nsaved as %s\n", filepath.Join(store.Dir, "comparisons", *save+".json"))

@@ -91,8 +91,9 @@ type FakeRun struct {
 	Epochs  []train.EpochMetrics
 	Planned int
 	State   experiments.State
-	Name    string // the spec's --name
-	Data    string // the data folder; "" for the demo set
+	Name    string  // the spec's --name
+	Data    string  // the data folder; "" for the demo set
+	LR      float64 // the learning rate; 0 for the default
 	// Top1 is the class predicted for each validation image (label i%6),
 	// at the best epoch and the last.
 	Top1 []int
@@ -111,6 +112,9 @@ func WriteRun(t testing.TB, dir string, fr FakeRun) *experiments.Run {
 	spec.Arch = resnet.Arch(fr.Depth)
 	spec.Width, spec.Size, spec.Epochs = 8, 32, max(fr.Planned, len(fr.Epochs))
 	spec.Name, spec.Data, spec.DataAsGiven = fr.Name, fr.Data, fr.Data
+	if fr.LR > 0 {
+		spec.LR = fr.LR
+	}
 	meta := experiments.RunMeta{Spec: spec, Classes: DemoNames, ClassNames: DemoNames, TrainImages: 300, ValidImages: 90, Params: 175000 + fr.Depth*1000, Sweep: fr.Sweep}
 	w, err := store.Create(meta)
 	if err != nil {

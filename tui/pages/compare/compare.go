@@ -38,7 +38,8 @@ type Page struct {
 	smooth        bool
 	log           bool
 	time          bool
-	diffOnly      bool   // the table leaves out settings every run shares
+	diffOnly      bool // the table leaves out settings every run shares and lists the others that differ
+	diffs         []experiments.SettingDiff
 	name          string // saved as
 
 	saving bool
@@ -47,10 +48,11 @@ type Page struct {
 
 type (
 	compareLoadedMsg struct {
-		ids  []string
-		runs []*experiments.Run
-		sums []experiments.RunSummary
-		err  error
+		ids   []string
+		runs  []*experiments.Run
+		sums  []experiments.RunSummary
+		diffs []experiments.SettingDiff
+		err   error
 	}
 	comparisonSavedMsg struct {
 		name string
@@ -100,10 +102,19 @@ func (s *Page) open(msg common.CompareOpenMsg) tea.Cmd {
 			runs = append(runs, r)
 		}
 		var sums []experiments.RunSummary
+		var diffs []experiments.SettingDiff
 		if len(runs) > 0 {
 			sums = experiments.Summarize(runs)
+			specs := make([]experiments.Spec, len(runs))
+			for i, r := range runs {
+				specs[i] = r.Meta.Spec
+			}
+			var err error
+			if diffs, err = experiments.DifferingSettings(specs); err != nil {
+				errs = append(errs, err)
+			}
 		}
-		return compareLoadedMsg{ids: ids, runs: runs, sums: sums, err: errors.Join(errs...)}
+		return compareLoadedMsg{ids: ids, runs: runs, sums: sums, diffs: diffs, err: errors.Join(errs...)}
 	}
 }
 
@@ -114,7 +125,7 @@ func (s *Page) Update(msg tea.Msg) tea.Cmd {
 	case compareLoadedMsg:
 		if slices.Equal(msg.ids, s.ids) {
 			s.loading = false
-			s.runs, s.sums, s.err = msg.runs, msg.sums, msg.err
+			s.runs, s.sums, s.diffs, s.err = msg.runs, msg.sums, msg.diffs, msg.err
 		}
 		return nil
 	case comparisonSavedMsg:
@@ -291,8 +302,22 @@ func (s *Page) render(w, h int) string {
 	if len(notes) > 0 {
 		note += "; n/a: " + strings.Join(notes, "; ")
 	}
-	note = st.Subtle.Render(common.Wrap(note, w, 2))
-	tableLines = append(tableLines, strings.Split(note, "\n")...)
+	if s.diffOnly {
+		// The settings without a column that differ take the test's
+		// explanation's place (the full view keeps it); why a p is n/a
+		// stays.
+		note = ""
+		if len(notes) > 0 {
+			note = "n/a: " + strings.Join(notes, "; ")
+		}
+	}
+	if note != "" {
+		note = st.Subtle.Render(common.Wrap(note, w, 2))
+		tableLines = append(tableLines, strings.Split(note, "\n")...)
+	}
+	if s.diffOnly {
+		tableLines = append(tableLines, s.diffLines(w, max(h-common.Height(top)-len(tableLines)-8, 2))...)
+	}
 	chartH := h - common.Height(top) - len(tableLines) - 2
 	metric := compareMetrics[s.metric]
 	var charts string
@@ -307,6 +332,30 @@ func (s *Page) render(w, h int) string {
 		charts = s.chart(metric, w, chartH, false) // one chart: the tabs above name its metric
 	}
 	return strings.Join(top, "\n") + "\n" + charts + "\n\n" + strings.Join(tableLines, "\n")
+}
+
+// diffLines list the settings that differ between the runs, beyond the
+// summary table's columns, one a line with each run's value in the
+// table's order, in at most n lines.
+func (s *Page) diffLines(w, n int) []string {
+	st := s.c.Styles
+	if len(s.diffs) == 0 {
+		return []string{st.Subtle.Render("no other setting differs")}
+	}
+	labels := legendLabels(s.runs)
+	t := components.Table{Header: []string{"differs"}, Flex: 0}
+	for _, l := range labels {
+		t.Header = append(t.Header, common.Truncate(l, 16))
+	}
+	for _, d := range s.diffs {
+		t.Rows = append(t.Rows, append([]string{d.Setting}, d.Values...))
+	}
+	hd, lines := t.Lines(w)
+	if len(lines) > n {
+		more := len(lines) - n + 1
+		lines = append(lines[:n-1], st.Subtle.Render(fmt.Sprintf("… %d more differ (reslab compare lists them all)", more)))
+	}
+	return append([]string{st.Header.Render(hd)}, lines...)
 }
 
 // legendLabels name the runs in the chart's legend briefly: a run's name

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/tui/common"
 	"github.com/reslab/reslab/tui/internal/labtest"
 )
@@ -75,5 +76,42 @@ func TestCompareDifferingSettingsAndOtherData(t *testing.T) {
 	}
 	if v := s.View(); !strings.Contains(v, "n/a: trained on other data than the first run") {
 		t.Errorf("no note on the run trained on other data:\n%s", v)
+	}
+}
+
+// d also lists the settings without a column that differ (here the
+// planned epochs and a learning rate), each run's value in the table's
+// order; the settings every run shares are not listed.
+func TestCompareListsOtherDifferingSettings(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	labtest.WriteRun(t, dir, labtest.FakeRun{ID: "20261127-130000-r18-dddd", Depth: 18, Name: "fast", LR: 0.03,
+		Epochs: labtest.Epochs(4, 0.5), State: experiments.StateCompleted})
+	c := labtest.Common(t, dir)
+	s := New(c)
+	for _, size := range [][2]int{{80, 24}, {200, 50}} {
+		s.SetSize(size[0], size[1])
+		h := &labtest.Harness{T: t, Page: s, Store: c.Store}
+		s.diffOnly = false
+		h.Send(common.CompareOpenMsg{IDs: []string{"20261127-100000-r18-aaaa", "20261127-110000-r34-bbbb", "20261127-120000-r50-cccc", "20261127-130000-r18-dddd"}})
+		h.Press("d")
+		lines := map[string]string{}
+		for _, l := range strings.Split(s.View(), "\n") {
+			if f := strings.Fields(l); len(f) > 0 {
+				lines[f[0]] = l
+			}
+		}
+		if hd := lines["differs"]; !strings.Contains(hd, "deeper r34") {
+			t.Errorf("%dx%d: no header naming the runs over the differing settings: %q\n%s", size[0], size[1], hd, s.View())
+		}
+		if f := strings.Fields(lines["lr"]); len(f) != 5 || f[1] != "0.003" || f[4] != "0.03" {
+			t.Errorf("%dx%d: lr row %q", size[0], size[1], lines["lr"])
+		}
+		if f := strings.Fields(lines["epochs"]); len(f) != 5 || f[3] != "6" {
+			t.Errorf("%dx%d: epochs row %q", size[0], size[1], lines["epochs"])
+		}
+		if l, ok := lines["batch"]; ok {
+			t.Errorf("%dx%d: the shared batch size is listed: %q", size[0], size[1], l)
+		}
 	}
 }
