@@ -150,6 +150,16 @@ func WriteMarkdownReport(w io.Writer, runs []*Run) error {
 func pct(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
 func f4(v float64) string  { return fmt.Sprintf("%.4f", v) }
 
+// ETA says the time left of a run, the whole run's first (what a reader
+// waits for), this epoch's beside it while another epoch follows and this
+// one has a second or more to go: "ETA 8m12s (epoch 3s)", "ETA 34s".
+func ETA(epochLeft, runLeft float64) string {
+	if math.Round(epochLeft) < 1 || math.Round(runLeft-epochLeft) < 1 {
+		return "ETA " + Duration(runLeft)
+	}
+	return fmt.Sprintf("ETA %s (epoch %s)", Duration(runLeft), Duration(epochLeft))
+}
+
 // Duration writes seconds as 42s, 3m05s or 1h02m, "-" when unknown: the
 // one way the lab and the commands print a time.
 func Duration(sec float64) string {

@@ -76,7 +76,7 @@ func (p *progress) line(s train.StepEvent) string {
 	}
 	fmt.Fprintf(&b, "%d/%d batches · loss %.4f · acc %.1f%% · %.1f img/s", s.Step, s.Steps, s.Loss, 100*s.Acc, s.ImagesPerSec)
 	if el, rl, ok := train.ETA(s, p.hist, p.trainImages, p.validImages); ok {
-		fmt.Fprintf(&b, " · ETA %s (run %s)", experiments.Duration(el), experiments.Duration(rl))
+		b.WriteString(" · " + experiments.ETA(el, rl))
 	}
 	return b.String()
 }

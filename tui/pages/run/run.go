@@ -355,7 +355,7 @@ func (r *Page) progressLine(w int) string {
 		left := fmt.Sprintf("epoch %d/%d ", s.Epoch, s.Epochs)
 		right := fmt.Sprintf(" %d/%d · %.0f img/s", s.Step, s.Steps, s.ImagesPerSec)
 		if el, rl, ok := r.eta(); ok {
-			right += fmt.Sprintf(" · ETA %s (run %s)", common.Duration(el), common.Duration(rl))
+			right += " · " + experiments.ETA(el, rl)
 		}
 		bw := w - len(left) - lipgloss.Width(right)
 		if bw < 10 {
