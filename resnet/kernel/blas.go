@@ -1,8 +1,14 @@
 package kernel
 
 import (
+	"fmt"
 	"runtime"
+	"strings"
 	"sync"
+	"sync/atomic"
+
+	"github.com/reslab/reslab/resnet/kernel/simd"
+	"gonum.org/v1/gonum/blas"
 )
 
 var blasOnce sync.Once
@@ -13,6 +19,88 @@ var blasOnce sync.Once
 // calls it first thing, and resnet.NewModel calls it for library users and
 // tests, so no import has a side effect.
 func UseBLAS() { blasOnce.Do(installBLAS) }
+
+// activeKernel is the reslab micro-kernel every float32 product runs on, or
+// nil for the build's library (gonum's Sgemm in the pure-Go build, OpenBLAS
+// with -tags openblas). The pure-Go build starts on the fastest kernel the
+// CPU has, the OpenBLAS build on OpenBLAS; UseProduct changes it.
+var activeKernel atomic.Pointer[simd.Kernel]
+
+func init() {
+	if ks := simd.Kernels(); len(ks) > 0 && !libraryFirst {
+		activeKernel.Store(ks[0])
+	}
+}
+
+// Products names the matrix products this build can run on this CPU, the
+// default first: in the pure-Go build reslab's micro-kernels the CPU
+// supports (avx512, avx2), fastest first, then gonum; in the OpenBLAS build
+// openblas, then the micro-kernels.
+func Products() []string {
+	var names []string
+	for _, mk := range simd.Kernels() {
+		names = append(names, mk.Name())
+	}
+	if libraryFirst {
+		return append([]string{libraryName}, names...)
+	}
+	return append(names, libraryName)
+}
+
+// Product is the name of the matrix product in use, one of Products.
+func Product() string {
+	if mk := activeKernel.Load(); mk != nil {
+		return mk.Name()
+	}
+	return libraryName
+}
+
+// BLAS describes the matrix product in use for people and benchmark
+// records.
+func BLAS() string {
+	if mk := activeKernel.Load(); mk != nil {
+		return "reslab " + mk.Label() + " matrix products (" + buildLabel + ")"
+	}
+	return libraryLabel
+}
+
+// UseProduct runs every float32 product on the named one of Products (""
+// is the default): a process-wide switch for `reslab bench --gemm` and the
+// tests that compare the products, never to be flipped beside training.
+func UseProduct(name string) error {
+	if name == "" {
+		name = Products()[0]
+	}
+	if name == libraryName {
+		activeKernel.Store(nil)
+		return nil
+	}
+	for _, mk := range simd.Kernels() {
+		if mk.Name() == name {
+			activeKernel.Store(mk)
+			return nil
+		}
+	}
+	return fmt.Errorf("matrix product %q: this build on this CPU has %s", name, strings.Join(Products(), ", "))
+}
+
+// sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, op
+// transposing when tA or tB is set; it is the one matrix product the
+// convolution kernels use.
+func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if mk := activeKernel.Load(); mk != nil {
+		mk.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	librarySgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
 
 // parallelSgemm is sgemm split into blocks of C's columns (or rows, when C
 // is taller than wide) over the cores. The convolutions parallelise over

@@ -1,5 +1,3 @@
-//go:build !openblas
-
 #include "textflag.h"
 
 // func gemmKernel8x32(k int, a, b, c *float32, ldc int, accumulate bool)

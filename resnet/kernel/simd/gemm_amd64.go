@@ -1,14 +1,12 @@
-//go:build !openblas
-
-package kernel
+package simd
 
 import "golang.org/x/sys/cpu"
 
-// gemmKernels are the micro-kernels this CPU runs, fastest first: AVX-512
+// kernels are the micro-kernels this CPU runs, fastest first: AVX-512
 // where the CPU and the operating system support it (x/sys/cpu checks that
 // the OS saves the ZMM registers), AVX2 with FMA where it has them.
-var gemmKernels = func() []*microKernel {
-	var ks []*microKernel
+var kernels = func() []*Kernel {
+	var ks []*Kernel
 	if cpu.X86.HasAVX512F {
 		ks = append(ks, &avx512Kernel)
 	}

@@ -1,17 +1,21 @@
-package kernel
+package simd
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
-// gemm is a single-threaded float32 matrix product for the convolution
-// kernels of the pure-Go build: C = alpha·op(A)·op(B) + beta·C on row-major
-// matrices, the signature of BLAS sgemm, computed by the micro-kernel mk.
+// Sgemm is a single-threaded float32 matrix product on the micro-kernel
+// mk: C = alpha·op(A)·op(B) + beta·C on row-major matrices, the signature of
+// BLAS sgemm.
 // It follows the GotoBLAS/BLIS scheme: blocks of B (kc×nc) and A (mc×kc)
 // are packed into panels that the micro-kernel (AVX-512 8×32 or AVX2 6×16,
 // conv_gemm*_amd64.s) streams through. gonum's Sgemm, which does not pack
 // and has no FMA kernel, runs several times slower on the same products;
-// see docs/performance.md. The convolutions parallelise over tasks, so gemm
-// itself does not.
-func gemm(mk *microKernel, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// see docs/performance.md. The convolutions parallelise over tasks, so Sgemm
+// itself does not. It panics, as BLAS implementations do, when a matrix is
+// shorter than its dimensions need.
+func (mk *Kernel) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -34,11 +38,10 @@ func gemm(mk *microKernel, tA, tB bool, m, n, k int, alpha float32, a []float32,
 		return
 	}
 	mr, nr := mk.mr, mk.nr
-	var ap, bp []float32
-	defer putScratch(&ap)
-	defer putScratch(&bp)
-	apk := scratchBuf(&ap, mk.mc*mk.kc)
-	bpk := scratchBuf(&bp, mk.kc*min(roundUp(n, nr), mk.nc))
+	ap, bp := getPanel(mk.mc*mk.kc), getPanel(mk.kc*min(roundUp(n, nr), mk.nc))
+	defer panels.Put(ap)
+	defer panels.Put(bp)
+	apk, bpk := *ap, *bp
 	var edgeTile [maxTile]float32
 	edge := edgeTile[:mr*nr]
 	for jc := 0; jc < n; jc += mk.nc {
@@ -80,30 +83,55 @@ func gemm(mk *microKernel, tA, tB bool, m, n, k int, alpha float32, a []float32,
 	}
 }
 
-// microKernel is one of gemm's register-blocked inner products with the
-// block sizes that suit it: run computes an mr×nr tile of C from a packed
+// Kernel is one of Sgemm's register-blocked inner products with the block
+// sizes that suit it: run computes an mr×nr tile of C from a packed
 // panel of A (k steps of mr floats) and one of B (k steps of nr floats);
 // an mc×kc block of A stays in the L2 cache, a kc×nr panel of B in L1, and
 // a kc×nc block of B in L3 (BLIS's choices for Zen).
-type microKernel struct {
-	name       string // the product's name for UseProduct
-	label      string // and as BLAS() spells it
+type Kernel struct {
+	name       string // as kernel.UseProduct takes it
+	label      string // as a person reads it
 	mr, nr     int
 	mc, kc, nc int
 	run        func(k int, a, b, c *float32, ldc int, accumulate bool)
 }
+
+// Name is the kernel's short name: avx512 or avx2.
+func (mk *Kernel) Name() string { return mk.name }
+
+// Label is the kernel's name for people: AVX-512 or AVX2.
+func (mk *Kernel) Label() string { return mk.label }
+
+// Kernels are the micro-kernels this CPU runs, fastest first (none off
+// amd64 or on a CPU without AVX2 and FMA).
+func Kernels() []*Kernel { return kernels }
+
+// panels recycles the packed blocks of A and B across calls, so a training
+// step allocates none; they are overwritten before they are read.
+var panels sync.Pool
+
+func getPanel(n int) *[]float32 {
+	if p, ok := panels.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	b := make([]float32, n)
+	return &b
+}
+
+func roundUp(v, m int) int { return (v + m - 1) / m * m }
 
 // maxTile bounds mr·nr over the kernels, for the partial-tile buffer.
 const maxTile = 8 * 32
 
 // avx2Kernel is the 6×16 AVX2/FMA micro-kernel: twelve of the sixteen YMM
 // registers accumulate.
-var avx2Kernel = microKernel{name: "avx2", label: "AVX2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, run: gemmKernel6x16}
+var avx2Kernel = Kernel{name: "avx2", label: "AVX2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, run: gemmKernel6x16}
 
 // avx512Kernel is the 8×32 AVX-512 micro-kernel: sixteen of the thirty-two
 // ZMM registers accumulate. Its B panel (256×32 floats, 32 KiB) still fits
 // the L1 cache of 48 KiB of the Zen 5 cores it was tuned on.
-var avx512Kernel = microKernel{name: "avx512", label: "AVX-512", mr: 8, nr: 32, mc: 128, kc: 256, nc: 4096, run: gemmKernel8x32}
+var avx512Kernel = Kernel{name: "avx512", label: "AVX-512", mr: 8, nr: 32, mc: 128, kc: 256, nc: 4096, run: gemmKernel8x32}
 
 // packA copies rows [ic, ic+mc), columns [pc, pc+kc) of op(A), times alpha,
 // into panels of mr rows, each stored step by step (mr floats per step of
@@ -169,8 +197,8 @@ func packB(tB bool, b []float32, ldb, pc, jc, kc, nc, nr int, dst []float32) {
 	}
 }
 
-// checkGemm panics, as BLAS implementations do, when a matrix is shorter
-// than its dimensions need: the micro-kernel does not check bounds.
+// checkGemm panics when a matrix is shorter than its dimensions need: the
+// micro-kernel does not check bounds.
 func checkGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("gemm: negative dimension %d×%d×%d", m, n, k))

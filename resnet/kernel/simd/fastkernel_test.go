@@ -1,6 +1,4 @@
-//go:build !openblas
-
-package kernel
+package simd
 
 import (
 	"os"
@@ -9,9 +7,9 @@ import (
 )
 
 // TestFastKernelIsExercised fails when the CPU has AVX-512 (or AVX2 and FMA)
-// but the pure-Go build's products do not run reslab's kernel for it by
-// default, so a test run can never pass without the fastest path the
-// machine supports; it says which kernels the CPU lacks.
+// but the kernel for it is not the first of Kernels, the one the pure-Go
+// build runs by default, so a test run can never pass without the fastest
+// path the machine supports; it says which kernels the CPU lacks.
 func TestFastKernelIsExercised(t *testing.T) {
 	info, err := os.ReadFile("/proc/cpuinfo")
 	if err != nil {
@@ -29,10 +27,7 @@ func TestFastKernelIsExercised(t *testing.T) {
 	default:
 		t.Skip("this CPU has neither AVX-512 nor AVX2/FMA: the kernel tests run on gonum's product only")
 	}
-	if got := Products()[0]; got != want {
-		t.Fatalf("the CPU supports the %s kernel but the fastest product is %s (%v)", want, got, Products())
-	}
-	if got := Product(); got != want {
-		t.Fatalf("the products run on %s (%s), want %s by default", got, BLAS(), want)
+	if len(kernels) == 0 || kernels[0].name != want {
+		t.Fatalf("the CPU supports the %s kernel but the kernels are %v", want, names(kernels))
 	}
 }

@@ -1,10 +1,9 @@
-//go:build !amd64 || openblas
+//go:build !amd64
 
-package kernel
+package simd
 
-// gemmKernels is empty off amd64 and in the OpenBLAS build (a cgo package
-// cannot hold Go assembly): sgemm uses gonum or the BLAS library instead.
-var gemmKernels []*microKernel
+// kernels is empty off amd64: the products run on gonum or OpenBLAS.
+var kernels []*Kernel
 
 func gemmKernel6x16(k int, a, b, c *float32, ldc int, accumulate bool) {
 	panic("gemmKernel6x16: no kernel for this architecture")
