@@ -20,6 +20,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -251,7 +252,10 @@ func (m *Model) helpKeys() common.Bindings {
 	if !types('1') {
 		tail = append(tail, k.Screens)
 	}
-	tail = append(tail, k.Back)
+	// The page's own esc (cancel, close) is what esc does now.
+	if !slices.ContainsFunc(b.Short, func(kb key.Binding) bool { return slices.Contains(kb.Keys(), "esc") }) {
+		tail = append(tail, k.Back)
+	}
 	b.Short = append(append(lead, b.Short...), tail...)
 	b.Full = append(b.Full, []key.Binding{k.Setup, k.RunTab, k.Runs, k.Compare, k.Predict}, []key.Binding{k.Back, k.Refresh, k.Help, k.Quit})
 	return b

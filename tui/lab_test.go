@@ -465,3 +465,40 @@ func TestSweepQueuesBehindARun(t *testing.T) {
 		t.Errorf("the run screen does not count the sweep's runs:\n%s", v)
 	}
 }
+
+// The predict screen's run chooser names the runs, reaches its ends with
+// g and G, and its help bar says what esc does there once (cancel, not
+// also back) and that q cancels too.
+func TestPredictChooserNamesRunsAndReachesItsEnds(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	m := newLab(t, nil, dir)
+	sized(t, m, 80, 24)
+	press(t, m, "5", "a")
+	v := m.View()
+	for _, want := range []string{"choose run A", "deeper", "flowers-r50", "esc/q cancel", "g first", "G last", "ctrl+c quit"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the chooser lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "esc back") {
+		t.Errorf("the chooser's help bar also offers esc back:\n%s", v)
+	}
+	selected := func() string {
+		for _, l := range strings.Split(m.View(), "\n") {
+			if strings.HasPrefix(l, "› ") {
+				return l
+			}
+		}
+		return ""
+	}
+	first := selected()
+	press(t, m, "G")
+	if last := selected(); last == first || !strings.Contains(last, "20261127-100000-r18-aaaa") {
+		t.Errorf("G selected %q (first %q)", last, first)
+	}
+	press(t, m, "g")
+	if again := selected(); again != first {
+		t.Errorf("g selected %q, want %q", again, first)
+	}
+}

@@ -259,6 +259,14 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 			s.chooserPos = max(s.chooserPos-1, 0)
 		case key.Matches(msg, k.Down):
 			s.chooserPos = min(s.chooserPos+1, max(len(choices)-1, 0))
+		case key.Matches(msg, k.PageUp):
+			s.chooserPos = max(s.chooserPos-max(s.height-2, 1), 0)
+		case key.Matches(msg, k.PageDown):
+			s.chooserPos = min(s.chooserPos+max(s.height-2, 1), max(len(choices)-1, 0))
+		case key.Matches(msg, k.Top):
+			s.chooserPos = 0
+		case key.Matches(msg, k.Bottom):
+			s.chooserPos = max(len(choices)-1, 0)
 		case msg.Type == tea.KeyEnter:
 			which := s.choosing
 			s.choosing = 0

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/tui/common"
 	"github.com/reslab/reslab/tui/components"
@@ -18,7 +19,9 @@ func (s *Page) Help() common.Bindings {
 	case s.typing:
 		return common.Bindings{Short: []key.Binding{common.Hint("enter", "classify"), common.Hint("esc", "cancel")}}
 	case s.choosing != 0:
-		return common.Bindings{Short: []key.Binding{k.Up, k.Down, common.Hint("enter", "choose"), common.Hint("esc", "cancel")}}
+		cancel := key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc/q", "cancel"))
+		return common.Bindings{Short: []key.Binding{k.Up, k.Down, k.Top, k.Bottom, common.Hint("enter", "choose"), cancel},
+			Full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {common.Hint("enter", "choose"), cancel}}}
 	}
 	next := key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("←/→", "image"))
 	return common.Bindings{
@@ -209,6 +212,10 @@ func (s *Page) chooserView(w, h int) string {
 	for _, r := range s.runs {
 		byID[r.ID] = r
 	}
+	nameW := 0
+	for _, id := range ids {
+		nameW = max(nameW, min(ansi.StringWidth(byID[id].Meta.Spec.Name), 24))
+	}
 	avail := max(h-2, 1)
 	first := max(0, s.chooserPos-avail+1)
 	for i := first; i < len(ids) && i < first+avail; i++ {
@@ -217,7 +224,11 @@ func (s *Page) chooserView(w, h int) string {
 		if r.Status.Best != nil {
 			best = common.Pct(r.Status.Best.ValAcc)
 		}
-		line := fmt.Sprintf("  %s  %s  val acc %s  %s", r.ID, fmt.Sprintf("%s w%d %dpx", r.Meta.Spec.Arch, r.Meta.Spec.Width, r.Meta.Spec.Size), best, r.Status.State)
+		name := ""
+		if nameW > 0 {
+			name = "  " + common.PadRight(common.Truncate(r.Meta.Spec.Name, nameW), nameW)
+		}
+		line := fmt.Sprintf("  %s%s  %s  val acc %s  %s  %s", r.ID, name, fmt.Sprintf("%s w%d %dpx", r.Meta.Spec.Arch, r.Meta.Spec.Width, r.Meta.Spec.Size), best, r.Status.State, r.Meta.Spec.DataLabel())
 		if i == s.chooserPos {
 			line = st.Selected.Render("› " + line[2:])
 		}
