@@ -341,6 +341,10 @@ func (s *Page) key(msg tea.KeyMsg) tea.Cmd {
 			s.compCursor = max(s.compCursor-1, 0)
 		case key.Matches(msg, k.Down):
 			s.compCursor = min(s.compCursor+1, max(s.savedCount()-1, 0))
+		case key.Matches(msg, k.Top):
+			s.compCursor = 0
+		case key.Matches(msg, k.Bottom):
+			s.compCursor = max(s.savedCount()-1, 0)
 		case key.Matches(msg, k.Next), key.Matches(msg, k.Prev):
 			s.focusComps = false
 		case key.Matches(msg, k.Open):

@@ -284,3 +284,28 @@ func TestSweepViewAsksSlurm(t *testing.T) {
 		t.Error("a closed sweep view still asks Slurm")
 	}
 }
+
+// The list of saved comparisons reaches its ends with G and g, as every
+// scrolling view does.
+func TestSavedComparisonsReachTheirEnds(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	store, _ := experiments.OpenStore(dir)
+	for _, name := range []string{"a-first", "b-middle", "c-last"} {
+		if err := store.SaveComparison(experiments.Comparison{Name: name, Runs: []string{"20261127-100000-r18-aaaa", "20261127-110000-r34-bbbb"}, Metric: "val_acc"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, h := newTable(t, dir, 120, 28)
+	h.Press("tab", "G", "enter")
+	last, ok := labtest.Last[common.CompareOpenMsg](h)
+	h.Press("tab", "G", "g", "enter")
+	first, ok2 := labtest.Last[common.CompareOpenMsg](h)
+	if !ok || !ok2 || last.Comparison == nil || first.Comparison == nil || last.Comparison.Name == first.Comparison.Name {
+		t.Fatalf("G then g opened %#v and %#v", last.Comparison, first.Comparison)
+	}
+	names := []string{first.Comparison.Name, last.Comparison.Name}
+	if names[0] == "b-middle" || names[1] == "b-middle" {
+		t.Errorf("g/G stopped in the middle: %v", names)
+	}
+}

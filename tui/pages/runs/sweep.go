@@ -83,6 +83,10 @@ func (v *sweepView) key(msg tea.KeyMsg, s *Page) tea.Cmd {
 		v.offset = max(v.offset-1, 0)
 	case key.Matches(msg, k.Down):
 		v.offset++
+	case key.Matches(msg, k.PageUp):
+		v.offset = max(v.offset-10, 0)
+	case key.Matches(msg, k.PageDown):
+		v.offset += 10
 	case key.Matches(msg, k.Top):
 		v.offset = 0
 	case key.Matches(msg, k.Bottom):

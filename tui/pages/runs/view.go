@@ -23,9 +23,10 @@ func (s *Page) Help() common.Bindings {
 	case s.details != nil:
 		return common.Bindings{Short: []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.Resume, k.ToPred}, Full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Resume, k.ToPred}}}
 	case s.sweep != nil:
-		return common.Bindings{Short: []key.Binding{common.Hint("tab", "loss/accuracy"), k.Up, k.Down}}
+		return common.Bindings{Short: []key.Binding{common.Hint("tab", "loss/accuracy"), k.Up, k.Down, k.Top, k.Bottom},
+			Full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {common.Hint("tab", "loss/accuracy")}}}
 	case s.focusComps:
-		return common.Bindings{Short: []key.Binding{common.Hint("enter", "open"), k.Up, k.Down, common.Hint("tab", "runs")}}
+		return common.Bindings{Short: []key.Binding{common.Hint("enter", "open"), k.Up, k.Down, k.Top, k.Bottom, common.Hint("tab", "runs")}}
 	}
 	return common.Bindings{
 		Short: []key.Binding{k.Mark, k.Open, k.ToComp, k.ToPred, k.Resume, k.Delete, k.Filter, k.Sort},
