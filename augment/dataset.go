@@ -41,7 +41,14 @@ func (e *DataError) Error() string {
 		msg += ": " + e.Detail
 	}
 	if e.Err != nil {
-		msg += ": " + e.Err.Error()
+		// The cause's own copy of the path is left out: the message names
+		// it once ("PATH: not a folder: …: no such file or directory").
+		var pe *fs.PathError
+		if errors.As(e.Err, &pe) && pe.Path == e.Path {
+			msg += ": " + pe.Err.Error()
+		} else {
+			msg += ": " + e.Err.Error()
+		}
 	}
 	return msg
 }

@@ -156,6 +156,9 @@ func TestOpenDatasetErrors(t *testing.T) {
 	}
 	if _, err := OpenDataset(filepath.Join(tmp, "missing"), OpenOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing folder should also match fs.ErrNotExist: %v", err)
+	} else if n := strings.Count(err.Error(), filepath.Join(tmp, "missing")); n != 1 {
+		// The setup form shows it in full: the path once, not twice.
+		t.Errorf("a missing folder's message names its path %d times: %q", n, err)
 	}
 }
 
