@@ -9,6 +9,7 @@ import (
 	"runtime"
 
 	"github.com/reslab/reslab/resnet/kernel"
+	"github.com/reslab/reslab/resnet/kernel/simd"
 	"github.com/reslab/reslab/train"
 	G "gorgonia.org/gorgonia"
 )
@@ -288,11 +289,7 @@ func (m *Model) trainChunk(b train.Batch, lo, hi int) (loss float64, correct int
 		}
 		src := gv.Data().([]float32)
 		dst := kernel.Floats(p.gradient())
-		kernel.ParallelFor(len(dst), kernel.ElementGrain, func(lo, hi int) {
-			for j, v := range src[lo:hi] {
-				dst[lo+j] += weight * v
-			}
-		})
+		kernel.ParallelFor(len(dst), kernel.ElementGrain, func(lo, hi int) { simd.Axpy(weight, src[lo:hi], dst[lo:hi]) })
 	}
 	logits := c.output.Value().Data().([]float32)
 	return float64(c.loss.Value().Data().(float32)), countCorrect(logits, labels, m.cfg.Classes), nil

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/reslab/reslab/resnet/kernel"
+	"github.com/reslab/reslab/resnet/kernel/simd"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -214,20 +215,10 @@ func (o *Optimizer) updater(rate, decay float64, slots map[string][]float32, fir
 			l2 = float32(decay)
 		}
 		ms, vs := slots["exp_avg"], slots["exp_avg_sq"]
+		c := &simd.AdamConsts{Beta1: b1, OneMinusBeta1: 1 - b1, Beta2: b2, OneMinusBeta2: 1 - b2,
+			L2: l2, Shrink: shrink, StepSize: stepSize, InvSqrtC2: invC2, Eps: eps}
 		return func(w, g []float32, lo int) bool {
-			g, m, v := g[:len(w)], ms[lo:lo+len(w)], vs[lo:lo+len(w)]
-			nonFinite := false
-			for j, gj := range g {
-				gj += l2 * w[j]
-				mj := b1*m[j] + (1-b1)*gj
-				vj := b2*v[j] + (1-b2)*gj*gj
-				m[j], v[j] = mj, vj
-				wj := w[j]*shrink - stepSize*mj/(float32(math.Sqrt(float64(vj)))*invC2+eps)
-				w[j] = wj
-				g[j] = 0
-				nonFinite = nonFinite || wj-wj != 0
-			}
-			return nonFinite
+			return simd.Adam(w, g, ms[lo:lo+len(w)], vs[lo:lo+len(w)], c)
 		}
 	}
 }

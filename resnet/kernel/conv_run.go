@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/reslab/reslab/resnet/kernel/simd"
+
 // forward computes y = W·col for every task, straight into NCHW y.
 func (g *convGeom) forward(x, w, y []float32) { g.forwardWith(x, w, y, nil) }
 
@@ -115,12 +117,7 @@ func (g *convGeom) backwardWeights(x, dy, dw []float32) {
 	})
 	for i := 1; i < slots; i++ {
 		part := acc[i]
-		ParallelFor(len(dw), ElementGrain, func(lo, hi int) {
-			d, s := dw[lo:hi], part[lo:hi]
-			for j, v := range s {
-				d[j] += v
-			}
-		})
+		ParallelFor(len(dw), ElementGrain, func(lo, hi int) { simd.Axpy(1, part[lo:hi], dw[lo:hi]) })
 		putScratch(&acc[i])
 	}
 }

@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/reslab/reslab/resnet/kernel/simd"
+
 // colBlock returns the im2col block of a task (ckk × t.cols, row-major) and
 // its leading dimension. Direct convolutions of a single segment return a
 // view of the input without copying.
@@ -182,12 +184,7 @@ func (g *convGeom) col2imRowSameWidth(src, dxc []float32, ki, kj int) {
 	if jhi <= jlo {
 		return
 	}
-	d := dxc[d0+jlo : d0+jhi]
-	s = s[jlo:jhi]
-	s = s[:len(d)]
-	for i, v := range s {
-		d[i] += v
-	}
+	simd.Axpy(1, s[jlo:jhi], dxc[d0+jlo:d0+jhi])
 }
 
 // col2imRow adds one ∂col row onto the channel's ∂x, one output row at a
@@ -204,11 +201,7 @@ func (g *convGeom) col2imRow(src, dxc []float32, ki, kj int) {
 		s := src[oh*g.wo+lo : oh*g.wo+hi]
 		d := dxc[ih*g.w : (ih+1)*g.w]
 		if stride == 1 {
-			d = d[lo+shift : hi+shift]
-			d = d[:len(s)]
-			for i, v := range s {
-				d[i] += v
-			}
+			simd.Axpy(1, s, d[lo+shift:hi+shift])
 			continue
 		}
 		iw := lo*stride + shift

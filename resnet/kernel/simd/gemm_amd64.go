@@ -27,3 +27,17 @@ func gemmKernel6x16(k int, a, b, c *float32, ldc int, accumulate bool)
 //
 //go:noescape
 func gemmKernel8x32(k int, a, b, c *float32, ldc int, accumulate bool)
+
+// haveAxpy says whether axpyAVX2's AVX2 and FMA instructions run here.
+var haveAxpy = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// axpyAVX2 is Axpy's loop (axpy_amd64.s): y[0:n] += alpha·x[0:n].
+//
+//go:noescape
+func axpyAVX2(alpha float32, x, y *float32, n int)
+
+// adamAVX2 is Adam's vector loop (adam_amd64.s) over n values, a multiple
+// of 8.
+//
+//go:noescape
+func adamAVX2(wp, gp, mp, vp *float32, n int, c *AdamConsts) bool

@@ -12,3 +12,13 @@ func gemmKernel6x16(k int, a, b, c *float32, ldc int, accumulate bool) {
 func gemmKernel8x32(k int, a, b, c *float32, ldc int, accumulate bool) {
 	panic("gemmKernel8x32: no kernel for this architecture")
 }
+
+const haveAxpy = false
+
+func axpyAVX2(alpha float32, x, y *float32, n int) {
+	panic("axpyAVX2: no kernel for this architecture")
+}
+
+func adamAVX2(w, g, m, v *float32, n int, c *AdamConsts) bool {
+	panic("adamAVX2: no kernel for this architecture")
+}
