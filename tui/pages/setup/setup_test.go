@@ -303,3 +303,34 @@ func TestFormRecipeFields(t *testing.T) {
 		t.Errorf("crop scale half: %q", e)
 	}
 }
+
+// A field's error is never cut on its row: whole where it fits (at 200
+// columns the form's column widens for it), else the row points to the
+// full text under the form.
+func TestFieldErrorsAreWholeOrPointBelow(t *testing.T) {
+	p, h := newForm(t, "")
+	focusField(t, p, h, "sweep")
+	h.Press("1", "8", ",", "3", "4", "2")
+	const whole = `✗ depth "342": want 18, 34, 50 or 101, comma-separated`
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {200, 50}} {
+		p.SetSize(size[0], size[1])
+		var row string
+		for _, l := range strings.Split(p.View(), "\n") {
+			if strings.Contains(l, "depth sweep") && strings.Contains(l, "18,342") {
+				row = l
+			}
+		}
+		if row == "" || strings.Contains(row, "…") {
+			t.Errorf("%dx%d: the sweep's row cuts its error: %q\n%s", size[0], size[1], row, p.View())
+		}
+		if !strings.Contains(row, whole) && !strings.Contains(row, "✗ see below") {
+			t.Errorf("%dx%d: the sweep's row %q neither has the error nor points below", size[0], size[1], row)
+		}
+		if size[0] == 200 && !strings.Contains(row, whole) {
+			t.Errorf("200 columns: the row %q lacks the whole error", row)
+		}
+		if !strings.Contains(p.View(), "✗ depth sweep: "+whole[len("✗ "):]) {
+			t.Errorf("%dx%d: the error is not in full under the form:\n%s", size[0], size[1], p.View())
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/tui/common"
@@ -37,7 +38,14 @@ func (s *Page) render(w, h int) string {
 	}
 	fieldW := w
 	if wide {
+		// The form's column, wider when a field's error would not fit on
+		// its row, leaving the estimates box 50 cells.
 		fieldW = min(72, w/2+10)
+		for _, f := range s.fields {
+			if f.err != "" {
+				fieldW = max(fieldW, min(rowPrefixW+ansi.StringWidth("✗ "+f.err), w-50))
+			}
+		}
 	}
 	// The focused field's hint or full error, and what enter does.
 	f := s.focused()
@@ -133,10 +141,20 @@ func (s *Page) fieldRow(f *field, focused bool, w int) string {
 	}
 	line := marker + label + common.PadRight(common.Truncate(value, valW+2), valW+3)
 	if f.err != "" {
-		line += st.Error.Render("✗ " + f.err)
+		// The whole error where it fits; else a pointer to it in full
+		// under the form, never a cut one.
+		mark := "✗ " + f.err
+		if rowPrefixW+ansi.StringWidth(mark) > w {
+			mark = "✗ see below"
+		}
+		line += st.Error.Render(mark)
 	}
 	return common.Truncate(line, w)
 }
+
+// rowPrefixW is the cells of a field row before its error: the marker,
+// the label and the value.
+const rowPrefixW = 2 + 15 + 22 + 3
 
 // choiceRow shows every choice of a choice field, the chosen one in
 // brackets, so a newcomer sees the options without visiting the field; ok
