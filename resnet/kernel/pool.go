@@ -35,7 +35,7 @@ func MaxPool2D(x *G.Node, k, stride, pad int) (*G.Node, error) {
 		xs, ys := Floats(in[0]), Floats(out)
 		ParallelFor(p.planes, max(ElementGrain/(p.h*p.w), 1), func(lo, hi int) {
 			for pl := lo; pl < hi; pl++ {
-				p.plane(xs[pl*p.h*p.w:(pl+1)*p.h*p.w], func(o, _ int, v float32) { ys[pl*p.ho*p.wo+o] = v })
+				p.plane(xs[pl*p.h*p.w:(pl+1)*p.h*p.w], ys[pl*p.ho*p.wo:(pl+1)*p.ho*p.wo], nil, nil)
 			}
 		})
 		return out, nil
@@ -50,7 +50,7 @@ func MaxPool2D(x *G.Node, k, stride, pad int) (*G.Node, error) {
 			ParallelFor(p.planes, max(ElementGrain/(p.h*p.w), 1), func(lo, hi int) {
 				for pl := lo; pl < hi; pl++ {
 					dx, d := dxs[pl*p.h*p.w:(pl+1)*p.h*p.w], dys[pl*p.ho*p.wo:(pl+1)*p.ho*p.wo]
-					p.plane(xs[pl*p.h*p.w:(pl+1)*p.h*p.w], func(o, at int, _ float32) { dx[at] += d[o] })
+					p.plane(xs[pl*p.h*p.w:(pl+1)*p.h*p.w], nil, d, dx)
 				}
 			})
 			return out, nil
@@ -66,10 +66,20 @@ type poolGeom struct {
 	k, stride, pad       int
 }
 
-// plane finds each window's maximum in one h×w plane and calls emit with
-// the output index, the input index of the maximum and its value. Windows
-// inside the plane take a fast path without clipping.
-func (p poolGeom) plane(x []float32, emit func(o, at int, v float32)) {
+// plane finds each window's maximum in one h×w plane and either writes it
+// to y (the forward pass; dy and dx nil) or adds the window's dy onto dx at
+// the maximum's place (the gradient; y nil). Windows inside the plane take
+// a fast path without clipping; for 3×3 windows it is unrolled and free of
+// branches on the data, whose comparisons a CPU cannot predict (half the
+// time went to mispredicted branches).
+func (p poolGeom) plane(x, y, dy, dx []float32) {
+	emit := func(o, at int, v float32) {
+		if y != nil {
+			y[o] = v
+		} else {
+			dx[at] += dy[o]
+		}
+	}
 	// Output columns [owLo, owHi) have windows inside the plane's width.
 	owLo := min((p.pad+p.stride-1)/p.stride, p.wo)
 	owHi := max(min((p.w-p.k+p.pad)/p.stride+1, p.wo), owLo)
@@ -80,36 +90,14 @@ func (p poolGeom) plane(x []float32, emit func(o, at int, v float32)) {
 		inside := h1-h0 == p.k
 		for ow := 0; ow < p.wo; ow++ {
 			if inside && ow == owLo && p.k == 3 {
-				// 3×3 windows: unrolled, ties to the first in row-major order.
+				row := oh * p.wo
 				for ; ow < owHi; ow++ {
-					i := h0*p.w + ow*p.stride - p.pad
-					r0, r1, r2 := x[i:i+3], x[i+p.w:i+p.w+3], x[i+2*p.w:i+2*p.w+3]
-					best, at := r0[0], i
-					if r0[1] > best {
-						best, at = r0[1], i+1
+					best, at := max3x3(x, h0*p.w+ow*p.stride-p.pad, p.w)
+					if y != nil {
+						y[row+ow] = best
+					} else {
+						dx[at] += dy[row+ow]
 					}
-					if r0[2] > best {
-						best, at = r0[2], i+2
-					}
-					if r1[0] > best {
-						best, at = r1[0], i+p.w
-					}
-					if r1[1] > best {
-						best, at = r1[1], i+p.w+1
-					}
-					if r1[2] > best {
-						best, at = r1[2], i+p.w+2
-					}
-					if r2[0] > best {
-						best, at = r2[0], i+2*p.w
-					}
-					if r2[1] > best {
-						best, at = r2[1], i+2*p.w+1
-					}
-					if r2[2] > best {
-						best, at = r2[2], i+2*p.w+2
-					}
-					emit(oh*p.wo+ow, at, best)
 				}
 				if ow >= p.wo {
 					break
@@ -130,4 +118,39 @@ func (p poolGeom) plane(x []float32, emit func(o, at int, v float32)) {
 			emit(oh*p.wo+ow, at, best)
 		}
 	}
+}
+
+// max3x3 is the maximum of the 3×3 window whose top-left value is x[i] in
+// rows w apart, and its index; ties go to the first in row-major order. The
+// index is chosen by conditional moves and the maximum by max, so nothing
+// branches on the values.
+func max3x3(x []float32, i, w int) (float32, int) {
+	r0, r1, r2 := x[i:i+3], x[i+w:i+w+3], x[i+2*w:i+2*w+3]
+	best, at := r0[0], i
+	at = pick(r0[1] > best, i+1, at)
+	best = max(best, r0[1])
+	at = pick(r0[2] > best, i+2, at)
+	best = max(best, r0[2])
+	at = pick(r1[0] > best, i+w, at)
+	best = max(best, r1[0])
+	at = pick(r1[1] > best, i+w+1, at)
+	best = max(best, r1[1])
+	at = pick(r1[2] > best, i+w+2, at)
+	best = max(best, r1[2])
+	at = pick(r2[0] > best, i+2*w, at)
+	best = max(best, r2[0])
+	at = pick(r2[1] > best, i+2*w+1, at)
+	best = max(best, r2[1])
+	at = pick(r2[2] > best, i+2*w+2, at)
+	best = max(best, r2[2])
+	return best, at
+}
+
+// pick is a if c, else b: written so the compiler makes it a conditional
+// move.
+func pick(c bool, a, b int) int {
+	if c {
+		return a
+	}
+	return b
 }
