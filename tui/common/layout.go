@@ -44,6 +44,51 @@ func Truncate(s string, w int) string {
 	return ansi.Truncate(s, w, "…")
 }
 
+// JoinFit joins parts with sep in order while the line fits w cells,
+// leaving out the parts after the first that does not: a status line
+// loses its last items whole instead of ending in a cut word. A first part
+// wider than w is cut.
+func JoinFit(parts []string, sep string, w int) string {
+	line := ""
+	for i, p := range parts {
+		next := p
+		if i > 0 {
+			next = line + sep + p
+		}
+		if ansi.StringWidth(next) > w {
+			if i == 0 {
+				return Truncate(p, w)
+			}
+			break
+		}
+		line = next
+	}
+	return line
+}
+
+// Pack lays parts out in order on as many lines of at most w cells as
+// they need, joined by sep within a line, so none is cut (but one that
+// alone is wider than w).
+func Pack(parts []string, sep string, w int) string {
+	var lines []string
+	line := ""
+	for _, p := range parts {
+		switch {
+		case line == "":
+			line = p
+		case ansi.StringWidth(line+sep+p) <= w:
+			line += sep + p
+		default:
+			lines = append(lines, Truncate(line, w))
+			line = p
+		}
+	}
+	if line != "" {
+		lines = append(lines, Truncate(line, w))
+	}
+	return strings.Join(lines, "\n")
+}
+
 // MessageLines is how many lines an error, hint or flash may wrap to.
 const MessageLines = 4
 

@@ -436,7 +436,7 @@ func (r *Page) infoLine(w int) string {
 	if s := r.step; s != nil {
 		parts = append(parts, fmt.Sprintf("this epoch: loss %.4f acc %s", s.Loss, common.Pct(s.Acc)))
 	}
-	return common.Truncate(strings.Join(parts, " · "), w)
+	return common.JoinFit(parts, " · ", w)
 }
 
 func (r *Page) noteLine() string {

@@ -66,7 +66,7 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 		for i := 0; i+1 < len(pairs); i += 2 {
 			parts = append(parts, st.Label.Render(pairs[i])+" "+pairs[i+1])
 		}
-		return common.Truncate(strings.Join(parts, "  "), w)
+		return common.Pack(parts, "  ", w)
 	}
 	lines = append(lines,
 		kv("status", string(r.Status.State), "epochs", fmt.Sprintf("%d/%d", len(r.Metrics), sp.Epochs), "best epoch", strconv.Itoa(r.Status.BestEpoch),
