@@ -152,11 +152,20 @@ func packA(tA bool, a []float32, lda, ic, pc, mc, kc, mr int, alpha float32, dst
 			}
 			continue
 		}
-		// op(A)(i, p) = a[i*lda + p]: read each row along k.
+		// op(A)(i, p) = a[i*lda + p]: a transpose, eight steps at a time
+		// where the panel is eight rows wide.
+		p8 := 0
+		if haveTranspose && mr == 8 && mrr == 8 && alpha == 1 {
+			src := a[(ic+ir)*lda+pc:]
+			_ = src[7*lda+kc-1]
+			for p8 = 0; p8+8 <= kc; p8 += 8 {
+				transpose8x8AVX(&src[p8], lda, &panel[p8*mr], mr)
+			}
+		}
 		for i := 0; i < mrr; i++ {
-			src := a[(ic+ir+i)*lda+pc : (ic+ir+i)*lda+pc+kc]
+			src := a[(ic+ir+i)*lda+pc+p8 : (ic+ir+i)*lda+pc+kc]
 			for p, v := range src {
-				panel[p*mr+i] = alpha * v
+				panel[(p8+p)*mr+i] = alpha * v
 			}
 		}
 		for i := mrr; i < mr; i++ {
@@ -182,8 +191,25 @@ func packB(tB bool, b []float32, ldb, pc, jc, kc, nc, nr int, dst []float32) {
 			}
 			continue
 		}
-		// op(B)(p, j) = b[j*ldb + p]: read each column of op(B) along k.
-		for j := 0; j < nrr; j++ {
+		// op(B)(p, j) = b[j*ldb + p]: a transpose, in 8×8 blocks where the
+		// CPU has AVX (the weight gradient's colᵀ), then the rest one by one.
+		j8 := 0
+		if haveTranspose && kc >= 8 {
+			for ; j8+8 <= nrr; j8 += 8 {
+				src := b[(jc+jr+j8)*ldb+pc:]
+				_ = src[7*ldb+kc-1]
+				p := 0
+				for ; p+8 <= kc; p += 8 {
+					transpose8x8AVX(&src[p], ldb, &panel[p*nr+j8], nr)
+				}
+				for j := 0; j < 8; j++ {
+					for q := p; q < kc; q++ {
+						panel[q*nr+j8+j] = src[j*ldb+q]
+					}
+				}
+			}
+		}
+		for j := j8; j < nrr; j++ {
 			src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kc]
 			for p, v := range src {
 				panel[p*nr+j] = v

@@ -41,3 +41,12 @@ func axpyAVX2(alpha float32, x, y *float32, n int)
 //
 //go:noescape
 func adamAVX2(wp, gp, mp, vp *float32, n int, c *AdamConsts) bool
+
+// haveTranspose says whether transpose8x8AVX's AVX instructions run here.
+var haveTranspose = cpu.X86.HasAVX
+
+// transpose8x8AVX (transpose_amd64.s): dst[j*ldd+i] = src[i*lds+j] for
+// i, j < 8, strides in floats.
+//
+//go:noescape
+func transpose8x8AVX(src *float32, lds int, dst *float32, ldd int)

@@ -22,3 +22,9 @@ func axpyAVX2(alpha float32, x, y *float32, n int) {
 func adamAVX2(w, g, m, v *float32, n int, c *AdamConsts) bool {
 	panic("adamAVX2: no kernel for this architecture")
 }
+
+const haveTranspose = false
+
+func transpose8x8AVX(src *float32, lds int, dst *float32, ldd int) {
+	panic("transpose8x8AVX: no kernel for this architecture")
+}
