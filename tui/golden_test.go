@@ -129,11 +129,63 @@ func TestGoldenPredict(t *testing.T) {
 	}
 }
 
+// The expanded help of the runs and predict screens, wrapped.
 func TestGoldenHelp(t *testing.T) {
-	dir := t.TempDir()
-	labtest.ThreeRuns(t, dir)
-	m := newLab(t, nil, dir)
-	sized(t, m, 80, 24)
-	press(t, m, "3", "?")
-	requireGolden(t, m)
+	for _, c := range []struct {
+		name string
+		w, h int
+		keys []string
+	}{
+		{"runs-80x24", 80, 24, []string{"3", "?"}},
+		{"runs-200x50", 200, 50, []string{"3", "?"}},
+		{"predict-80x24", 80, 24, []string{"3", "G", "p", "?"}},
+		{"predict-200x50", 200, 50, []string{"3", "G", "p", "?"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			labtest.ThreeRuns(t, dir)
+			m := newLab(t, nil, dir)
+			sized(t, m, c.w, c.h)
+			press(t, m, c.keys...)
+			requireGolden(t, m)
+		})
+	}
+}
+
+// A run's details: its settings, charts, the most-confused classes and
+// the worst-predicted images, scrolled to the end.
+func TestGoldenDetails(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
+		t.Run(size.name, func(t *testing.T) {
+			dir := t.TempDir()
+			labtest.ThreeRuns(t, dir)
+			m := newLab(t, nil, dir)
+			sized(t, m, size.w, size.h)
+			press(t, m, "3", "G", "enter", "G")
+			requireGolden(t, m)
+		})
+	}
+}
+
+// Compare with four runs showing only what differs: the shared setting
+// columns gone, the other settings that differ listed.
+func TestGoldenCompareDifferences(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
+		t.Run(size.name, func(t *testing.T) {
+			dir := t.TempDir()
+			labtest.ThreeRuns(t, dir)
+			labtest.WriteRun(t, dir, labtest.FakeRun{ID: "20261127-130000-r18-dddd", Depth: 18, Name: "fast", LR: 0.03,
+				Epochs: labtest.Epochs(4, 0.5), State: experiments.StateCompleted})
+			m := newLab(t, nil, dir)
+			sized(t, m, size.w, size.h)
+			press(t, m, "3", "g", "space", "space", "space", "space", "c", "d")
+			requireGolden(t, m)
+		})
+	}
 }

@@ -118,7 +118,7 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 		for i := range conf.Counts {
 			correct += conf.Counts[i][i]
 		}
-		lines = append(lines, st.Header.Render(common.Truncate(fmt.Sprintf("confusion matrix at the best epoch (%d): %d of %d validation images right; acc is per-class accuracy", r.Status.BestEpoch, correct, len(d.preds)), w)))
+		lines = append(lines, st.Header.Render(common.Wrap(fmt.Sprintf("confusion matrix at the best epoch (%d): %d of %d validation images right; acc is per-class accuracy", r.Status.BestEpoch, correct, len(d.preds)), w, 2)))
 		rows := experiments.ConfusionRows(conf, r.Meta.ClassNames)
 		right := make([]bool, len(rows[0]))
 		for i := 1; i < len(right); i++ {
@@ -142,6 +142,8 @@ func (d *runDetails) view(c *common.Common, w, h int) string {
 			}
 		}
 	}
+	// Scroll by screen lines: wrapped blocks count each of theirs.
+	lines = strings.Split(strings.Join(lines, "\n"), "\n")
 	d.offset = min(d.offset, max(len(lines)-h, 0))
 	lines = lines[d.offset:]
 	if len(lines) > h && h > 1 {
