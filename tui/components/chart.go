@@ -90,8 +90,18 @@ func RenderChart(st *common.Styles, cv ChartView, w, h int) string {
 		}
 	}
 	legend := experiments.Legend(labels, w)
-	if len(legend) > max(h/3, 1) {
-		legend = append(legend[:max(h/3, 1)-1], common.Truncate(fmt.Sprintf("… and %d more", len(cv.Curves)), w))
+	if limit := max(h/3, 1); len(legend) > limit {
+		// As many entries as fit on the lines before the last, which
+		// counts the rest.
+		shown := len(labels) - 1
+		for shown > 0 && len(experiments.Legend(labels[:shown], w)) > limit-1 {
+			shown--
+		}
+		var kept []string
+		if shown > 0 {
+			kept = experiments.Legend(labels[:shown], w)
+		}
+		legend = append(kept, common.Truncate(fmt.Sprintf("… and %d more", len(labels)-shown), w))
 	}
 	axis := h >= 7 && xmax > xmin
 	plotH := h - 2 - len(legend) // rows+1 plot lines, caption, legend

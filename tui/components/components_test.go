@@ -1,6 +1,7 @@
 package components
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -67,5 +68,33 @@ func TestSmoothedChartKeepsRawValues(t *testing.T) {
 	out := RenderChart(st, cv, 60, 14)
 	if !strings.Contains(out, "·") || !strings.Contains(out, "•") {
 		t.Errorf("smoothed chart lacks the raw dots or the curve:\n%s", out)
+	}
+}
+
+// The legend wraps, one entry per run; when even that is too tall, the
+// last line counts the runs it leaves out (it said "… and 12 more" of 12
+// runs with some shown).
+func TestLegendWrapsAndCountsTheRest(t *testing.T) {
+	st := common.DefaultStyles(labtest.PlainRenderer())
+	st.Series = nil
+	var curves []Curve
+	for i := range 12 {
+		curves = append(curves, Curve{Label: fmt.Sprintf("run-%02d-with-a-long-name r50", i), Points: []Point{{1, float64(i)}, {2, float64(i + 1)}}})
+	}
+	out := RenderChart(st, ChartView{Title: "val_acc", Curves: curves[:4]}, 80, 20)
+	for _, c := range curves[:4] {
+		if !strings.Contains(out, c.Label) {
+			t.Errorf("the legend lacks %q:\n%s", c.Label, out)
+		}
+	}
+	out = RenderChart(st, ChartView{Title: "val_acc", Curves: curves}, 80, 12)
+	named := 0
+	for _, c := range curves {
+		if strings.Contains(out, c.Label) {
+			named++
+		}
+	}
+	if want := fmt.Sprintf("… and %d more", len(curves)-named); named == 0 || !strings.Contains(out, want) {
+		t.Errorf("%d runs named; the legend should end %q:\n%s", named, want, out)
 	}
 }
