@@ -102,6 +102,41 @@ func trans(t bool) blas.Transpose {
 	return blas.NoTrans
 }
 
+// sharedOperand is the left operand of many products, a convolution's
+// weights, which every task of a layer multiplies: packed once for the
+// micro-kernel in use, or passed as it is to the library's product.
+type sharedOperand struct {
+	packed *simd.PackedA // nil: the library's product, or A was not packed
+	tA     bool
+	m, k   int
+	a      []float32
+	lda    int
+}
+
+// shareOperand packs op(A) (m×k) once when a reslab kernel runs the
+// products and more than one product will use it, into a pooled buffer
+// held by *scratch (return it with putScratch).
+func shareOperand(tA bool, m, k int, a []float32, lda int, uses int, scratch *[]float32) sharedOperand {
+	s := sharedOperand{tA: tA, m: m, k: k, a: a, lda: lda}
+	if mk := activeKernel.Load(); mk != nil && uses > 1 {
+		workers := runtime.GOMAXPROCS(0)
+		p := mk.PackA(tA, m, k, 1, a, lda, scratchBuf(scratch, mk.PackedSize(m, k)), func(n int, body func(int)) {
+			runTasks(n, workers, func(_, i int) { body(i) })
+		})
+		s.packed = &p
+	}
+	return s
+}
+
+// sgemm is C = op(A)·op(B) + beta·C with the shared A.
+func (s *sharedOperand) sgemm(tB bool, n int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if s.packed != nil {
+		s.packed.Sgemm(tB, n, b, ldb, beta, c, ldc)
+		return
+	}
+	sgemm(s.tA, tB, s.m, n, s.k, 1, s.a, s.lda, b, ldb, beta, c, ldc)
+}
+
 // parallelSgemm is sgemm split into blocks of C's columns (or rows, when C
 // is taller than wide) over the cores. The convolutions parallelise over
 // their own tasks and call sgemm directly; this is for gorgonia's own

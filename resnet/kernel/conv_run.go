@@ -35,6 +35,9 @@ func (e *convEpilogue) apply(g *convGeom, y, src []float32, ld, n, col0, cols in
 func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 	tasks, _, workers := g.plan()
 	outSize := g.cout * g.p
+	var packed []float32
+	defer putScratch(&packed)
+	wA := shareOperand(false, g.cout, g.ckk, w, g.ckk, len(tasks), &packed)
 	runTasks(len(tasks), workers, func(_, i int) {
 		t := tasks[i]
 		var scratch, out []float32
@@ -44,7 +47,7 @@ func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 		if len(t.segs) == 1 {
 			s := t.segs[0]
 			at := s.n*outSize + s.oh0*g.wo
-			sgemm(false, false, g.cout, t.cols, g.ckk, 1, w, g.ckk, col, ldcol, 0, y[at:], g.p)
+			wA.sgemm(false, t.cols, col, ldcol, 0, y[at:], g.p)
 			if epi != nil {
 				epi.apply(g, y, y[s.n*outSize+s.oh0*g.wo:], g.p, s.n, s.oh0*g.wo, t.cols)
 			}
@@ -52,7 +55,7 @@ func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 		}
 		// Several images: one product into a scratch block, then copied out.
 		blk := scratchBuf(&out, g.cout*t.cols)
-		sgemm(false, false, g.cout, t.cols, g.ckk, 1, w, g.ckk, col, ldcol, 0, blk, t.cols)
+		wA.sgemm(false, t.cols, col, ldcol, 0, blk, t.cols)
 		off := 0
 		for _, s := range t.segs {
 			cols := (s.oh1 - s.oh0) * g.wo

@@ -59,6 +59,15 @@ func gemmMatchesGonum(t *testing.T, mk *Kernel) {
 					gonum.Implementation{}.Sgemm(tr(tA), tr(tB), m, n, k, alpha, a, lda, b, ldb, beta, want, ldc)
 					got := append([]float32(nil), c...)
 					mk.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, got, ldc)
+					// The same product with A packed beforehand is the same
+					// arithmetic in the same order: equal to the last bit.
+					packed := append([]float32(nil), c...)
+					mk.PackA(tA, m, k, alpha, a, lda, make([]float32, mk.PackedSize(m, k)), Serially).Sgemm(tB, n, b, ldb, beta, packed, ldc)
+					for i := range packed {
+						if packed[i] != got[i] {
+							t.Fatalf("%s: with A packed first C[%d] = %v, packed per call %v", name, i, packed[i], got[i])
+						}
+					}
 					for i := range got {
 						if j := i % ldc; j >= n && got[i] != c[i] {
 							t.Fatalf("%s: wrote outside C at %d", name, i)
