@@ -226,7 +226,7 @@ func (r *Page) Help() common.Bindings {
 	if r.running() {
 		short = append([]key.Binding{k.Stop}, short...)
 	}
-	return common.Bindings{Short: short, Full: [][]key.Binding{{k.Stop, k.Smooth, k.Log, k.XAxis}}}
+	return common.Bindings{Short: short, Full: [][]key.Binding{short}} // s only while a run trains
 }
 
 // TabStatus is the run's state in a few words, for the tab bar.

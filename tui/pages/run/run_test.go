@@ -45,3 +45,31 @@ func TestSystemLine(t *testing.T) {
 		t.Error("sampling goes on after the run ended")
 	}
 }
+
+// s stops a run only while one trains: neither help list offers it after.
+func TestStopIsInTheHelpOnlyWhileTraining(t *testing.T) {
+	c := labtest.Common(t, t.TempDir())
+	p := New(c)
+	spec := experiments.DefaultSpec()
+	p.Starting(spec, false, experiments.NewQueue([]experiments.Spec{spec}))
+	p.Started(&experiments.Session{ID: "20261202-120000-r18-help", Meta: experiments.RunMeta{Spec: spec}}, false)
+	offers := func() (short, full bool) {
+		h := p.Help()
+		for _, b := range h.Short {
+			short = short || b.Help().Desc == p.keys.Stop.Help().Desc
+		}
+		for _, g := range h.Full {
+			for _, b := range g {
+				full = full || b.Help().Desc == p.keys.Stop.Help().Desc
+			}
+		}
+		return short, full
+	}
+	if s, f := offers(); !s || !f {
+		t.Errorf("while training: stop in the short help %v, in the full %v", s, f)
+	}
+	p.Closed()
+	if s, f := offers(); s || f {
+		t.Errorf("after the run: stop in the short help %v, in the full %v", s, f)
+	}
+}
