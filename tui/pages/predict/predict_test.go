@@ -219,3 +219,26 @@ func TestPredictKeepsTheLatestOpen(t *testing.T) {
 		t.Errorf("the earlier open's answer replaced the later one's: B is %v", p.b)
 	}
 }
+
+// An image that cannot be read says why in full where it would be drawn,
+// and a run without weights says so in full in its pane: wrapped, never
+// cut.
+func TestPredictImageErrorWraps(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	p, h := openOn(t, dir, "20261127-100000-r18-aaaa", "", 80, 22)
+	missing := filepath.Join(dir, "no", "such", "picture", "in", "a", "folder", "with", "a", "long", "name", "flower.jpg")
+	h.Press("o", missing, "enter")
+	v := p.View()
+	if !strings.Contains(v, "image: ") {
+		t.Fatalf("no image error:\n%s", v)
+	}
+	for _, l := range strings.Split(v, "\n") {
+		if !strings.HasPrefix(l, "file ") && strings.Contains(l, "…") {
+			t.Errorf("an error is cut: %q\n%s", l, v)
+		}
+	}
+	if !strings.Contains(v, "no such file or directory") {
+		t.Errorf("the image column does not end its error:\n%s", v)
+	}
+}

@@ -117,7 +117,7 @@ func (s *Page) render(w, h int) string {
 	var imgLines []string
 	switch {
 	case imgErr != nil:
-		imgLines = []string{st.Error.Render(common.Truncate("image: "+experiments.OneLine(imgErr.Error()), imgW))}
+		imgLines = strings.Split(st.Error.Render(common.Wrap("image: "+experiments.OneLine(imgErr.Error()), imgW, common.MessageLines)), "\n")
 	case img == nil:
 		imgLines = []string{st.Subtle.Render("drawing…")}
 	default:
@@ -167,7 +167,8 @@ func (s *Page) pane(tag string, r *experiments.Run, top []experiments.ClassProb,
 	lines := []string{head}
 	switch {
 	case err != nil:
-		lines = append(lines, st.Error.Render(common.Wrap(experiments.OneLine(err.Error()), w, common.MessageLines)))
+		// A narrow pane: room for a long path's error in full.
+		lines = append(lines, st.Error.Render(common.Wrap(experiments.OneLine(err.Error()), w, 3*common.MessageLines)))
 		return strings.Join(lines, "\n")
 	case top == nil:
 		lines = append(lines, st.Subtle.Render("…"))
