@@ -282,6 +282,7 @@ func (m *Model) trainChunk(b train.Batch, lo, hi int) (loss float64, correct int
 		}
 	}
 	weight := float32(size) / float32(b.Len())
+	first := lo == 0
 	for i, p := range c.params {
 		gv := c.grads[i].Value()
 		if gv == nil {
@@ -289,6 +290,13 @@ func (m *Model) trainChunk(b train.Batch, lo, hi int) (loss float64, correct int
 		}
 		src := gv.Data().([]float32)
 		dst := kernel.Floats(p.gradient())
+		if first {
+			// The batch's first chunk: the accumulator holds the last step's
+			// zeros, so a scaled copy (two streams) does what adding (three)
+			// would.
+			kernel.ParallelFor(len(dst), kernel.ElementGrain, func(lo, hi int) { simd.Scale(weight, src[lo:hi], dst[lo:hi]) })
+			continue
+		}
 		kernel.ParallelFor(len(dst), kernel.ElementGrain, func(lo, hi int) { simd.Axpy(weight, src[lo:hi], dst[lo:hi]) })
 	}
 	logits := c.output.Value().Data().([]float32)

@@ -764,3 +764,42 @@ func TestEvalAtAnotherSize(t *testing.T) {
 		t.Error("a 48 px batch trained a 32 px model")
 	}
 }
+
+// TestDroppedStepLeavesNoGradient: a step cancelled between micro-batches
+// leaves a partial gradient in the accumulators and no update; the next
+// batch's gradient must not include it. (Adding the first micro-batch onto
+// the accumulator kept it; the first one now overwrites.)
+func TestDroppedStepLeavesNoGradient(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Dropout = 0
+	b := randomBatch(4, cfg.InputSize, cfg.Classes, 9)
+	m, err := NewModel(cfg, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	grads := func() []float32 {
+		var g []float32
+		for _, p := range m.Params() {
+			g = append(g, kernel.Floats(p.gradient())...)
+		}
+		return g
+	}
+	if _, err := m.accumulate(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	want := grads()
+	m.zeroGrads(m.Params())
+	if _, _, err := m.trainChunk(b, 2, 4); err != nil { // the dropped step's partial gradient
+		t.Fatal(err)
+	}
+	if _, err := m.accumulate(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	got := grads()
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*(1+math.Abs(float64(want[i]))) {
+			t.Fatalf("gradient %d is %v after a dropped step, %v without one", i, got[i], want[i])
+		}
+	}
+}

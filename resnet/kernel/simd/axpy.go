@@ -33,3 +33,16 @@ func axpyGo(alpha float32, x, y []float32) {
 		y[i] += alpha * v
 	}
 }
+
+// Scale writes alpha·x into y over len(x) values (a copy when alpha is 1);
+// y must be at least as long.
+func Scale(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	if alpha == 1 {
+		copy(y, x)
+		return
+	}
+	for i, v := range x {
+		y[i] = alpha * v
+	}
+}
