@@ -128,6 +128,12 @@ func (g *convGeom) backwardWeights(x, dy, dw []float32) {
 // backwardData computes ∂x: ∂col = Wᵀ·∂y, scattered back by col2im (or, for
 // direct convolutions, written straight into ∂x).
 func (g *convGeom) backwardData(w, dy, dx []float32) {
+	if d := g.dataConv(); d != nil {
+		var flipped []float32
+		defer putScratch(&flipped)
+		d.forward(dy, g.flipWeights(w, scratchBuf(&flipped, len(w))), dx)
+		return
+	}
 	_, tasks, workers := g.plan()
 	outSize := g.cout * g.p
 	inSize := g.cin * g.hw
@@ -175,4 +181,23 @@ func (g *convGeom) backwardData(w, dy, dx []float32) {
 			}
 		}
 	})
+}
+
+// flipWeights writes dataConv's weights W̃ into wt: W̃ (cin, cout, K, K)
+// holds W (cout, cin, K, K) with the two channel axes swapped and the
+// kernel turned by 180°.
+func (g *convGeom) flipWeights(w, wt []float32) []float32 {
+	kk := g.kk
+	ParallelFor(g.cin, max(ElementGrain/(g.cout*kk), 1), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			for o := 0; o < g.cout; o++ {
+				src := w[(o*g.cin+c)*kk : (o*g.cin+c+1)*kk]
+				dst := wt[(c*g.cout+o)*kk : (c*g.cout+o+1)*kk]
+				for q, v := range src {
+					dst[kk-1-q] = v
+				}
+			}
+		}
+	})
+	return wt
 }
