@@ -240,6 +240,9 @@ func (s *Page) render(w, h int) string {
 	}
 	var top []string
 	title := fmt.Sprintf("compare %d runs", len(s.ids))
+	if len(s.ids) == 1 {
+		title = "compare 1 run"
+	}
 	if s.name != "" {
 		title += " · saved as " + s.name
 	}

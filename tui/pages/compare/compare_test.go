@@ -115,3 +115,17 @@ func TestCompareListsOtherDifferingSettings(t *testing.T) {
 		}
 	}
 }
+
+// One run is "1 run", not "1 runs".
+func TestCompareOneRunTitle(t *testing.T) {
+	dir := t.TempDir()
+	labtest.ThreeRuns(t, dir)
+	c := labtest.Common(t, dir)
+	s := New(c)
+	s.SetSize(80, 24)
+	h := &labtest.Harness{T: t, Page: s, Store: c.Store}
+	h.Send(common.CompareOpenMsg{IDs: []string{"20261127-100000-r18-aaaa"}})
+	if v := s.View(); !strings.Contains(v, "compare 1 run\n") && !strings.Contains(v, "compare 1 run ") {
+		t.Errorf("one run's title:\n%s", v)
+	}
+}
