@@ -48,6 +48,23 @@ func TestGoldenSetupScrolled(t *testing.T) {
 	}
 }
 
+// The form with a long error: a data folder that does not exist, its
+// message in full under the form.
+func TestGoldenSetupLongError(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"200x50", 200, 50}} {
+		t.Run(size.name, func(t *testing.T) {
+			m := newLab(t, nil, t.TempDir())
+			sized(t, m, size.w, size.h)
+			focusField(t, m, "data folder")
+			press(t, m, "/nonexistent/datasets/oxford-flowers/a-folder-with-a-rather-long-name/flowers92-at-224-pixels")
+			requireGolden(t, m)
+		})
+	}
+}
+
 // liveRun puts the lab in the middle of a run's third epoch.
 func liveRun(t *testing.T, w, h int) *Model {
 	m := newLab(t, nil, "")

@@ -42,8 +42,8 @@ func (s *Page) render(w, h int) string {
 		// its row, leaving the estimates box 50 cells.
 		fieldW = min(72, w/2+10)
 		for _, f := range s.fields {
-			if f.err != "" {
-				fieldW = max(fieldW, min(rowPrefixW+ansi.StringWidth("✗ "+f.err), w-50))
+			if need := rowPrefixW + ansi.StringWidth("✗ "+f.err); f.err != "" && need <= w-50 {
+				fieldW = max(fieldW, need) // else the row points below
 			}
 		}
 	}
