@@ -55,6 +55,8 @@ type PartialEpoch struct {
 	Correct int     `json:"correct"`
 	Images  int     `json:"images"`
 	Seconds float64 `json:"seconds"`
+	// DataWait is the part of Seconds spent waiting for the loader.
+	DataWait float64 `json:"data_wait,omitempty"`
 }
 
 // Hooks let the caller persist progress. Each runs synchronously in the
@@ -309,7 +311,9 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 			part.Seconds = time.Since(start).Seconds()
 			return metrics, nil, err
 		}
+		asked := time.Now()
 		b, err := it.Next()
+		part.DataWait += time.Since(asked).Seconds()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -368,11 +372,13 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 		return metrics, nil, err
 	}
 	metrics.Seconds = time.Since(start).Seconds()
+	metrics.DataWaitSeconds = part.DataWait
 	*part = PartialEpoch{}
 	return metrics, preds, nil
 }
 
 func (f *fitter) validate(ctx context.Context, valid BatchSource, epoch int, metrics *EpochMetrics) ([]ValPrediction, error) {
+	waited := &f.state.Partial.DataWait
 	it := valid.Epoch(ctx, epoch, 0)
 	defer it.Close()
 	var preds []ValPrediction
@@ -382,7 +388,9 @@ func (f *fitter) validate(ctx context.Context, valid BatchSource, epoch int, met
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		asked := time.Now()
 		b, err := it.Next()
+		*waited += time.Since(asked).Seconds()
 		if errors.Is(err, io.EOF) {
 			break
 		}

@@ -75,6 +75,7 @@ type sizedSource struct {
 	sizes    []int
 	cancel   context.CancelFunc
 	cancelAt int
+	delay    time.Duration // each batch takes this long to arrive
 }
 
 func (s *sizedSource) Batches() int { return len(s.sizes) }
@@ -97,6 +98,7 @@ func (it *sizedIter) Next() (Batch, error) {
 	}
 	n := it.s.sizes[it.next]
 	it.next++
+	time.Sleep(it.s.delay)
 	return SliceBatch{Images: make([]float32, n), Classes: make([]int, n)}, nil
 }
 
@@ -113,6 +115,21 @@ func TestFitSkipsBatchesTheLearnerRefuses(t *testing.T) {
 	}
 	if h := res.History[1]; h.TrainAcc != 0.5 || h.ValAcc != 1 || h.ValLoss != 0.5 {
 		t.Fatalf("epoch 2 metrics %+v, want train acc 0.5 over the 8 trained images, val acc 1, val loss 0.5", h)
+	}
+}
+
+// TestFitMeasuresTheWaitForData: an epoch records how long it waited for
+// its batches, training's and validation's, within its time.
+func TestFitMeasuresTheWaitForData(t *testing.T) {
+	delay := 20 * time.Millisecond
+	res, err := Fit(context.Background(), &countingLearner{}, &sizedSource{sizes: []int{2, 2, 2}, delay: delay},
+		&sizedSource{sizes: []int{2}, delay: delay}, FitOptions{Epochs: 1, LR: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := res.History[0]
+	if min := 4 * delay.Seconds(); h.DataWaitSeconds < min || h.DataWaitSeconds > h.Seconds {
+		t.Fatalf("waited %.3f s for data in an epoch of %.3f s; want at least %.3f s (4 batches of %v) and no more than the epoch", h.DataWaitSeconds, h.Seconds, min, delay)
 	}
 }
 

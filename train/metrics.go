@@ -21,6 +21,10 @@ type EpochMetrics struct {
 	LR           float64 `json:"lr"`
 	Seconds      float64 `json:"seconds"`
 	ImagesPerSec float64 `json:"images_per_sec"`
+	// DataWaitSeconds is the part of Seconds the loop spent waiting for the
+	// loader's next batch (training and validation): what decoding and
+	// augmentation did not hide behind the steps.
+	DataWaitSeconds float64 `json:"data_wait_seconds"`
 }
 
 // Value returns the named metric ("val_loss", "val_acc", "train_loss",

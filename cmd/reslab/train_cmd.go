@@ -301,12 +301,13 @@ func runOutcome(stdout io.Writer, id string, state experiments.State, best train
 }
 
 // epochLine is one epoch as train prints it; the validation accuracy
-// carries its 95 % interval over the valid images.
+// carries its 95 % interval over the valid images, the time how much of it
+// went to waiting for the loader.
 func epochLine(m train.EpochMetrics, epochs, valid int) string {
 	top5 := ""
 	if m.ValTop5 > 0 {
 		top5 = fmt.Sprintf(" top5 %5.1f%%", 100*m.ValTop5)
 	}
-	return fmt.Sprintf("epoch %d/%d  train loss %.4f acc %5.1f%%  val loss %.4f acc %s%s  lr %.3g  %.1fs  %.1f img/s",
-		m.Epoch, epochs, m.TrainLoss, 100*m.TrainAcc, m.ValLoss, experiments.FormatInterval(m.ValAcc, valid), top5, m.LR, m.Seconds, m.ImagesPerSec)
+	return fmt.Sprintf("epoch %d/%d  train loss %.4f acc %5.1f%%  val loss %.4f acc %s%s  lr %.3g  %.1fs (%.1fs waiting for data)  %.1f img/s",
+		m.Epoch, epochs, m.TrainLoss, 100*m.TrainAcc, m.ValLoss, experiments.FormatInterval(m.ValAcc, valid), top5, m.LR, m.Seconds, m.DataWaitSeconds, m.ImagesPerSec)
 }
