@@ -114,11 +114,12 @@ type sharedOperand struct {
 }
 
 // shareOperand packs op(A) (m×k) once when a reslab kernel runs the
-// products and more than one product will use it, into a pooled buffer
-// held by *scratch (return it with putScratch).
-func shareOperand(tA bool, m, k int, a []float32, lda int, uses int, scratch *[]float32) sharedOperand {
+// products, more than one product will use it, and they would pack it
+// (some, with B at most maxCols wide, read it in place), into a pooled
+// buffer held by *scratch (return it with putScratch).
+func shareOperand(tA bool, m, k int, a []float32, lda int, uses, maxCols int, scratch *[]float32) sharedOperand {
 	s := sharedOperand{tA: tA, m: m, k: k, a: a, lda: lda}
-	if mk := activeKernel.Load(); mk != nil && uses > 1 {
+	if mk := activeKernel.Load(); mk != nil && uses > 1 && !mk.ReadsAInPlace(tA, maxCols) {
 		workers := runtime.GOMAXPROCS(0)
 		p := mk.PackA(tA, m, k, 1, a, lda, scratchBuf(scratch, mk.PackedSize(m, k)), func(n int, body func(int)) {
 			runTasks(n, workers, func(_, i int) { body(i) })

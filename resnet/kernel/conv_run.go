@@ -20,24 +20,39 @@ type convEpilogue struct {
 // apply runs the epilogue on output columns [col0, col0+cols) of image n,
 // reading the product from src (leading dimension ld) and writing y.
 func (e *convEpilogue) apply(g *convGeom, y, src []float32, ld, n, col0, cols int) {
+	e.applyChannels(g, y, src, ld, n, col0, cols, 0, g.cout)
+}
+
+// applyChannels is apply for output channels [o0, o1), whose product rows
+// start at src.
+func (e *convEpilogue) applyChannels(g *convGeom, y, src []float32, ld, n, col0, cols, o0, o1 int) {
 	outSize := g.cout * g.p
-	for o := 0; o < g.cout; o++ {
+	for o := o0; o < o1; o++ {
 		at := n*outSize + o*g.p + col0
 		var res []float32
 		if e.residual != nil {
 			res = e.residual[at : at+cols]
 		}
-		affineRow(y[at:at+cols], src[o*ld:o*ld+cols], res, e.scale[o], e.shift[o], e.relu)
+		r := (o - o0) * ld
+		affineRow(y[at:at+cols], src[r:r+cols], res, e.scale[o], e.shift[o], e.relu)
 	}
 }
 
 // forwardWith is forward followed, per task, by the epilogue (nil: none).
 func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 	tasks, _, workers := g.plan()
+	if parts := g.channelParts(workers); parts > 1 {
+		g.forwardByChannels(x, w, y, epi, parts)
+		return
+	}
 	outSize := g.cout * g.p
 	var packed []float32
 	defer putScratch(&packed)
-	wA := shareOperand(false, g.cout, g.ckk, w, g.ckk, len(tasks), &packed)
+	maxCols := 0
+	for _, t := range tasks {
+		maxCols = max(maxCols, t.cols)
+	}
+	wA := shareOperand(false, g.cout, g.ckk, w, g.ckk, len(tasks), maxCols, &packed)
 	runTasks(len(tasks), workers, func(_, i int) {
 		t := tasks[i]
 		var scratch, out []float32
@@ -68,6 +83,57 @@ func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 				}
 			}
 			off += cols
+		}
+	})
+}
+
+// fewColumns is the most output columns (images × pixels) of a convolution
+// whose forward pass splits its output channels over the workers instead
+// of its columns: with so few columns the product streams the weights,
+// which then dwarf the activations (512×4608 of them against 32 columns in
+// the last layer of a 64 px ResNet-18 at batch 8), and splitting by columns
+// would have every worker read all of them.
+const fewColumns = 64
+
+// channelParts is how many blocks of output channels the forward pass
+// splits into: one per worker when the convolution has at most fewColumns
+// columns and enough channels (blocks of eight or more), else 1.
+func (g *convGeom) channelParts(workers int) int {
+	if workers < 2 || g.n*g.p > fewColumns || g.cout < 16 {
+		return 1
+	}
+	return min(workers, g.cout/8)
+}
+
+// forwardByChannels is forwardWith split into parts blocks of output
+// channels: each computes the im2col block of every image (small, by
+// fewColumns) and its channels' rows of the product.
+func (g *convGeom) forwardByChannels(x, w, y []float32, epi *convEpilogue, parts int) {
+	all := colTask{}
+	for n := 0; n < g.n; n++ {
+		all.segs = append(all.segs, segment{n, 0, g.ho})
+		all.cols += g.p
+	}
+	outSize := g.cout * g.p
+	per := roundUp(ceilDiv(g.cout, parts), 8)
+	runTasks(ceilDiv(g.cout, per), parts, func(_, i int) {
+		o0, o1 := i*per, min((i+1)*per, g.cout)
+		var scratch, out []float32
+		defer putScratch(&scratch)
+		defer putScratch(&out)
+		col, ldcol := g.colBlock(x, all, &scratch)
+		blk := scratchBuf(&out, (o1-o0)*all.cols)
+		sgemm(false, false, o1-o0, all.cols, g.ckk, 1, w[o0*g.ckk:], g.ckk, col, ldcol, 0, blk, all.cols)
+		for n := 0; n < g.n; n++ {
+			off := n * g.p
+			if epi != nil {
+				epi.applyChannels(g, y, blk[off:], all.cols, n, 0, g.p, o0, o1)
+				continue
+			}
+			yn := y[n*outSize:]
+			for o := o0; o < o1; o++ {
+				copy(yn[o*g.p:(o+1)*g.p], blk[(o-o0)*all.cols+off:(o-o0)*all.cols+off+g.p])
+			}
 		}
 	})
 }

@@ -20,6 +20,10 @@ func (mk *Kernel) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, ld
 	if trivialProduct(m, n, k, alpha, beta, c, ldc) {
 		return
 	}
+	if alpha == 1 && mk.ReadsAInPlace(tA, n) {
+		mk.rowsA(m, n, k, a, lda, tB, b, ldb, beta, c, ldc)
+		return
+	}
 	ap := getPanel(mk.mc * mk.kc)
 	defer panels.Put(ap)
 	apk := *ap
@@ -175,6 +179,70 @@ type Kernel struct {
 	mr, nr     int
 	mc, kc, nc int
 	run        func(k int, a, b, c *float32, ldc int, accumulate bool)
+	// runRowsA, where there is one, is run with A read in place (rows lda
+	// floats apart) instead of packed.
+	runRowsA func(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool)
+}
+
+// fewPanels is the most panels of B for which Sgemm reads a row-major A in
+// place rather than packing it: each value of A is then used at most this
+// many times, and packing would move it twice more.
+const fewPanels = 2
+
+// ReadsAInPlace says whether Sgemm multiplies an op(A) with n columns of B
+// without packing A (alpha 1): then packing it beforehand only adds work.
+func (mk *Kernel) ReadsAInPlace(tA bool, n int) bool {
+	return !tA && mk.runRowsA != nil && n <= fewPanels*mk.nr
+}
+
+// rowsA is Sgemm for !tA, alpha 1 and few columns on a kernel with
+// runRowsA: full tiles read A in place; the last rows, fewer than mr, are
+// packed into one panel.
+func (mk *Kernel) rowsA(m, n, k int, a []float32, lda int, tB bool, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := mk.mr, mk.nr
+	bp := getPanel(mk.kc * roundUp(n, nr))
+	defer panels.Put(bp)
+	ap := getPanel(mr * mk.kc)
+	defer panels.Put(ap)
+	bpk, apk := *bp, *ap
+	var edgeTile [maxTile]float32
+	edge := edgeTile[:mr*nr]
+	full := m / mr * mr
+	for pc := 0; pc < k; pc += mk.kc {
+		kc := min(mk.kc, k-pc)
+		packB(tB, b, ldb, pc, 0, kc, n, nr, bpk)
+		acc := beta != 0 || pc > 0
+		if full < m {
+			packA(false, a, lda, full, pc, m-full, kc, mr, 1, apk)
+		}
+		for jr := 0; jr < n; jr += nr {
+			nrr := min(nr, n-jr)
+			bpanel := &bpk[jr*kc]
+			for ir := 0; ir < m; ir += mr {
+				mrr := min(mr, m-ir)
+				at := ir*ldc + jr
+				if mrr == mr && nrr == nr {
+					mk.runRowsA(kc, &a[ir*lda+pc], lda, bpanel, &c[at], ldc, acc)
+					continue
+				}
+				if mrr == mr {
+					mk.runRowsA(kc, &a[ir*lda+pc], lda, bpanel, &edge[0], nr, false)
+				} else {
+					mk.run(kc, &apk[0], bpanel, &edge[0], nr, false)
+				}
+				for i := 0; i < mrr; i++ {
+					row, e := c[at+i*ldc:at+i*ldc+nrr], edge[i*nr:i*nr+nrr]
+					if acc {
+						for j, v := range e {
+							row[j] += v
+						}
+					} else {
+						copy(row, e)
+					}
+				}
+			}
+		}
+	}
 }
 
 // Name is the kernel's short name: avx512 or avx2.
@@ -212,7 +280,7 @@ var avx2Kernel = Kernel{name: "avx2", label: "AVX2", mr: 6, nr: 16, mc: 144, kc:
 // avx512Kernel is the 8×32 AVX-512 micro-kernel: sixteen of the thirty-two
 // ZMM registers accumulate. Its B panel (256×32 floats, 32 KiB) still fits
 // the L1 cache of 48 KiB of the Zen 5 cores it was tuned on.
-var avx512Kernel = Kernel{name: "avx512", label: "AVX-512", mr: 8, nr: 32, mc: 128, kc: 256, nc: 4096, run: gemmKernel8x32}
+var avx512Kernel = Kernel{name: "avx512", label: "AVX-512", mr: 8, nr: 32, mc: 128, kc: 256, nc: 4096, run: gemmKernel8x32, runRowsA: gemmKernel8x32RowsA}
 
 // packA copies rows [ic, ic+mc), columns [pc, pc+kc) of op(A), times alpha,
 // into panels of mr rows, each stored step by step (mr floats per step of

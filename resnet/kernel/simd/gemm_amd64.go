@@ -50,3 +50,9 @@ var haveTranspose = cpu.X86.HasAVX
 //
 //go:noescape
 func transpose8x8AVX(src *float32, lds int, dst *float32, ldd int)
+
+// gemmKernel8x32RowsA is gemmKernel8x32 with A's eight rows read in place,
+// lda floats apart (gemm8x32_amd64.s).
+//
+//go:noescape
+func gemmKernel8x32RowsA(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool)
