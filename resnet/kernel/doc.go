@@ -1,9 +1,11 @@
 // Package kernel holds reslab's gorgonia ops and the CPU kernels behind them:
-// the convolution (im2col, col2im and a packed AVX2/FMA matrix product),
-// BatchNorm with its fused shortcut and ReLU epilogues, the inference
+// the convolution (im2col, col2im and the packed AVX-512/AVX2 matrix
+// product of package simd), BatchNorm with its fused shortcut and ReLU
+// epilogues, the inference
 // convolution with BatchNorm folded in, max-pooling, global average pooling,
 // ELU, dropout, bias addition and softmax cross-entropy, and the choice of
-// BLAS for gorgonia's own products.
+// matrix product (Products, UseProduct) for the convolutions and gorgonia's
+// own products.
 //
 // Every op computes what PyTorch's computes (cross-correlation, unbiased
 // running variance, momentum 0.1, ties in max-pooling going to the first
