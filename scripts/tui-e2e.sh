@@ -239,11 +239,23 @@ for size in $SIZES; do
 	wait_for "completed after 8/8" 90 || continue
 	keys 3
 	sleep 0.5
+	# j j j in one read moves the cursor three rows: to the fourth run
+	# (the table's rows start on the screen's fourth line).
+	keys g
+	tmux send-keys -t "$SESSION" j j j
+	sleep 0.5
+	capture runs-jjj "4 shown of 4"
+	sed -n 7p "$OUT/$size-runs-jjj.txt" | grep -q '^›' || fail "runs-jjj: j j j in one read did not reach the fourth run (see $OUT/$size-runs-jjj.txt)"
 	keys g space space space space c
 	wait_for "p vs first" 20 || continue
 	capture compare-four "compare 4 runs" "e2e r18" "e2e r34" "(reference)"
 	axis=$(grep -E '└' "$OUT/$size-compare-four.txt" | head -1)
 	((${#axis} >= W / 2 - 12)) || fail "compare-four: the chart's axis is ${#axis} cells on a $W-column terminal"
+	# d: only what differs, the other settings that differ listed (the
+	# fourth run trained 8 epochs, the others 3).
+	keys d
+	capture compare-four-differs "differing settings" "differs" "epochs"
+	keys d
 	keys q
 	lab_exited 10 || fail "q did not quit"
 
