@@ -11,14 +11,31 @@ import (
 // benchmarkStep times one training step (forward, backward, Adam) or one
 // inference pass of a torchvision-width network at batch 8.
 func benchmarkStep(b *testing.B, depth, size int, infer bool) {
-	cfg := Config{Depth: depth, Width: 64, InputSize: size, Classes: 10, Pooling: PoolAvg, Mode: ModeScratch}
+	benchmarkConfig(b, Config{Depth: depth, Width: 64, InputSize: size, Classes: 10, Pooling: PoolAvg, Mode: ModeScratch}, 8, infer)
+}
+
+// BenchmarkRecipeStep times a training step of the presets' networks at
+// their batch size: quick (ResNet-18 width 16, 64 px) and flowers-scratch
+// (width 32, 128 px), batch 32, whose epochs benchmarks/epochs.sh times.
+func BenchmarkRecipeStep(b *testing.B) {
+	for _, r := range []struct {
+		name        string
+		width, size int
+	}{{"quick", 16, 64}, {"flowers-scratch", 32, 128}} {
+		b.Run(r.name, func(b *testing.B) {
+			benchmarkConfig(b, Config{Depth: 18, Width: r.width, InputSize: r.size, Classes: 10, Pooling: PoolAvg, Mode: ModeScratch}, 32, false)
+		})
+	}
+}
+
+func benchmarkConfig(b *testing.B, cfg Config, images int, infer bool) {
 	m, err := NewModel(cfg, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer m.Close()
-	m.SetMicroBatch(8)
-	batch := randomBatch(8, size, cfg.Classes, 1)
+	m.SetMicroBatch(images)
+	batch := randomBatch(images, cfg.InputSize, cfg.Classes, 1)
 	step := func() error {
 		if infer {
 			_, err := m.Logits(context.Background(), batch)
@@ -36,7 +53,7 @@ func benchmarkStep(b *testing.B, depth, size int, infer bool) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(8*b.N)/b.Elapsed().Seconds(), "images/s")
+	b.ReportMetric(float64(images*b.N)/b.Elapsed().Seconds(), "images/s")
 	b.ReportMetric(float64(sysmem.PeakRSS())/1e9, "peakRSS-GB")
 }
 

@@ -125,12 +125,7 @@ func (g *convGeom) im2colRows(xc, dst []float32, oh0, oh1, ki, kj int) {
 			copy(d[lo:hi], src[lo+shift:hi+shift])
 			continue
 		}
-		iw := lo*stride + shift
-		dd := d[lo:hi]
-		for i := range dd {
-			dd[i] = src[iw]
-			iw += stride
-		}
+		simd.Strided(d[lo:hi], src[lo*stride+shift:], stride)
 	}
 }
 

@@ -56,3 +56,8 @@ func transpose8x8AVX(src *float32, lds int, dst *float32, ldd int)
 //
 //go:noescape
 func gemmKernel8x32RowsA(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool)
+
+// evensAVX2 (stride_amd64.s): dst[i] = src[2i] for i < n, n a multiple of 8.
+//
+//go:noescape
+func evensAVX2(dst, src *float32, n int)

@@ -32,3 +32,5 @@ func transpose8x8AVX(src *float32, lds int, dst *float32, ldd int) {
 func gemmKernel8x32RowsA(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool) {
 	panic("gemmKernel8x32RowsA: no kernel for this architecture")
 }
+
+func evensAVX2(dst, src *float32, n int) { panic("evensAVX2: no kernel for this architecture") }
