@@ -199,10 +199,6 @@ func (g *convGeom) col2imRow(src, dxc []float32, ki, kj int) {
 			simd.Axpy(1, s, d[lo+shift:hi+shift])
 			continue
 		}
-		iw := lo*stride + shift
-		for _, v := range s {
-			d[iw] += v
-			iw += stride
-		}
+		simd.AddStrided(d[lo*stride+shift:], s, stride)
 	}
 }

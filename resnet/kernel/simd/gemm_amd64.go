@@ -61,3 +61,9 @@ func gemmKernel8x32RowsA(k int, a *float32, lda int, b, c *float32, ldc int, acc
 //
 //go:noescape
 func evensAVX2(dst, src *float32, n int)
+
+// addEvensAVX2 (stride_amd64.s): dst[2i] += src[i] for i < n, n a multiple
+// of 8.
+//
+//go:noescape
+func addEvensAVX2(dst, src *float32, n int)

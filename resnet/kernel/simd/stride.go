@@ -26,3 +26,28 @@ func Strided(dst, src []float32, stride int) {
 		dst[i] = src[i*stride]
 	}
 }
+
+// AddStrided adds src onto every stride-th value of dst, starting with the
+// first: dst[i·stride] += src[i] for i < len(src). dst must hold
+// (len(src)−1)·stride+1 values. It is col2im's inner loop for strided
+// convolutions; a stride of 2 runs eight values at a time with AVX2 (the
+// values in between only have zero added).
+func AddStrided(dst, src []float32, stride int) {
+	n := len(src)
+	if n == 0 {
+		return
+	}
+	_ = dst[(n-1)*stride]
+	i := 0
+	if stride == 2 && haveAxpy {
+		// The vector loop touches 16 values of dst per 8 of src.
+		vec := min(n, len(dst)/2) &^ 7
+		if vec > 0 {
+			addEvensAVX2(&dst[0], &src[0], vec)
+			i = vec
+		}
+	}
+	for ; i < n; i++ {
+		dst[i*stride] += src[i]
+	}
+}
