@@ -290,8 +290,25 @@ func (s *Page) render(w, h int) string {
 	}
 	t := components.Table{Header: rows[0], Rows: rows[1:], Right: []bool{false, false, false, false, true, true, false, true, false, true, true, true, true, true, false},
 		Drop: []int{12, 5, 6, 8, 9, 4, 7, 2, 13}, Flex: 1}
+	var cut []experiments.SettingDiff // differing settings the width leaves out of the table
 	if s.diffOnly {
 		t = t.Without(uniformColumns(t.Rows, summarySettings))
+		settings := map[string]bool{}
+		for _, c := range summarySettings {
+			settings[rows[0][c]] = true
+		}
+		delete(settings, "params") // follows from the arch and width shown
+		delete(settings, "name")   // the legend names the runs
+		kept, _ := t.Layout(w)
+		for c, name := range t.Header {
+			if settings[name] && !slices.Contains(kept, c) {
+				d := experiments.SettingDiff{Setting: name}
+				for _, r := range t.Rows {
+					d.Values = append(d.Values, r[c])
+				}
+				cut = append(cut, d)
+			}
+		}
 	}
 	hd, lines := t.Lines(w)
 	tableLines := append([]string{st.Header.Render(hd)}, lines...)
@@ -319,7 +336,7 @@ func (s *Page) render(w, h int) string {
 		tableLines = append(tableLines, strings.Split(note, "\n")...)
 	}
 	if s.diffOnly {
-		tableLines = append(tableLines, s.diffLines(w, max(h-common.Height(top)-len(tableLines)-8, 2))...)
+		tableLines = append(tableLines, s.diffLines(append(cut, s.diffs...), w, max(h-common.Height(top)-len(tableLines)-8, 2))...)
 	}
 	chartH := h - common.Height(top) - len(tableLines) - 2
 	metric := compareMetrics[s.metric]
@@ -337,12 +354,12 @@ func (s *Page) render(w, h int) string {
 	return strings.Join(top, "\n") + "\n" + charts + "\n\n" + strings.Join(tableLines, "\n")
 }
 
-// diffLines list the settings that differ between the runs, beyond the
-// summary table's columns, one a line with each run's value in the
-// table's order, in at most n lines.
-func (s *Page) diffLines(w, n int) []string {
+// diffLines list the settings that differ between the runs that the
+// summary table does not show (diffs), one a line with each run's value
+// in the table's order, in at most n lines.
+func (s *Page) diffLines(diffs []experiments.SettingDiff, w, n int) []string {
 	st := s.c.Styles
-	if len(s.diffs) == 0 {
+	if len(diffs) == 0 {
 		return []string{st.Subtle.Render("no other setting differs")}
 	}
 	labels := legendLabels(s.runs)
@@ -350,7 +367,7 @@ func (s *Page) diffLines(w, n int) []string {
 	for _, l := range labels {
 		t.Header = append(t.Header, common.Truncate(l, 16))
 	}
-	for _, d := range s.diffs {
+	for _, d := range diffs {
 		t.Rows = append(t.Rows, append([]string{d.Setting}, d.Values...))
 	}
 	hd, lines := t.Lines(w)

@@ -113,6 +113,12 @@ func TestCompareListsOtherDifferingSettings(t *testing.T) {
 		if l, ok := lines["batch"]; ok {
 			t.Errorf("%dx%d: the shared batch size is listed: %q", size[0], size[1], l)
 		}
+		// The data differ: a column where the width has room for it, else
+		// a row of the list.
+		inTable := strings.Contains(lines["run"], " data ")
+		if f := strings.Fields(lines["data"]); inTable == (len(f) == 5) || !inTable && f[3] != "flowers10" {
+			t.Errorf("%dx%d: data in the table %v, data row %q", size[0], size[1], inTable, lines["data"])
+		}
 	}
 }
 
