@@ -332,7 +332,20 @@ func packB(tB bool, b []float32, ldb, pc, jc, kc, nc, nr int, dst []float32) {
 		nrr := min(nr, nc-jr)
 		panel := dst[jr*kc : jr*kc+nr*kc]
 		if !tB {
-			// op(B)(p, j) = b[p*ldb + j]: each step's columns are contiguous.
+			// op(B)(p, j) = b[p*ldb + j]: each step's columns are contiguous;
+			// a full panel moves in vector rows (a copy call per step of 32
+			// floats cost more than the copy).
+			if nrr == nr && haveTranspose && (nr == 32 || nr == 16) {
+				src := b[pc*ldb+jc+jr:]
+				_ = src[(kc-1)*ldb+nr-1]
+				_ = panel[kc*nr-1]
+				if nr == 32 {
+					copyRows32AVX(&panel[0], &src[0], ldb, kc)
+				} else {
+					copyRows16AVX(&panel[0], &src[0], ldb, kc)
+				}
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				d := panel[p*nr : p*nr+nr]
 				copy(d, b[(pc+p)*ldb+jc+jr:(pc+p)*ldb+jc+jr+nrr])

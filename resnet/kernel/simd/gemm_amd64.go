@@ -67,3 +67,12 @@ func evensAVX2(dst, src *float32, n int)
 //
 //go:noescape
 func addEvensAVX2(dst, src *float32, n int)
+
+// copyRows32AVX and copyRows16AVX (pack_amd64.s) pack a full B panel of
+// rows floats: dst[r*w + j] = src[r*ld + j] for j < w (32 or 16).
+//
+//go:noescape
+func copyRows32AVX(dst, src *float32, ld, rows int)
+
+//go:noescape
+func copyRows16AVX(dst, src *float32, ld, rows int)

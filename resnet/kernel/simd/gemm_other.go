@@ -36,3 +36,11 @@ func gemmKernel8x32RowsA(k int, a *float32, lda int, b, c *float32, ldc int, acc
 func evensAVX2(dst, src *float32, n int) { panic("evensAVX2: no kernel for this architecture") }
 
 func addEvensAVX2(dst, src *float32, n int) { panic("addEvensAVX2: no kernel for this architecture") }
+
+func copyRows32AVX(dst, src *float32, ld, rows int) {
+	panic("copyRows32AVX: no kernel for this architecture")
+}
+
+func copyRows16AVX(dst, src *float32, ld, rows int) {
+	panic("copyRows16AVX: no kernel for this architecture")
+}
