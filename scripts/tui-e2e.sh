@@ -134,8 +134,20 @@ for size in $SIZES; do
 	wait_for "epoch 2/3 " 60 || continue
 	wait_for "ETA" 10 || continue
 	capture run-live "epoch " "img/s" "ETA" "loss by" "accuracy by" "train" "validation" "lr " "running" "sweep e2e 1/2" "run e2e"
-	wait_for "system cores" 10 || true
-	capture run-system "system cores" "memory" "budget"
+	# The system line is sampled every 2 s: a sweep that ends sooner (fast
+	# kernels, 3 tiny epochs) never shows one, which is no failure.
+	for _ in $(seq 50); do
+		pane | grep -qF "system cores" && break
+		pane | grep -qF "● running" || break
+		sleep 0.2
+	done
+	if pane | grep -qF "system cores"; then
+		capture run-system "system cores" "memory" "budget"
+	elif pane | grep -qF "● running"; then
+		fail "run-system: no system line after 10 s of training"
+	else
+		echo "== $size: the sweep ended before the system line's first sample (not checked)"
+	fi
 	wait_for "sweep e2e 2/2" 90 || continue
 	wait_for "completed after 3/3" 120 || continue
 	capture run-done "completed" "best val_acc" "epoch  train loss" "loss by epoch"
