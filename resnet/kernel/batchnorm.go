@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/reslab/reslab/resnet/kernel/simd"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -139,31 +140,10 @@ func (bn *BatchNorm) Apply(x, gamma, beta *G.Node, epi Epilogue, training bool) 
 	return op.apply(children...)
 }
 
-// affineRow writes dst = scale·src + shift (+ res) (then max(0, ·)). The four
-// variants are separate loops so the inner loop carries no branches but the
-// ReLU's.
+// affineRow writes dst = scale·src + shift (+ res) (then max(0, ·)):
+// simd.Affine, eight values at a time where the CPU has AVX2.
 func affineRow(dst, src, res []float32, scale, shift float32, relu bool) {
-	dst = dst[:len(src)]
-	switch {
-	case res == nil && !relu:
-		for j, v := range src {
-			dst[j] = v*scale + shift
-		}
-	case res == nil:
-		for j, v := range src {
-			dst[j] = max(v*scale+shift, 0)
-		}
-	case !relu:
-		res = res[:len(src)]
-		for j, v := range src {
-			dst[j] = v*scale + shift + res[j]
-		}
-	default:
-		res = res[:len(src)]
-		for j, v := range src {
-			dst[j] = max(v*scale+shift+res[j], 0)
-		}
-	}
+	simd.Affine(dst, src, res, scale, shift, relu)
 }
 
 // trainStats computes one channel's batch mean and inverse standard

@@ -76,3 +76,9 @@ func copyRows32AVX(dst, src *float32, ld, rows int)
 
 //go:noescape
 func copyRows16AVX(dst, src *float32, ld, rows int)
+
+// affineAVX2 is Affine's vector loop (affine_amd64.s) over n values, a
+// multiple of 8; res may be nil.
+//
+//go:noescape
+func affineAVX2(dst, src, res *float32, n int, scale, shift float32, relu bool)

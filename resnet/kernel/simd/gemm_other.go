@@ -44,3 +44,7 @@ func copyRows32AVX(dst, src *float32, ld, rows int) {
 func copyRows16AVX(dst, src *float32, ld, rows int) {
 	panic("copyRows16AVX: no kernel for this architecture")
 }
+
+func affineAVX2(dst, src, res *float32, n int, scale, shift float32, relu bool) {
+	panic("affineAVX2: no kernel for this architecture")
+}
