@@ -156,11 +156,9 @@ func (bn *BatchNorm) trainStats(xs []float32, ch, n, c, hw int) (mean, invStd fl
 	var sum, sumSq float64
 	for i := 0; i < n; i++ {
 		off := (i*c + ch) * hw
-		for _, v := range xs[off : off+hw] {
-			d := float64(v)
-			sum += d
-			sumSq += d * d
-		}
+		s, s2 := simd.Sums(xs[off : off+hw])
+		sum += s
+		sumSq += s2
 	}
 	count := float64(n * hw)
 	mean = sum / count
@@ -259,19 +257,11 @@ func (bn *BatchNorm) gradients(inputs G.Nodes, output, dy *G.Node, epi Epilogue,
 				d := -a*meanG - b*mean
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * hw
-					xRow, gRow, dxRow := xs[off:off+hw], gs[off:off+hw], dxs[off:off+hw]
-					gRow, dxRow = gRow[:len(xRow)], dxRow[:len(xRow)]
-					if ys == nil {
-						for j, v := range xRow {
-							dxRow[j] = a*gRow[j] + b*v + d
-						}
-						continue
+					var yRow []float32
+					if ys != nil {
+						yRow = ys[off : off+hw]
 					}
-					yRow := ys[off : off+hw]
-					yRow = yRow[:len(xRow)]
-					for j, v := range xRow {
-						dxRow[j] = a*maskedByReLU(gRow[j], yRow[j]) + b*v + d
-					}
+					simd.Linear3(dxs[off:off+hw], gs[off:off+hw], xs[off:off+hw], yRow, a, b, d)
 				}
 			}
 		})
@@ -315,23 +305,13 @@ func (bn *BatchNorm) channelSums(xs, gs, ys []float32, ch, n, c, hw int) (sumG, 
 	var sumGX float64
 	for i := 0; i < n; i++ {
 		off := (i*c + ch) * hw
-		xRow, gRow := xs[off:off+hw], gs[off:off+hw]
-		gRow = gRow[:len(xRow)]
-		if ys == nil {
-			for j, v := range xRow {
-				g := float64(gRow[j])
-				sumG += g
-				sumGX += g * float64(v)
-			}
-			continue
+		var yRow []float32
+		if ys != nil {
+			yRow = ys[off : off+hw]
 		}
-		yRow := ys[off : off+hw]
-		yRow = yRow[:len(xRow)]
-		for j, v := range xRow {
-			g := float64(maskedByReLU(gRow[j], yRow[j]))
-			sumG += g
-			sumGX += g * float64(v)
-		}
+		g, gx := simd.DotSums(gs[off:off+hw], xs[off:off+hw], yRow)
+		sumG += g
+		sumGX += gx
 	}
 	mean, invStd := float64(bn.batchMean[ch]), float64(bn.batchInvStd[ch])
 	return sumG, (sumGX - mean*sumG) * invStd
@@ -356,12 +336,6 @@ func reluGrad(y, dy *G.Node) (*G.Node, error) {
 	return op.apply(y, dy)
 }
 
-// maskedByReLU is g where the ReLU output y is positive and 0 where it is
-// zero, without a branch: about half of a ReLU's outputs are zero in no
-// predictable pattern, and a mispredicted branch per element cost more
-// than the arithmetic around it. y is a ReLU's output, so y > 0 exactly
-// when its bits are not zero (NaN aside, which the step rejects anyway).
-func maskedByReLU(g, y float32) float32 {
-	keep := -min(math.Float32bits(y), 1) // all ones where y ≠ 0, else 0
-	return math.Float32frombits(math.Float32bits(g) & keep)
-}
+// maskedByReLU is simd.MaskedByReLU: g where the ReLU output y is not +0,
+// without a branch.
+func maskedByReLU(g, y float32) float32 { return simd.MaskedByReLU(g, y) }

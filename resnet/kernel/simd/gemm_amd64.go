@@ -82,3 +82,18 @@ func copyRows16AVX(dst, src *float32, ld, rows int)
 //
 //go:noescape
 func affineAVX2(dst, src, res *float32, n int, scale, shift float32, relu bool)
+
+// sumsAVX2 and dotSumsAVX2 (sums_amd64.s) are Sums' and DotSums' vector
+// loops over n values, a multiple of 8; y may be nil.
+//
+//go:noescape
+func sumsAVX2(x *float32, n int) (sum, sumSq float64)
+
+//go:noescape
+func dotSumsAVX2(gp, xp, yp *float32, n int) (sumG, sumGX float64)
+
+// linear3AVX2 is Linear3's vector loop (sums_amd64.s) over n values, a
+// multiple of 8; yp may be nil.
+//
+//go:noescape
+func linear3AVX2(dst, gp, xp, yp *float32, n int, a, b, d float32)

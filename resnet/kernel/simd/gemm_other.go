@@ -48,3 +48,15 @@ func copyRows16AVX(dst, src *float32, ld, rows int) {
 func affineAVX2(dst, src, res *float32, n int, scale, shift float32, relu bool) {
 	panic("affineAVX2: no kernel for this architecture")
 }
+
+func sumsAVX2(x *float32, n int) (sum, sumSq float64) {
+	panic("sumsAVX2: no kernel for this architecture")
+}
+
+func dotSumsAVX2(g, x, y *float32, n int) (sumG, sumGX float64) {
+	panic("dotSumsAVX2: no kernel for this architecture")
+}
+
+func linear3AVX2(dst, gp, xp, yp *float32, n int, a, b, d float32) {
+	panic("linear3AVX2: no kernel for this architecture")
+}
