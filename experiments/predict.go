@@ -27,7 +27,7 @@ type PredictOptions struct {
 	// ClassFolders and ClassNames name class indices in results (the
 	// data set's folders and display names); either may be nil.
 	ClassFolders, ClassNames []string
-	// TTA is the test-time augmentation ("" or "flip").
+	// TTA is the test-time augmentation ("", "flip", "crops" or "crops-flip").
 	TTA resnet.TTA
 }
 

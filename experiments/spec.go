@@ -72,8 +72,10 @@ type Spec struct {
 	// within it (Epochs is then the most it may plan); the schedule decays
 	// to zero at the planned end.
 	BudgetSeconds float64 `json:"budget_seconds,omitempty"`
-	// TTA is validation's and prediction's test-time augmentation: "" or
-	// "flip" (the mean of an image's and its mirror's probabilities).
+	// TTA is validation's and prediction's test-time augmentation: "",
+	// "flip" (the mean of an image's and its mirror's probabilities),
+	// "crops" (the image and its five crops) or "crops-flip" (all of them
+	// and their mirrors); see resnet.TTA.
 	TTA string `json:"tta,omitempty"`
 	// EMADecay, when set (such as 0.999), keeps an exponential moving
 	// average of the weights that validation, the best checkpoint and

@@ -72,9 +72,10 @@ func (m *Model) cachedFeatures(b train.Batch, lo, hi int, use bool) ([]float32, 
 // [0, Classes) are allowed when only the probabilities are wanted: such
 // images count as wrong and add nothing to the loss.
 //
-// With flip test-time augmentation on (SetTTA), each image is also run
-// mirrored and the two softmax distributions are averaged; the loss and
-// the hits are those of the average.
+// With test-time augmentation on (SetTTA), each image is also run as the
+// augmentation's other views (its mirror image; five crops; or both) and
+// the softmax distributions of all views are averaged; the loss and the
+// hits are those of the average.
 func (m *Model) Eval(ctx context.Context, b train.Batch) (train.EvalResult, error) {
 	n, k := b.Len(), m.cfg.Classes
 	logits, err := m.Logits(ctx, b)
@@ -82,7 +83,7 @@ func (m *Model) Eval(ctx context.Context, b train.Batch) (train.EvalResult, erro
 		return train.EvalResult{}, err
 	}
 	res := train.EvalResult{Images: n, Probs: make([]float32, n*k)}
-	if m.tta != TTAFlip {
+	if m.tta == TTANone {
 		for i, y := range b.Labels() {
 			row := logits[i*k : (i+1)*k]
 			kernel.Softmax(row, res.Probs[i*k:(i+1)*k])
@@ -93,19 +94,28 @@ func (m *Model) Eval(ctx context.Context, b train.Batch) (train.EvalResult, erro
 		res.Correct = countCorrect(logits, b.Labels(), k)
 		return res, nil
 	}
-	mirrored := train.SliceBatch{Images: mirror(b.Pixels(), n, imageSide(len(b.Pixels()), n)), Classes: b.Labels()}
-	flipped, err := m.Logits(ctx, mirrored)
-	if err != nil {
-		return train.EvalResult{}, err
-	}
+	views := m.tta.views(b.Pixels(), n, imageSide(len(b.Pixels()), n))
 	p := make([]float32, k)
-	for i := range n {
-		row := res.Probs[i*k : (i+1)*k]
-		kernel.Softmax(logits[i*k:(i+1)*k], row)
-		kernel.Softmax(flipped[i*k:(i+1)*k], p)
-		for j := range row {
-			row[j] = (row[j] + p[j]) / 2
+	add := func(logits []float32) {
+		for i := range n {
+			kernel.Softmax(logits[i*k:(i+1)*k], p)
+			row := res.Probs[i*k : (i+1)*k]
+			for j := range row {
+				row[j] += p[j]
+			}
 		}
+	}
+	add(logits)
+	for _, v := range views {
+		l, err := m.Logits(ctx, train.SliceBatch{Images: v, Classes: b.Labels()})
+		if err != nil {
+			return train.EvalResult{}, err
+		}
+		add(l)
+	}
+	count := float32(len(views) + 1)
+	for i := range res.Probs {
+		res.Probs[i] /= count
 	}
 	for i, y := range b.Labels() {
 		if y >= 0 && y < k {
@@ -119,26 +129,108 @@ func (m *Model) Eval(ctx context.Context, b train.Batch) (train.EvalResult, erro
 // TTA is a test-time augmentation of evaluation and prediction.
 type TTA string
 
-// The test-time augmentations: none, or the mean of the image's and its
-// mirror image's class probabilities.
+// The test-time augmentations: none; the mean of the image's and its
+// mirror image's class probabilities; the mean over the image and five
+// crops (torchvision's FiveCrop: the centre and the four corners, each
+// cropFraction of the side, resized back to the input size bilinearly); or
+// the image and the crops each with its mirror (12 views).
 const (
-	TTANone TTA = ""
-	TTAFlip TTA = "flip"
+	TTANone      TTA = ""
+	TTAFlip      TTA = "flip"
+	TTACrops     TTA = "crops"
+	TTACropsFlip TTA = "crops-flip"
 )
 
-// ParseTTA reads none (or "") or flip.
+// cropFraction is the side of a multi-crop view against the image's: the
+// 87.5 % of the usual 224-of-256 evaluation crop.
+const cropFraction = 0.875
+
+// ParseTTA reads none (or ""), flip, crops or crops-flip.
 func ParseTTA(s string) (TTA, error) {
 	switch s {
 	case "", "none":
 		return TTANone, nil
-	case "flip":
-		return TTAFlip, nil
+	case "flip", "crops", "crops-flip":
+		return TTA(s), nil
 	}
-	return "", fmt.Errorf("test-time augmentation %q: want none or flip", s)
+	return "", fmt.Errorf("test-time augmentation %q: want none, flip, crops or crops-flip", s)
 }
 
 // SetTTA sets the test-time augmentation of Eval.
 func (m *Model) SetTTA(t TTA) { m.tta = t }
+
+// views are the batch's other views under t (n CHW images of side size):
+// the mirror images, the five crops, or the crops and all their mirrors.
+func (t TTA) views(pixels []float32, n, size int) [][]float32 {
+	var out [][]float32
+	if t == TTACrops || t == TTACropsFlip {
+		side := max(1, int(math.Round(cropFraction*float64(size))))
+		for _, corner := range fiveCrops(size, side) {
+			out = append(out, resizeBilinear(crop(pixels, n, size, corner[0], corner[1], side), n, side, size))
+		}
+	}
+	if t == TTAFlip || t == TTACropsFlip {
+		mirrors := [][]float32{mirror(pixels, n, size)}
+		for _, v := range out {
+			mirrors = append(mirrors, mirror(v, n, size))
+		}
+		out = append(out, mirrors...)
+	}
+	return out
+}
+
+// fiveCrops are the top-left corners (row, column) of torchvision's
+// FiveCrop of side c in an s×s image: the four corners, then the centre
+// (rounded half to even, as torchvision's CenterCrop rounds with Python's round).
+func fiveCrops(s, c int) [][2]int {
+	mid := int(math.RoundToEven(float64(s-c) / 2))
+	return [][2]int{{0, 0}, {0, s - c}, {s - c, 0}, {s - c, s - c}, {mid, mid}}
+}
+
+// crop cuts the side×side window at (top, left) out of n CHW images of
+// side size.
+func crop(pixels []float32, n, size, top, left, side int) []float32 {
+	out := make([]float32, n*3*side*side)
+	for plane := 0; plane < n*3; plane++ {
+		src, dst := pixels[plane*size*size:], out[plane*side*side:]
+		for r := 0; r < side; r++ {
+			copy(dst[r*side:(r+1)*side], src[(top+r)*size+left:])
+		}
+	}
+	return out
+}
+
+// resizeBilinear resizes n CHW images of side from to side to with
+// bilinear interpolation, half-pixel centres (PyTorch's align_corners=False,
+// the edges clamped), as torchvision's Resize does when enlarging.
+func resizeBilinear(pixels []float32, n, from, to int) []float32 {
+	if from == to {
+		return pixels
+	}
+	scale := float64(from) / float64(to)
+	idx := make([]int, 2*to)
+	frac := make([]float32, to)
+	for d := 0; d < to; d++ {
+		src := max((float64(d)+0.5)*scale-0.5, 0)
+		i0 := min(int(src), from-1)
+		idx[2*d], idx[2*d+1] = i0, min(i0+1, from-1)
+		frac[d] = float32(src - float64(i0))
+	}
+	out := make([]float32, n*3*to*to)
+	for plane := 0; plane < n*3; plane++ {
+		src, dst := pixels[plane*from*from:(plane+1)*from*from], out[plane*to*to:(plane+1)*to*to]
+		for y := 0; y < to; y++ {
+			r0, r1, fy := src[idx[2*y]*from:], src[idx[2*y+1]*from:], frac[y]
+			for x := 0; x < to; x++ {
+				c0, c1, fx := idx[2*x], idx[2*x+1], frac[x]
+				top := r0[c0] + (r0[c1]-r0[c0])*fx
+				bottom := r1[c0] + (r1[c1]-r1[c0])*fx
+				dst[y*to+x] = top + (bottom-top)*fy
+			}
+		}
+	}
+	return out
+}
 
 // mirror is n CHW images of side size flipped left to right.
 func mirror(pixels []float32, n, size int) []float32 {

@@ -803,3 +803,100 @@ func TestDroppedStepLeavesNoGradient(t *testing.T) {
 		}
 	}
 }
+
+// resizeBilinear matches PyTorch's F.interpolate(mode="bilinear",
+// align_corners=False) — torchvision's Resize when enlarging — on a 3×3
+// plane made 5×5 (reference values from python3-torch 1.13).
+func TestResizeBilinearMatchesPyTorch(t *testing.T) {
+	in := []float32{0.0, 1.0, 2.8284270763397217, 5.196152210235596, 8.0, 11.180339813232422, 14.696938514709473, 18.520259857177734, 22.627416610717773}
+	want := []float32{0.0, 0.4, 1.0, 2.097056, 2.828427, 2.078461, 2.767077, 3.8, 5.221516, 6.169192, 5.196153, 6.317692, 8.000001,
+		9.908204, 11.180341, 10.896625, 12.262837, 14.312157, 16.554014, 18.048586, 14.696939, 16.226267, 18.52026, 20.984554, 22.627417}
+	// One image of three identical planes.
+	three := append(append(append([]float32(nil), in...), in...), in...)
+	got := resizeBilinear(three, 1, 3, 5)
+	for plane := 0; plane < 3; plane++ {
+		for i, w := range want {
+			if g := got[plane*25+i]; math.Abs(float64(g-w)) > 2e-6*(1+math.Abs(float64(w))) {
+				t.Fatalf("plane %d value %d: %v, PyTorch %v", plane, i, g, w)
+			}
+		}
+	}
+}
+
+// fiveCrops and crop cut torchvision's FiveCrop: the four corners and the
+// centre, the centre rounded half to even as Python's round.
+func TestFiveCrops(t *testing.T) {
+	if got := fiveCrops(8, 7); got[4] != [2]int{0, 0} || got[3] != [2]int{1, 1} || got[1] != [2]int{0, 1} {
+		t.Errorf("crops of 7 in 8: %v, want corners then the centre at (0, 0) (round(0.5) = 0)", got)
+	}
+	if got := fiveCrops(256, 224)[4]; got != [2]int{16, 16} {
+		t.Errorf("centre crop of 224 in 256 at %v, want (16, 16)", got)
+	}
+	const size, side = 4, 3
+	img := make([]float32, 3*size*size)
+	for i := range img {
+		img[i] = float32(i)
+	}
+	c := crop(img, 1, size, 1, 1, side) // the bottom-right window of each plane
+	for plane := 0; plane < 3; plane++ {
+		for r := 0; r < side; r++ {
+			for col := 0; col < side; col++ {
+				if got, want := c[plane*9+r*3+col], img[plane*16+(1+r)*size+1+col]; got != want {
+					t.Fatalf("plane %d (%d, %d): %v, want %v", plane, r, col, got, want)
+				}
+			}
+		}
+	}
+}
+
+// Multi-crop test-time augmentation averages the probabilities of the
+// image and its five crops resized back (and of all their mirrors with
+// crops-flip): the mean of Eval over the views made by hand.
+func TestEvalCropsTTA(t *testing.T) {
+	cfg := Config{Depth: 18, Width: 4, InputSize: 32, Classes: 3, Pooling: PoolAvg, Mode: ModeScratch}
+	m, err := NewModel(cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	b := randomBatch(2, 32, 3, 9)
+	eval := func(pixels []float32) train.EvalResult {
+		r, err := m.Eval(context.Background(), train.SliceBatch{Images: pixels, Classes: b.Labels()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	views := [][]float32{b.Pixels()}
+	for _, at := range fiveCrops(32, 28) {
+		views = append(views, resizeBilinear(crop(b.Pixels(), 2, 32, at[0], at[1], 28), 2, 28, 32))
+	}
+	var single []train.EvalResult
+	for _, v := range views {
+		single = append(single, eval(v))
+	}
+	for _, v := range views {
+		single = append(single, eval(mirror(v, 2, 32)))
+	}
+	for _, c := range []struct {
+		tta   TTA
+		views int
+	}{{TTACrops, 6}, {TTACropsFlip, 12}} {
+		m.SetTTA(c.tta)
+		got := eval(b.Pixels())
+		m.SetTTA(TTANone)
+		for i := range got.Probs {
+			var mean float64
+			for _, s := range single[:c.views] { // the plain views first, then the mirrors
+				mean += float64(s.Probs[i])
+			}
+			mean /= float64(c.views)
+			if math.Abs(float64(got.Probs[i])-mean) > 1e-6 {
+				t.Fatalf("%s prob %d: %v, want the mean over %d views %v", c.tta, i, got.Probs[i], c.views, mean)
+			}
+		}
+	}
+	if single[1].Probs[0] == single[0].Probs[0] {
+		t.Error("a crop gave the image's probabilities: the test cannot tell")
+	}
+}

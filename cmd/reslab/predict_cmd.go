@@ -24,7 +24,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	topk := fs.Int("topk", 5, "number of classes to show per image")
 	norm := fs.String("norm", "imagenet", "normalisation: imagenet, caffe, caffe-bgr or none")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
-	ttaFlag := fs.String("tta", "", "test-time augmentation: none or flip (default: the run's, else none)")
+	ttaFlag := fs.String("tta", "", "test-time augmentation: none, flip, crops or crops-flip (default: the run's, else none)")
 	images, err := parseCommandLine(fs, args)
 	if err != nil {
 		return err
