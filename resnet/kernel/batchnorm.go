@@ -119,7 +119,7 @@ func (bn *BatchNorm) Apply(x, gamma, beta *G.Node, epi Epilogue, training bool) 
 					if rs != nil {
 						res = rs[off : off+hw]
 					}
-					affineRow(ys[off:off+hw], xs[off:off+hw], res, scale, shift, epi.ReLU)
+					simd.Affine(ys[off:off+hw], xs[off:off+hw], res, scale, shift, epi.ReLU)
 				}
 			}
 		})
@@ -138,12 +138,6 @@ func (bn *BatchNorm) Apply(x, gamma, beta *G.Node, epi Epilogue, training bool) 
 		}
 	}
 	return op.apply(children...)
-}
-
-// affineRow writes dst = scale·src + shift (+ res) (then max(0, ·)):
-// simd.Affine, eight values at a time where the CPU has AVX2.
-func affineRow(dst, src, res []float32, scale, shift float32, relu bool) {
-	simd.Affine(dst, src, res, scale, shift, relu)
 }
 
 // trainStats computes one channel's batch mean and inverse standard
@@ -328,14 +322,10 @@ func reluGrad(y, dy *G.Node) (*G.Node, error) {
 		ParallelFor(len(ys), ElementGrain, func(lo, hi int) {
 			dys, ds := dys[lo:hi], ds[lo:hi]
 			for i, v := range ys[lo:hi] {
-				ds[i] = maskedByReLU(dys[i], v)
+				ds[i] = simd.MaskedByReLU(dys[i], v)
 			}
 		})
 		return out, nil
 	}
 	return op.apply(y, dy)
 }
-
-// maskedByReLU is simd.MaskedByReLU: g where the ReLU output y is not +0,
-// without a branch.
-func maskedByReLU(g, y float32) float32 { return simd.MaskedByReLU(g, y) }

@@ -34,7 +34,7 @@ func (e *convEpilogue) applyChannels(g *convGeom, y, src []float32, ld, n, col0,
 			res = e.residual[at : at+cols]
 		}
 		r := (o - o0) * ld
-		affineRow(y[at:at+cols], src[r:r+cols], res, e.scale[o], e.shift[o], e.relu)
+		simd.Affine(y[at:at+cols], src[r:r+cols], res, e.scale[o], e.shift[o], e.relu)
 	}
 }
 

@@ -23,7 +23,7 @@ func Adam(w, g, m, v []float32, c *AdamConsts) bool {
 	n := len(w)
 	g, m, v = g[:n], m[:n], v[:n]
 	bad := false
-	if haveAxpy && n >= 8 {
+	if haveAVX2FMA && n >= 8 {
 		vec := n &^ 7
 		bad = adamAVX2(&w[0], &g[0], &m[0], &v[0], vec, c)
 		w, g, m, v = w[vec:], g[vec:], m[vec:], v[vec:]

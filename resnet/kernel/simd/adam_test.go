@@ -10,7 +10,7 @@ import (
 // around its 8-value step, with Adam's L2 decay and AdamW's shrink, and
 // that an overflowing weight is reported wherever it lands.
 func TestAdamMatchesGo(t *testing.T) {
-	if !haveAxpy {
+	if !haveAVX2FMA {
 		t.Skip("this CPU has no AVX2: Adam runs its Go loop, the reference itself")
 	}
 	rng := rand.New(rand.NewPCG(7, 8))

@@ -12,7 +12,7 @@ func Affine(dst, src, res []float32, scale, shift float32, relu bool) {
 		res = res[:n]
 	}
 	i := 0
-	if haveAxpy && n >= 8 {
+	if haveAVX2FMA && n >= 8 {
 		i = n &^ 7
 		var r *float32
 		if res != nil {

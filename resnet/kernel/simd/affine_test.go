@@ -10,7 +10,7 @@ import (
 // for bit (the same roundings), with and without the residual and the
 // ReLU, at lengths around the 8-value step, and with NaN and ±0 inputs.
 func TestAffineMatchesGo(t *testing.T) {
-	if !haveAxpy {
+	if !haveAVX2FMA {
 		t.Skip("this CPU has no AVX2: Affine runs its Go loop, the reference itself")
 	}
 	rng := rand.New(rand.NewPCG(5, 5))

@@ -12,7 +12,7 @@ func Axpy(alpha float32, x, y []float32) {
 	if len(x) == 0 {
 		return
 	}
-	if haveAxpy {
+	if haveAVX2FMA {
 		axpyAVX2(alpha, &x[0], &y[0], len(x))
 		return
 	}

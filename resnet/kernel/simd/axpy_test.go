@@ -9,7 +9,7 @@ import (
 // length around its 32- and 8-float steps, with alpha 1 and another, and
 // that it writes nothing past len(x).
 func TestAxpyMatchesGo(t *testing.T) {
-	if !haveAxpy {
+	if !haveAVX2FMA {
 		t.Skip("this CPU has no AVX2/FMA: Axpy runs its Go loop, the reference itself")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))

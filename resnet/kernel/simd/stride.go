@@ -13,7 +13,7 @@ func Strided(dst, src []float32, stride int) {
 	}
 	_ = src[(n-1)*stride]
 	i := 0
-	if stride == 2 && haveAxpy {
+	if stride == 2 && haveAVX2FMA {
 		// The vector loop reads 16 values per 8 written: stop where it
 		// would read past src.
 		vec := min(n, len(src)/2) &^ 7
@@ -39,7 +39,7 @@ func AddStrided(dst, src []float32, stride int) {
 	}
 	_ = dst[(n-1)*stride]
 	i := 0
-	if stride == 2 && haveAxpy {
+	if stride == 2 && haveAVX2FMA {
 		// The vector loop touches 16 values of dst per 8 of src.
 		vec := min(n, len(dst)/2) &^ 7
 		if vec > 0 {

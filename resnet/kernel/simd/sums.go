@@ -9,7 +9,7 @@ import "math"
 // The scalar loop it replaces waited on one addition at a time.
 func Sums(x []float32) (sum, sumSq float64) {
 	i := 0
-	if haveAxpy && len(x) >= 8 {
+	if haveAVX2FMA && len(x) >= 8 {
 		i = len(x) &^ 7
 		sum, sumSq = sumsAVX2(&x[0], i)
 	}
@@ -32,7 +32,7 @@ func DotSums(g, x, y []float32) (sumG, sumGX float64) {
 		y = y[:n]
 	}
 	i := 0
-	if haveAxpy && n >= 8 {
+	if haveAVX2FMA && n >= 8 {
 		i = n &^ 7
 		var yp *float32
 		if y != nil {
@@ -71,7 +71,7 @@ func Linear3(dst, g, x, y []float32, a, b, d float32) {
 		y = y[:n]
 	}
 	i := 0
-	if haveAxpy && n >= 8 {
+	if haveAVX2FMA && n >= 8 {
 		i = n &^ 7
 		var yp *float32
 		if y != nil {

@@ -11,7 +11,7 @@ import (
 // 1e-12 relative, and the ReLU mask bit for bit (−0 and NaN outputs keep
 // their gradient, +0 drops it).
 func TestSumsMatchScalar(t *testing.T) {
-	if !haveAxpy {
+	if !haveAVX2FMA {
 		t.Skip("this CPU has no AVX2: the sums run their Go loops")
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
@@ -59,7 +59,7 @@ func TestSumsMatchScalar(t *testing.T) {
 // TestLinear3MatchesGo checks BatchNorm's input-gradient loop bit for bit
 // against the Go expression, with and without the ReLU mask.
 func TestLinear3MatchesGo(t *testing.T) {
-	if !haveAxpy {
+	if !haveAVX2FMA {
 		t.Skip("this CPU has no AVX2: Linear3 runs its Go loop")
 	}
 	rng := rand.New(rand.NewPCG(13, 14))

@@ -28,8 +28,9 @@ func gemmKernel6x16(k int, a, b, c *float32, ldc int, accumulate bool)
 //go:noescape
 func gemmKernel8x32(k int, a, b, c *float32, ldc int, accumulate bool)
 
-// haveAxpy says whether axpyAVX2's AVX2 and FMA instructions run here.
-var haveAxpy = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// haveAVX2FMA says whether the AVX2 and FMA instructions of the vector
+// loops (Axpy, Adam, Affine, the sums, the strided copies) run here.
+var haveAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // axpyAVX2 is Axpy's loop (axpy_amd64.s): y[0:n] += alpha·x[0:n].
 //

@@ -13,7 +13,7 @@ func gemmKernel8x32(k int, a, b, c *float32, ldc int, accumulate bool) {
 	panic("gemmKernel8x32: no kernel for this architecture")
 }
 
-const haveAxpy = false
+const haveAVX2FMA = false
 
 func axpyAVX2(alpha float32, x, y *float32, n int) {
 	panic("axpyAVX2: no kernel for this architecture")
