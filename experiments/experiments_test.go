@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reslab/reslab/internal/safetensors"
+
 	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/internal/setting"
 	"github.com/reslab/reslab/resnet"
@@ -485,5 +487,48 @@ func TestFrozenRandomBackboneIsWarned(t *testing.T) {
 	sess.Wait()
 	if !slices.Contains(sess.Notes, FrozenRandomWarning) {
 		t.Errorf("notes %q lack the warning", sess.Notes)
+	}
+}
+
+// TestRecalibratedStatisticsReachTheCheckpoint: with recalibration on, the
+// best checkpoint's BatchNorm statistics are the average of the
+// recalibration batches (torchvision's num_batches_tracked counts them),
+// not the trail of the training steps.
+func TestRecalibratedStatisticsReachTheCheckpoint(t *testing.T) {
+	tracked := func(spec Spec) int64 {
+		t.Helper()
+		store, _ := OpenStore(t.TempDir())
+		sess, err := (&Runner{Store: store}).Start(context.Background(), spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range sess.Events {
+		}
+		if _, err := sess.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		run, _ := store.Load(sess.ID)
+		f, err := safetensors.ReadFile(run.Path(BestWeightsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tt, ok := f.Get("layer4.1.bn2.num_batches_tracked")
+		if !ok {
+			t.Fatal("no layer4.1.bn2.num_batches_tracked in the checkpoint")
+		}
+		n, err := tt.Int64s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n[0]
+	}
+	spec := tinySpec()
+	spec.Epochs = 1
+	if n := tracked(spec); n <= 3 {
+		t.Fatalf("without recalibration %d batches tracked, want every training step's (more than 3)", n)
+	}
+	spec.EvalSize, spec.RecalibrateBN = 40, 3
+	if n := tracked(spec); n != 3 {
+		t.Errorf("recalibrated on 3 batches: %d tracked, want 3", n)
 	}
 }

@@ -348,14 +348,15 @@ func TestResumeThroughTheStoreEqualsUninterrupted(t *testing.T) {
 }
 
 // A run stopped in the middle of its warm-up, with SGD's momentum buffers,
-// a cosine schedule, label smoothing, clipping and a weight average,
-// resumes to the uninterrupted result.
+// a cosine schedule, label smoothing, clipping, a weight average and
+// BatchNorm recalibrated at another size, resumes to the uninterrupted result.
 func TestResumeMidScheduleEqualsUninterrupted(t *testing.T) {
 	spec := tinySpec()
 	spec.Epochs = 3
 	spec.Optimizer, spec.Momentum, spec.Nesterov, spec.WeightDecay, spec.NoDecayNormBias = "sgd", 0.9, true, 1e-4, true
 	spec.LR, spec.Schedule, spec.WarmupEpochs = 0.05, "cosine", 1.5
 	spec.LabelSmoothing, spec.ClipNorm, spec.EMADecay = 0.1, 5, 0.99
+	spec.EvalSize, spec.RecalibrateBN = 40, 2
 	resumeEqualsStraight(t, spec, 1)
 }
 

@@ -81,6 +81,8 @@ type prepared struct {
 	ds           *augment.Dataset
 	model        *resnet.Model
 	train, valid *augment.Loader
+	// recalibrate is BatchNorm recalibration's images; nil when off.
+	recalibrate *augment.Loader
 	// skipped is the images whose headers could not be read.
 	skipped augment.SkipReport
 }
@@ -133,7 +135,26 @@ func (r *Runner) prepare(ctx context.Context, spec Spec) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{ds: ds, model: model, train: train, valid: valid, skipped: skipped}, nil
+	p := &prepared{ds: ds, model: model, train: train, valid: valid, skipped: skipped}
+	if spec.RecalibrateBN > 0 {
+		// Training images as validation sees them: unaugmented, at the
+		// evaluation size; shuffled per epoch, so that fewer batches than
+		// the epoch holds are a different sample each time.
+		if p.recalibrate, err = augment.NewLoader(ds.Train, augment.LoaderOptions{Size: spec.EvalSizeOrSize(), BatchSize: spec.Batch,
+			Shuffle: true, Norm: spec.Norm, Seed: spec.Seed}); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// recalibrateSource is the recalibration batches for train.Fit: nil, not a
+// nil loader in an interface, when recalibration is off.
+func (p *prepared) recalibrateSource() train.BatchSource {
+	if p.recalibrate == nil {
+		return nil
+	}
+	return loaderSource{p.recalibrate}
 }
 
 // skipNotes are a run's start notes about unreadable images: one per file
@@ -500,6 +521,7 @@ func (r *Runner) launch(ctx context.Context, w *RunWriter, p *prepared, resume *
 		res, err := train.Fit(ctx, model, loaderSource{p.train}, loaderSource{p.valid}, train.FitOptions{
 			Epochs: spec.Epochs, LR: spec.LR, Schedule: sched, Checkpoint: spec.Monitor, BudgetSeconds: spec.BudgetSeconds,
 			Early: early, Plateau: plateau, Hooks: hooks, Events: inner, Resume: resume,
+			Recalibrate: p.recalibrateSource(), RecalibrateBatches: spec.RecalibrateBN,
 		})
 		<-forwarded // Fit closed inner; the forwarder has passed on the rest
 		mu.Lock()

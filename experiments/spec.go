@@ -81,13 +81,19 @@ type Spec struct {
 	// average of the weights that validation, the best checkpoint and
 	// prediction use.
 	EMADecay float64 `json:"ema_decay,omitempty"`
-	// HeadOnlyEpochs train only the head (a frozen backbone, BatchNorm in
-	// eval mode) before a finetune unfreezes the backbone; BackboneLRMult
-	// scales the backbone's learning rate against the head's.
 	// EvalSize, when set, validates and predicts at this input size instead
 	// of Size (FixRes: random-resized crops make objects look larger in
 	// training than at the same size in evaluation); average pooling only.
-	EvalSize       int     `json:"eval_size,omitempty"`
+	EvalSize int `json:"eval_size,omitempty"`
+	// RecalibrateBN, when set, recomputes BatchNorm's statistics before
+	// every validation from this many batches of unaugmented training
+	// images at the evaluation size (FixRes's recalibration; with EvalSize
+	// unset, "precise BN" at the training size). The best checkpoint, and
+	// so prediction, carries the recalibrated statistics.
+	RecalibrateBN int `json:"recalibrate_bn,omitempty"`
+	// HeadOnlyEpochs train only the head (a frozen backbone, BatchNorm in
+	// eval mode) before a finetune unfreezes the backbone; BackboneLRMult
+	// scales the backbone's learning rate against the head's.
 	HeadOnlyEpochs int     `json:"head_only_epochs,omitempty"`
 	BackboneLRMult float64 `json:"backbone_lr_mult,omitempty"`
 
@@ -165,6 +171,9 @@ func (s Spec) Validate() error {
 	}
 	if s.EvalSize != 0 && (s.EvalSize < 32 || s.EvalSize > 1024 || s.Pooling != resnet.PoolAvg) {
 		bad("eval_size", "evaluation size %d: want 0 (the training size) or 32 to 1024 pixels, with avg pooling (a flatten head is fixed to the training size)", s.EvalSize)
+	}
+	if s.RecalibrateBN < 0 || s.RecalibrateBN > 10000 || (s.RecalibrateBN > 0 && s.Mode == resnet.ModeFrozen) {
+		bad("recalibrate_bn", "BatchNorm recalibration over %d batches: want 0 (off) up to 10000, in a scratch or finetune run (a frozen backbone keeps its statistics)", s.RecalibrateBN)
 	}
 	if s.HeadOnlyEpochs < 0 || (s.HeadOnlyEpochs > 0 && s.Mode == resnet.ModeFrozen) {
 		bad("head_only_epochs", "head-only epochs %d: want 0, or some epochs of a finetune or scratch run (a frozen run is head-only throughout)", s.HeadOnlyEpochs)
@@ -267,6 +276,7 @@ func RecipeExtras(s Spec) []string {
 	add(s.EMADecay != 0, "weight average (EMA) %g", s.EMADecay)
 	add(s.TTA != "", "test-time augmentation %s", s.TTA)
 	add(s.EvalSize != 0, "evaluated at %d px", s.EvalSize)
+	add(s.RecalibrateBN != 0, "BatchNorm recalibrated on %d batches", s.RecalibrateBN)
 	add(s.HeadOnlyEpochs != 0, "%d head-only epochs", s.HeadOnlyEpochs)
 	add(s.BackboneLRMult != 0, "backbone rate ×%g", s.BackboneLRMult)
 	add(s.BudgetSeconds != 0, "time budget %s", Duration(s.BudgetSeconds))

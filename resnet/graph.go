@@ -20,10 +20,13 @@ const (
 	graphFeatures                   // backbone in inference mode, pooled; no gradients
 	graphHeadTrain                  // head with dropout + loss, with gradients
 	graphHeadEval                   // head without dropout
+	// graphRecalibrate is the backbone with BatchNorm on batch statistics,
+	// without gradients: Recalibrate's pass.
+	graphRecalibrate
 )
 
 func (k graphKind) String() string {
-	return [...]string{"train", "features", "head-train", "head-eval"}[k]
+	return [...]string{"train", "features", "head-train", "head-eval", "recalibrate"}[k]
 }
 
 // compiled is one built graph and the tape machine that runs it.
@@ -194,11 +197,11 @@ func (b *graphBuilder) head(net *network, x *G.Node) (*G.Node, error) {
 func (net *network) build(cfg Config, kind graphKind, batch int, rng *rand.Rand) (*compiled, error) {
 	g := G.NewGraph()
 	b := &graphBuilder{g: g, cfg: cfg, rng: rng, nodes: map[*Param]*G.Node{},
-		training: kind == graphTrain || kind == graphHeadTrain}
+		training: kind == graphTrain || kind == graphHeadTrain || kind == graphRecalibrate}
 	c := &compiled{kind: kind, batch: batch, g: g}
 	var err error
 	switch kind {
-	case graphTrain, graphFeatures:
+	case graphTrain, graphFeatures, graphRecalibrate:
 		c.input = G.NewTensor(g, tensor.Float32, 4, G.WithShape(batch, 3, cfg.InputSize, cfg.InputSize), G.WithName("images"))
 		if c.output, err = b.backbone(net, c.input); err != nil {
 			return nil, err

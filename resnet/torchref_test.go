@@ -2,6 +2,8 @@ package resnet
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -76,7 +78,8 @@ func (fx torchFixture) weightsOnly() *safetensors.File {
 	for _, tt := range fx.file.Tensors {
 		n := tt.Name
 		if n == "input" || n == "labels" || strings.HasPrefix(n, "eval.") || strings.HasPrefix(n, "train.") ||
-			strings.HasPrefix(n, "grad.") || strings.HasPrefix(n, "after_train.") || strings.HasPrefix(n, "f32_relerr.") {
+			strings.HasPrefix(n, "grad.") || strings.HasPrefix(n, "after_train.") || strings.HasPrefix(n, "f32_relerr.") ||
+			strings.HasPrefix(n, "recal.") {
 			continue
 		}
 		out.Tensors = append(out.Tensors, tt)
@@ -206,6 +209,131 @@ func torchParity(t *testing.T, name string) {
 	}
 }
 
+// sliceIter serves the given batches once.
+type sliceIter struct{ batches []train.Batch }
+
+func (it *sliceIter) Next() (train.Batch, error) {
+	if len(it.batches) == 0 {
+		return nil, io.EOF
+	}
+	b := it.batches[0]
+	it.batches = it.batches[1:]
+	return b, nil
+}
+
+func (it *sliceIter) Close() {}
+
+// TestRecalibrateMatchesPyTorch: BatchNorm statistics recalibrated at a
+// larger input size, from two batches of unequal size, equal what
+// torch.optim.swa_utils.update_bn computes on the same weights and images.
+func TestRecalibrateMatchesPyTorch(t *testing.T) {
+	for _, name := range []string{"r18_w8_s32_linear", "r50_w8_s64_avg", "r34_w4_s32_linear"} {
+		t.Run(name, func(t *testing.T) {
+			fx := loadTorchFixture(t, name)
+			m, err := NewModel(fx.cfg, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			if _, err := m.loadFile(name, fx.weightsOnly(), LoadOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			var batches []train.Batch
+			for i := 0; ; i++ {
+				tt, ok := fx.file.Get("recal.input" + strconv.Itoa(i))
+				if !ok {
+					break
+				}
+				px, _ := tt.Float32s()
+				batches = append(batches, train.SliceBatch{Images: px, Classes: make([]int, tt.Shape[0])})
+			}
+			if len(batches) != 2 {
+				t.Fatalf("fixture has %d recalibration batches, want 2", len(batches))
+			}
+			if err := m.Recalibrate(context.Background(), &sliceIter{batches: batches}); err != nil {
+				t.Fatal(err)
+			}
+			stats := map[string][]float32{}
+			for _, tt := range m.Tensors() {
+				if v, err := tt.Float32s(); err == nil {
+					stats[tt.Name] = v
+				} else if v, err := tt.Int64s(); err == nil && len(v) == 1 {
+					stats[tt.Name] = []float32{float32(v[0])}
+				}
+			}
+			checked := 0
+			for _, tt := range fx.file.Tensors {
+				sname, ok := strings.CutPrefix(tt.Name, "recal.")
+				if !ok || strings.HasPrefix(sname, "input") {
+					continue
+				}
+				if strings.HasSuffix(sname, "num_batches_tracked") {
+					want, err := tt.Int64s()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := stats[sname]; len(got) != 1 || int64(got[0]) != want[0] {
+						t.Errorf("%s = %v, want %v", sname, got, want)
+					}
+					continue
+				}
+				want := fixtureF32(t, fx.file, tt.Name)
+				assertClose(t, tt.Name, stats[sname], want, fx.tolerance(tt.Name))
+				checked++
+			}
+			if checked != 4 {
+				t.Fatalf("%d statistics checked, want 4", checked)
+			}
+		})
+	}
+}
+
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())
+}
+
+// TestRecalibrateKeepsStatisticsItCannotReplace: a frozen backbone keeps
+// its statistics, and so does a pass that reads no usable batch (none, or
+// only lone images) or is cancelled.
+func TestRecalibrateKeepsStatisticsItCannotReplace(t *testing.T) {
+	fx := loadTorchFixture(t, "r18_w8_s32_linear")
+	batch := func(n int) train.Batch {
+		return train.SliceBatch{Images: make([]float32, n*3*48*48), Classes: make([]int, n)}
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	cases := []struct {
+		name    string
+		mode    Mode
+		ctx     context.Context
+		batches []train.Batch
+		wantErr bool
+	}{
+		{"frozen", ModeFrozen, context.Background(), []train.Batch{batch(2)}, false},
+		{"no batches", ModeFinetune, context.Background(), nil, false},
+		{"lone images", ModeFinetune, context.Background(), []train.Batch{batch(1), batch(1)}, false},
+		{"cancelled", ModeFinetune, cancelled, []train.Batch{batch(2)}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := fx.cfg
+			cfg.Mode = tc.mode
+			m, err := NewModel(cfg, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			if _, err := m.loadFile("fixture", fx.weightsOnly(), LoadOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			before := fmt.Sprint(m.net.bns[0].RunningMean, m.net.bns[0].RunningVar, m.net.bns[0].NumBatches)
+			err = m.Recalibrate(tc.ctx, &sliceIter{batches: tc.batches})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error %v, want one: %v", err, tc.wantErr)
+			}
+			if after := fmt.Sprint(m.net.bns[0].RunningMean, m.net.bns[0].RunningVar, m.net.bns[0].NumBatches); after != before {
+				t.Errorf("statistics changed from %s to %s", before, after)
+			}
+		})
+	}
 }

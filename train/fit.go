@@ -100,6 +100,11 @@ type FitOptions struct {
 	// more than Epochs. The schedule then decays to zero at the planned end,
 	// and Hooks.Planned hears each new plan.
 	BudgetSeconds float64
+	// Recalibrate, when set and the learner is a Recalibrator, is read
+	// before every validation: RecalibrateBatches of its batches (all when
+	// 0), the epoch's, so a resumed fit reads the same ones.
+	Recalibrate        BatchSource
+	RecalibrateBatches int
 }
 
 // Status is how a fit ended. A run's life on disk has more states (running,
@@ -356,6 +361,10 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 	averaging = averaging && av.Averaging()
 	if averaging {
 		raw := metrics
+		if err := f.recalibrate(ctx, epoch); err != nil {
+			part.Seconds = time.Since(start).Seconds()
+			return metrics, nil, err
+		}
 		if _, err := f.validate(ctx, valid, epoch, &raw); err != nil {
 			part.Seconds = time.Since(start).Seconds()
 			return metrics, nil, err
@@ -363,7 +372,11 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 		metrics.ValLossRaw, metrics.ValAccRaw = raw.ValLoss, raw.ValAcc
 		av.UseAverage(true)
 	}
-	preds, err := f.validate(ctx, valid, epoch, &metrics)
+	err := f.recalibrate(ctx, epoch)
+	var preds []ValPrediction
+	if err == nil {
+		preds, err = f.validate(ctx, valid, epoch, &metrics)
+	}
 	if averaging {
 		av.UseAverage(false)
 	}
@@ -375,6 +388,39 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 	metrics.DataWaitSeconds = part.DataWait
 	*part = PartialEpoch{}
 	return metrics, preds, nil
+}
+
+// recalibrate has a Recalibrator recompute its statistics from the
+// recalibration batches of the epoch, when the options give some.
+func (f *fitter) recalibrate(ctx context.Context, epoch int) error {
+	r, ok := f.learner.(Recalibrator)
+	if !ok || f.opts.Recalibrate == nil {
+		return nil
+	}
+	it := f.opts.Recalibrate.Epoch(ctx, epoch, 0)
+	defer it.Close()
+	var limited BatchIter = it
+	if n := f.opts.RecalibrateBatches; n > 0 {
+		limited = &firstBatches{BatchIter: it, left: n}
+	}
+	if err := r.Recalibrate(ctx, limited); err != nil {
+		return fmt.Errorf("recalibrating before validation: %w", err)
+	}
+	return nil
+}
+
+// firstBatches ends an iteration after its first left batches.
+type firstBatches struct {
+	BatchIter
+	left int
+}
+
+func (b *firstBatches) Next() (Batch, error) {
+	if b.left <= 0 {
+		return nil, io.EOF
+	}
+	b.left--
+	return b.BatchIter.Next()
 }
 
 func (f *fitter) validate(ctx context.Context, valid BatchSource, epoch int, metrics *EpochMetrics) ([]ValPrediction, error) {

@@ -205,3 +205,75 @@ func TestFitEndsWithinItsBudget(t *testing.T) {
 		t.Errorf("plans %v, epochs trained %d", plans, len(res.History))
 	}
 }
+
+// recalibratingLearner records, in order, what Fit asked of it: "train",
+// "recal N" (N batches read), "eval", "avg on"/"avg off".
+type recalibratingLearner struct {
+	countingLearner
+	log []string
+}
+
+func (l *recalibratingLearner) TrainStep(ctx context.Context, b Batch, lr float64) (StepResult, error) {
+	l.log = append(l.log, "train")
+	return l.countingLearner.TrainStep(ctx, b, lr)
+}
+
+func (l *recalibratingLearner) Eval(ctx context.Context, b Batch) (EvalResult, error) {
+	l.log = append(l.log, "eval")
+	return l.countingLearner.Eval(ctx, b)
+}
+
+func (l *recalibratingLearner) Recalibrate(_ context.Context, it BatchIter) error {
+	n := 0
+	for {
+		if _, err := it.Next(); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return err
+		}
+		n++
+	}
+	l.log = append(l.log, fmt.Sprintf("recal %d", n))
+	return nil
+}
+
+func (l *recalibratingLearner) Averaging() bool { return l.steps > 0 }
+
+func (l *recalibratingLearner) UseAverage(on bool) {
+	l.log = append(l.log, map[bool]string{true: "avg on", false: "avg off"}[on])
+}
+
+// TestFitRecalibratesBeforeEveryValidation: with a recalibration source,
+// each validation, the raw weights' and the average's, follows a
+// recalibration of RecalibrateBatches batches; without one, none happens.
+func TestFitRecalibratesBeforeEveryValidation(t *testing.T) {
+	l := &recalibratingLearner{}
+	recal := &sizedSource{sizes: []int{2, 2, 2, 2}}
+	_, err := Fit(context.Background(), l, &sizedSource{sizes: []int{2}}, &sizedSource{sizes: []int{2}},
+		FitOptions{Epochs: 2, LR: 1, Recalibrate: recal, RecalibrateBatches: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	epoch := []string{"train", "recal 3", "eval", "avg on", "recal 3", "eval", "avg off"}
+	if want := append(append([]string(nil), epoch...), epoch...); fmt.Sprint(l.log) != fmt.Sprint(want) {
+		t.Errorf("calls %v, want %v", l.log, want)
+	}
+
+	l = &recalibratingLearner{}
+	if _, err := Fit(context.Background(), l, &sizedSource{sizes: []int{2}}, &sizedSource{sizes: []int{2}},
+		FitOptions{Epochs: 1, LR: 1, Recalibrate: recal}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[train recal 4 eval avg on recal 4 eval avg off]"; fmt.Sprint(l.log) != want {
+		t.Errorf("with every batch: calls %v, want %v", l.log, want)
+	}
+
+	l = &recalibratingLearner{}
+	if _, err := Fit(context.Background(), l, &sizedSource{sizes: []int{2}}, &sizedSource{sizes: []int{2}},
+		FitOptions{Epochs: 1, LR: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[train eval avg on eval avg off]"; fmt.Sprint(l.log) != want {
+		t.Errorf("without a source: calls %v, want %v", l.log, want)
+	}
+}

@@ -63,6 +63,16 @@ type EpochStarter interface {
 	StartEpoch(epoch int)
 }
 
+// Recalibrator is a learner whose inference statistics (BatchNorm's running
+// mean and variance) can be recomputed for its current weights from a pass
+// over batches. With FitOptions.Recalibrate set, Fit has it read those
+// batches before every validation (and again with the weight average in,
+// when there is one), so validation and the checkpoints see statistics of
+// the weights validated, at the size validated.
+type Recalibrator interface {
+	Recalibrate(ctx context.Context, batches BatchIter) error
+}
+
 // ErrSkipBatch marks a batch the learner cannot train on and the loop
 // skips, such as a lone last image under BatchNorm (PyTorch users drop_last
 // for the same reason).

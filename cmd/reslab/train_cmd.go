@@ -105,6 +105,7 @@ func newSpecFlags(fs *flag.FlagSet) *specFlags {
 	num("backbone-lr-mult", 0, "fine-tuning: the backbone's learning rate as a multiple of the head's, such as 0.1 (0: the same)", func(s *experiments.Spec, v float64) { s.BackboneLRMult = v })
 	num("ema", 0, "keep an exponential moving average of the weights with this decay (such as 0.999) for validation, the best checkpoint and prediction", func(s *experiments.Spec, v float64) { s.EMADecay = v })
 	integer("eval-size", 0, "validate and predict at this input size (FixRes; avg pooling); 0: the training size", func(s *experiments.Spec, v int) { s.EvalSize = v })
+	integer("recalibrate-bn", 0, "before each validation, recompute BatchNorm's statistics from this many batches of unaugmented training images at the evaluation size (FixRes); 0: off", func(s *experiments.Spec, v int) { s.RecalibrateBN = v })
 	str("tta", "", "test-time augmentation of validation and prediction: none, flip (with the mirror image), crops (five crops) or crops-flip", func(s *experiments.Spec, v string) error { s.TTA = v; return nil })
 	str("budget", "", "time `budget` such as 20m or 1h30m: the epochs are planned to end within it (--epochs is then the most)", func(s *experiments.Spec, v string) error {
 		d, err := time.ParseDuration(v)

@@ -27,6 +27,11 @@ type BatchNorm struct {
 	RunningVar  []float32 // per channel
 	NumBatches  int64     // torchvision's num_batches_tracked
 
+	// averaging makes training-mode passes fold their batch statistics into
+	// a plain average instead of the momentum one (PyTorch's momentum=None);
+	// see StartAveraging.
+	averaging bool
+
 	// Per-channel statistics of the latest training forward pass, read by
 	// its backward pass.
 	batchMean, batchInvStd []float32
@@ -47,6 +52,26 @@ func NewBatchNorm(name string, channels int) *BatchNorm {
 	}
 	return bn
 }
+
+// StartAveraging resets the running statistics and makes the training-mode
+// passes that follow average their batch statistics with equal weights,
+// until StopAveraging. This is torch.optim.swa_utils.update_bn's
+// recalibration: after N batches the running mean is the mean of their N
+// batch means (and the variance of their unbiased variances), so the
+// statistics describe the current weights on those images, not a trail of
+// earlier weights or another input size.
+func (bn *BatchNorm) StartAveraging() {
+	clear(bn.RunningMean)
+	for i := range bn.RunningVar {
+		bn.RunningVar[i] = 1
+	}
+	bn.NumBatches = 0
+	bn.averaging = true
+}
+
+// StopAveraging returns to the momentum update; the averaged statistics
+// stay.
+func (bn *BatchNorm) StopAveraging() { bn.averaging = false }
 
 // Epilogue is what follows a BatchNorm in the same op. A ResNet never
 // normalises without then adding a shortcut and/or rectifying, and running
@@ -98,6 +123,10 @@ func (bn *BatchNorm) Apply(x, gamma, beta *G.Node, epi Epilogue, training bool) 
 		}
 		out := op.output(s, false)
 		xs, ys, gs, bs := Floats(in[0]), Floats(out), Floats(in[1]), Floats(in[2])
+		momentum := bnMomentum
+		if bn.averaging {
+			momentum = 1 / float64(bn.NumBatches+1) // PyTorch's cumulative average
+		}
 		var rs []float32
 		if epi.Residual != nil {
 			rs = Floats(in[3])
@@ -106,7 +135,7 @@ func (bn *BatchNorm) Apply(x, gamma, beta *G.Node, epi Epilogue, training bool) 
 			for ch := lo; ch < hi; ch++ {
 				var mean, invStd float64
 				if training {
-					mean, invStd = bn.trainStats(xs, ch, n, c, hw)
+					mean, invStd = bn.trainStats(xs, ch, n, c, hw, momentum)
 				} else {
 					mean = float64(bn.RunningMean[ch])
 					invStd = 1 / math.Sqrt(float64(bn.RunningVar[ch])+bnEpsilon)
@@ -142,11 +171,11 @@ func (bn *BatchNorm) Apply(x, gamma, beta *G.Node, epi Epilogue, training bool) 
 
 // trainStats computes one channel's batch mean and inverse standard
 // deviation, keeps them for the backward pass and folds them into the running
-// statistics. One pass of float64 sums of x and x²: a float32 square is exact
+// statistics with the given momentum. One pass of float64 sums of x and x²: a float32 square is exact
 // in float64, so the variance loses only about 1e-16·N·mean²/variance
 // relative to the two-pass formula, far below float32 resolution for any
 // activation a network produces.
-func (bn *BatchNorm) trainStats(xs []float32, ch, n, c, hw int) (mean, invStd float64) {
+func (bn *BatchNorm) trainStats(xs []float32, ch, n, c, hw int, momentum float64) (mean, invStd float64) {
 	var sum, sumSq float64
 	for i := 0; i < n; i++ {
 		off := (i*c + ch) * hw
@@ -162,8 +191,8 @@ func (bn *BatchNorm) trainStats(xs []float32, ch, n, c, hw int) (mean, invStd fl
 	bn.batchMean[ch] = float32(mean)
 	bn.batchInvStd[ch] = float32(invStd)
 	unbiased := sumDev / (count - 1)
-	bn.RunningMean[ch] = float32((1-bnMomentum)*float64(bn.RunningMean[ch]) + bnMomentum*mean)
-	bn.RunningVar[ch] = float32((1-bnMomentum)*float64(bn.RunningVar[ch]) + bnMomentum*unbiased)
+	bn.RunningMean[ch] = float32((1-momentum)*float64(bn.RunningMean[ch]) + momentum*mean)
+	bn.RunningVar[ch] = float32((1-momentum)*float64(bn.RunningVar[ch]) + momentum*unbiased)
 	return mean, invStd
 }
 

@@ -176,6 +176,30 @@ def make_model_fixture(name, depth, width, size, classes, pooling, head, dropout
         den = b.abs().max().clamp_min(1e-30)
         relerr[k] = ((a - b).abs().max() / den).item()
 
+    if pooling == "avg":
+        # BatchNorm recalibration at another input size (FixRes), as
+        # torch.optim.swa_utils.update_bn does it: two batches of unequal
+        # size, each weighing the same, from a generator of their own so that
+        # the tensors above stay as they were.
+        gen = torch.Generator().manual_seed(seed + 77)
+        rsize = size + 16
+        recal = [torch.randn(3, 3, rsize, rsize, generator=gen), torch.randn(2, 3, rsize, rsize, generator=gen)]
+        bns = [n for n, m in model.named_modules() if isinstance(m, nn.BatchNorm2d)]
+        keys = [f"{bns[0]}.running_mean", f"{bns[0]}.running_var", f"{bns[-1]}.running_mean",
+                f"{bns[-1]}.running_var", f"{bns[-1]}.num_batches_tracked"]
+        r64 = copy.deepcopy(model).double()
+        torch.optim.swa_utils.update_bn([b.double() for b in recal], r64)
+        r32 = copy.deepcopy(model)
+        torch.optim.swa_utils.update_bn(recal, r32)
+        sd64, sd32 = r64.state_dict(), r32.state_dict()
+        for i, b in enumerate(recal):
+            tensors[f"recal.input{i}"] = to_np32(b)
+        for k in keys:
+            tensors["recal." + k] = to_np32(sd64[k])
+            if not k.endswith("num_batches_tracked"):
+                a, b = sd32[k].double(), sd64[k]
+                relerr["recal." + k] = ((a - b).abs().max() / b.abs().max().clamp_min(1e-30)).item()
+
     print(f"{name}: final spatial {model.final_spatial}x{model.final_spatial}, features {model.features}, "
           f"|eval.logits|max {eval_logits.abs().max():.3g}, |train.logits|max {train_logits.abs().max():.3g}, "
           f"loss {loss.item():.6f}")

@@ -71,7 +71,7 @@ func (s *Page) Load(sp experiments.Spec) {
 		"seed": strconv.FormatInt(sp.Seed, 10), "name": sp.Name,
 		"optimizer": string(optimizerOf(sp)), "momentum": g(sp.Momentum), "schedule": scheduleOf(sp),
 		"warmup_epochs": g(sp.WarmupEpochs), "label_smoothing": g(sp.LabelSmoothing), "budget": budgetText(sp.BudgetSeconds),
-		"ema_decay": g(sp.EMADecay), "tta": ttaOf(sp), "eval_size": strconv.Itoa(sp.EvalSize), "head_only_epochs": strconv.Itoa(sp.HeadOnlyEpochs),
+		"ema_decay": g(sp.EMADecay), "tta": ttaOf(sp), "eval_size": strconv.Itoa(sp.EvalSize), "recalibrate_bn": strconv.Itoa(sp.RecalibrateBN), "head_only_epochs": strconv.Itoa(sp.HeadOnlyEpochs),
 		"backbone_lr_mult": g(sp.BackboneLRMult), "saturation": g(sp.Augment.Saturation), "crop_scale": pairText(sp.Augment.CropScale),
 	}
 	s.base = sp
@@ -150,6 +150,7 @@ func (s *Page) spec() experiments.Spec {
 		sp.TTA = ""
 	}
 	intOf("eval_size", &sp.EvalSize)
+	intOf("recalibrate_bn", &sp.RecalibrateBN)
 	intOf("head_only_epochs", &sp.HeadOnlyEpochs)
 	floatOf("backbone_lr_mult", &sp.BackboneLRMult)
 	floatOf("saturation", &sp.Augment.Saturation)

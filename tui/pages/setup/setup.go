@@ -110,6 +110,7 @@ func New(c *common.Common) *Page {
 	add(&field{id: "ema_decay", label: "EMA decay", hint: "average the weights for validation, the best checkpoint and prediction, such as 0.999 (0: off)", kind: numberField, allowed: floatRunes})
 	add(&field{id: "tta", label: "test-time aug", hint: "validation and prediction average each image with its mirror (flip), five crops of 87.5 % (crops), both (crops-flip), or not", kind: choiceField, choices: []string{"none", "flip", "crops", "crops-flip"}})
 	add(&field{id: "eval_size", label: "eval size", hint: "validate and predict at this size (FixRes; avg pooling); 0: the training size", kind: numberField, allowed: intRunes})
+	add(&field{id: "recalibrate_bn", label: "recal BN", hint: "before each validation, recompute BatchNorm's statistics from this many batches of training images at the eval size; 0: off", kind: numberField, allowed: intRunes})
 	add(&field{id: "head_only_epochs", label: "head-only ep", hint: "fine-tuning: epochs that train only the head before the backbone unfreezes", kind: numberField, allowed: intRunes})
 	add(&field{id: "backbone_lr_mult", label: "backbone LR ×", hint: "fine-tuning: the backbone's rate as a multiple of the head's, such as 0.1 (0: the same)", kind: numberField, allowed: floatRunes})
 	add(&field{id: "monitor", label: "monitor", hint: "metric for the best checkpoint and early stopping", kind: choiceField, choices: []string{"val_loss", "val_acc"}})
