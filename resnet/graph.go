@@ -42,6 +42,8 @@ type compiled struct {
 	loss   *G.Node
 	params []*Param // parameters that receive gradients
 	grads  G.Nodes  // their gradient nodes, in the same order
+	// buffers is how the graph's ops share output memory.
+	buffers *kernel.BufferPlan
 }
 
 func (c *compiled) close() {
@@ -194,7 +196,7 @@ func (b *graphBuilder) head(net *network, x *G.Node) (*G.Node, error) {
 }
 
 // build makes one graph of the given kind for batches of the given size.
-func (net *network) build(cfg Config, kind graphKind, batch int, rng *rand.Rand) (*compiled, error) {
+func (net *network) build(cfg Config, kind graphKind, batch int, rng *rand.Rand, sharing kernel.Sharing) (*compiled, error) {
 	g := G.NewGraph()
 	b := &graphBuilder{g: g, cfg: cfg, rng: rng, nodes: map[*Param]*G.Node{},
 		training: kind == graphTrain || kind == graphHeadTrain || kind == graphRecalibrate}
@@ -237,6 +239,13 @@ func (net *network) build(cfg Config, kind graphKind, batch int, rng *rand.Rand)
 	} else {
 		opts = append(opts, G.EvalMode())
 	}
-	c.vm = G.NewTapeMachine(g, opts...)
+	sharing.Keep = G.Nodes{c.output}
+	if c.loss != nil {
+		sharing.Keep = append(sharing.Keep, c.loss)
+	}
+	sharing.Keep = append(sharing.Keep, c.grads...)
+	if c.vm, c.buffers, err = kernel.NewTapeMachine(g, sharing, opts...); err != nil {
+		return nil, fmt.Errorf("the %s graph: %w", kind, err)
+	}
 	return c, nil
 }

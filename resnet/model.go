@@ -46,6 +46,9 @@ type Model struct {
 	// backboneImages counts images run through the frozen backbone, so a
 	// test can tell a cache that is read from one that is only written.
 	backboneImages int
+	// sharing is how new graphs share buffers; tests make it share small
+	// outputs too and poison buffers as they change hands.
+	sharing kernel.Sharing
 }
 
 // NewModel builds a freshly initialised model; seed fixes the initial
@@ -333,7 +336,7 @@ func (m *Model) graphAt(kind graphKind, batch, size int) (*compiled, error) {
 	}
 	cfg := m.cfg
 	cfg.InputSize = size
-	c, err := m.net.build(cfg, kind, batch, m.rng)
+	c, err := m.net.build(cfg, kind, batch, m.rng, m.sharing)
 	if err != nil {
 		return nil, fmt.Errorf("building the %s graph for batch %d: %w", kind, batch, err)
 	}

@@ -152,6 +152,10 @@ func torchParity(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	defer m.Close()
+	// Every output shares buffers, filled with NaN as they change hands: an
+	// op reading a value whose buffer was handed on too early, or not
+	// writing all of its output, shows.
+	m.sharing = kernel.Sharing{MinValues: 1, Poison: true}
 	if _, err := m.loadFile(name, fx.weightsOnly(), LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +172,11 @@ func torchParity(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	assertClose(t, "train loss", []float32{float32(loss)}, fixtureF32(t, fx.file, "train.loss"), fx.tolerance("train.loss"))
+	if p := m.graphs[graphTrain].buffers; p.SharedOps < 10 || p.SharedBytes >= p.AloneBytes {
+		t.Errorf("the training graph shares %d outputs' buffers (%d bytes for %d alone): the parity checks do not cover sharing", p.SharedOps, p.SharedBytes, p.AloneBytes)
+	} else {
+		t.Logf("training graph: %d outputs in %d bytes of shared buffers (%d alone)", p.SharedOps, p.SharedBytes, p.AloneBytes)
+	}
 	train := m.graphs[graphTrain].output.Value().Data().([]float32)
 	assertClose(t, "train logits", train, fixtureF32(t, fx.file, "train.logits"), fx.tolerance("train.logits"))
 

@@ -37,6 +37,9 @@ type kernelOp struct {
 	// out is the output tensor of the latest run, reused by the next (see
 	// output).
 	out *tensor.Dense
+	// slot, when set, is the buffer out lives in, shared with ops whose
+	// outputs are dead while this one's is alive (see share.go).
+	slot *sharedSlot
 }
 
 func newKernelOp(name string, inDims []int, outDims int) *kernelOp {
@@ -128,6 +131,13 @@ func (op *kernelOp) apply(children ...*G.Node) (*G.Node, error) {
 // a tenth of a ResNet-50 step. zeroed clears a reused tensor for kernels
 // that accumulate into their output.
 func (op *kernelOp) output(shape tensor.Shape, zeroed bool) *tensor.Dense {
+	if op.slot != nil && shape.TotalSize() <= op.slot.size {
+		out := op.slot.take(op, shape)
+		if zeroed {
+			clear(Floats(out))
+		}
+		return out
+	}
 	if op.out != nil && !op.out.Shape().Eq(shape) && op.out.Shape().TotalSize() == shape.TotalSize() && !op.out.IsView() {
 		// gorgonia's Reshape (a flatten head) reshapes its input in place;
 		// the reshaped value belonged to the previous run.
