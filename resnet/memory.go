@@ -6,19 +6,19 @@ import (
 
 // EstimateMemory predicts the peak resident bytes of training on batches of
 // the given size: weights, gradients and Adam moments, plus the activations
-// the graph keeps (every node's output, and in training its gradient; each
-// op reuses its output tensor from one step to the next). reslab's
-// convolution recomputes its im2col columns in the backward pass instead of
-// keeping them, so the activations dominate. A frozen backbone keeps only
-// its weights and its inference outputs, which BatchNorm and ReLU share with
-// the convolution. The coefficients were fitted to the peak RSS `reslab
-// bench` measured (OpenBLAS, GOGC 50 as the binary sets it; ResNet-18, 34,
-// 50 and 101 at 128 and 224 px, batch 8 to 32, train and frozen, after
-// warm-up steps so the collector's slack is included) and rounded up: the
-// estimate is 7 to 28 % above each of those measurements, 53 % above the
-// smallest (a frozen ResNet-18, 0.17 GB); see docs/performance.md. Data loading comes
-// on top: the loader's decoded-image cache and, in frozen mode, the cached
-// features.
+// the graph keeps. Each op reuses its output tensor from one step to the
+// next, and ops whose outputs are never alive together share one
+// (kernel.NewTapeMachine), so most activation gradients cost nothing of
+// their own; reslab's convolution recomputes its im2col columns in the
+// backward pass instead of keeping them, so the forward activations
+// dominate. A frozen backbone keeps only its weights and its inference
+// outputs. The coefficients were fitted to the peak RSS `reslab bench
+// --micro-batch B --warmup 3 --steps 2` measured (the default build, GOGC
+// 50 as the binary sets it; ResNet-18, 34, 50 and 101 at 128 and 224 px,
+// batch 8 to 32, train and frozen) and rounded up: the estimate is 5 to
+// 26 % above each training measurement and 40 to 70 % above the frozen
+// ones; see docs/performance.md. Data loading comes on top: the loader's
+// decoded-image cache and, in frozen mode, the cached features.
 func EstimateMemory(cfg Config, batch int) int64 {
 	a := countActivations(cfg)
 	params, head := float64(a.params), float64(a.headParams)
@@ -57,8 +57,8 @@ const (
 	baseBytes         = 100 << 20 // runtime, code, scratch buffers
 	trainedParamBytes = 22        // weight, gradient, Adam's two moments, the gradient node's value, slack
 	frozenParamBytes  = 6         // weight and slack
-	activationFactor  = 1.6       // outputs and gradients per counted activation, and collector slack
-	inferenceFactor   = 0.37      // outputs only, and collector slack
+	activationFactor  = 0.9       // outputs and gradients per counted activation (buffers shared between ops), and collector slack
+	inferenceFactor   = 0.1       // outputs only, mostly in shared buffers, and collector slack
 )
 
 type activationCount struct {
