@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -279,6 +280,19 @@ func TestTrainRunsShowCompareExport(t *testing.T) {
 	for _, want := range []string{"resnet18", "confusion matrix", "train loss", "checker", "most confused (true → predicted)"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("show lacks %q (exit %d): %s %s", want, code, out, errOut)
+		}
+	}
+
+	// The best epoch's line holds that epoch's own values.
+	if store, err := experiments.OpenStore(runs); err == nil {
+		if run, err := store.Load(a); err == nil && run.Status.BestEpoch > 0 {
+			m := run.Metrics[run.Status.BestEpoch-1]
+			line := fmt.Sprintf("best epoch %d (by %s): val_acc %s", m.Epoch, run.Meta.Spec.Monitor, experiments.FormatInterval(m.ValAcc, run.Meta.ValidImages))
+			if !strings.Contains(out, line) || !strings.Contains(out, fmt.Sprintf("val_loss %.4f\n", m.ValLoss)) {
+				t.Errorf("show's best-epoch line is not epoch %d's values (%q, val_loss %.4f): %s", m.Epoch, line, m.ValLoss, out)
+			}
+		} else {
+			t.Errorf("loading %s: %v (best epoch %d)", a, err, run.Status.BestEpoch)
 		}
 	}
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reslab/reslab/experiments"
+	"github.com/reslab/reslab/train"
 )
 
 // fileLogger logs to reslab.log in the runs folder, never to the terminal.
@@ -127,9 +128,14 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if extras := experiments.RecipeExtras(s); len(extras) > 0 {
 		fmt.Fprintf(stdout, "  also %s\n", strings.Join(extras, ", "))
 	}
-	if acc, loss, ok := run.BestValues(); ok {
-		fmt.Fprintf(stdout, "  best epoch %d: val_acc %s on %d validation images (95%% Wilson interval), val_loss %.4f\n",
-			run.Status.BestEpoch, experiments.FormatInterval(acc, run.Meta.ValidImages), run.Meta.ValidImages, loss)
+	if best, ok := epochMetrics(run, run.Status.BestEpoch); ok {
+		// The checkpointed epoch's own values; the lowest loss, when another
+		// epoch had it, is said apart rather than beside them.
+		fmt.Fprintf(stdout, "  best epoch %d (by %s): val_acc %s on %d validation images (95%% Wilson interval), val_loss %.4f\n",
+			best.Epoch, s.Monitor, experiments.FormatInterval(best.ValAcc, run.Meta.ValidImages), run.Meta.ValidImages, best.ValLoss)
+		if low := train.Replay(run.Metrics, "val_loss", 0); low.BestEpoch != best.Epoch {
+			fmt.Fprintf(stdout, "  lowest val_loss %.4f at epoch %d\n", low.Best, low.BestEpoch)
+		}
 	}
 	if run.Status.Error != "" {
 		fmt.Fprintf(stdout, "  error: %s\n", run.Status.Error)
@@ -315,4 +321,14 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	return nil
+}
+
+// epochMetrics is the metrics line of the given epoch (1-based).
+func epochMetrics(run *experiments.Run, epoch int) (train.EpochMetrics, bool) {
+	for _, m := range run.Metrics {
+		if m.Epoch == epoch {
+			return m, true
+		}
+	}
+	return train.EpochMetrics{}, false
 }
