@@ -6,7 +6,7 @@
 # and final validation accuracy with their 95 % intervals, and reslab compare
 # over the two flowers10 runs.
 #
-#   benchmarks/recipes.sh                 # all three, about 40 minutes on two cores
+#   benchmarks/recipes.sh                 # all three, about 24 minutes on two cores
 #   ONLY=transfer benchmarks/recipes.sh   # the pretrain and transfer steps only
 #
 # DATA defaults to ../shared/data beside the repository; TAGS=openblas for
