@@ -58,7 +58,7 @@ func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 		var scratch, out []float32
 		defer putScratch(&scratch)
 		defer putScratch(&out)
-		if wA.packed != nil && g.packsColumns(t, wA.packed.PanelWidth()) {
+		if wA.packed != nil && g.packsColumns(t) {
 			s := t.segs[0]
 			at := s.n*outSize + s.oh0*g.wo
 			wA.packed.SgemmPackB(t.cols, g.packColumns(x[s.n*g.cin*g.hw:(s.n+1)*g.cin*g.hw], s.oh0*g.wo), 0, y[at:], g.p)

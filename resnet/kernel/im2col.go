@@ -204,78 +204,63 @@ func (g *convGeom) col2imRow(src, dxc []float32, ki, kj int) {
 }
 
 // packsColumns says whether a task's im2col block is packed straight from
-// the image (packColumns) into panels nr columns wide: a stride-1
-// convolution as wide as its input (the 3×3 ones with padding 1, and the
-// input gradients computed as such convolutions), one image per task, and
-// the AVX-512 kernel's panels where the CPU has the masked loads that pack
-// them (a copy per panel row in Go was slower than writing the block).
-func (g *convGeom) packsColumns(t colTask, nr int) bool {
-	return !g.direct && len(t.segs) == 1 && g.stride == 1 && g.wo == g.w && g.k <= maxKernelSide && nr == 32 && simd.HasMaskedRows32()
+// the image (packColumns) when a reslab kernel runs its product: a
+// stride-1 convolution as wide as its input (the 3×3 ones with padding 1,
+// and the input gradients computed as such convolutions), one image per
+// task.
+func (g *convGeom) packsColumns(t colTask) bool {
+	return !g.direct && len(t.segs) == 1 && g.stride == 1 && g.wo == g.w
 }
 
 // packColumns packs the im2col block of image x (cin×h×w) whose first
 // column is output pixel first, for simd.PackedA.SgemmPackB, without
 // writing the block: each row of a panel (one kernel offset of one input
-// channel, 32 output pixels in a row) is 32 consecutive input values, the
-// pixels' shifted by the offset, with the lanes that fell off the image's
-// top or bottom (outside the plane) or its left or right edge (columns
-// outside colLo..colHi) masked to zero. Writing the block and then packing
-// it moved every value twice more: a sixth of a ResNet-18 training step at
-// 224 px.
+// channel, nr output pixels in a row) is nr consecutive input values, the
+// pixels' shifted by the offset, with the values that fell off the image's
+// top or bottom (outside the plane) and its left or right edge (columns
+// outside colLo..colHi) zeroed. Writing the block and then packing it moved
+// every value twice more, a sixth of a ResNet-18 training step at 224 px.
 func (g *convGeom) packColumns(x []float32, first int) simd.PackB {
 	return func(pc, jc, kc, nc, nr int, dst []float32) {
-		var offs [maxPackSteps]int32
-		var masks [maxPackSteps]uint32
-		var colMask [maxKernelSide]uint32
 		for jr := 0; jr < nc; jr += nr {
 			nrr := min(nr, nc-jr)
+			panel := dst[jr*kc : jr*kc+nr*kc]
 			n0 := first + jc + jr // output pixel of the panel's first column
-			// colMask[kj]: lanes whose input column, at offset kj, is in the image.
-			for kj := 0; kj < g.k; kj++ {
-				colMask[kj] = 0
-			}
-			ow := n0 % g.wo
-			for j := 0; j < nrr; j++ {
-				for kj := 0; kj < g.k; kj++ {
-					if ow >= g.colLo[kj] && ow < g.colHi[kj] {
-						colMask[kj] |= 1 << j
+			col0 := n0 % g.wo     // and its column in the image
+			c := pc / g.kk
+			ki := pc % g.kk / g.k
+			kj := pc % g.k
+			for p := 0; p < kc; p++ {
+				d := panel[p*nr : p*nr+nr]
+				xc := x[c*g.hw : (c+1)*g.hw]
+				s := n0 + (ki-g.pad)*g.w + kj - g.pad
+				lo, hi := max(0, -s), min(nrr, g.hw-s)
+				if hi <= lo {
+					clear(d)
+				} else {
+					clear(d[:lo])
+					copy(d[lo:hi], xc[s+lo:s+hi])
+					clear(d[hi:])
+					// Output columns whose input column is off the image.
+					for v := 0; v < g.colLo[kj]; v++ {
+						for j := (v - col0 + g.wo) % g.wo; j < nrr; j += g.wo {
+							d[j] = 0
+						}
 					}
-				}
-				if ow++; ow == g.wo {
-					ow = 0
-				}
-			}
-			for p0 := 0; p0 < kc; p0 += maxPackSteps {
-				steps := min(maxPackSteps, kc-p0)
-				c := (pc + p0) / g.kk
-				ki := (pc + p0) % g.kk / g.k
-				kj := (pc + p0) % g.k
-				for p := 0; p < steps; p++ {
-					s := n0 + (ki-g.pad)*g.w + kj - g.pad
-					lo, hi := max(0, -s), min(nrr, g.hw-s) // lanes inside the plane
-					var m uint32
-					if hi > lo {
-						m = uint32((uint64(1)<<hi - 1) &^ (uint64(1)<<lo - 1))
-					}
-					offs[p], masks[p] = int32(c*g.hw+s), m&colMask[kj]
-					if kj++; kj == g.k {
-						kj = 0
-						if ki++; ki == g.k {
-							ki = 0
-							c++
+					for v := g.colHi[kj]; v < g.wo; v++ {
+						for j := (v - col0 + g.wo) % g.wo; j < nrr; j += g.wo {
+							d[j] = 0
 						}
 					}
 				}
-				simd.MaskedRows32(dst[jr*kc+p0*nr:jr*kc+(p0+steps)*nr], x, offs[:steps], masks[:steps])
+				if kj++; kj == g.k {
+					kj = 0
+					if ki++; ki == g.k {
+						ki = 0
+						c++
+					}
+				}
 			}
 		}
 	}
 }
-
-// maxPackSteps is the rows of a B panel packColumns describes at a time
-// (the AVX-512 kernel's kc); maxKernelSide bounds the kernel sizes it
-// packs.
-const (
-	maxPackSteps  = 256
-	maxKernelSide = 32
-)

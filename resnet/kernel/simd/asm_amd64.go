@@ -78,14 +78,6 @@ func copyRows32AVX(dst, src *float32, ld, rows int)
 //go:noescape
 func copyRows16AVX(dst, src *float32, ld, rows int)
 
-// haveMaskedRows says whether maskedRows32AVX512's instructions run here.
-var haveMaskedRows = cpu.X86.HasAVX512F
-
-// maskedRows32AVX512 (pack_amd64.s) is MaskedRows32's loop.
-//
-//go:noescape
-func maskedRows32AVX512(dst, src *float32, offs *int32, masks *uint32, rows int)
-
 // affineAVX2 is Affine's vector loop (affine_amd64.s) over n values, a
 // multiple of 8; res may be nil.
 //

@@ -45,12 +45,6 @@ func copyRows16AVX(dst, src *float32, ld, rows int) {
 	panic("copyRows16AVX: no kernel for this architecture")
 }
 
-const haveMaskedRows = false
-
-func maskedRows32AVX512(dst, src *float32, offs *int32, masks *uint32, rows int) {
-	panic("maskedRows32AVX512: no kernel for this architecture")
-}
-
 func affineAVX2(dst, src, res *float32, n int, scale, shift float32, relu bool) {
 	panic("affineAVX2: no kernel for this architecture")
 }

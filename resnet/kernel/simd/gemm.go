@@ -55,10 +55,6 @@ type PackedA struct {
 	data []float32
 }
 
-// PanelWidth is the columns of B in each of the kernel's panels (the nr a
-// PackB is called with).
-func (p PackedA) PanelWidth() int { return p.mk.nr }
-
 // PackedSize is the floats PackA needs for an m×k operand.
 func (mk *Kernel) PackedSize(m, k int) int { return roundUp(m, mk.mr) * k }
 
