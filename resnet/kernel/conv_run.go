@@ -58,15 +58,6 @@ func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 		var scratch, out []float32
 		defer putScratch(&scratch)
 		defer putScratch(&out)
-		if wA.packed != nil && g.packsColumns(t) {
-			s := t.segs[0]
-			at := s.n*outSize + s.oh0*g.wo
-			wA.packed.SgemmPackB(t.cols, g.packColumns(x[s.n*g.cin*g.hw:(s.n+1)*g.cin*g.hw], s.oh0*g.wo), 0, y[at:], g.p)
-			if epi != nil {
-				epi.apply(g, y, y[at:], g.p, s.n, s.oh0*g.wo, t.cols)
-			}
-			return
-		}
 		col, ldcol := g.colBlock(x, t, &scratch)
 		if len(t.segs) == 1 {
 			s := t.segs[0]

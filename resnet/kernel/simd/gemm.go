@@ -27,22 +27,10 @@ func (mk *Kernel) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, ld
 	ap := getPanel(mk.mc * mk.kc)
 	defer panels.Put(ap)
 	apk := *ap
-	mk.blocks(m, n, k, matrixB(tB, b, ldb), beta, c, ldc, func(ic, pc, mc, kc int) []float32 {
+	mk.blocks(m, n, k, tB, b, ldb, beta, c, ldc, func(ic, pc, mc, kc int) []float32 {
 		packA(tA, a, lda, ic, pc, mc, kc, mk.mr, alpha, apk)
 		return apk
 	})
-}
-
-// PackB writes rows [pc, pc+kc) and columns [jc, jc+nc) of a product's B
-// into dst as panels of nr columns, each stored step by step (nr floats
-// per row of B), the last panel zero-padded: what Sgemm's packing does with
-// a B held in memory, and what a caller can do with a B it never writes
-// out (a convolution's im2col matrix, read straight from the image).
-type PackB func(pc, jc, kc, nc, nr int, dst []float32)
-
-// matrixB is the PackB of a row-major op(B) in memory.
-func matrixB(tB bool, b []float32, ldb int) PackB {
-	return func(pc, jc, kc, nc, nr int, dst []float32) { packB(tB, b, ldb, pc, jc, kc, nc, nr, dst) }
 }
 
 // PackedA is the left operand of many products packed once for one kernel:
@@ -96,18 +84,12 @@ func (p PackedA) Sgemm(tB bool, n int, b []float32, ldb int, beta float32, c []f
 	} else {
 		checkMatrix("B", p.k, n, ldb, len(b))
 	}
-	p.SgemmPackB(n, matrixB(tB, b, ldb), beta, c, ldc)
-}
-
-// SgemmPackB is Sgemm with B's panels written by pack (B is k×n): the
-// product of an operand that exists only as the way to pack it.
-func (p PackedA) SgemmPackB(n int, pack PackB, beta float32, c []float32, ldc int) {
 	checkMatrix("C", p.m, n, ldc, len(c))
 	if trivialProduct(p.m, n, p.k, 1, beta, c, ldc) {
 		return
 	}
 	mPad := roundUp(p.m, p.mk.mr)
-	p.mk.blocks(p.m, n, p.k, pack, beta, c, ldc, func(ic, pc, mc, kc int) []float32 {
+	p.mk.blocks(p.m, n, p.k, tB, b, ldb, beta, c, ldc, func(ic, pc, mc, kc int) []float32 {
 		return p.data[pc*mPad+ic*kc:]
 	})
 }
@@ -137,10 +119,10 @@ func trivialProduct(m, n, k int, alpha, beta float32, c []float32, ldc int) bool
 	return false
 }
 
-// blocks runs the product over B's and A's blocks: B is packed here by pack, A's
+// blocks runs the product over B's and A's blocks: B is packed here, A's
 // panels for rows [ic, ic+mc) and steps [pc, pc+kc) come from panelsOfA.
 // C was already scaled when beta is not 0 or 1.
-func (mk *Kernel) blocks(m, n, k int, pack PackB, beta float32, c []float32, ldc int, panelsOfA func(ic, pc, mc, kc int) []float32) {
+func (mk *Kernel) blocks(m, n, k int, tB bool, b []float32, ldb int, beta float32, c []float32, ldc int, panelsOfA func(ic, pc, mc, kc int) []float32) {
 	mr, nr := mk.mr, mk.nr
 	bp := getPanel(mk.kc * min(roundUp(n, nr), mk.nc))
 	defer panels.Put(bp)
@@ -151,7 +133,7 @@ func (mk *Kernel) blocks(m, n, k int, pack PackB, beta float32, c []float32, ldc
 		nc := min(mk.nc, n-jc)
 		for pc := 0; pc < k; pc += mk.kc {
 			kc := min(mk.kc, k-pc)
-			pack(pc, jc, kc, nc, nr, bpk)
+			packB(tB, b, ldb, pc, jc, kc, nc, nr, bpk)
 			acc := beta != 0 || pc > 0
 			for ic := 0; ic < m; ic += mk.mc {
 				mc := min(mk.mc, m-ic)
