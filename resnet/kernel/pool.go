@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/reslab/reslab/resnet/kernel/simd"
+
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -34,8 +36,17 @@ func MaxPool2D(x *G.Node, k, stride, pad int) (*G.Node, error) {
 		out := op.output(outShape, false)
 		xs, ys := Floats(in[0]), Floats(out)
 		ParallelFor(p.planes, max(ElementGrain/(p.h*p.w), 1), func(lo, hi int) {
+			var rows []float32
+			if p.k == 3 && p.pad == 1 {
+				rows = make([]float32, p.w)
+			}
 			for pl := lo; pl < hi; pl++ {
-				p.plane(xs[pl*p.h*p.w:(pl+1)*p.h*p.w], ys[pl*p.ho*p.wo:(pl+1)*p.ho*p.wo], nil, nil)
+				x, y := xs[pl*p.h*p.w:(pl+1)*p.h*p.w], ys[pl*p.ho*p.wo:(pl+1)*p.ho*p.wo]
+				if rows != nil {
+					p.forward3(x, y, rows)
+				} else {
+					p.plane(x, y, nil, nil)
+				}
 			}
 		})
 		return out, nil
@@ -116,6 +127,43 @@ func (p poolGeom) plane(x, y, dy, dx []float32) {
 				}
 			}
 			emit(oh*p.wo+ow, at, best)
+		}
+	}
+}
+
+// forward3 is plane's forward pass for 3×3 windows with padding 1 (the
+// ResNet stem's): the maximum over each window's rows first, for a whole
+// row at once eight values at a time (simd.Max3), then over three
+// neighbours in that row. The maximum alone needs no index, which the
+// gradient finds again from the input (plane).
+func (p poolGeom) forward3(x, y, rows []float32) {
+	w := p.w
+	row := func(ih int) []float32 { return x[ih*w : (ih+1)*w] }
+	for oh := 0; oh < p.ho; oh++ {
+		h0 := oh*p.stride - 1
+		h1 := min(h0+3, p.h)
+		h0 = max(h0, 0)
+		switch h1 - h0 {
+		case 3:
+			simd.Max3(rows, row(h0), row(h0+1), row(h0+2))
+		case 2:
+			simd.Max3(rows, row(h0), row(h0+1), row(h0+1))
+		default:
+			copy(rows, row(h0))
+		}
+		out := y[oh*p.wo : (oh+1)*p.wo]
+		for ow := range out {
+			c0 := ow*p.stride - 1
+			if c0 >= 0 && c0+2 < w {
+				out[ow] = max(rows[c0], rows[c0+1], rows[c0+2])
+				continue
+			}
+			lo, hi := max(c0, 0), min(c0+3, w)
+			m := rows[lo]
+			for _, v := range rows[lo+1 : hi] {
+				m = max(m, v)
+			}
+			out[ow] = m
 		}
 	}
 }

@@ -44,3 +44,31 @@ store:
 done:
 	VZEROUPPER
 	RET
+
+// func max3AVX(dst, a, b, c *float32, n int)
+//
+// dst[i] = max(a[i], b[i], c[i]) for i < n, n a multiple of 8.
+TEXT ·max3AVX(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ c+24(FP), R8
+	MOVQ n+32(FP), CX
+
+loopmax:
+	TESTQ CX, CX
+	JZ    donemax
+	VMOVUPS (SI), Y0
+	VMAXPS  (DX), Y0, Y0
+	VMAXPS  (R8), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  loopmax
+
+donemax:
+	VZEROUPPER
+	RET

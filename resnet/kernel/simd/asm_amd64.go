@@ -84,6 +84,12 @@ func copyRows16AVX(dst, src *float32, ld, rows int)
 //go:noescape
 func affineAVX2(dst, src, res *float32, n int, scale, shift float32, relu bool)
 
+// max3AVX is Max3's vector loop (affine_amd64.s) over n values, a
+// multiple of 8.
+//
+//go:noescape
+func max3AVX(dst, a, b, c *float32, n int)
+
 // sumsAVX2 and dotSumsAVX2 (sums_amd64.s) are Sums' and DotSums' vector
 // loops over n values, a multiple of 8; y may be nil.
 //

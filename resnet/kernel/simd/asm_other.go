@@ -49,6 +49,8 @@ func affineAVX2(dst, src, res *float32, n int, scale, shift float32, relu bool) 
 	panic("affineAVX2: no kernel for this architecture")
 }
 
+func max3AVX(dst, a, b, c *float32, n int) { panic("max3AVX: no kernel for this architecture") }
+
 func sumsAVX2(x *float32, n int) (sum, sumSq float64) {
 	panic("sumsAVX2: no kernel for this architecture")
 }
