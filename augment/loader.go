@@ -54,6 +54,9 @@ type LoaderOptions struct {
 	// OnSkip, if set, is called once per unreadable image, from a worker
 	// goroutine, when it is first skipped.
 	OnSkip func(SkippedImage)
+	// DiskCache, if set, keeps the decoded, pre-resized images on disk for
+	// the next loader of the same images and size (another run).
+	DiskCache *DiskCache
 }
 
 // SkippedImage is an image the loader could not use.
@@ -259,18 +262,11 @@ func (l *Loader) image(i int) (*image.NRGBA, error) {
 		return nil, errSkipped
 	}
 	s := l.split.Samples[i]
-	var raw image.Image = s.Image
-	release := func() {}
-	if s.Image == nil {
-		var err error
-		raw, release, err = l.decode(s.Path)
-		if err != nil {
-			l.skip(i, err)
-			return nil, err
-		}
+	img, err := l.prepared(s)
+	if err != nil {
+		l.skip(i, err)
+		return nil, err
 	}
-	img := prepareScaled(raw, l.opts.Size, l.augmenting, cacheScale(l.opts.Augment))
-	release()
 	if l.opts.CacheBytes > 0 {
 		n := int64(len(img.Pix))
 		if l.cacheBytes.Add(n) <= l.opts.CacheBytes {
@@ -283,6 +279,35 @@ func (l *Loader) image(i int) (*image.NRGBA, error) {
 		} else {
 			l.cacheBytes.Add(-n)
 		}
+	}
+	return img, nil
+}
+
+// prepared is sample s decoded and pre-resized, from the disk cache when
+// it holds it (and then into it).
+func (l *Loader) prepared(s Sample) (*image.NRGBA, error) {
+	scale := cacheScale(l.opts.Augment)
+	if s.Image != nil {
+		return prepareScaled(s.Image, l.opts.Size, l.augmenting, scale), nil
+	}
+	dc := l.opts.DiskCache
+	key, keyed := "", false
+	if dc != nil {
+		key, keyed = dc.key(s.Path, l.opts.Size, l.augmenting, scale)
+		if keyed {
+			if img := dc.load(key); img != nil {
+				return img, nil
+			}
+		}
+	}
+	raw, release, err := l.decode(s.Path)
+	if err != nil {
+		return nil, err
+	}
+	img := prepareScaled(raw, l.opts.Size, l.augmenting, scale)
+	release()
+	if keyed {
+		dc.store(key, img) // best effort: a full disk only costs the next run a decode
 	}
 	return img, nil
 }

@@ -25,6 +25,9 @@ type Runner struct {
 	// MemoryBudget caps one training graph's predicted memory; 0 uses the
 	// network's default share of physical memory.
 	MemoryBudget int64
+	// ImageCache, when set, keeps decoded images on disk for later runs of
+	// the same data (augment.DiskCache).
+	ImageCache *augment.DiskCache
 }
 
 // Session is a run in progress.
@@ -127,11 +130,12 @@ func (r *Runner) prepare(ctx context.Context, spec Spec) (*prepared, error) {
 	model.SetEMA(spec.EMADecay)
 	model.SetHeadOnlyEpochs(spec.HeadOnlyEpochs)
 	train, err := augment.NewLoader(ds.Train, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch,
-		Augment: spec.Augment, Shuffle: true, Norm: spec.Norm, Seed: spec.Seed})
+		Augment: spec.Augment, Shuffle: true, Norm: spec.Norm, Seed: spec.Seed, DiskCache: r.ImageCache})
 	if err != nil {
 		return nil, err
 	}
-	valid, err := augment.NewLoader(ds.Valid, augment.LoaderOptions{Size: spec.EvalSizeOrSize(), BatchSize: spec.Batch, Norm: spec.Norm, Seed: spec.Seed})
+	valid, err := augment.NewLoader(ds.Valid, augment.LoaderOptions{Size: spec.EvalSizeOrSize(), BatchSize: spec.Batch, Norm: spec.Norm, Seed: spec.Seed,
+		DiskCache: r.ImageCache})
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +145,7 @@ func (r *Runner) prepare(ctx context.Context, spec Spec) (*prepared, error) {
 		// evaluation size; shuffled per epoch, so that fewer batches than
 		// the epoch holds are a different sample each time.
 		if p.recalibrate, err = augment.NewLoader(ds.Train, augment.LoaderOptions{Size: spec.EvalSizeOrSize(), BatchSize: spec.Batch,
-			Shuffle: true, Norm: spec.Norm, Seed: spec.Seed}); err != nil {
+			Shuffle: true, Norm: spec.Norm, Seed: spec.Seed, DiskCache: r.ImageCache}); err != nil {
 			return nil, err
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/experiments"
 	"github.com/reslab/reslab/train"
 	"github.com/reslab/reslab/tui/common"
@@ -61,6 +62,9 @@ type Options struct {
 	// runs folder with MemoryBudget.
 	Backend      Backend
 	MemoryBudget int64
+	// ImageCache is the default backend's disk cache of decoded images
+	// (nil: none).
+	ImageCache *augment.DiskCache
 	// Start, when set, starts this run at once on the run page
 	// (reslab train on a terminal).
 	Start  *experiments.Spec
@@ -148,7 +152,7 @@ func New(opts Options, r *lipgloss.Renderer) (*Model, error) {
 	}
 	backend := opts.Backend
 	if backend == nil {
-		backend = &experiments.Runner{Store: store, Logger: log, MemoryBudget: opts.MemoryBudget}
+		backend = &experiments.Runner{Store: store, Logger: log, MemoryBudget: opts.MemoryBudget, ImageCache: opts.ImageCache}
 	}
 	st := common.DefaultStyles(r)
 	c := &common.Common{Styles: st, Keys: common.DefaultKeyMap(), Store: store, DataDir: opts.DataDir,

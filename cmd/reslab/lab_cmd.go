@@ -16,6 +16,25 @@ import (
 	"github.com/reslab/reslab/tui"
 )
 
+// imageCache is the disk cache of decoded images that runs share:
+// $RESLAB_IMAGE_CACHE, else reslab/images in the user's cache folder
+// (~/.cache on Linux); RESLAB_IMAGE_CACHE=off turns it off, and so does a
+// machine with no cache folder.
+func imageCache() *augment.DiskCache {
+	dir := os.Getenv("RESLAB_IMAGE_CACHE")
+	switch dir {
+	case "off":
+		return nil
+	case "":
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil
+		}
+		dir = filepath.Join(base, "reslab", "images")
+	}
+	return &augment.DiskCache{Dir: dir}
+}
+
 // runsDir is --runs, else $RESLAB_RUNS, else ./runs.
 func runsDir(flagValue string) string {
 	if flagValue != "" {
@@ -70,7 +89,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	logger := quietLogs(dir)
 	logger.Info("lab opened", "runs", dir, "data", *data)
-	if _, err := tui.Run(ctx, tui.Options{RunsDir: dir, DataDir: *data, Logger: logger, Input: os.Stdin, Output: out}); err != nil {
+	if _, err := tui.Run(ctx, tui.Options{RunsDir: dir, DataDir: *data, Logger: logger, ImageCache: imageCache(), Input: os.Stdin, Output: out}); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -83,7 +102,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // terminal), then prints the outcome as the headless path does.
 func trainInLab(ctx context.Context, spec experiments.Spec, store *experiments.Store, out *os.File) error {
 	logger := quietLogs(store.Dir)
-	outcomes, err := tui.Run(ctx, tui.Options{RunsDir: store.Dir, DataDir: spec.Data, Logger: logger, Start: &spec, Input: os.Stdin, Output: out})
+	outcomes, err := tui.Run(ctx, tui.Options{RunsDir: store.Dir, DataDir: spec.Data, Logger: logger, ImageCache: imageCache(), Start: &spec, Input: os.Stdin, Output: out})
 	if err != nil && ctx.Err() == nil {
 		return err
 	}

@@ -505,3 +505,21 @@ func TestLRFind(t *testing.T) {
 		t.Errorf("--steps 3: %d %s", code, errOut)
 	}
 }
+
+// TestImageCacheFolder: RESLAB_IMAGE_CACHE names the decoded-image cache,
+// "off" turns it off, and unset it lives in the user's cache folder.
+func TestImageCacheFolder(t *testing.T) {
+	t.Setenv("RESLAB_IMAGE_CACHE", "off")
+	if c := imageCache(); c != nil {
+		t.Errorf("off: %+v", c)
+	}
+	t.Setenv("RESLAB_IMAGE_CACHE", "/tmp/somewhere")
+	if c := imageCache(); c == nil || c.Dir != "/tmp/somewhere" {
+		t.Errorf("a folder: %+v", c)
+	}
+	t.Setenv("RESLAB_IMAGE_CACHE", "")
+	t.Setenv("XDG_CACHE_HOME", "/tmp/xdg")
+	if c := imageCache(); c == nil || c.Dir != filepath.Join("/tmp/xdg", "reslab", "images") {
+		t.Errorf("unset: %+v", c)
+	}
+}

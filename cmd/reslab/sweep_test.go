@@ -15,7 +15,15 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	// The tests' runs must not fill the user's cache folder.
+	cache, err := os.MkdirTemp("", "reslab-image-cache-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("RESLAB_IMAGE_CACHE", cache)
+	code := m.Run()
+	os.RemoveAll(cache)
+	os.Exit(code)
 }
 
 var tinySweep = []string{"--width", "4", "--size", "32", "--epochs", "2", "--batch", "16", "--grid", "arch=18,34"}
