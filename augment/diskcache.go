@@ -162,7 +162,7 @@ func (c *DiskCache) grow(n int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.scanned {
-		c.size, _ = c.scan(nil)
+		c.size, _ = c.scan()
 		c.scanned = true
 	} else {
 		c.size += n
@@ -171,7 +171,7 @@ func (c *DiskCache) grow(n int64) {
 		return
 	}
 	var entries []cacheEntry
-	c.size, entries = c.scan(&entries)
+	c.size, entries = c.scan()
 	sort.Slice(entries, func(i, j int) bool { return entries[i].used.Before(entries[j].used) })
 	for _, e := range entries {
 		if c.size <= c.limit()*8/10 {
@@ -189,10 +189,11 @@ type cacheEntry struct {
 	used  time.Time
 }
 
-// scan sums the entries' bytes (other processes may have added some) and,
-// when list is given, lists them.
-func (c *DiskCache) scan(list *[]cacheEntry) (int64, []cacheEntry) {
+// scan sums the entries' bytes (other processes may have added some) and
+// lists them.
+func (c *DiskCache) scan() (int64, []cacheEntry) {
 	var total int64
+	var list []cacheEntry
 	filepath.WalkDir(c.Dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(p) != ".rgb" {
 			return nil
@@ -202,13 +203,8 @@ func (c *DiskCache) scan(list *[]cacheEntry) (int64, []cacheEntry) {
 			return nil
 		}
 		total += fi.Size()
-		if list != nil {
-			*list = append(*list, cacheEntry{path: p, bytes: fi.Size(), used: fi.ModTime()})
-		}
+		list = append(list, cacheEntry{path: p, bytes: fi.Size(), used: fi.ModTime()})
 		return nil
 	})
-	if list == nil {
-		return total, nil
-	}
-	return total, *list
+	return total, list
 }

@@ -129,23 +129,26 @@ func (r *Runner) prepare(ctx context.Context, spec Spec) (*prepared, error) {
 	model.SetTTA(tta)
 	model.SetEMA(spec.EMADecay)
 	model.SetHeadOnlyEpochs(spec.HeadOnlyEpochs)
-	train, err := augment.NewLoader(ds.Train, augment.LoaderOptions{Size: spec.Size, BatchSize: spec.Batch,
-		Augment: spec.Augment, Shuffle: true, Norm: spec.Norm, Seed: spec.Seed, DiskCache: r.ImageCache})
+	// Validation's images: unaugmented, at the evaluation size.
+	evalOpts := augment.LoaderOptions{Size: spec.EvalSizeOrSize(), BatchSize: spec.Batch, Norm: spec.Norm, Seed: spec.Seed, DiskCache: r.ImageCache}
+	trainOpts := evalOpts
+	trainOpts.Size, trainOpts.Augment, trainOpts.Shuffle = spec.Size, spec.Augment, true
+	train, err := augment.NewLoader(ds.Train, trainOpts)
 	if err != nil {
 		return nil, err
 	}
-	valid, err := augment.NewLoader(ds.Valid, augment.LoaderOptions{Size: spec.EvalSizeOrSize(), BatchSize: spec.Batch, Norm: spec.Norm, Seed: spec.Seed,
-		DiskCache: r.ImageCache})
+	valid, err := augment.NewLoader(ds.Valid, evalOpts)
 	if err != nil {
 		return nil, err
 	}
 	p := &prepared{ds: ds, model: model, train: train, valid: valid, skipped: skipped}
 	if spec.RecalibrateBN > 0 {
-		// Training images as validation sees them: unaugmented, at the
-		// evaluation size; shuffled per epoch, so that fewer batches than
-		// the epoch holds are a different sample each time.
-		if p.recalibrate, err = augment.NewLoader(ds.Train, augment.LoaderOptions{Size: spec.EvalSizeOrSize(), BatchSize: spec.Batch,
-			Shuffle: true, Norm: spec.Norm, Seed: spec.Seed, DiskCache: r.ImageCache}); err != nil {
+		// Training images as validation sees them, shuffled per epoch, so
+		// that fewer batches than the epoch holds are a different sample
+		// each time.
+		recalOpts := evalOpts
+		recalOpts.Shuffle = true
+		if p.recalibrate, err = augment.NewLoader(ds.Train, recalOpts); err != nil {
 			return nil, err
 		}
 	}

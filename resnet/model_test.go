@@ -585,16 +585,23 @@ func TestMicroBatchGradientEqualsTheBatchGradient(t *testing.T) {
 	assertClose(t, "gradient of 7 images in micro-batches of 3", split, whole, 1e-5)
 }
 
-// Flip test-time augmentation averages the image's and its mirror's class
-// probabilities.
-func TestEvalFlipTTA(t *testing.T) {
+// ttaModel is the small model and batch of two 32 px images the
+// test-time augmentation tests evaluate.
+func ttaModel(t *testing.T) (*Model, train.SliceBatch) {
+	t.Helper()
 	cfg := Config{Depth: 18, Width: 4, InputSize: 32, Classes: 3, Pooling: PoolAvg, Mode: ModeScratch}
 	m, err := NewModel(cfg, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
-	b := randomBatch(2, 32, 3, 9)
+	t.Cleanup(m.Close)
+	return m, randomBatch(2, 32, 3, 9)
+}
+
+// Flip test-time augmentation averages the image's and its mirror's class
+// probabilities.
+func TestEvalFlipTTA(t *testing.T) {
+	m, b := ttaModel(t)
 	plain, err := m.Eval(context.Background(), b)
 	if err != nil {
 		t.Fatal(err)
@@ -853,13 +860,7 @@ func TestFiveCrops(t *testing.T) {
 // image and its five crops resized back (and of all their mirrors with
 // crops-flip): the mean of Eval over the views made by hand.
 func TestEvalCropsTTA(t *testing.T) {
-	cfg := Config{Depth: 18, Width: 4, InputSize: 32, Classes: 3, Pooling: PoolAvg, Mode: ModeScratch}
-	m, err := NewModel(cfg, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	b := randomBatch(2, 32, 3, 9)
+	m, b := ttaModel(t)
 	eval := func(pixels []float32) train.EvalResult {
 		r, err := m.Eval(context.Background(), train.SliceBatch{Images: pixels, Classes: b.Labels()})
 		if err != nil {

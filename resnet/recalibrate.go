@@ -29,22 +29,13 @@ func (m *Model) Recalibrate(ctx context.Context, batches train.BatchIter) (err e
 	if m.cfg.Mode == ModeFrozen {
 		return nil
 	}
-	saved := make([][2][]float32, len(m.net.bns))
-	savedBatches := make([]int64, len(m.net.bns))
-	for i, bn := range m.net.bns {
-		saved[i] = [2][]float32{append([]float32(nil), bn.RunningMean...), append([]float32(nil), bn.RunningVar...)}
-		savedBatches[i] = bn.NumBatches
+	for _, bn := range m.net.bns {
 		bn.StartAveraging()
 	}
 	used := 0
 	defer func() {
-		for i, bn := range m.net.bns {
-			bn.StopAveraging()
-			if err != nil || used == 0 {
-				copy(bn.RunningMean, saved[i][0])
-				copy(bn.RunningVar, saved[i][1])
-				bn.NumBatches = savedBatches[i]
-			}
+		for _, bn := range m.net.bns {
+			bn.StopAveraging(err == nil && used > 0)
 		}
 		// The pass's graph is needed once per validation: free it rather
 		// than hold a training-mode forward pass's activations all epoch.

@@ -361,10 +361,6 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 	averaging = averaging && av.Averaging()
 	if averaging {
 		raw := metrics
-		if err := f.recalibrate(ctx, epoch); err != nil {
-			part.Seconds = time.Since(start).Seconds()
-			return metrics, nil, err
-		}
 		if _, err := f.validate(ctx, valid, epoch, &raw); err != nil {
 			part.Seconds = time.Since(start).Seconds()
 			return metrics, nil, err
@@ -372,11 +368,7 @@ func (f *fitter) epoch(ctx context.Context, train, valid BatchSource) (EpochMetr
 		metrics.ValLossRaw, metrics.ValAccRaw = raw.ValLoss, raw.ValAcc
 		av.UseAverage(true)
 	}
-	err := f.recalibrate(ctx, epoch)
-	var preds []ValPrediction
-	if err == nil {
-		preds, err = f.validate(ctx, valid, epoch, &metrics)
-	}
+	preds, err := f.validate(ctx, valid, epoch, &metrics)
 	if averaging {
 		av.UseAverage(false)
 	}
@@ -423,7 +415,13 @@ func (b *firstBatches) Next() (Batch, error) {
 	return b.BatchIter.Next()
 }
 
+// validate evaluates the learner on valid, after recalibrating it when the
+// options ask for that, so that each weights validated (the raw ones and
+// the average) is evaluated with statistics of its own.
 func (f *fitter) validate(ctx context.Context, valid BatchSource, epoch int, metrics *EpochMetrics) ([]ValPrediction, error) {
+	if err := f.recalibrate(ctx, epoch); err != nil {
+		return nil, err
+	}
 	waited := &f.state.Partial.DataWait
 	it := valid.Epoch(ctx, epoch, 0)
 	defer it.Close()

@@ -29,8 +29,12 @@ type BatchNorm struct {
 
 	// averaging makes training-mode passes fold their batch statistics into
 	// a plain average instead of the momentum one (PyTorch's momentum=None);
-	// see StartAveraging.
+	// before holds the statistics it replaced. See StartAveraging.
 	averaging bool
+	before    struct {
+		mean, variance []float32
+		batches        int64
+	}
 
 	// Per-channel statistics of the latest training forward pass, read by
 	// its backward pass.
@@ -61,6 +65,9 @@ func NewBatchNorm(name string, channels int) *BatchNorm {
 // statistics describe the current weights on those images, not a trail of
 // earlier weights or another input size.
 func (bn *BatchNorm) StartAveraging() {
+	bn.before.mean = append(bn.before.mean[:0], bn.RunningMean...)
+	bn.before.variance = append(bn.before.variance[:0], bn.RunningVar...)
+	bn.before.batches = bn.NumBatches
 	clear(bn.RunningMean)
 	for i := range bn.RunningVar {
 		bn.RunningVar[i] = 1
@@ -69,9 +76,17 @@ func (bn *BatchNorm) StartAveraging() {
 	bn.averaging = true
 }
 
-// StopAveraging returns to the momentum update; the averaged statistics
-// stay.
-func (bn *BatchNorm) StopAveraging() { bn.averaging = false }
+// StopAveraging returns to the momentum update, keeping the averaged
+// statistics or, when keep is false (a pass that failed or saw no batch),
+// putting back those StartAveraging replaced.
+func (bn *BatchNorm) StopAveraging(keep bool) {
+	if bn.averaging && !keep {
+		copy(bn.RunningMean, bn.before.mean)
+		copy(bn.RunningVar, bn.before.variance)
+		bn.NumBatches = bn.before.batches
+	}
+	bn.averaging = false
+}
 
 // Epilogue is what follows a BatchNorm in the same op. A ResNet never
 // normalises without then adding a shortcut and/or rectifying, and running

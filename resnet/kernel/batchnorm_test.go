@@ -75,7 +75,7 @@ func TestBatchNormAveraging(t *testing.T) {
 	for b, s := range shapes {
 		runTrainBN(t, bn, batches[b], s)
 	}
-	bn.StopAveraging()
+	bn.StopAveraging(true)
 	if bn.NumBatches != int64(len(shapes)) {
 		t.Errorf("NumBatches = %d, want %d (reset, then one per batch)", bn.NumBatches, len(shapes))
 	}

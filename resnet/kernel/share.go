@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -35,7 +36,9 @@ type Sharing struct {
 	// MinValues is the smallest output worth a shared buffer (smaller ones
 	// keep their own); 0 means 16384 values.
 	MinValues int
-	// Poison: see BufferPlan.Poison.
+	// Poison fills a shared buffer with NaN whenever it passes to another
+	// op, so that an op that does not write all of its output, or a plan
+	// that hands a buffer on too early, shows in the results (tests).
 	Poison bool
 }
 
@@ -46,19 +49,14 @@ type BufferPlan struct {
 	// SharedBytes is those buffers' total size; AloneBytes what the same
 	// outputs would hold with a buffer each.
 	SharedBytes, AloneBytes int64
-	// Poison fills a shared buffer with NaN whenever it passes to another
-	// op, so that an op that does not write all of its output, or a plan
-	// that hands a buffer on too early, shows in the results (tests).
-	Poison bool
-	slots  []*sharedSlot
 }
 
 // sharedSlot is one buffer some ops take turns with.
 type sharedSlot struct {
-	plan  *BufferPlan
-	size  int // values
-	data  []float32
-	owner *kernelOp // the op whose output it holds now
+	size   int // values
+	data   []float32
+	owner  *kernelOp // the op whose output it holds now
+	poison bool      // Sharing.Poison
 }
 
 // take returns the slot's memory as op's output of the given shape.
@@ -67,7 +65,7 @@ func (s *sharedSlot) take(op *kernelOp, shape tensor.Shape) *tensor.Dense {
 	if s.data == nil {
 		s.data = make([]float32, s.size)
 	}
-	if s.owner != op && s.plan.Poison {
+	if s.owner != op && s.poison {
 		nan := float32(math.NaN())
 		for i := range s.data {
 			s.data[i] = nan
@@ -107,24 +105,18 @@ func planBuffers(g *G.ExprGraph, sharing Sharing, register func(*G.Node) (any, b
 	for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 { // the tape runs the reverse of Sort, as G.Compile
 		order[i], order[j] = order[j], order[i]
 	}
-	end := len(order) // "read after the run"
-	index := make(map[*G.Node]int, len(order))
+	end := len(order)                         // "read after the run"
+	children := make([][]*G.Node, len(order)) // each node's inputs
 	for i, n := range order {
-		index[n] = i
-	}
-	children := func(n *G.Node) []*G.Node {
-		var out []*G.Node
-		it := g.From(n.ID())
-		for it.Next() {
-			out = append(out, it.Node().(*G.Node))
+		for it := g.From(n.ID()); it.Next(); {
+			children[i] = append(children[i], it.Node().(*G.Node))
 		}
-		return out
 	}
 	// lastRead: the index of a node's last reader; end for kept nodes and
 	// nodes nothing reads.
 	lastRead := make(map[*G.Node]int, len(order))
-	for i, n := range order {
-		for _, c := range children(n) {
+	for i := range order {
+		for _, c := range children[i] {
 			lastRead[c] = max(lastRead[c], i)
 		}
 	}
@@ -154,7 +146,7 @@ func planBuffers(g *G.ExprGraph, sharing Sharing, register func(*G.Node) (any, b
 	}
 	holders := make(map[*G.Node][]*G.Node, len(order))
 	previous := map[any]*G.Node{} // the last node that wrote each register
-	for _, n := range order {
+	for i, n := range order {
 		reg, compiled := register(n)
 		switch {
 		case n.Op() == nil:
@@ -164,11 +156,11 @@ func planBuffers(g *G.ExprGraph, sharing Sharing, register func(*G.Node) (any, b
 			// gorgonia's op may write into an input or into its
 			// register's previous value.
 			var hs []*G.Node
-			for _, c := range children(n) {
-				hs = append(hs, holders[c]...)
+			for _, c := range children[i] {
+				hs = appendNew(hs, holders[c])
 			}
 			if p := previous[reg]; compiled && p != nil {
-				hs = append(hs, holders[p]...)
+				hs = appendNew(hs, holders[p])
 			}
 			holders[n] = hs
 		}
@@ -184,7 +176,8 @@ func planBuffers(g *G.ExprGraph, sharing Sharing, register func(*G.Node) (any, b
 		}
 	}
 
-	plan := &BufferPlan{Poison: sharing.Poison}
+	plan := &BufferPlan{}
+	var slots []*sharedSlot
 	type lease struct {
 		slot  *sharedSlot
 		until int
@@ -226,8 +219,8 @@ func planBuffers(g *G.ExprGraph, sharing Sharing, register func(*G.Node) (any, b
 			s = idle[pick]
 			idle = append(idle[:pick], idle[pick+1:]...)
 		} else {
-			s = &sharedSlot{plan: plan}
-			plan.slots = append(plan.slots, s)
+			s = &sharedSlot{poison: sharing.Poison}
+			slots = append(slots, s)
 		}
 		s.size = max(s.size, size)
 		op.slot = s
@@ -235,10 +228,21 @@ func planBuffers(g *G.ExprGraph, sharing Sharing, register func(*G.Node) (any, b
 		plan.AloneBytes += 4 * int64(size)
 		busy = append(busy, lease{slot: s, until: free[n]})
 	}
-	for _, s := range plan.slots {
+	for _, s := range slots {
 		plan.SharedBytes += 4 * int64(s.size)
 	}
 	return plan, nil
+}
+
+// appendNew appends the nodes of add that hs lacks: a chain of gorgonia
+// ops would otherwise repeat its holders once per link.
+func appendNew(hs, add []*G.Node) []*G.Node {
+	for _, a := range add {
+		if !slices.Contains(hs, a) {
+			hs = append(hs, a)
+		}
+	}
+	return hs
 }
 
 func isKernelOp(n *G.Node) bool {
