@@ -371,3 +371,25 @@ func BenchmarkConvForwardLayers(b *testing.B) {
 		return func() { g.forward(x, w, y) }
 	})
 }
+
+// BenchmarkConvPasses times each of a layer's three kernels on its own
+// (forward, input gradient, weight gradient), to show which pass of
+// which shape falls short of the product's peak.
+func BenchmarkConvPasses(b *testing.B) {
+	passes := []struct {
+		name string
+		run  func(g *convGeom, x, w, y, dx, dw []float32)
+	}{
+		{"forward", func(g *convGeom, x, w, y, _, _ []float32) { g.forward(x, w, y) }},
+		{"data", func(g *convGeom, _, w, y, dx, _ []float32) { g.backwardData(w, y, dx) }},
+		{"weights", func(g *convGeom, x, _, y, _, dw []float32) { g.backwardWeights(x, y, dw) }},
+	}
+	for _, p := range passes {
+		b.Run(p.name, func(b *testing.B) {
+			benchConvLayers(b, 1, func(g *convGeom, x, w, y []float32) func() {
+				dx, dw := make([]float32, len(x)), make([]float32, len(w))
+				return func() { p.run(g, x, w, y, dx, dw) }
+			})
+		})
+	}
+}

@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/reslab/reslab/resnet/kernel/simd"
 
@@ -17,7 +18,8 @@ import (
 //
 // gorgonia's MaxPool2D is single-threaded, walks a flat iterator and keeps
 // an int mask per output; this one splits the planes over the cores and its
-// gradient recomputes the argmax from the input instead of keeping a mask.
+// gradient finds the argmax again from the input and the output instead of
+// keeping a mask.
 func MaxPool2D(x *G.Node, k, stride, pad int) (*G.Node, error) {
 	s := x.Shape()
 	if len(s) != 4 || k < 1 || stride < 1 || pad < 0 || pad > k/2 {
@@ -45,28 +47,31 @@ func MaxPool2D(x *G.Node, k, stride, pad int) (*G.Node, error) {
 				if rows != nil {
 					p.forward3(x, y, rows)
 				} else {
-					p.plane(x, y, nil, nil)
+					p.plane(x, y)
 				}
 			}
 		})
 		return out, nil
 	}
 	op.wrt = []bool{true}
-	op.grad = func(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-		g := newKernelOp(name+"-grad", []int{4, 4}, 4)
+	op.grad = func(inputs G.Nodes, y, dy *G.Node) (G.Nodes, error) {
+		// The gradient reads the forward pass's output: each window's
+		// maximum is then found by equality tests, not recomputed.
+		g := newKernelOp(name+"-grad", []int{4, 4, 4}, 4)
 		g.shape = func([]tensor.Shape) (tensor.Shape, error) { return s.Clone(), nil }
 		g.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
 			out := g.output(s, true) // gradients add up where windows overlap
-			xs, dys, dxs := Floats(in[0]), Floats(in[1]), Floats(out)
+			xs, ys, dys, dxs := Floats(in[0]), Floats(in[1]), Floats(in[2]), Floats(out)
 			ParallelFor(p.planes, max(ElementGrain/(p.h*p.w), 1), func(lo, hi int) {
 				for pl := lo; pl < hi; pl++ {
-					dx, d := dxs[pl*p.h*p.w:(pl+1)*p.h*p.w], dys[pl*p.ho*p.wo:(pl+1)*p.ho*p.wo]
-					p.plane(xs[pl*p.h*p.w:(pl+1)*p.h*p.w], nil, d, dx)
+					x, dx := xs[pl*p.h*p.w:(pl+1)*p.h*p.w], dxs[pl*p.h*p.w:(pl+1)*p.h*p.w]
+					y, d := ys[pl*p.ho*p.wo:(pl+1)*p.ho*p.wo], dys[pl*p.ho*p.wo:(pl+1)*p.ho*p.wo]
+					p.gradient(x, y, d, dx)
 				}
 			})
 			return out, nil
 		}
-		dx, err := g.apply(inputs[0], dy)
+		dx, err := g.apply(inputs[0], y, dy)
 		return G.Nodes{dx}, err
 	}
 	return op.apply(x)
@@ -77,56 +82,96 @@ type poolGeom struct {
 	k, stride, pad       int
 }
 
-// plane finds each window's maximum in one h×w plane and either writes it
-// to y (the forward pass; dy and dx nil) or adds the window's dy onto dx at
-// the maximum's place (the gradient; y nil). Windows inside the plane take
-// a fast path without clipping; for 3×3 windows it is unrolled and free of
-// branches on the data, whose comparisons a CPU cannot predict (half the
-// time went to mispredicted branches).
-func (p poolGeom) plane(x, y, dy, dx []float32) {
-	emit := func(o, at int, v float32) {
-		if y != nil {
-			y[o] = v
-		} else {
-			dx[at] += dy[o]
+// plane writes each window's maximum in one h×w plane to y: the forward
+// pass of windows other than forward3's.
+func (p poolGeom) plane(x, y []float32) {
+	for oh := 0; oh < p.ho; oh++ {
+		h0, h1 := p.window(oh, p.h)
+		for ow := 0; ow < p.wo; ow++ {
+			w0, w1 := p.window(ow, p.w)
+			best, _ := windowMax(x, p.w, h0, h1, w0, w1)
+			y[oh*p.wo+ow] = best
 		}
 	}
+}
+
+// window is the input range [lo, hi) that output index o's window covers
+// along a side of n inputs, clipped to the plane.
+func (p poolGeom) window(o, n int) (lo, hi int) {
+	lo = o*p.stride - p.pad
+	return max(lo, 0), min(lo+p.k, n)
+}
+
+// windowMax is the maximum of rows [h0,h1) and columns [w0,w1) of a plane
+// w wide, and the index of its first place in row-major order.
+func windowMax(x []float32, w, h0, h1, w0, w1 int) (float32, int) {
+	best, at := float32(math.Inf(-1)), h0*w+w0
+	for ih := h0; ih < h1; ih++ {
+		for j, v := range x[ih*w+w0 : ih*w+w1] {
+			if v > best {
+				best, at = v, ih*w+w0+j
+			}
+		}
+	}
+	return best, at
+}
+
+// gradient adds each window's dy onto dx at the first place in row-major
+// order where x holds the window's maximum y (ties go to the first, as in
+// gorgonia and PyTorch). Windows inside the plane take a fast path for
+// 3×3 windows: nine comparisons with the known maximum made into a bit
+// mask whose lowest set bit is the place, with no branch on the data (the
+// comparisons are unpredictable: Go compiles a float equality into
+// branches, and recomputing the maximum made a chain of nine dependent
+// comparisons; either took twice the time). Where x has no value equal to
+// y (a NaN), the window's first place takes the gradient.
+func (p poolGeom) gradient(x, y, dy, dx []float32) {
 	// Output columns [owLo, owHi) have windows inside the plane's width.
 	owLo := min((p.pad+p.stride-1)/p.stride, p.wo)
 	owHi := max(min((p.w-p.k+p.pad)/p.stride+1, p.wo), owLo)
+	w := p.w
 	for oh := 0; oh < p.ho; oh++ {
-		h0 := oh*p.stride - p.pad
-		h1 := min(h0+p.k, p.h)
-		h0 = max(h0, 0)
-		inside := h1-h0 == p.k
-		for ow := 0; ow < p.wo; ow++ {
-			if inside && ow == owLo && p.k == 3 {
-				row := oh * p.wo
-				for ; ow < owHi; ow++ {
-					best, at := max3x3(x, h0*p.w+ow*p.stride-p.pad, p.w)
-					if y != nil {
-						y[row+ow] = best
-					} else {
-						dx[at] += dy[row+ow]
-					}
-				}
-				if ow >= p.wo {
-					break
+		h0, h1 := p.window(oh, p.h)
+		row := oh * p.wo
+		ys, dys := y[row:row+p.wo], dy[row:row+p.wo]
+		ow := 0
+		if h1-h0 == 3 && p.k == 3 {
+			for ; ow < owLo; ow++ {
+				w0, w1 := p.window(ow, w)
+				_, at := windowMax(x, w, h0, h1, w0, w1)
+				dx[at] += dys[ow]
+			}
+			base := h0 * w
+			r0, r1, r2 := x[base:base+w], x[base+w:base+2*w], x[base+2*w:base+3*w]
+			// Windows `apart` outputs apart do not overlap, so one pass per
+			// phase never adds twice in a row to the same place: a load
+			// that depends on the previous iteration's store (the CPU
+			// guesses it does not, and starts over when it does) would
+			// otherwise cost several times the arithmetic.
+			apart := (p.k + p.stride - 1) / p.stride
+			offsets := [10]int{0, 1, 2, w, w + 1, w + 2, 2 * w, 2*w + 1, 2*w + 2, 0}
+			for phase := range min(apart, owHi-ow) {
+				for o := ow + phase; o < owHi; o += apart {
+					c := o*p.stride - p.pad
+					v := ys[o]
+					_, _, _ = r0[c+2], r1[c+2], r2[c+2]
+					// Bit i is set where the window's i-th value (row-major)
+					// reaches the maximum; the lowest set bit is the first
+					// place. Bit 9 stands for "none" (a NaN maximum) and
+					// points at the window's first value.
+					m := b2u(r0[c] >= v) | b2u(r0[c+1] >= v)<<1 | b2u(r0[c+2] >= v)<<2 |
+						b2u(r1[c] >= v)<<3 | b2u(r1[c+1] >= v)<<4 | b2u(r1[c+2] >= v)<<5 |
+						b2u(r2[c] >= v)<<6 | b2u(r2[c+1] >= v)<<7 | b2u(r2[c+2] >= v)<<8 | 1<<9
+					at := base + c + offsets[bits.TrailingZeros32(m)]
+					dx[at] += dys[o]
 				}
 			}
-			w0 := ow*p.stride - p.pad
-			w1 := min(w0+p.k, p.w)
-			w0 = max(w0, 0)
-			best, at := float32(math.Inf(-1)), h0*p.w+w0
-			for ih := h0; ih < h1; ih++ {
-				row := x[ih*p.w+w0 : ih*p.w+w1]
-				for j, v := range row {
-					if v > best {
-						best, at = v, ih*p.w+w0+j
-					}
-				}
-			}
-			emit(oh*p.wo+ow, at, best)
+			ow = owHi
+		}
+		for ; ow < p.wo; ow++ {
+			w0, w1 := p.window(ow, w)
+			_, at := windowMax(x, w, h0, h1, w0, w1)
+			dx[at] += dys[ow]
 		}
 	}
 }
@@ -134,8 +179,8 @@ func (p poolGeom) plane(x, y, dy, dx []float32) {
 // forward3 is plane's forward pass for 3×3 windows with padding 1 (the
 // ResNet stem's): the maximum over each window's rows first, for a whole
 // row at once eight values at a time (simd.Max3), then over three
-// neighbours in that row. The maximum alone needs no index, which the
-// gradient finds again from the input (plane).
+// neighbours in that row. The maximum alone needs no index: the gradient
+// finds the place again from the input and this output (gradient).
 func (p poolGeom) forward3(x, y, rows []float32) {
 	w := p.w
 	row := func(ih int) []float32 { return x[ih*w : (ih+1)*w] }
@@ -168,37 +213,10 @@ func (p poolGeom) forward3(x, y, rows []float32) {
 	}
 }
 
-// max3x3 is the maximum of the 3×3 window whose top-left value is x[i] in
-// rows w apart, and its index; ties go to the first in row-major order. The
-// index is chosen by conditional moves and the maximum by max, so nothing
-// branches on the values.
-func max3x3(x []float32, i, w int) (float32, int) {
-	r0, r1, r2 := x[i:i+3], x[i+w:i+w+3], x[i+2*w:i+2*w+3]
-	best, at := r0[0], i
-	at = pick(r0[1] > best, i+1, at)
-	best = max(best, r0[1])
-	at = pick(r0[2] > best, i+2, at)
-	best = max(best, r0[2])
-	at = pick(r1[0] > best, i+w, at)
-	best = max(best, r1[0])
-	at = pick(r1[1] > best, i+w+1, at)
-	best = max(best, r1[1])
-	at = pick(r1[2] > best, i+w+2, at)
-	best = max(best, r1[2])
-	at = pick(r2[0] > best, i+2*w, at)
-	best = max(best, r2[0])
-	at = pick(r2[1] > best, i+2*w+1, at)
-	best = max(best, r2[1])
-	at = pick(r2[2] > best, i+2*w+2, at)
-	best = max(best, r2[2])
-	return best, at
-}
-
-// pick is a if c, else b: written so the compiler makes it a conditional
-// move.
-func pick(c bool, a, b int) int {
+// b2u is 1 if c, else 0, without a branch.
+func b2u(c bool) uint32 {
 	if c {
-		return a
+		return 1
 	}
-	return b
+	return 0
 }

@@ -88,3 +88,50 @@ func TestMaxPool2DTiesGoFirst(t *testing.T) {
 		t.Errorf("gradient %v, want all of it on the first element", got)
 	}
 }
+
+// TestMaxPool3x3TiesGoFirst checks the 3×3 fast path's tie rule: the
+// gradient of a window whose maximum appears more than once goes to its
+// first place in row-major order, as gorgonia's and PyTorch's.
+func TestMaxPool3x3TiesGoFirst(t *testing.T) {
+	// A 5×5 plane of zeros with the value 2 at (1,3) and (3,1): the centre
+	// window (rows 1–3, columns 1–3 at stride 2 with padding 1) holds both.
+	x := make([]float32, 25)
+	x[1*5+3], x[3*5+1] = 2, 2
+	p := poolGeom{planes: 1, h: 5, w: 5, ho: 3, wo: 3, k: 3, stride: 2, pad: 1}
+	dy := make([]float32, 9)
+	dy[4] = 1 // the centre window's output
+	y, dx := make([]float32, 9), make([]float32, 25)
+	p.forward3(x, y, make([]float32, 5))
+	p.gradient(x, y, dy, dx)
+	if dx[1*5+3] != 1 || dx[3*5+1] != 0 {
+		t.Errorf("centre window's gradient at (1,3) %v and (3,1) %v, want 1 and 0", dx[1*5+3], dx[3*5+1])
+	}
+}
+
+// BenchmarkMaxPoolStem times the stem pool's forward pass and its
+// gradient on ResNet's 112×112×64 maps, batch 8.
+func BenchmarkMaxPoolStem(b *testing.B) {
+	p := poolGeom{planes: 8 * 64, h: 112, w: 112, ho: 56, wo: 56, k: 3, stride: 2, pad: 1}
+	x := gradcheck.RandomValues(p.planes*p.h*p.w, rand.New(rand.NewPCG(1, 2)))
+	y, dy := make([]float32, p.planes*p.ho*p.wo), make([]float32, p.planes*p.ho*p.wo)
+	dx, rows := make([]float32, len(x)), make([]float32, p.w)
+	plane := func(s []float32, pl, n int) []float32 { return s[pl*n : (pl+1)*n] }
+	forward := func() {
+		for pl := range p.planes {
+			p.forward3(plane(x, pl, p.h*p.w), plane(y, pl, p.ho*p.wo), rows)
+		}
+	}
+	forward()
+	b.Run("forward", func(b *testing.B) {
+		for range b.N {
+			forward()
+		}
+	})
+	b.Run("gradient", func(b *testing.B) {
+		for range b.N {
+			for pl := range p.planes {
+				p.gradient(plane(x, pl, p.h*p.w), plane(y, pl, p.ho*p.wo), plane(dy, pl, p.ho*p.wo), plane(dx, pl, p.h*p.w))
+			}
+		}
+	})
+}
