@@ -2,7 +2,9 @@ package augment
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
 	"testing"
 	"time"
 )
@@ -72,4 +74,42 @@ func BenchmarkLoaderWarm(b *testing.B) {
 		images += runEpoch(b, l, i+1)
 	}
 	b.ReportMetric(float64(images)/time.Since(start).Seconds(), "images/s")
+}
+
+// BenchmarkPrepareJPEG times one flowers10 image from its bytes to the
+// loader's prepared form (decoded and resized, what the disk cache keeps)
+// for each input size, decoding at full size and at the reduced scale the
+// loader uses (ms per image).
+func BenchmarkPrepareJPEG(b *testing.B) {
+	split := flowersTrain(b)
+	var files [][]byte
+	for _, s := range split.Samples[:min(60, len(split.Samples))] {
+		data, err := os.ReadFile(s.Path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, data)
+	}
+	scale := cacheScale(DefaultParams())
+	for _, size := range []int{64, 128, 224} {
+		side := preparedSide(size, true, scale)
+		for _, reduced := range []bool{false, true} {
+			name := fmt.Sprintf("%dpx/full", size)
+			opts := DecodeOptions{MaxSide: 4 * size}
+			if reduced {
+				name = fmt.Sprintf("%dpx/reduced", size)
+				opts.MinSide = side
+			}
+			b.Run(name, func(b *testing.B) {
+				for i := range b.N {
+					img, err := decodeRaw(files[i%len(files)], opts)
+					if err != nil {
+						b.Fatal(err)
+					}
+					prepareScaled(img, size, true, scale)
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
+			})
+		}
+	}
 }

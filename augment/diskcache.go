@@ -50,6 +50,11 @@ const diskCacheMagic = "RSLBIMG1"
 // an absurd allocation.
 const diskEntryMax = 1 << 14
 
+// imagePreparation names how the loader turns a file into its prepared
+// form; entries made another way (before JPEGs were decoded at reduced
+// scale) are other keys, left to eviction.
+const imagePreparation = "jpeg-scaled-1"
+
 // key names the prepared form of the image at path.
 func (c *DiskCache) key(path string, size int, augmenting bool, scale float64) (string, bool) {
 	abs, err := filepath.Abs(path)
@@ -60,7 +65,7 @@ func (c *DiskCache) key(path string, size int, augmenting bool, scale float64) (
 	if err != nil || !fi.Mode().IsRegular() {
 		return "", false
 	}
-	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%d\x00%d\x00%t\x00%g", diskCacheMagic, abs, fi.Size(), fi.ModTime().UnixNano(), size, augmenting, scale))
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00%t\x00%g", diskCacheMagic, imagePreparation, abs, fi.Size(), fi.ModTime().UnixNano(), size, augmenting, scale))
 	return hex.EncodeToString(h[:16]), true
 }
 

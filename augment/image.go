@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/reslab/reslab/internal/jpeg"
+
 	"github.com/disintegration/imaging"
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/webp"
@@ -53,6 +55,14 @@ type DecodeOptions struct {
 	// MaxBytes refuses images whose decoded form would take more bytes
 	// than this. 0 means DefaultMaxDecodedBytes; negative disables it.
 	MaxBytes int64
+	// MinSide, when positive, lets a JPEG decode at 1/2, 1/4 or 1/8 of its
+	// size straight from its DCT blocks (internal/jpeg), at the smallest
+	// scale whose shorter side is still at least MinSide: the caller
+	// resizes to that side afterwards, and a 500-pixel photograph decoded
+	// for a 128-pixel input throws away most of a full decode. Each pixel
+	// of a reduced decode is the mean of the full decode's pixels it
+	// covers. 0 decodes at full size.
+	MinSide int
 }
 
 // decodedBytes is what the decoder will hold for an image of cfg: its
@@ -170,16 +180,21 @@ func header(r io.Reader, opts DecodeOptions) (image.Config, string, error) {
 // decodeRaw decodes and orients an image and caps its size. The result is
 // the decoder's own type (often *image.YCbCr) unless it had to be scaled.
 func decodeRaw(data []byte, opts DecodeOptions) (image.Image, error) {
-	_, format, err := header(bytes.NewReader(data), opts)
+	cfg, format, err := header(bytes.NewReader(data), opts)
 	if err != nil {
 		return nil, err
 	}
-	return decodeChecked(data, format, opts)
+	return decodeChecked(data, format, cfg, opts)
 }
 
-// decodeChecked decodes an image whose header passed header.
-func decodeChecked(data []byte, format string, opts DecodeOptions) (img image.Image, err error) {
-	if format == "jpeg" {
+// decodeChecked decodes an image whose header (cfg) passed header.
+func decodeChecked(data []byte, format string, cfg image.Config, opts DecodeOptions) (img image.Image, err error) {
+	if scale := jpeg.ScaleFor(cfg.Width, cfg.Height, opts.MinSide); format == "jpeg" && opts.MinSide > 0 && scale > 1 {
+		if img, err = jpeg.Decode(data, scale); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", format, err)
+		}
+		img = orient(img, jpeg.Orientation(data))
+	} else if format == "jpeg" {
 		// Only JPEGs carry EXIF orientation in practice; imaging reads it
 		// while decoding.
 		img, err = imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
@@ -201,6 +216,28 @@ func decodeChecked(data []byte, format string, opts DecodeOptions) (img image.Im
 		}
 	}
 	return img, nil
+}
+
+// orient applies an EXIF orientation (1–8; 0 for none) as imaging.Decode's
+// AutoOrientation does.
+func orient(img image.Image, o int) image.Image {
+	switch o {
+	case 2:
+		return imaging.FlipH(img)
+	case 3:
+		return imaging.Rotate180(img)
+	case 4:
+		return imaging.FlipV(img)
+	case 5:
+		return imaging.Transpose(img)
+	case 6:
+		return imaging.Rotate270(img)
+	case 7:
+		return imaging.Transverse(img)
+	case 8:
+		return imaging.Rotate90(img)
+	}
+	return img
 }
 
 // toOpaqueNRGBA converts any image to an *image.NRGBA with origin (0,0)

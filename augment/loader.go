@@ -300,7 +300,7 @@ func (l *Loader) prepared(s Sample) (*image.NRGBA, error) {
 			}
 		}
 	}
-	raw, release, err := l.decode(s.Path)
+	raw, release, err := l.decode(s.Path, preparedSide(l.opts.Size, l.augmenting, scale))
 	if err != nil {
 		return nil, err
 	}
@@ -314,9 +314,10 @@ func (l *Loader) prepared(s Sample) (*image.NRGBA, error) {
 
 // decode loads a file, turning a decoder panic (a bug in a codec met by a
 // hostile or damaged file) into an error so one image cannot end a run.
-// The decoded image's bytes are held against the loader's gate until
+// A JPEG decodes at the smallest scale whose shorter side is at least
+// minSide. The decoded image's bytes are held against the loader's gate until
 // release is called, once the image has been scaled to the training size.
-func (l *Loader) decode(path string) (img image.Image, release func(), err error) {
+func (l *Loader) decode(path string, minSide int) (img image.Image, release func(), err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			img, err = nil, fmt.Errorf("load image %s: decoder panic: %v", path, r)
@@ -326,14 +327,14 @@ func (l *Loader) decode(path string) (img image.Image, release func(), err error
 	if err != nil {
 		return nil, nil, fmt.Errorf("load image: %w", err)
 	}
-	opts := DecodeOptions{MaxSide: 4 * l.opts.Size}
+	opts := DecodeOptions{MaxSide: 4 * l.opts.Size, MinSide: minSide}
 	cfg, format, err := header(bytes.NewReader(data), opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load image %s: %w", path, err)
 	}
 	held := l.gate.acquire(decodedBytes(cfg))
 	release = func() { l.gate.release(held) }
-	if img, err = decodeChecked(data, format, opts); err != nil {
+	if img, err = decodeChecked(data, format, cfg, opts); err != nil {
 		release()
 		return nil, nil, fmt.Errorf("load image %s: %w", path, err)
 	}

@@ -76,7 +76,7 @@ func PreprocessInto(dst []float32, img image.Image, size int, norm Normalization
 // it; errors name the file. It decodes exactly as a validation Loader
 // does, so its values equal the validation batches' for the same file.
 func PreprocessFile(path string, size int, norm Normalization) ([]float32, error) {
-	img, err := loadRaw(path, DecodeOptions{MaxSide: 4 * size})
+	img, err := loadRaw(path, DecodeOptions{MaxSide: 4 * size, MinSide: size})
 	if err != nil {
 		return nil, err
 	}

@@ -41,11 +41,20 @@ func prepareScaled(img image.Image, size int, augmenting bool, scale float64) *i
 	if !augmenting {
 		return ResizeShorter(img, size)
 	}
-	target := int(math.Round(scale * float64(size)))
+	target := preparedSide(size, augmenting, scale)
 	if b := img.Bounds(); min(b.Dx(), b.Dy()) > target {
 		return ResizeShorter(img, target)
 	}
 	return toOpaqueNRGBA(img)
+}
+
+// preparedSide is the shorter side prepareScaled gives an image larger
+// than it: what a decode for that form needs at least (DecodeOptions.MinSide).
+func preparedSide(size int, augmenting bool, scale float64) int {
+	if !augmenting {
+		return size
+	}
+	return int(math.Round(scale * float64(size)))
 }
 
 // PreviewGrid renders n augmented variants of img, each size×size, as one

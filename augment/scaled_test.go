@@ -1,0 +1,122 @@
+package augment
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// smoothJPEG is a w×h JPEG of smooth colour gradients (what a reduced
+// decode keeps) at quality 95.
+func smoothJPEG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, color.NRGBA{uint8(255 * x / w), uint8(255 * y / h), uint8(128 + 100*math.Sin(float64(x+y)/9)), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestMinSideDecodesJPEGsReduced: with MinSide a JPEG decodes at the
+// smallest of 1/2, 1/4, 1/8 that keeps its shorter side at least MinSide,
+// and resized to the same size it matches the full decode within a couple
+// of levels.
+func TestMinSideDecodesJPEGsReduced(t *testing.T) {
+	data := smoothJPEG(t, 200, 120)
+	for _, c := range []struct{ minSide, wantW, wantH int }{
+		{0, 200, 120}, {100, 200, 120}, {60, 100, 60}, {24, 50, 30}, {15, 25, 15},
+	} {
+		img, err := decodeRaw(data, DecodeOptions{MinSide: c.minSide})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != c.wantW || b.Dy() != c.wantH {
+			t.Errorf("MinSide %d: decoded %v, want %dx%d", c.minSide, b.Size(), c.wantW, c.wantH)
+		}
+	}
+	full, err := decodeRaw(data, DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reduced, err := decodeRaw(data, DecodeOptions{MinSide: 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := ResizeShorter(full, 15), ResizeShorter(reduced, 15)
+	if a.Rect != b.Rect {
+		t.Fatalf("resized to %v and %v", a.Rect, b.Rect)
+	}
+	var sum float64
+	for i := range a.Pix {
+		sum += math.Abs(float64(a.Pix[i]) - float64(b.Pix[i]))
+	}
+	if mean := sum / float64(len(a.Pix)); mean > 2 {
+		t.Errorf("reduced then resized differs from full then resized by %.2f levels on average", mean)
+	}
+}
+
+// TestReducedDecodeAppliesEXIFOrientation: the reduced path turns phone
+// photos upright as imaging's decoder does.
+func TestReducedDecodeAppliesEXIFOrientation(t *testing.T) {
+	// As TestLoadImageAppliesEXIFOrientation, 64×32 with a red 16×16 block
+	// top-left, orientation 6: shown 32×64 with the block top-right; at
+	// MinSide 8 decoded at 1/4: 8×16.
+	src := solid(64, 32, color.NRGBA{0, 0, 255, 255})
+	for y := range 16 {
+		for x := range 16 {
+			src.SetNRGBA(x, y, color.NRGBA{255, 0, 0, 255})
+		}
+	}
+	img, err := DecodeImage(exifJPEG(t, src, 6), DecodeOptions{MinSide: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Rect.Dx() != 8 || img.Rect.Dy() != 16 {
+		t.Fatalf("size %v, want 8x16", img.Rect.Size())
+	}
+	if p := img.NRGBAAt(6, 1); p.R < 200 || p.B > 60 {
+		t.Errorf("top-right is %v, want red", p)
+	}
+	if p := img.NRGBAAt(1, 1); p.B < 200 {
+		t.Errorf("top-left is %v, want blue", p)
+	}
+}
+
+// TestValidationBatchesEqualPreprocessFile: a loader's validation batches
+// of JPEG files equal PreprocessFile value for value, both decoding at the
+// same reduced scale.
+func TestValidationBatchesEqualPreprocessFile(t *testing.T) {
+	dir := t.TempDir()
+	s := Split{Name: "valid", Dir: dir, Classes: []string{"a"}}
+	for i, wh := range [][2]int{{200, 120}, {96, 160}, {50, 50}} {
+		p := filepath.Join(dir, "a", string(rune('p'+i))+".jpg")
+		writeFile(t, p, smoothJPEG(t, wh[0], wh[1]))
+		s.Samples = append(s.Samples, Sample{Path: p})
+	}
+	l, err := NewLoader(s, LoaderOptions{Size: 20, BatchSize: 3, Norm: NormImageNet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batches := collect(t, l, 0)
+	for i, sample := range s.Samples {
+		want, err := PreprocessFile(sample.Path, 20, NormImageNet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := batches[0].Pixels()[i*len(want) : (i+1)*len(want)]
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("image %d differs from PreprocessFile", i)
+		}
+	}
+}
