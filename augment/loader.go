@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"strings"
@@ -300,7 +301,11 @@ func (l *Loader) prepared(s Sample) (*image.NRGBA, error) {
 			}
 		}
 	}
-	raw, release, err := l.decode(s.Path, preparedSide(l.opts.Size, l.augmenting, scale))
+	minSide := preparedSide(l.opts.Size, l.augmenting, scale)
+	if l.augmenting {
+		minSide = int(math.Ceil(reducedDecodeSlack * float64(minSide)))
+	}
+	raw, release, err := l.decode(s.Path, minSide)
 	if err != nil {
 		return nil, err
 	}
@@ -340,6 +345,15 @@ func (l *Loader) decode(path string, minSide int) (img image.Image, release func
 	}
 	return img, release, nil
 }
+
+// reducedDecodeSlack is how far under an augmenting loader's prepared side
+// a reduced JPEG decode may land. That side's margin over the training size
+// (CacheScale, CropCacheScale) is a rule of thumb for how far the warp may
+// zoom in, so an image a few per cent smaller is kept as it is (as small
+// images always were) rather than decoded at twice the scale: a 500-pixel
+// photograph at 1/2 is 250 pixels against the 256 that 128-pixel random
+// crops ask for.
+const reducedDecodeSlack = 0.9
 
 // errSkipped marks an image already recorded as unreadable.
 var errSkipped = errors.New("image skipped earlier")

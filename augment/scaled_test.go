@@ -120,3 +120,27 @@ func TestValidationBatchesEqualPreprocessFile(t *testing.T) {
 		}
 	}
 }
+
+// TestAugmentingLoaderKeepsAReducedDecodeSlightlyUnderItsSide: random
+// crops at 20 px keep images at a 40-pixel shorter side; a 76-pixel JPEG
+// decoded at 1/2 (38 pixels, within reducedDecodeSlack) is kept as it is
+// instead of decoded whole and resized to 40.
+func TestAugmentingLoaderKeepsAReducedDecodeSlightlyUnderItsSide(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a", "x.jpg")
+	writeFile(t, p, smoothJPEG(t, 76, 90))
+	s := Split{Name: "train", Dir: dir, Classes: []string{"a"}, Samples: []Sample{{Path: p}}}
+	params := DefaultParams()
+	params.CropScale, params.CropRatio = [2]float64{0.25, 1}, [2]float64{3.0 / 4, 4.0 / 3}
+	l, err := NewLoader(s, LoaderOptions{Size: 20, BatchSize: 1, Augment: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := l.prepared(s.Samples[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Rect.Dx() != 38 || img.Rect.Dy() != 45 {
+		t.Errorf("prepared %v, want 38x45 (the decode at 1/2 as it is)", img.Rect.Size())
+	}
+}
