@@ -253,8 +253,10 @@ func toOpaqueNRGBA(src image.Image) *image.NRGBA {
 			return s
 		}
 		img = imaging.Clone(s)
-	case *image.YCbCr, *image.Gray:
+	case *image.YCbCr:
 		// Opaque by construction: nothing to composite.
+		return ycbcrToNRGBA(s)
+	case *image.Gray:
 		return imaging.Clone(s)
 	default:
 		// imaging.Clone converts RGBA, 16-bit, paletted, CMYK … to

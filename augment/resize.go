@@ -240,6 +240,26 @@ func resizeYCbCr(s *image.YCbCr, sx, sy, w, h int) *image.NRGBA {
 
 // ycbcrToRGB is image/color.YCbCrToRGB, copied so that it inlines in the
 // conversion loop.
+// ycbcrToNRGBA converts a YCbCr image to NRGBA at origin (0,0) with
+// imaging.Clone's arithmetic (ycbcrToRGB), without its generic scanner,
+// which took a tenth of a reduced JPEG decode's time.
+func ycbcrToNRGBA(m *image.YCbCr) *image.NRGBA {
+	b := m.Rect
+	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := out.Pix[(y-b.Min.Y)*out.Stride : (y-b.Min.Y)*out.Stride+4*b.Dx()]
+		yi := m.YOffset(b.Min.X, y)
+		for x := b.Min.X; x < b.Max.X; x++ {
+			ci := m.COffset(x, y)
+			r, g, bl := ycbcrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+			o := 4 * (x - b.Min.X)
+			row[o], row[o+1], row[o+2], row[o+3] = r, g, bl, 255
+			yi++
+		}
+	}
+	return out
+}
+
 func ycbcrToRGB(y, cb, cr uint8) (uint8, uint8, uint8) {
 	yy1 := int32(y) * 0x10101
 	cb1 := int32(cb) - 128

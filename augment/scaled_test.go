@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/disintegration/imaging"
 )
 
 // smoothJPEG is a w×h JPEG of smooth colour gradients (what a reduced
@@ -142,5 +144,25 @@ func TestAugmentingLoaderKeepsAReducedDecodeSlightlyUnderItsSide(t *testing.T) {
 	}
 	if img.Rect.Dx() != 38 || img.Rect.Dy() != 45 {
 		t.Errorf("prepared %v, want 38x45 (the decode at 1/2 as it is)", img.Rect.Size())
+	}
+}
+
+// TestYCbCrToNRGBAEqualsImaging: the direct conversion gives imaging.Clone's
+// pixels for every subsampling, on a sub-image that starts off the origin.
+func TestYCbCrToNRGBAEqualsImaging(t *testing.T) {
+	for _, r := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
+		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410} {
+		m := image.NewYCbCr(image.Rect(0, 0, 23, 17), r)
+		for i := range m.Y {
+			m.Y[i] = uint8(i * 7)
+		}
+		for i := range m.Cb {
+			m.Cb[i], m.Cr[i] = uint8(i*13+5), uint8(255-i*11)
+		}
+		sub := m.SubImage(image.Rect(3, 1, 22, 16)).(*image.YCbCr)
+		got, want := ycbcrToNRGBA(sub), imaging.Clone(sub)
+		if got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("%v: differs from imaging.Clone", r)
+		}
 	}
 }
