@@ -2,6 +2,7 @@ package jpeg
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	stdjpeg "image/jpeg"
@@ -274,4 +275,39 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("%dx%d at 1/%d decoded %v", cfg.Width, cfg.Height, scale, b.Size())
 		}
 	})
+}
+
+// BenchmarkDecodeFlowers decodes flowers10's first 40 training images
+// (../shared/data, skipped when absent) whole and at each reduced scale.
+func BenchmarkDecodeFlowers(b *testing.B) {
+	paths, _ := filepath.Glob("../../../shared/data/flowers10/train/*/*.jpg")
+	if len(paths) == 0 {
+		b.Skip("no ../shared/data/flowers10")
+	}
+	var files [][]byte
+	for _, p := range paths[:min(40, len(paths))] {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, data)
+	}
+	b.Run("image-jpeg", func(b *testing.B) {
+		for i := range b.N {
+			if _, err := stdjpeg.Decode(bytes.NewReader(files[i%len(files)])); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
+	})
+	for _, s := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprintf("scale%d", s), func(b *testing.B) {
+			for i := range b.N {
+				if _, err := Decode(files[i%len(files)], s); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
+		})
+	}
 }
