@@ -149,27 +149,38 @@ func exifJPEG(t *testing.T, img image.Image, orientation uint16) []byte {
 }
 
 func TestLoadImageAppliesEXIFOrientation(t *testing.T) {
-	// Stored 32×16 with a red block top-left; orientation 6 means "rotate
-	// 90° clockwise to display": shown 16×32 with the block top-right.
-	src := solid(32, 16, color.NRGBA{0, 0, 255, 255})
-	for y := range 8 {
-		for x := range 8 {
-			src.SetNRGBA(x, y, color.NRGBA{255, 0, 0, 255})
-		}
-	}
 	path := filepath.Join(t.TempDir(), "phone.jpg")
-	writeFile(t, path, exifJPEG(t, src, 6))
+	writeFile(t, path, phoneJPEG(t, 32, 16))
 	img, err := LoadImage(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.Rect.Dx() != 16 || img.Rect.Dy() != 32 {
-		t.Fatalf("size %v, want 16x32", img.Rect.Size())
+	checkUpright(t, img, 16, 32)
+}
+
+// phoneJPEG is a w×h blue JPEG with a red (w/4)² block top-left and EXIF
+// orientation 6 ("rotate 90° clockwise to display"): shown h×w with the
+// block top-right.
+func phoneJPEG(t *testing.T, w, h int) []byte {
+	src := solid(w, h, color.NRGBA{0, 0, 255, 255})
+	for y := range w / 4 {
+		for x := range w / 4 {
+			src.SetNRGBA(x, y, color.NRGBA{255, 0, 0, 255})
+		}
 	}
-	if p := img.NRGBAAt(12, 3); p.R < 200 || p.B > 60 {
+	return exifJPEG(t, src, 6)
+}
+
+// checkUpright checks phoneJPEG's image as displayed, w×h.
+func checkUpright(t *testing.T, img *image.NRGBA, w, h int) {
+	t.Helper()
+	if img.Rect.Dx() != w || img.Rect.Dy() != h {
+		t.Fatalf("size %v, want %dx%d", img.Rect.Size(), w, h)
+	}
+	if p := img.NRGBAAt(w-w/4+w/8, w/8); p.R < 200 || p.B > 60 {
 		t.Errorf("top-right is %v, want red", p)
 	}
-	if p := img.NRGBAAt(3, 3); p.B < 200 {
+	if p := img.NRGBAAt(w/8, w/8); p.B < 200 {
 		t.Errorf("top-left is %v, want blue", p)
 	}
 }

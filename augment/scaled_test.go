@@ -69,30 +69,14 @@ func TestMinSideDecodesJPEGsReduced(t *testing.T) {
 }
 
 // TestReducedDecodeAppliesEXIFOrientation: the reduced path turns phone
-// photos upright as imaging's decoder does.
+// photos upright as imaging's decoder does (64×32 stored, MinSide 8: decoded
+// at 1/4, 16×8, shown 8×16).
 func TestReducedDecodeAppliesEXIFOrientation(t *testing.T) {
-	// As TestLoadImageAppliesEXIFOrientation, 64×32 with a red 16×16 block
-	// top-left, orientation 6: shown 32×64 with the block top-right; at
-	// MinSide 8 decoded at 1/4: 8×16.
-	src := solid(64, 32, color.NRGBA{0, 0, 255, 255})
-	for y := range 16 {
-		for x := range 16 {
-			src.SetNRGBA(x, y, color.NRGBA{255, 0, 0, 255})
-		}
-	}
-	img, err := DecodeImage(exifJPEG(t, src, 6), DecodeOptions{MinSide: 8})
+	img, err := DecodeImage(phoneJPEG(t, 64, 32), DecodeOptions{MinSide: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.Rect.Dx() != 8 || img.Rect.Dy() != 16 {
-		t.Fatalf("size %v, want 8x16", img.Rect.Size())
-	}
-	if p := img.NRGBAAt(6, 1); p.R < 200 || p.B > 60 {
-		t.Errorf("top-right is %v, want red", p)
-	}
-	if p := img.NRGBAAt(1, 1); p.B < 200 {
-		t.Errorf("top-left is %v, want blue", p)
-	}
+	checkUpright(t, img, 8, 16)
 }
 
 // TestValidationBatchesEqualPreprocessFile: a loader's validation batches
