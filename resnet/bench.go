@@ -36,6 +36,9 @@ type BenchOptions struct {
 	Workers     int
 	BLASThreads int
 	Gemm        string
+	// Conv names the convolutions to run on, one of kernel.Convolutions
+	// ("dnnl" in the dnnl build, "reslab"); "" is the build's default.
+	Conv string
 }
 
 // BenchResult is what a timing run measured.
@@ -82,6 +85,12 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	if o.Gemm != "" {
 		defer kernel.UseProduct(kernel.Product())
 		if err := kernel.UseProduct(o.Gemm); err != nil {
+			return BenchResult{}, err
+		}
+	}
+	if o.Conv != "" {
+		defer kernel.UseConvolutions(kernel.Convolution())
+		if err := kernel.UseConvolutions(o.Conv); err != nil {
 			return BenchResult{}, err
 		}
 	}

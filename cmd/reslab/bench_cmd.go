@@ -29,6 +29,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	workers := fs.Int("workers", 0, "goroutines the kernels use, GOMAXPROCS (0: one per core)")
 	blasThreads := fs.Int("blas-threads", 0, "OpenBLAS threads per matrix product, openblas build (0: 1)")
 	gemmKind := fs.String("gemm", "", "matrix product: "+strings.Join(kernel.Products(), ", ")+" (this build on this CPU; default the first, the fastest)")
+	convKind := fs.String("conv", "", "convolutions: "+strings.Join(kernel.Convolutions(), ", ")+" (this build; default the first)")
 	if _, err := parseCommandLine(fs, args); err != nil {
 		return err
 	}
@@ -57,8 +58,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *gemmKind != "" && !slices.Contains(kernel.Products(), *gemmKind) && !isOtherBuildsProduct(*gemmKind) {
 		return usagef("--gemm %q: want one of %s", *gemmKind, strings.Join(kernel.Products(), ", "))
 	}
+	if *convKind != "" && !slices.Contains(kernel.Convolutions(), *convKind) && *convKind != "dnnl" {
+		return usagef("--conv %q: want one of %s", *convKind, strings.Join(kernel.Convolutions(), ", "))
+	}
 	res, err := resnet.Bench(ctx, resnet.BenchOptions{Config: cfg, Batch: *batch, Mode: *mode, Steps: *steps, Warmup: *warmup,
-		MicroBatch: *micro, Workers: *workers, BLASThreads: *blasThreads, Gemm: *gemmKind})
+		MicroBatch: *micro, Workers: *workers, BLASThreads: *blasThreads, Gemm: *gemmKind, Conv: *convKind})
 	if err != nil {
 		return err
 	}

@@ -58,10 +58,14 @@ func Product() string {
 // BLAS describes the matrix product in use for people and benchmark
 // records.
 func BLAS() string {
+	label := libraryLabel
 	if mk := activeKernel.Load(); mk != nil {
-		return "reslab " + mk.Label() + " matrix products (" + buildLabel + ")"
+		label = "reslab " + mk.Label() + " matrix products (" + buildLabel + ")"
 	}
-	return libraryLabel
+	if libraryConvsOn.Load() {
+		label = convLibraryLabel() + ", " + label
+	}
+	return label
 }
 
 // UseProduct runs every float32 product on the named one of Products (""

@@ -45,7 +45,9 @@ func conv2d(x, w *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
 	op.shape = func([]tensor.Shape) (tensor.Shape, error) { return outShape.Clone(), nil }
 	op.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
 		out := op.output(outShape, false)
-		g.forward(Floats(in[0]), Floats(in[1]), Floats(out))
+		if err := g.run(passForward, Floats(in[0]), Floats(in[1]), Floats(out), nil); err != nil {
+			return nil, err
+		}
 		return out, nil
 	}
 	op.wrt = []bool{inputGrad, true}
@@ -56,7 +58,9 @@ func conv2d(x, w *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
 			dxOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return xs.Clone(), nil }
 			dxOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
 				out := dxOp.output(xs, g.dataConv() == nil) // col2im accumulates
-				g.backwardData(Floats(in[0]), Floats(in[1]), Floats(out))
+				if err := g.run(passBackwardData, Floats(in[0]), Floats(in[1]), Floats(out), nil); err != nil {
+					return nil, err
+				}
 				return out, nil
 			}
 			dx, err := dxOp.apply(inputs[1], dy)
@@ -69,7 +73,9 @@ func conv2d(x, w *G.Node, stride, pad int, inputGrad bool) (*G.Node, error) {
 		dwOp.shape = func([]tensor.Shape) (tensor.Shape, error) { return ws.Clone(), nil }
 		dwOp.forward = func(in []*tensor.Dense) (*tensor.Dense, error) {
 			out := dwOp.output(ws, false)
-			g.backwardWeights(Floats(in[0]), Floats(in[1]), Floats(out))
+			if err := g.run(passBackwardWeights, Floats(in[0]), Floats(in[1]), Floats(out), nil); err != nil {
+				return nil, err
+			}
 			return out, nil
 		}
 		dw, err := dwOp.apply(inputs[0], dy)
@@ -112,6 +118,10 @@ type convGeom struct {
 	// entry (ki·k+kj)·p + pixel is the input index the column reads, or hw
 	// (one past the plane: a zero) where it falls in the padding.
 	gather []int32
+
+	libMu     sync.Mutex // guards the library below
+	libChosen bool
+	lib       libraryConv // nil: reslab's kernels; see library
 
 	mu        sync.Mutex // guards the plan below
 	workers   int

@@ -143,22 +143,33 @@ type product struct {
 	use  func()
 }
 
-// products are the matrix products the convolution can run on in this
-// build and on this CPU: OpenBLAS, or reslab's AVX-512 and AVX2 kernels
-// (those the CPU has) and gonum's Sgemm, which CPUs without them use.
+// products are the ways the convolution can run in this build and on this
+// CPU: on reslab's kernels with each matrix product (OpenBLAS, or reslab's
+// AVX-512 and AVX2 kernels, those the CPU has, and gonum's Sgemm, which CPUs
+// without them use), and, in the dnnl build, on oneDNN.
 func products(t *testing.T) []product {
 	var out []product
 	for _, name := range Products() {
 		out = append(out, product{name + " product", func() {
+			if err := UseConvolutions(reslabConvolutions); err != nil {
+				t.Fatal(err)
+			}
 			if err := UseProduct(name); err != nil {
 				t.Fatal(err)
 			}
 		}})
 	}
+	if convLibraryName != "" {
+		out = append(out, product{convLibraryName + " convolutions", func() {
+			if err := UseConvolutions(convLibraryName); err != nil {
+				t.Fatal(err)
+			}
+		}})
+	}
+	t.Cleanup(func() { UseProduct(""); UseConvolutions("") })
 	return out
 }
 
-// TestConv2DNoInputGradient checks the stem's variant, which has no ∂x.
 func TestConv2DNoInputGradient(t *testing.T) {
 	c := convCase{2, 3, 15, 15, 5, 7, 2, 3}
 	x, w := c.values(7)

@@ -44,7 +44,9 @@ func ConvBNEval(x, w *G.Node, stride, pad int, bn *BatchNorm, gamma, beta *G.Nod
 		if epi.Residual != nil {
 			e.residual = Floats(in[4])
 		}
-		g.forwardWith(Floats(in[0]), Floats(in[1]), Floats(out), e)
+		if err := g.run(passForward, Floats(in[0]), Floats(in[1]), Floats(out), e); err != nil {
+			return nil, err
+		}
 		return out, nil
 	}
 	return op.apply(children...)

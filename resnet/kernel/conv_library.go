@@ -1,0 +1,139 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync/atomic"
+)
+
+// convPass is one of a convolution's three computations.
+type convPass int
+
+const (
+	passForward         convPass = iota // x, w → y
+	passBackwardData                    // w, ∂y → ∂x
+	passBackwardWeights                 // x, ∂y → ∂w
+)
+
+// libraryConv is one convolution's passes on a library instead of reslab's
+// kernels: oneDNN in the dnnl build (conv_dnnl.go). run overwrites out.
+type libraryConv interface {
+	run(p convPass, a, b, out []float32) error
+}
+
+// errLibraryLacksShapes is a library's answer for a convolution it has no
+// implementation of; that convolution then runs on reslab's kernels.
+var errLibraryLacksShapes = errors.New("the convolution library has no implementation for these shapes")
+
+// reslabConvolutions names reslab's own convolutions (im2col and the
+// matrix product in use) among Convolutions.
+const reslabConvolutions = "reslab"
+
+// libraryConvsOn is whether convolutions run on the build's library (the
+// dnnl build starts with it on): a process-wide switch, like the matrix
+// product, for benchmarks and the tests that compare the two.
+var libraryConvsOn atomic.Bool
+
+func init() { libraryConvsOn.Store(convLibraryName != "") }
+
+// Convolutions names the convolution implementations of this build, the
+// default first: "dnnl" (oneDNN) then "reslab" in the dnnl build, "reslab"
+// alone otherwise.
+func Convolutions() []string {
+	if convLibraryName != "" {
+		return []string{convLibraryName, reslabConvolutions}
+	}
+	return []string{reslabConvolutions}
+}
+
+// Convolution is the name of the convolutions in use, one of Convolutions.
+func Convolution() string {
+	if libraryConvsOn.Load() {
+		return convLibraryName
+	}
+	return reslabConvolutions
+}
+
+// UseConvolutions runs every convolution created after it on the named one
+// of Convolutions ("" is the default). Like UseProduct it is for `reslab
+// bench` and tests, never to be flipped beside training.
+func UseConvolutions(name string) error {
+	switch {
+	case name == "":
+		libraryConvsOn.Store(convLibraryName != "")
+	case name == reslabConvolutions:
+		libraryConvsOn.Store(false)
+	case name == convLibraryName:
+		libraryConvsOn.Store(true)
+	default:
+		return fmt.Errorf("convolutions %q: this build has %s", name, strings.Join(Convolutions(), ", "))
+	}
+	return nil
+}
+
+// library is the convolution's passes on the build's library, created on
+// first use, or nil when convolutions run on reslab's kernels.
+func (g *convGeom) library() (libraryConv, error) {
+	g.libMu.Lock()
+	defer g.libMu.Unlock()
+	if !g.libChosen {
+		g.libChosen = true
+		if libraryConvsOn.Load() {
+			lib, err := newLibraryConv(g)
+			if err != nil {
+				return nil, err
+			}
+			g.lib = lib
+		}
+	}
+	return g.lib, nil
+}
+
+// dropLibrary moves the convolution to reslab's kernels for good.
+func (g *convGeom) dropLibrary() {
+	g.libMu.Lock()
+	g.lib = nil
+	g.libMu.Unlock()
+}
+
+// run runs one pass, on the library when one is in use and implements the
+// shapes, else on reslab's kernels; epi (nil: none) follows the forward
+// pass.
+func (g *convGeom) run(p convPass, a, b, out []float32, epi *convEpilogue) error {
+	lib, err := g.library()
+	if err != nil {
+		return err
+	}
+	if lib != nil {
+		err := lib.run(p, a, b, out)
+		if err == nil {
+			if epi != nil {
+				g.applyEpilogue(out, epi)
+			}
+			return nil
+		}
+		if !errors.Is(err, errLibraryLacksShapes) {
+			return err
+		}
+		g.dropLibrary()
+	}
+	switch p {
+	case passForward:
+		g.forwardWith(a, b, out, epi)
+	case passBackwardData:
+		g.backwardData(a, b, out)
+	case passBackwardWeights:
+		g.backwardWeights(a, b, out)
+	}
+	return nil
+}
+
+// applyEpilogue runs epi over the whole output y, one image per task.
+func (g *convGeom) applyEpilogue(y []float32, epi *convEpilogue) {
+	outSize := g.cout * g.p
+	runTasks(g.n, runtime.GOMAXPROCS(0), func(_, n int) {
+		epi.apply(g, y, y[n*outSize:], g.p, n, 0, g.p)
+	})
+}
