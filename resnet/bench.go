@@ -54,6 +54,7 @@ type BenchResult struct {
 	PeakRSSBytes int64   `json:"peak_rss_bytes"` // of the whole process so far
 	EstimateByte int64   `json:"estimate_bytes"` // EstimateMemory for one micro-batch (EstimateInferenceMemory for infer)
 	BLAS         string  `json:"blas"`
+	Convolutions string  `json:"convolutions"` // kernel.ConvolutionLabel
 	Workers      int     `json:"workers"`
 	BLASThreads  int     `json:"blas_threads"`
 	Steps        int     `json:"steps"`
@@ -139,7 +140,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	return BenchResult{
 		Arch: cfg.Arch(), Width: cfg.Width, Size: cfg.InputSize, Batch: o.Batch, Mode: o.Mode,
 		MicroBatch: micro, SecPerBatch: med, ImagesPerSec: float64(o.Batch) / med,
-		PeakRSSBytes: sysmem.PeakRSS(), EstimateByte: estimate, BLAS: kernel.BLAS(),
+		PeakRSSBytes: sysmem.PeakRSS(), EstimateByte: estimate, BLAS: kernel.BLAS(), Convolutions: kernel.ConvolutionLabel(),
 		Workers: runtime.GOMAXPROCS(0), BLASThreads: blasThreads, Steps: len(times),
 	}, nil
 }

@@ -70,7 +70,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		json.NewEncoder(stdout).Encode(res)
 		return nil
 	}
-	fmt.Fprintf(stdout, "%s width %d, %d px, batch %d (micro-batch %d), %s, BLAS %s, %d workers\n", res.Arch, res.Width, res.Size, res.Batch, res.MicroBatch, res.Mode, res.BLAS, res.Workers)
+	fmt.Fprintf(stdout, "%s width %d, %d px, batch %d (micro-batch %d), %s, convolutions %s, BLAS %s, %d workers\n", res.Arch, res.Width, res.Size, res.Batch, res.MicroBatch, res.Mode, res.Convolutions, res.BLAS, res.Workers)
 	fmt.Fprintf(stdout, "  %.3f s/batch (median of %d)  %.1f images/s  peak RSS %.2f GB (estimate %.2f GB)\n",
 		res.SecPerBatch, res.Steps, res.ImagesPerSec, float64(res.PeakRSSBytes)/1e9, float64(res.EstimateByte)/1e9)
 	return nil

@@ -210,6 +210,15 @@ func TestBenchThreadingOptions(t *testing.T) {
 	if code, _, errOut := runReslab(t, append(small, "--gemm", "mkl")...); code != 2 || !strings.Contains(errOut, "--gemm") {
 		t.Errorf("--gemm mkl: exit %d, stderr %q", code, errOut)
 	}
+	if code, _, errOut := runReslab(t, append(small, "--conv", "cudnn")...); code != 2 || !strings.Contains(errOut, "--conv") {
+		t.Errorf("--conv cudnn: exit %d, stderr %q", code, errOut)
+	}
+	// --conv reslab runs reslab's own convolutions in every build.
+	if code, out, errOut := runReslab(t, append(small, "--conv", "reslab")...); code != 0 {
+		t.Errorf("--conv reslab: exit %d: %s", code, errOut)
+	} else if err := json.Unmarshal([]byte(out), &res); err != nil || !strings.HasPrefix(res.Convolutions, "reslab") {
+		t.Errorf("--conv reslab: convolutions %q (%v)", res.Convolutions, err)
+	}
 	other := []string{"--blas-threads", "2"}
 	if strings.Contains(kernel.BLAS(), "openblas") {
 		other = []string{"--gemm", "gonum"}

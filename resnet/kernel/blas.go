@@ -58,14 +58,10 @@ func Product() string {
 // BLAS describes the matrix product in use for people and benchmark
 // records.
 func BLAS() string {
-	label := libraryLabel
 	if mk := activeKernel.Load(); mk != nil {
-		label = "reslab " + mk.Label() + " matrix products (" + buildLabel + ")"
+		return "reslab " + mk.Label() + " matrix products (" + buildLabel + ")"
 	}
-	if libraryConvsOn.Load() {
-		label = convLibraryLabel() + ", " + label
-	}
-	return label
+	return libraryLabel
 }
 
 // UseProduct runs every float32 product on the named one of Products (""

@@ -56,6 +56,16 @@ func Convolution() string {
 	return reslabConvolutions
 }
 
+// ConvolutionLabel describes the convolutions in use for people and
+// benchmark records: "oneDNN 2.6.3", or reslab's, which run on the matrix
+// product BLAS describes.
+func ConvolutionLabel() string {
+	if libraryConvsOn.Load() {
+		return convLibraryLabel()
+	}
+	return "reslab (im2col and the matrix product)"
+}
+
 // UseConvolutions runs every convolution created after it on the named one
 // of Convolutions ("" is the default). Like UseProduct it is for `reslab
 // bench` and tests, never to be flipped beside training.
@@ -67,6 +77,8 @@ func UseConvolutions(name string) error {
 		libraryConvsOn.Store(false)
 	case name == convLibraryName:
 		libraryConvsOn.Store(true)
+	case name == "dnnl":
+		return fmt.Errorf("convolutions %q: oneDNN is in the dnnl build (go build -tags dnnl, with libdnnl-dev); this build has %s", name, strings.Join(Convolutions(), ", "))
 	default:
 		return fmt.Errorf("convolutions %q: this build has %s", name, strings.Join(Convolutions(), ", "))
 	}
