@@ -53,7 +53,7 @@ const diskEntryMax = 1 << 14
 // imagePreparation names how the loader turns a file into its prepared
 // form; entries made another way (before JPEGs were decoded at reduced
 // scale) are other keys, left to eviction.
-const imagePreparation = "jpeg-scaled-1"
+const imagePreparation = "jpeg-scaled-2"
 
 // key names the prepared form of the image at path.
 func (c *DiskCache) key(path string, size int, augmenting bool, scale float64) (string, bool) {

@@ -137,7 +137,10 @@ type decoder struct {
 	progCoeffs [maxComponents][]block // Saved state between progressive-mode scans.
 	huff       [maxTc + 1][maxTh + 1]huffman
 	quant      [maxTq + 1]block // Quantization tables, in zig-zag order.
-	tmp        [2 * blockSize]byte
+	// quantNatural is quant in natural (row-major) order, as floats, for
+	// scaledIDCT.
+	quantNatural [maxTq + 1][blockSize]float32
+	tmp          [2 * blockSize]byte
 }
 
 // decode reads a JPEG image from r and returns it as an image.Image.

@@ -56,15 +56,6 @@ func ScaleFor(w, h, minSide int) int {
 	return 1
 }
 
-// zigzag maps a coefficient's natural (row-major) index to its zig-zag
-// index, where the quantisation tables keep it: the inverse of unzig.
-var zigzag = func() (z [blockSize]int) {
-	for zig, nat := range unzig {
-		z[nat] = zig
-	}
-	return z
-}()
-
 // boxBasis[n][i*8+u] is frequency u's weight in output sample i of n: the
 // 8-point inverse DCT's basis, c(u)/2·cos((2x+1)uπ/16) with c(0) = 1/√2,
 // averaged over the 8/n samples x that output i covers. Output i of a
@@ -91,52 +82,57 @@ var boxBasis = func() (t [9][]float32) {
 	return t
 }()
 
-// scaledIDCT dequantises the block b (natural order; qt in zig-zag order)
-// and writes its nx×ny reduced pixels (each 1, 2 or 4, or one of them 8)
-// to dst, rows stride apart: each the mean of the full decode's
-// (8/nx)×(8/ny) pixels it covers (the box filter that libjpeg's scaled
-// decoding approximates), level-shifted and clipped. It multiplies by the
-// box-averaged bases directly, skipping the rows of coefficients that are
-// zero (most of them, past the lowest frequencies); a block's mean is its
-// DC coefficient alone.
-func scaledIDCT(b *block, qt *block, nx, ny int, dst []byte, stride int) {
+// scaledIDCT dequantises the block b (natural order, as qn) and writes
+// its nx×ny reduced pixels (each 1, 2 or 4, or one of them 8) to dst, rows
+// stride apart: each the mean of the full decode's (8/nx)×(8/ny) pixels it
+// covers (the box filter that libjpeg's scaled decoding approximates),
+// level-shifted and clipped. It multiplies by the box-averaged bases
+// directly, up to the last row of coefficients that is not zero (most rows
+// past the lowest frequencies are), and uses their symmetry: sample n−1−i
+// weighs frequency u as sample i does times (−1)^u, so the even and odd
+// frequencies' sums give a pair of samples at once. A block's mean is its DC
+// coefficient alone.
+func scaledIDCT(b *block, qn *[blockSize]float32, nx, ny int, dst []byte, stride int) {
 	if nx == 1 && ny == 1 {
-		dst[0] = clip(float32(b[0]*qt[0])/8 + 128)
+		dst[0] = clip(float32(b[0])*qn[0]/8 + 128)
 		return
 	}
 	ax, ay := boxBasis[nx], boxBasis[ny]
-	// rows[v*8+j] = Σ_u F[v][u]·ax[j][u], for the rows v that hold a
-	// non-zero coefficient.
-	var rows [64]float32
-	var used [8]bool
+	// rows[v*8+j] = Σ_u F[v][u]·ax[j][u] for the rows v up to last.
+	var rows [blockSize]float32
+	last := -1
 	for v := range 8 {
-		r := b[v*8 : v*8+8]
+		r := (*[8]int32)(b[v*8 : v*8+8])
 		if r[0]|r[1]|r[2]|r[3]|r[4]|r[5]|r[6]|r[7] == 0 {
 			continue
 		}
-		used[v] = true
-		var f [8]float32
-		for u, c := range r {
-			if c != 0 {
-				f[u] = float32(c * qt[zigzag[v*8+u]])
-			}
-		}
-		for j := range nx {
-			a := ax[j*8 : j*8+8]
-			rows[v*8+j] = f[0]*a[0] + f[1]*a[1] + f[2]*a[2] + f[3]*a[3] + f[4]*a[4] + f[5]*a[5] + f[6]*a[6] + f[7]*a[7]
+		last = v
+		q := (*[8]float32)(qn[v*8 : v*8+8])
+		f0, f1, f2, f3 := float32(r[0])*q[0], float32(r[1])*q[1], float32(r[2])*q[2], float32(r[3])*q[3]
+		f4, f5, f6, f7 := float32(r[4])*q[4], float32(r[5])*q[5], float32(r[6])*q[6], float32(r[7])*q[7]
+		out := rows[v*8 : v*8+8]
+		for j := range (nx + 1) / 2 {
+			a := (*[8]float32)(ax[j*8 : j*8+8])
+			even := f0*a[0] + f2*a[2] + f4*a[4] + f6*a[6]
+			odd := f1*a[1] + f3*a[3] + f5*a[5] + f7*a[7]
+			out[nx-1-j] = even - odd // the same sample when nx is 1
+			out[j] = even + odd
 		}
 	}
-	for i := range ny {
-		a := ay[i*8 : i*8+8]
-		out := dst[i*stride : i*stride+nx]
+	for i := range (ny + 1) / 2 {
+		a := (*[8]float32)(ay[i*8 : i*8+8])
+		top := dst[i*stride : i*stride+nx]
+		bottom := dst[(ny-1-i)*stride : (ny-1-i)*stride+nx]
 		for j := range nx {
-			var s float32
-			for v, ok := range used {
-				if ok {
-					s += a[v] * rows[v*8+j]
-				}
+			var even, odd float32
+			for v := 0; v <= last; v += 2 {
+				even += a[v] * rows[v*8+j]
 			}
-			out[j] = clip(s + 128)
+			for v := 1; v <= last; v += 2 {
+				odd += a[v] * rows[v*8+j]
+			}
+			bottom[j] = clip(even - odd + 128) // the same row when ny is 1
+			top[j] = clip(even + odd + 128)
 		}
 	}
 }

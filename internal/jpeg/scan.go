@@ -487,7 +487,7 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 		}
 	}
 	if nx < 8 || ny < 8 {
-		scaledIDCT(b, qt, nx, ny, dst, stride)
+		scaledIDCT(b, &d.quantNatural[d.comp[compIndex].tq], nx, ny, dst, stride)
 		return nil
 	}
 	for zig := 0; zig < blockSize; zig++ {

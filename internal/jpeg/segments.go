@@ -170,6 +170,9 @@ loop:
 				d.quant[tq][i] = int32(d.tmp[2*i])<<8 | int32(d.tmp[2*i+1])
 			}
 		}
+		for zig, q := range d.quant[tq] {
+			d.quantNatural[tq][unzig[zig]] = float32(q)
+		}
 	}
 	if n != 0 {
 		return FormatError("DQT has wrong length")
