@@ -52,7 +52,8 @@ const diskEntryMax = 1 << 14
 
 // imagePreparation names how the loader turns a file into its prepared
 // form; entries made another way (before JPEGs were decoded at reduced
-// scale) are other keys, left to eviction.
+// scale, or by the first scaled inverse DCT, which rounded differently) are
+// other keys, left to eviction.
 const imagePreparation = "jpeg-scaled-2"
 
 // key names the prepared form of the image at path.
