@@ -12,6 +12,7 @@ import (
 
 	"github.com/reslab/reslab/augment"
 	"github.com/reslab/reslab/internal/safetensors"
+	"github.com/reslab/reslab/resnet"
 	"github.com/reslab/reslab/train"
 )
 
@@ -494,5 +495,49 @@ func TestExtendCompletedRunEqualsLongerRun(t *testing.T) {
 		if a.TrainLoss != b.TrainLoss || a.ValLoss != b.ValLoss {
 			t.Errorf("epoch %d: extended %+v, planned long %+v", i+1, a, b)
 		}
+	}
+}
+
+// TestResumeNamesOtherArithmetic: a run records the convolutions and
+// matrix products it started on, and a resume under others (another build,
+// another CPU) says that the result will not be bit for bit an
+// uninterrupted run's; a resume under the same ones says nothing.
+func TestResumeNamesOtherArithmetic(t *testing.T) {
+	r, store, id := stoppedRunOf(t, func() Spec { s := tinySpec(); s.Epochs = 6; return s }(), 1)
+	run, err := store.Load(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Meta.Arithmetic != resnet.Arithmetic() || run.Meta.Arithmetic == "" {
+		t.Fatalf("recorded arithmetic %q, this process %q", run.Meta.Arithmetic, resnet.Arithmetic())
+	}
+	resumeNotes := func() string {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		sess, err := r.Resume(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancel() // stop again at once: only the notes matter
+		for range sess.Events {
+		}
+		sess.Wait()
+		return strings.Join(sess.Notes, " | ")
+	}
+	if notes := resumeNotes(); strings.Contains(notes, "bit for bit") {
+		t.Errorf("a resume under the same arithmetic: %q", notes)
+	}
+	w, err := store.OpenWriter(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Meta.Arithmetic = "oneDNN 9.9 convolutions, openblas"
+	if err := w.SaveMeta(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if notes := resumeNotes(); !strings.Contains(notes, "not bit for bit") || !strings.Contains(notes, "oneDNN 9.9 convolutions, openblas") {
+		t.Errorf("a resume under other arithmetic: %q", notes)
 	}
 }

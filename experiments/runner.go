@@ -164,6 +164,18 @@ func (p *prepared) recalibrateSource() train.BatchSource {
 	return loaderSource{p.recalibrate}
 }
 
+// arithmeticNote is a resume's note when the run started under other
+// convolutions or matrix products than this process has (another build,
+// or a CPU without AVX-512): training goes on correctly, but the sums round
+// differently, so the result is not bit for bit an uninterrupted run's.
+func arithmeticNote(started string) string {
+	now := resnet.Arithmetic()
+	if started == "" || started == now {
+		return ""
+	}
+	return fmt.Sprintf("this process computes with %s, the run started with %s: it trains on, but not bit for bit as it would have uninterrupted", now, started)
+}
+
 // skipNotes are a run's start notes about unreadable images: one per file
 // named, then the count of the rest.
 func skipNotes(rep augment.SkipReport) []string {
@@ -286,7 +298,8 @@ func (r *Runner) start(ctx context.Context, spec Spec, ref *SweepRef) (*Session,
 		spec.Epochs, budgetNote = r.planBudget(spec, p)
 	}
 	meta := RunMeta{Spec: spec, Classes: p.ds.Classes, ClassNames: p.ds.Names, Fingerprint: p.ds.Fingerprint,
-		TrainImages: p.ds.Train.Len(), ValidImages: p.ds.Valid.Len(), Params: p.model.NumParams(), Sweep: ref}
+		TrainImages: p.ds.Train.Len(), ValidImages: p.ds.Valid.Len(), Params: p.model.NumParams(), Sweep: ref,
+		Arithmetic: resnet.Arithmetic()}
 	w, err := r.Store.Create(meta)
 	if err != nil {
 		return nil, err
@@ -387,6 +400,9 @@ func (r *Runner) resume(ctx context.Context, id string, extendTo int) (*Session,
 		return fail(err)
 	}
 	notes := []string{fmt.Sprintf("resumed at epoch %d, batch %d", st.Epoch+1, st.Partial.Steps)}
+	if note := arithmeticNote(w.Meta.Arithmetic); note != "" {
+		notes = append(notes, note)
+	}
 	if extendNote != "" {
 		notes = append(notes, extendNote)
 		if st.Early != nil && finished {

@@ -60,6 +60,11 @@ type BenchResult struct {
 	Steps        int     `json:"steps"`
 }
 
+// Arithmetic names the convolutions and matrix products this process trains
+// with (kernel.Arithmetic): runs record it, and a resume under another one
+// is not bit for bit an uninterrupted run.
+func Arithmetic() string { return kernel.Arithmetic() }
+
 // Bench times steps on random images and reports the median and the peak
 // resident memory of the process.
 func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {

@@ -286,7 +286,7 @@ func TestTrainRunsShowCompareExport(t *testing.T) {
 	}
 
 	code, out, errOut = runReslab(t, "show", a, "--runs", runs)
-	for _, want := range []string{"resnet18", "confusion matrix", "train loss", "checker", "most confused (true → predicted)"} {
+	for _, want := range []string{"resnet18", "confusion matrix", "train loss", "checker", "most confused (true → predicted)", "computed with " + resnet.Arithmetic()} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("show lacks %q (exit %d): %s %s", want, code, out, errOut)
 		}

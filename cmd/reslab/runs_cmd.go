@@ -121,6 +121,9 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "  %s width %d, %d px, head %s (%s pooling, dropout %g), mode %s, %.2fM parameters\n",
 		s.Arch, s.Width, s.Size, s.Head, s.Pooling, s.Dropout, s.Mode, float64(run.Meta.Params)/1e6)
 	fmt.Fprintf(stdout, "  data %s: %d classes, %d train / %d validation images\n", data, len(run.Meta.Classes), run.Meta.TrainImages, run.Meta.ValidImages)
+	if run.Meta.Arithmetic != "" {
+		fmt.Fprintf(stdout, "  computed with %s\n", run.Meta.Arithmetic)
+	}
 	opt, _ := s.OptimizerConfig()
 	sched, _ := s.LRSchedule()
 	fmt.Fprintf(stdout, "  %s lr %g (%s schedule, %g warm-up epochs), batch %d, %d epochs, monitor %s, patience %d, seed %d\n",

@@ -66,6 +66,19 @@ func ConvolutionLabel() string {
 	return "reslab (im2col and the matrix product)"
 }
 
+// Arithmetic names the convolutions and the matrix product in use, such as
+// "reslab convolutions, reslab AVX-512 matrix products (pure Go, gonum)".
+// Training is reproducible bit for bit only under the same arithmetic: each
+// way sums in its own order, so a run resumed under another one goes on
+// correctly but not exactly as it would have uninterrupted.
+func Arithmetic() string {
+	conv := "reslab convolutions"
+	if libraryConvsOn.Load() {
+		conv = convLibraryLabel() + " convolutions"
+	}
+	return conv + ", " + BLAS()
+}
+
 // UseConvolutions runs every convolution created after it on the named one
 // of Convolutions ("" is the default). Like UseProduct it is for `reslab
 // bench` and tests, never to be flipped beside training.
