@@ -53,8 +53,9 @@ const diskEntryMax = 1 << 14
 // imagePreparation names how the loader turns a file into its prepared
 // form; entries made another way (before JPEGs were decoded at reduced
 // scale, or by the first scaled inverse DCT, which rounded differently) are
-// other keys, left to eviction.
-const imagePreparation = "jpeg-scaled-2"
+// other keys, left to eviction. Each JPEG decoder (jpegDecoder) has its
+// own keys.
+const imagePreparation = "jpeg-scaled-2-" + jpegDecoder
 
 // key names the prepared form of the image at path.
 func (c *DiskCache) key(path string, size int, augmenting bool, scale float64) (string, bool) {

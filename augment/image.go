@@ -189,7 +189,17 @@ func decodeRaw(data []byte, opts DecodeOptions) (image.Image, error) {
 
 // decodeChecked decodes an image whose header (cfg) passed header.
 func decodeChecked(data []byte, format string, cfg image.Config, opts DecodeOptions) (img image.Image, err error) {
-	if scale := jpeg.ScaleFor(cfg.Width, cfg.Height, opts.MinSide); format == "jpeg" && opts.MinSide > 0 && scale > 1 {
+	scale := 1
+	if opts.MinSide > 0 {
+		scale = jpeg.ScaleFor(cfg.Width, cfg.Height, opts.MinSide)
+	}
+	var native bool
+	if format == "jpeg" {
+		img, native = nativeJPEG(data, scale)
+	}
+	if native {
+		img = orient(img, jpeg.Orientation(data))
+	} else if format == "jpeg" && scale > 1 {
 		if img, err = jpeg.Decode(data, scale); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", format, err)
 		}
