@@ -195,7 +195,7 @@ func decodeChecked(data []byte, format string, cfg image.Config, opts DecodeOpti
 	}
 	var native bool
 	if format == "jpeg" {
-		img, native = nativeJPEG(data, scale)
+		img, native = nativeJPEG(data, scale, cfg)
 	}
 	if native {
 		img = orient(img, jpeg.Orientation(data))

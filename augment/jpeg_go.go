@@ -9,4 +9,4 @@ import "image"
 const jpegDecoder = "go"
 
 // nativeJPEG is the libjpeg build's decoder; this build has none.
-func nativeJPEG([]byte, int) (image.Image, bool) { return nil, false }
+func nativeJPEG([]byte, int, image.Config) (image.Image, bool) { return nil, false }

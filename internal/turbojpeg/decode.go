@@ -21,8 +21,10 @@ var ErrFourComponents = errors.New("turbojpeg: four-component (CMYK or YCCK) JPE
 // Decode decodes a JPEG at 1/scale of its width and height, rounded up
 // (scale 1, 2, 4 or 8), as opaque RGB. Gray files come back as RGB too. A
 // file libjpeg-turbo would only warn about (a truncated scan, extraneous
-// bytes) is an error, as it is to Go's decoder.
-func Decode(data []byte, scale int) (*image.NRGBA, error) {
+// bytes) is an error, as it is to Go's decoder. A file whose frame holds
+// more than maxPixels pixels at full size is refused before anything is
+// allocated for it.
+func Decode(data []byte, scale, maxPixels int) (*image.NRGBA, error) {
 	switch scale {
 	case 1, 2, 4, 8:
 	default:
@@ -43,6 +45,9 @@ func Decode(data []byte, scale int) (*image.NRGBA, error) {
 	}
 	if colorspace == C.TJCS_CMYK || colorspace == C.TJCS_YCCK {
 		return nil, ErrFourComponents
+	}
+	if int64(w)*int64(ht) > int64(maxPixels) {
+		return nil, fmt.Errorf("turbojpeg: %d×%d pixels, more than the %d allowed", int(w), int(ht), maxPixels)
 	}
 	dw, dh := (int(w)+scale-1)/scale, (int(ht)+scale-1)/scale
 	img := image.NewNRGBA(image.Rect(0, 0, dw, dh))

@@ -32,7 +32,7 @@ func TestDecodeAgreesWithTheGoDecoder(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, scale := range []int{1, 2, 4, 8} {
-			got, err := Decode(data, scale)
+			got, err := Decode(data, scale, 1<<24)
 			if strings.Contains(f, "cmyk") {
 				if !errors.Is(err, ErrFourComponents) {
 					t.Errorf("%s: %v, want ErrFourComponents", f, err)
@@ -106,11 +106,14 @@ func TestDecodeRefusesDamagedFiles(t *testing.T) {
 		"not a jpeg": []byte("GIF89a and then some more bytes"),
 		"empty":      nil,
 	} {
-		if _, err := Decode(bad, 2); err == nil {
+		if _, err := Decode(bad, 2, 1<<24); err == nil {
 			t.Errorf("%s: decoded", name)
 		}
 	}
-	if _, err := Decode(data, 3); err == nil {
+	if _, err := Decode(data, 3, 1<<24); err == nil {
 		t.Error("scale 3 was accepted")
+	}
+	if _, err := Decode(data, 1, 150*100); err == nil { // the file is 150×103
+		t.Error("a frame over maxPixels was decoded")
 	}
 }
