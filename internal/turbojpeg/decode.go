@@ -20,8 +20,8 @@ var ErrFourComponents = errors.New("turbojpeg: four-component (CMYK or YCCK) JPE
 
 // Decode decodes a JPEG at 1/scale of its width and height, rounded up
 // (scale 1, 2, 4 or 8), as opaque RGB. Gray files come back as RGB too. A
-// file libjpeg-turbo would only warn about (a truncated scan, extraneous
-// bytes) is an error, as it is to Go's decoder. A file whose frame holds
+// file libjpeg-turbo warns about (a truncated scan, extraneous bytes) is an
+// error, as it is to Go's decoder; the decode stops at the warning. A file whose frame holds
 // more than maxPixels pixels at full size is refused before anything is
 // allocated for it.
 func Decode(data []byte, scale, maxPixels int) (*image.NRGBA, error) {
