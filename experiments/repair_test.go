@@ -540,4 +540,15 @@ func TestResumeNamesOtherArithmetic(t *testing.T) {
 	if notes := resumeNotes(); !strings.Contains(notes, "not bit for bit") || !strings.Contains(notes, "oneDNN 9.9 convolutions, openblas") {
 		t.Errorf("a resume under other arithmetic: %q", notes)
 	}
+	// The record now names both, and the run stays mixed for later resumes.
+	run, err = store.Load(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "oneDNN 9.9 convolutions, openblas; then " + resnet.Arithmetic(); run.Meta.Arithmetic != want {
+		t.Errorf("recorded %q, want %q", run.Meta.Arithmetic, want)
+	}
+	if notes := resumeNotes(); !strings.Contains(notes, "not bit for bit") {
+		t.Errorf("a later resume of the mixed run: %q", notes)
+	}
 }

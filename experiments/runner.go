@@ -402,6 +402,13 @@ func (r *Runner) resume(ctx context.Context, id string, extendTo int) (*Session,
 	notes := []string{fmt.Sprintf("resumed at epoch %d, batch %d", st.Epoch+1, st.Partial.Steps)}
 	if note := arithmeticNote(w.Meta.Arithmetic); note != "" {
 		notes = append(notes, note)
+		// The record names every arithmetic the run has trained under, so
+		// show says it, and a later resume notes it again whatever it runs
+		// under.
+		w.Meta.Arithmetic += "; then " + resnet.Arithmetic()
+		if err := w.SaveMeta(); err != nil {
+			return fail(err)
+		}
 	}
 	if extendNote != "" {
 		notes = append(notes, extendNote)

@@ -53,8 +53,9 @@ type RunMeta struct {
 	ValidImages int       `json:"valid_images"`
 	Params      int       `json:"params"`
 	Created     time.Time `json:"created"`
-	// Arithmetic is the convolutions and matrix products the run started
-	// on (resnet.Arithmetic); empty for runs from before it was kept.
+	// Arithmetic is the convolutions, matrix products and workers the run
+	// started under (resnet.Arithmetic), followed by "; then …" for each
+	// resume under others; empty for runs from before it was kept.
 	Arithmetic string `json:"arithmetic,omitempty"`
 	// Sweep is the sweep and the place in it this run trains, nil for a
 	// run of its own. It is how a sweep finds its runs: runs written by

@@ -21,7 +21,9 @@ var ErrFourComponents = errors.New("turbojpeg: four-component (CMYK or YCCK) JPE
 // Decode decodes a JPEG at 1/scale of its width and height, rounded up
 // (scale 1, 2, 4 or 8), as opaque RGB. Gray files come back as RGB too. A
 // file libjpeg-turbo warns about (a truncated scan, extraneous bytes) is an
-// error, as it is to Go's decoder; the decode stops at the warning. A file whose frame holds
+// error, as it is to Go's decoder; the decode stops at the warning. A
+// progressive file of unreasonably many scans (past libjpeg-turbo's own
+// limit: a crafted one could make the decode take minutes) is refused. A file whose frame holds
 // more than maxPixels pixels at full size is refused before anything is
 // allocated for it.
 func Decode(data []byte, scale, maxPixels int) (*image.NRGBA, error) {
@@ -52,7 +54,7 @@ func Decode(data []byte, scale, maxPixels int) (*image.NRGBA, error) {
 	dw, dh := (int(w)+scale-1)/scale, (int(ht)+scale-1)/scale
 	img := image.NewNRGBA(image.Rect(0, 0, dw, dh))
 	dst := (*C.uchar)(unsafe.Pointer(&img.Pix[0]))
-	if C.tjDecompress2(h, src, C.ulong(len(data)), dst, C.int(dw), C.int(img.Stride), C.int(dh), C.TJPF_RGBA, C.TJFLAG_STOPONWARNING) != 0 {
+	if C.tjDecompress2(h, src, C.ulong(len(data)), dst, C.int(dw), C.int(img.Stride), C.int(dh), C.TJPF_RGBA, C.TJFLAG_STOPONWARNING|C.TJFLAG_LIMITSCANS) != 0 {
 		return nil, decodeError(h)
 	}
 	return img, nil

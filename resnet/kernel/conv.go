@@ -96,6 +96,11 @@ func convGeomOf(xs, ws tensor.Shape, stride, pad int) (*convGeom, error) {
 	if stride < 1 || pad < 0 {
 		return nil, fmt.Errorf("conv2d: stride %d, padding %d", stride, pad)
 	}
+	// Truncating division would give a 1-pixel output to a kernel wider
+	// than the padded input when the stride is 2 or more; PyTorch refuses.
+	if xs[2]+2*pad < ws[2] || xs[3]+2*pad < ws[2] {
+		return nil, fmt.Errorf("conv2d: input %v too small for a %d×%d kernel with stride %d and padding %d", xs, ws[2], ws[2], stride, pad)
+	}
 	g := newConvGeom(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], stride, pad)
 	if g.ho < 1 || g.wo < 1 {
 		return nil, fmt.Errorf("conv2d: input %v too small for a %d×%d kernel with stride %d and padding %d", xs, g.k, g.k, stride, pad)
@@ -122,6 +127,7 @@ type convGeom struct {
 	libMu     sync.Mutex // guards the library below
 	libChosen bool
 	lib       libraryConv // nil: reslab's kernels; see library
+	libErr    error       // why the library could not take the convolution
 
 	mu        sync.Mutex // guards the plan below
 	workers   int

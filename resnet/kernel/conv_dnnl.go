@@ -14,7 +14,7 @@ import (
 // back for comparisons.
 const convLibraryName = "dnnl"
 
-func convLibraryLabel() string { return "oneDNN " + dnnl.Version() }
+func convLibraryLabel() string { return "oneDNN " + dnnl.Version() + " (" + dnnl.ISA() + ")" }
 
 type dnnlConv struct{ c *dnnl.Conv }
 

@@ -66,21 +66,24 @@ func ConvolutionLabel() string {
 	return "reslab (im2col and the matrix product)"
 }
 
-// Arithmetic names the convolutions and the matrix product in use, such as
-// "reslab convolutions, reslab AVX-512 matrix products (pure Go, gonum)".
-// Training is reproducible bit for bit only under the same arithmetic: each
-// way sums in its own order, so a run resumed under another one goes on
-// correctly but not exactly as it would have uninterrupted.
+// Arithmetic names the convolutions, the matrix product and the number of
+// workers in use, such as "reslab convolutions, reslab AVX-512 matrix
+// products (pure Go, gonum), 2 workers". Training is reproducible bit for
+// bit only under the same arithmetic: each way sums in its own order, and
+// the weight gradients' partial sums follow the workers, so a run resumed
+// under another one goes on correctly but not exactly as it would have
+// uninterrupted.
 func Arithmetic() string {
 	conv := "reslab convolutions"
 	if libraryConvsOn.Load() {
 		conv = convLibraryLabel() + " convolutions"
 	}
-	return conv + ", " + BLAS()
+	return fmt.Sprintf("%s, %s, %d workers", conv, BLAS(), runtime.GOMAXPROCS(0))
 }
 
-// UseConvolutions runs every convolution created after it on the named one
-// of Convolutions ("" is the default). Like UseProduct it is for `reslab
+// UseConvolutions runs every convolution whose first pass comes after it on
+// the named one of Convolutions ("" is the default): each convolution
+// chooses once, at its first pass. Like UseProduct it is for `reslab
 // bench` and tests, never to be flipped beside training.
 func UseConvolutions(name string) error {
 	switch {
@@ -106,14 +109,12 @@ func (g *convGeom) library() (libraryConv, error) {
 	if !g.libChosen {
 		g.libChosen = true
 		if libraryConvsOn.Load() {
-			lib, err := newLibraryConv(g)
-			if err != nil {
-				return nil, err
-			}
-			g.lib = lib
+			// A library that cannot describe the convolution says so on
+			// every run, not only the first.
+			g.lib, g.libErr = newLibraryConv(g)
 		}
 	}
-	return g.lib, nil
+	return g.lib, g.libErr
 }
 
 // dropLibrary moves the convolution to reslab's kernels for good.

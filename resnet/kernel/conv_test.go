@@ -277,6 +277,11 @@ func TestConv2DRejectsBadShapes(t *testing.T) {
 	if _, err := Conv2D(x, w2, 0, 3); err == nil {
 		t.Error("stride 0 accepted")
 	}
+	// (4+0−7)/2+1 is 1 in truncating division: a stride must not make a
+	// kernel wider than its padded input fit.
+	if _, err := Conv2D(x, w2, 2, 1); err == nil {
+		t.Error("a 7×7 kernel over a 6×6 padded input accepted with stride 2")
+	}
 }
 
 // convLayerCases are the distinct convolutions of ResNet-18 and the 1×1

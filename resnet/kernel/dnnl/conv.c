@@ -66,6 +66,29 @@ int rc_init(void) {
 
 void rc_set_threads(int n) { omp_set_num_threads(n); }
 
+const char *rc_isa(void) {
+	switch (dnnl_get_effective_cpu_isa()) {
+	case dnnl_cpu_isa_sse41:
+		return "sse41";
+	case dnnl_cpu_isa_avx:
+		return "avx";
+	case dnnl_cpu_isa_avx2:
+		return "avx2";
+	case dnnl_cpu_isa_avx2_vnni:
+		return "avx2_vnni";
+	case dnnl_cpu_isa_avx512_core:
+		return "avx512_core";
+	case dnnl_cpu_isa_avx512_core_vnni:
+		return "avx512_core_vnni";
+	case dnnl_cpu_isa_avx512_core_bf16:
+		return "avx512_core_bf16";
+	case dnnl_cpu_isa_avx512_core_amx:
+		return "avx512_core_amx";
+	default:
+		return "other";
+	}
+}
+
 rc_conv *rc_new(int n, int c, int h, int w, int o, int k, int stride, int pad) {
 	rc_conv *cv = calloc(1, sizeof *cv);
 	if (!cv)
@@ -205,20 +228,11 @@ static dnnl_status_t reorder(operand *od, int to_op) {
 	return dnnl_primitive_execute(od->reorder, stream, 2, args);
 }
 
-int rc_run(rc_conv *cv, int which, const float *a, const float *b, float *out, const char **step) {
-	*step = "";
-	if (which < 0 || which > 2)
-		return dnnl_invalid_arguments;
-	pass *p = &cv->passes[which];
-	dnnl_status_t st;
-	if (!p->ready) {
-		if ((st = make_pass(cv, which, step)) != dnnl_success) {
-			free_pass(p);
-			return st;
-		}
-	}
+// run_pass is rc_run once the primitives exist.
+static dnnl_status_t run_pass(pass *p, const float *a, const float *b, float *out, const char **step) {
 	void *ptrs[3] = {(void *)a, (void *)b, out};
 	dnnl_exec_arg_t args[3];
+	dnnl_status_t st;
 	*step = "reorder in";
 	for (int i = 0; i < 3; i++) {
 		operand *od = &p->opd[i];
@@ -245,6 +259,26 @@ int rc_run(rc_conv *cv, int which, const float *a, const float *b, float *out, c
 		return st;
 	*step = "wait";
 	return dnnl_stream_wait(stream);
+}
+
+int rc_run(rc_conv *cv, int which, const float *a, const float *b, float *out, const char **step) {
+	*step = "";
+	if (which < 0 || which > 2)
+		return dnnl_invalid_arguments;
+	pass *p = &cv->passes[which];
+	dnnl_status_t st;
+	if (!p->ready) {
+		if ((st = make_pass(cv, which, step)) != dnnl_success) {
+			free_pass(p);
+			return st;
+		}
+	}
+	st = run_pass(p, a, b, out, step);
+	// The caller's buffers are Go memory: no C object keeps a pointer to
+	// them once the call returns.
+	for (int i = 0; i < 3; i++)
+		dnnl_memory_set_data_handle(p->opd[i].user, NULL);
+	return st;
 }
 
 const char *rc_impl(rc_conv *cv, int which) {

@@ -38,8 +38,11 @@ func (p Pass) String() string {
 	return fmt.Sprintf("pass %d", int(p))
 }
 
-// Error is a oneDNN call that failed: the step of the pass and oneDNN's
-// status. Unimplemented means oneDNN has no primitive for the shapes, and a
+// noPass marks an Error from before any pass (the engine, a descriptor).
+const noPass Pass = -1
+
+// Error is a oneDNN call that failed: the pass (noPass for the engine or a
+// descriptor), its step and oneDNN's status. Unimplemented means oneDNN has no primitive for the shapes, and a
 // caller can fall back to another implementation.
 type Error struct {
 	Pass   Pass
@@ -61,6 +64,9 @@ func (e *Error) Error() string {
 	if !ok {
 		name = fmt.Sprintf("status %d", e.Status)
 	}
+	if e.Pass == noPass {
+		return fmt.Sprintf("oneDNN convolution, %s: %s", e.Step, name)
+	}
 	return fmt.Sprintf("oneDNN convolution %s, %s: %s", e.Pass, e.Step, name)
 }
 
@@ -81,7 +87,7 @@ func on(f func()) error {
 		go func() {
 			runtime.LockOSThread()
 			if st := C.rc_init(); st != 0 {
-				started <- &Error{Step: "engine", Status: int(st)}
+				started <- &Error{Pass: noPass, Step: "engine", Status: int(st)}
 				return
 			}
 			started <- nil
@@ -108,6 +114,17 @@ func on(f func()) error {
 	return nil
 }
 
+// ISA names the most capable instruction set oneDNN may use on this CPU,
+// such as "avx512_core" or "avx2": its convolutions round alike only on
+// CPUs with the same one.
+func ISA() string {
+	var isa string
+	if err := on(func() { isa = C.GoString(C.rc_isa()) }); err != nil {
+		return "unknown"
+	}
+	return isa
+}
+
 // Version is the oneDNN library's version, such as "2.6.3".
 func Version() string {
 	v := C.dnnl_version()
@@ -127,7 +144,7 @@ type Conv struct {
 // Conv2d computes it. The primitives are created on each pass's first run.
 func NewConv(n, c, h, w, o, k, stride, pad int) (*Conv, error) {
 	ho, wo := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
-	if n < 1 || c < 1 || o < 1 || k < 1 || stride < 1 || pad < 0 || ho < 1 || wo < 1 {
+	if n < 1 || c < 1 || o < 1 || k < 1 || stride < 1 || pad < 0 || h+2*pad < k || w+2*pad < k {
 		return nil, fmt.Errorf("oneDNN convolution: input (%d, %d, %d, %d), weights (%d, %d, %d, %d), stride %d, padding %d", n, c, h, w, o, c, k, k, stride, pad)
 	}
 	cv := &Conv{xLen: n * c * h * w, wLen: o * c * k * k, yLen: n * o * ho * wo}
@@ -137,7 +154,7 @@ func NewConv(n, c, h, w, o, k, stride, pad int) (*Conv, error) {
 		return nil, err
 	}
 	if cv.c == nil {
-		return nil, &Error{Step: "descriptor", Status: int(C.dnnl_out_of_memory)}
+		return nil, &Error{Pass: noPass, Step: "descriptor", Status: int(C.dnnl_out_of_memory)}
 	}
 	runtime.SetFinalizer(cv, (*Conv).Close)
 	return cv, nil
@@ -163,13 +180,14 @@ func (cv *Conv) Run(p Pass, a, b, out []float32) error {
 			return fmt.Errorf("oneDNN convolution %s: operand %d has %d elements, want %d", p, i, len(s), lens[i])
 		}
 	}
-	if cv.c == nil {
+	c := cv.c
+	if c == nil {
 		return fmt.Errorf("oneDNN convolution %s: closed", p)
 	}
 	var st C.int
 	var step *C.char
 	err := on(func() {
-		st = C.rc_run(cv.c, C.int(p), (*C.float)(&a[0]), (*C.float)(&b[0]), (*C.float)(&out[0]), &step)
+		st = C.rc_run(c, C.int(p), (*C.float)(&a[0]), (*C.float)(&b[0]), (*C.float)(&out[0]), &step)
 	})
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
@@ -187,10 +205,11 @@ func (cv *Conv) Run(p Pass, a, b, out []float32) error {
 // as "jit:avx512_core"), or "" before it has.
 func (cv *Conv) Impl(p Pass) string {
 	var name string
-	if cv.c == nil {
+	c := cv.c
+	if c == nil {
 		return ""
 	}
-	on(func() { name = C.GoString(C.rc_impl(cv.c, C.int(p))) })
+	on(func() { name = C.GoString(C.rc_impl(c, C.int(p))) })
 	return name
 }
 

@@ -19,4 +19,6 @@ int rc_run(rc_conv *cv, int pass, const float *a, const float *b, float *out, co
 // rc_impl names the implementation oneDNN chose for a pass that has run.
 const char *rc_impl(rc_conv *cv, int pass);
 void rc_set_threads(int n);
+// rc_isa names the most capable instruction set oneDNN may use here.
+const char *rc_isa(void);
 #endif

@@ -68,6 +68,7 @@ func TestPassesMatchTheDefinition(t *testing.T) {
 		{n: 3, c: 20, h: 9, w: 8, o: 36, k: 3, s: 2, p: 1},
 		{n: 2, c: 32, h: 6, w: 6, o: 64, k: 1, s: 1, p: 0},
 		{n: 2, c: 24, h: 7, w: 7, o: 40, k: 1, s: 2, p: 0},
+		{n: 2, c: 16, h: 8, w: 8, o: 32, k: 1, s: 2, p: 0}, // a shortcut on an even side: right padding −1
 	} {
 		g.ho, g.wo = (g.h+2*g.p-g.k)/g.s+1, (g.w+2*g.p-g.k)/g.s+1
 		cv, err := NewConv(g.n, g.c, g.h, g.w, g.o, g.k, g.s, g.p)
@@ -76,8 +77,10 @@ func TestPassesMatchTheDefinition(t *testing.T) {
 		}
 		x, w, dy := random(r, g.n*g.c*g.h*g.w), random(r, g.o*g.c*g.k*g.k), random(r, g.n*g.o*g.ho*g.wo)
 		y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
-		for i := range dx { // the passes overwrite, not add
-			dx[i], dw[i%len(dw)] = 7, 7
+		for _, out := range [][]float32{y, dx, dw} { // the passes overwrite, not add
+			for i := range out {
+				out[i] = 7
+			}
 		}
 		for _, run := range []struct {
 			p         Pass
@@ -112,6 +115,9 @@ func TestRunRefusesShortOperands(t *testing.T) {
 	}
 	if _, err := NewConv(1, 2, 2, 2, 3, 5, 1, 0); err == nil {
 		t.Error("a 5×5 kernel over a 2×2 input was accepted")
+	}
+	if _, err := NewConv(1, 1, 2, 2, 1, 3, 2, 0); err == nil {
+		t.Error("a 3×3 kernel over a 2×2 input was accepted with stride 2")
 	}
 	var e *Error
 	if err := cv.Run(Pass(7), nil, nil, nil); err == nil || errors.As(err, &e) {
