@@ -161,6 +161,11 @@ func idct(b *block) {
 func idctRows(b *block) {
 	for i := range 8 {
 		x := b[8*i : 8*i+8 : 8*i+8]
+		// A row of zeros transforms to zeros (reslab's addition: most
+		// rows past the lowest frequencies are).
+		if x[0]|x[1]|x[2]|x[3]|x[4]|x[5]|x[6]|x[7] == 0 {
+			continue
+		}
 		x0 := x[0]
 		x7 := x[1]
 		x2 := x[2]
@@ -240,6 +245,16 @@ func idctRows(b *block) {
 		x[6] = x6
 		x[7] = x7
 	}
+}
+
+// flatIDCT is idct's value for a block whose only coefficient is the
+// dequantised dc (the same at every pixel): idctRows leaves dc<<17 across
+// the first row, and each column's butterflies then only round and shift
+// it. The arithmetic is idct's, in int32, wrapping where idct's wraps.
+func flatIDCT(dc int32) int32 {
+	x0 := dc << 17
+	x0 += 1 << 19
+	return (x0 >> 2) >> 18
 }
 
 // idctCols applies the 1D IDCT to the columns of b.

@@ -6,6 +6,7 @@
 package jpeg
 
 import (
+	"bytes"
 	"image"
 	"io"
 )
@@ -92,7 +93,12 @@ type bits struct {
 }
 
 type decoder struct {
-	r    io.Reader
+	r io.Reader
+	// data is the whole file and src reads it, when it is decoded from
+	// memory: sequential scans are then entropy-decoded from data directly
+	// (entropy.go).
+	data []byte
+	src  *bytes.Reader
 	bits bits
 	// bytes is a byte buffer, similar to a bufio.Reader, except that it
 	// has to be able to unread more than 1 byte, due to byte stuffing.

@@ -261,8 +261,12 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, s uint8) {
 		scale := 1 << (s % 4)
 		cfg, err := stdjpeg.DecodeConfig(bytes.NewReader(data))
-		if err != nil || cfg.Width*cfg.Height > 1<<20 {
+		// The loader refuses empty frames before decoding (augment's header).
+		if err != nil || cfg.Width*cfg.Height > 1<<20 || cfg.Width == 0 || cfg.Height == 0 {
 			return
+		}
+		if cfg.ColorModel != color.CMYKModel {
+			agree(t, "the input", data, scale)
 		}
 		img, err := Decode(data, scale)
 		if err != nil {

@@ -161,6 +161,11 @@ func (d *decoder) processSOS(n int) error {
 	}
 
 	d.bits = bits{}
+	// er reads a sequential scan from memory (entropy.go); nil otherwise.
+	var er *entropyReader
+	if !d.progressive {
+		er = d.beginEntropy()
+	}
 	mcu, expectedRST := 0, uint8(rst0Marker)
 	var (
 		// b is the decoded coefficients, in natural (not zig-zag) order.
@@ -214,6 +219,27 @@ func (d *decoder) processSOS(n int) error {
 						if bx*8 >= d.width || by*8 >= d.height {
 							continue
 						}
+					}
+
+					if er != nil {
+						b = block{}
+						hasAC, err := d.decodeSequentialBlock(er, &b, &d.huff[dcTable][scan[i].td], &d.huff[acTable][scan[i].ta], &dc[compIndex])
+						if err != nil {
+							return err
+						}
+						if !hasAC {
+							done, err := d.reconstructFlatBlock(b[0], bx, by, int(compIndex))
+							if err != nil {
+								return err
+							}
+							if done {
+								continue
+							}
+						}
+						if err := d.reconstructBlock(&b, bx, by, int(compIndex)); err != nil {
+							return err
+						}
+						continue
 					}
 
 					// Load the previous partially decoded coefficients, if applicable.
@@ -310,6 +336,11 @@ func (d *decoder) processSOS(n int) error {
 				// For well-formed input, the RST[0-7] restart marker follows
 				// immediately. For corrupt input, call findRST to try to
 				// resynchronize.
+				if er != nil {
+					if err := d.endEntropy(er); err != nil {
+						return err
+					}
+				}
 				if err := d.readFull(d.tmp[:2]); err != nil {
 					return err
 				} else if d.tmp[0] != 0xff || d.tmp[1] != expectedRST {
@@ -327,10 +358,16 @@ func (d *decoder) processSOS(n int) error {
 				dc = [maxComponents]int32{}
 				// Reset the progressive decoder state, as per section G.1.2.2.
 				d.eobRun = 0
+				if er != nil {
+					er = d.beginEntropy()
+				}
 			}
 		} // for mx
 	} // for my
 
+	if er != nil {
+		return d.endEntropy(er)
+	}
 	return nil
 }
 
@@ -467,24 +504,9 @@ func (d *decoder) reconstructProgressiveImage() error {
 // to the image: 8×8 pixels, or fewer at a reduced scale (scaledIDCT).
 func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 	qt := &d.quant[d.comp[compIndex].tq]
-	nx, ny := d.blockSide, d.blockSide
-	dst, stride := []byte(nil), 0
-	if d.nComp == 1 {
-		dst, stride = d.img1.Pix[ny*by*d.img1.Stride+nx*bx:], d.img1.Stride
-	} else {
-		if compIndex > 0 {
-			nx, ny = d.chromaW, d.chromaH
-		}
-		switch compIndex {
-		case 0:
-			dst, stride = d.img3.Y[ny*by*d.img3.YStride+nx*bx:], d.img3.YStride
-		case 1:
-			dst, stride = d.img3.Cb[ny*by*d.img3.CStride+nx*bx:], d.img3.CStride
-		case 2:
-			dst, stride = d.img3.Cr[ny*by*d.img3.CStride+nx*bx:], d.img3.CStride
-		default:
-			return UnsupportedError("too many components")
-		}
+	dst, stride, nx, ny, err := d.blockPixels(bx, by, compIndex)
+	if err != nil {
+		return err
 	}
 	if nx < 8 || ny < 8 {
 		scaledIDCT(b, &d.quantNatural[d.comp[compIndex].tq], nx, ny, dst, stride)
@@ -511,6 +533,57 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 		}
 	}
 	return nil
+}
+
+// blockPixels is where block (bx, by) of a component goes: its first pixel
+// in the plane, the plane's stride, and the block's decoded width and height.
+func (d *decoder) blockPixels(bx, by, compIndex int) (dst []byte, stride, nx, ny int, err error) {
+	nx, ny = d.blockSide, d.blockSide
+	if d.nComp == 1 {
+		return d.img1.Pix[ny*by*d.img1.Stride+nx*bx:], d.img1.Stride, nx, ny, nil
+	}
+	if compIndex > 0 {
+		nx, ny = d.chromaW, d.chromaH
+	}
+	switch compIndex {
+	case 0:
+		return d.img3.Y[ny*by*d.img3.YStride+nx*bx:], d.img3.YStride, nx, ny, nil
+	case 1:
+		return d.img3.Cb[ny*by*d.img3.CStride+nx*bx:], d.img3.CStride, nx, ny, nil
+	case 2:
+		return d.img3.Cr[ny*by*d.img3.CStride+nx*bx:], d.img3.CStride, nx, ny, nil
+	}
+	return nil, 0, 0, 0, UnsupportedError("too many components")
+}
+
+// reconstructFlatBlock writes a block whose only coefficient is dc (not
+// dequantised) when it decodes to 8×8 pixels, and reports whether it did:
+// the inverse DCT of such a block is one value, computed here as idct's
+// integer steps compute it (flatIDCT), which skips the two passes of eight
+// 1-D transforms. Reduced blocks are left to scaledIDCT, which is cheap for
+// them.
+func (d *decoder) reconstructFlatBlock(dc int32, bx, by, compIndex int) (bool, error) {
+	dst, stride, nx, ny, err := d.blockPixels(bx, by, compIndex)
+	if err != nil || nx != 8 || ny != 8 {
+		return false, err
+	}
+	c := flatIDCT(dc * d.quant[d.comp[compIndex].tq][0])
+	var v uint8
+	switch {
+	case c < -128:
+		v = 0
+	case c > 127:
+		v = 255
+	default:
+		v = uint8(c + 128)
+	}
+	for y := range 8 {
+		row := dst[y*stride : y*stride+8]
+		for x := range row {
+			row[x] = v
+		}
+	}
+	return true, nil
 }
 
 // findRST advances past the next RST restart marker that matches expectedRST.
