@@ -242,19 +242,46 @@ func resizeYCbCr(s *image.YCbCr, sx, sy, w, h int) *image.NRGBA {
 // conversion loop.
 // ycbcrToNRGBA converts a YCbCr image to NRGBA at origin (0,0) with
 // imaging.Clone's arithmetic (ycbcrToRGB), without its generic scanner,
-// which took a tenth of a reduced JPEG decode's time.
+// which took a tenth of a reduced JPEG decode's time. Rows of 4:4:4 (what
+// a reduced decode gives) and of horizontally halved chroma (4:2:2, 4:2:0)
+// are converted from row slices, without working out each pixel's chroma
+// offset: a third less time (BenchmarkYCbCrToNRGBA, 182 → 120 µs at
+// 250×188).
 func ycbcrToNRGBA(m *image.YCbCr) *image.NRGBA {
 	b := m.Rect
-	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	w := b.Dx()
+	out := image.NewNRGBA(image.Rect(0, 0, w, b.Dy()))
 	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := out.Pix[(y-b.Min.Y)*out.Stride : (y-b.Min.Y)*out.Stride+4*b.Dx()]
-		yi := m.YOffset(b.Min.X, y)
-		for x := b.Min.X; x < b.Max.X; x++ {
-			ci := m.COffset(x, y)
-			r, g, bl := ycbcrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-			o := 4 * (x - b.Min.X)
-			row[o], row[o+1], row[o+2], row[o+3] = r, g, bl, 255
-			yi++
+		row := out.Pix[(y-b.Min.Y)*out.Stride:][:4*w]
+		ys := m.Y[m.YOffset(b.Min.X, y):][:w]
+		c0 := m.COffset(b.Min.X, y)
+		switch m.SubsampleRatio {
+		case image.YCbCrSubsampleRatio444:
+			cbs, crs := m.Cb[c0:][:w], m.Cr[c0:][:w]
+			for x, yv := range ys {
+				o := row[4*x:][:4]
+				o[0], o[1], o[2] = ycbcrToRGB(yv, cbs[x], crs[x])
+				o[3] = 255
+			}
+		case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+			// Chroma sample (x+odd)/2 of the row, where odd says whether the
+			// image starts on the second pixel of a chroma pair.
+			odd := b.Min.X & 1
+			n := (w + odd + 1) / 2
+			cbs, crs := m.Cb[c0:][:n], m.Cr[c0:][:n]
+			for x, yv := range ys {
+				c := (x + odd) >> 1
+				o := row[4*x:][:4]
+				o[0], o[1], o[2] = ycbcrToRGB(yv, cbs[c], crs[c])
+				o[3] = 255
+			}
+		default:
+			for x := range w {
+				ci := m.COffset(b.Min.X+x, y)
+				o := row[4*x:][:4]
+				o[0], o[1], o[2] = ycbcrToRGB(ys[x], m.Cb[ci], m.Cr[ci])
+				o[3] = 255
+			}
 		}
 	}
 	return out

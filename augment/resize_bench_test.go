@@ -39,3 +39,22 @@ func BenchmarkWarp224(b *testing.B) {
 		applyInto(dst, img, 224, tr, pm)
 	}
 }
+
+// BenchmarkYCbCrToNRGBA converts what a reduced decode of a 500×375
+// photograph gives (250×188, chroma at the luma's resolution) and a full
+// 4:2:0 decode of it.
+func BenchmarkYCbCrToNRGBA(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		img  *image.YCbCr
+	}{
+		{"444-250x188", image.NewYCbCr(image.Rect(0, 0, 250, 188), image.YCbCrSubsampleRatio444)},
+		{"420-500x375", syntheticYCbCr(500, 375)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				ycbcrToNRGBA(c.img)
+			}
+		})
+	}
+}

@@ -143,10 +143,12 @@ func TestYCbCrToNRGBAEqualsImaging(t *testing.T) {
 		for i := range m.Cb {
 			m.Cb[i], m.Cr[i] = uint8(i*13+5), uint8(255-i*11)
 		}
-		sub := m.SubImage(image.Rect(3, 1, 22, 16)).(*image.YCbCr)
-		got, want := ycbcrToNRGBA(sub), imaging.Clone(sub)
-		if got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
-			t.Errorf("%v: differs from imaging.Clone", r)
+		for _, rect := range []image.Rectangle{m.Rect, image.Rect(3, 1, 22, 16), image.Rect(2, 3, 21, 17), image.Rect(1, 0, 2, 1)} {
+			sub := m.SubImage(rect).(*image.YCbCr)
+			got, want := ycbcrToNRGBA(sub), imaging.Clone(sub)
+			if got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
+				t.Errorf("%v, %v: differs from imaging.Clone", r, rect)
+			}
 		}
 	}
 }
