@@ -199,15 +199,14 @@ func decodeChecked(data []byte, format string, cfg image.Config, opts DecodeOpti
 	}
 	if native {
 		img = orient(img, jpeg.Orientation(data))
-	} else if format == "jpeg" && scale > 1 {
+	} else if format == "jpeg" {
+		// reslab's decoder at every scale: at 1 it gives image/jpeg's
+		// pixels, faster. Only JPEGs carry EXIF orientation in practice; it
+		// is applied as imaging.Decode's AutoOrientation would.
 		if img, err = jpeg.Decode(data, scale); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", format, err)
 		}
 		img = orient(img, jpeg.Orientation(data))
-	} else if format == "jpeg" {
-		// Only JPEGs carry EXIF orientation in practice; imaging reads it
-		// while decoding.
-		img, err = imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
 	} else {
 		img, _, err = image.Decode(bytes.NewReader(data))
 	}

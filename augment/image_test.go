@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/disintegration/imaging"
 	"golang.org/x/image/bmp"
 )
 
@@ -156,6 +157,30 @@ func TestLoadImageAppliesEXIFOrientation(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkUpright(t, img, 16, 32)
+}
+
+// A full-size JPEG decodes, in every EXIF orientation, to the pixels of
+// imaging.Decode with AutoOrientation, which the loader used before its
+// own decoder took full-size decodes too.
+func TestFullSizeJPEGDecodesAsImaging(t *testing.T) {
+	src := image.NewNRGBA(image.Rect(0, 0, 37, 21))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(i*7 + i/37)
+	}
+	for o := uint16(1); o <= 8; o++ {
+		data := exifJPEG(t, src, o)
+		got, err := decodeRaw(data, DecodeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := imaging.Clone(got), imaging.Clone(want); g.Rect != w.Rect || !bytes.Equal(g.Pix, w.Pix) {
+			t.Errorf("orientation %d: %v differs from imaging's %v", o, g.Rect, w.Rect)
+		}
+	}
 }
 
 // phoneJPEG is a w×h blue JPEG with a red (w/4)² block top-left and EXIF
