@@ -58,6 +58,14 @@ func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 		var scratch, out []float32
 		defer putScratch(&scratch)
 		defer putScratch(&out)
+		if len(t.segs) == 1 && g.readsPaddedInput(wA) {
+			s := t.segs[0]
+			g.forwardPadded(x, s, wA.packed, y, &scratch, &out)
+			if epi != nil {
+				epi.apply(g, y, y[s.n*outSize+s.oh0*g.wo:], g.p, s.n, s.oh0*g.wo, t.cols)
+			}
+			return
+		}
 		col, ldcol := g.colBlock(x, t, &scratch)
 		if len(t.segs) == 1 {
 			s := t.segs[0]
@@ -85,6 +93,72 @@ func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 			off += cols
 		}
 	})
+}
+
+// paddedInputConvs lets stride-1 convolutions as wide as their input
+// multiply straight from a zero-padded copy of it (forwardPadded) where
+// the kernel can; tests turn it off to compare with the im2col path.
+var paddedInputConvs = true
+
+// readsPaddedInput says whether a task of this convolution, with the
+// weights wA, runs forwardPadded: a stride-1 convolution whose output is as
+// wide as its input (3×3 with padding 1 and the like) that copies rows for
+// its im2col (not a 1×1, not the small planes gathered through an index
+// table), with weights packed for a kernel that reads B at offsets.
+func (g *convGeom) readsPaddedInput(wA sharedOperand) bool {
+	return paddedInputConvs && g.stride == 1 && g.wo == g.w && !g.direct && g.gather == nil &&
+		wA.packed != nil && wA.packed.HasOffsetB()
+}
+
+// forwardPadded computes output rows [s.oh0, s.oh1) of image s.n without
+// an im2col block. It copies the input rows they read into xp, each
+// channel's rows zero-padded to wp = w + 2·pad columns and pad rows of
+// zeros where they fall off the image. Row (c, ki, kj) of im2col is then xp
+// from offset c·plane + ki·wp + kj on, read across the output's rows as if
+// they were wp wide: pixel (oh, ow) is column (oh−oh0)·wp + ow. The product
+// reads those rows in place (simd.PackedA.SgemmOffsetB) into a block with
+// 2·pad unused columns per row, which is then copied into y. The copies
+// move an input and an output instead of K² shifted inputs written and
+// read again, and the sums are the im2col path's, bit for bit.
+func (g *convGeom) forwardPadded(x []float32, s segment, w *simd.PackedA, y []float32, xpScratch, outScratch *[]float32) {
+	wp := g.w + 2*g.pad
+	rows := s.oh1 - s.oh0
+	plane := (rows + g.k - 1) * wp
+	n := (rows-1)*wp + g.wo
+	body := g.cin * plane
+	xp := scratchBuf(xpScratch, body+w.OffsetBSlack(n))
+	xn := x[s.n*g.cin*g.hw : (s.n+1)*g.cin*g.hw]
+	for c := 0; c < g.cin; c++ {
+		xc := xn[c*g.hw : (c+1)*g.hw]
+		for r := 0; r < rows+g.k-1; r++ {
+			dst := xp[c*plane+r*wp : c*plane+(r+1)*wp]
+			ih := s.oh0 - g.pad + r
+			if ih < 0 || ih >= g.h {
+				clear(dst)
+				continue
+			}
+			clear(dst[:g.pad])
+			copy(dst[g.pad:g.pad+g.w], xc[ih*g.w:(ih+1)*g.w])
+			clear(dst[g.pad+g.w:])
+		}
+	}
+	clear(xp[body:])
+	offs := make([]int, g.ckk)
+	for c := 0; c < g.cin; c++ {
+		for ki := 0; ki < g.k; ki++ {
+			for kj := 0; kj < g.k; kj++ {
+				offs[(c*g.k+ki)*g.k+kj] = c*plane + ki*wp + kj
+			}
+		}
+	}
+	blk := scratchBuf(outScratch, g.cout*n)
+	w.SgemmOffsetB(n, xp, offs, blk, n)
+	yn := y[s.n*g.cout*g.p:]
+	for o := 0; o < g.cout; o++ {
+		for r := 0; r < rows; r++ {
+			copy(yn[o*g.p+(s.oh0+r)*g.wo:o*g.p+(s.oh0+r+1)*g.wo], blk[o*n+r*wp:])
+		}
+	}
 }
 
 // fewColumns is the most output columns (images × pixels) of a convolution

@@ -409,3 +409,49 @@ func BenchmarkConvPasses(b *testing.B) {
 		})
 	}
 }
+
+// The forward pass from a zero-padded input (forwardPadded, where the
+// AVX-512 kernel reads B at offsets) adds exactly what the im2col path adds:
+// output and both gradients (the input gradient is a forward convolution
+// too) are the same bits with it on and off, for 3×3 and 5×5 convolutions
+// as wide as their input, whole images and row-split ones.
+func TestPaddedInputForwardIsIm2colBitForBit(t *testing.T) {
+	if err := UseProduct("avx512"); err != nil {
+		t.Skipf("no AVX-512 kernel on this CPU: %v", err)
+	}
+	defer UseProduct("")
+	defer func(s int, on bool) { convScratchFloats = s; paddedInputConvs = on }(convScratchFloats, paddedInputConvs)
+	for i, c := range []convCase{
+		{2, 4, 24, 24, 4, 3, 1, 1},
+		{2, 16, 12, 9, 8, 3, 1, 1},
+		{3, 8, 20, 33, 16, 5, 1, 2},
+		{2, 64, 56, 56, 64, 3, 1, 1},
+	} {
+		for _, scratch := range []int{1 << 20, 2000} {
+			convScratchFloats = scratch
+			g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
+			tasks, _, _ := g.plan()
+			var packed []float32
+			wA := shareOperand(false, g.cout, g.ckk, make([]float32, g.cout*g.ckk), g.ckk, len(tasks), tasks[0].cols, &packed)
+			if !g.readsPaddedInput(wA) || len(tasks[0].segs) != 1 {
+				t.Fatalf("%v scratch %d: the padded path is not taken (tasks %d, segments %d)", c, scratch, len(tasks), len(tasks[0].segs))
+			}
+			putScratch(&packed)
+			x, w := c.values(uint64(i))
+			paddedInputConvs = false
+			wantY, wantDx, wantDw := runConv(t, c, x, w, true)
+			paddedInputConvs = true
+			y, dx, dw := runConv(t, c, x, w, true)
+			for _, cmp := range []struct {
+				what      string
+				got, want []float32
+			}{{"y", y, wantY}, {"dx", dx, wantDx}, {"dw", dw, wantDw}} {
+				for j := range cmp.want {
+					if math.Float32bits(cmp.got[j]) != math.Float32bits(cmp.want[j]) {
+						t.Fatalf("%v scratch %d: %s[%d] = %v from the padded input, %v from im2col", c, scratch, cmp.what, j, cmp.got[j], cmp.want[j])
+					}
+				}
+			}
+		}
+	}
+}

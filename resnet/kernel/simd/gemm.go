@@ -94,6 +94,84 @@ func (p PackedA) Sgemm(tB bool, n int, b []float32, ldb int, beta float32, c []f
 	})
 }
 
+// HasOffsetB says whether SgemmOffsetB runs on p's kernel (the AVX-512
+// one has it).
+func (p PackedA) HasOffsetB() bool { return p.mk.runOffsetB != nil }
+
+// OffsetBSlack is how many floats past each offset SgemmOffsetB reads for
+// n columns: whole panels of the kernel's width, the columns past n read
+// and not used.
+func (p PackedA) OffsetBSlack(n int) int { return roundUp(n, p.mk.nr) }
+
+// SgemmOffsetB is C = A·B with the packed A and a k×n B whose row p is
+// b[offs[p] : offs[p]+n], read in place: B is never packed. It is the
+// product of a stride-1 convolution straight from its zero-padded input,
+// each row of im2col being that input shifted by one offset, and it adds in
+// the order Sgemm does, so the two give the same bits. b must hold
+// OffsetBSlack(n) floats from every offset; it panics otherwise, or when
+// the kernel has no such variant (HasOffsetB).
+func (p PackedA) SgemmOffsetB(n int, b []float32, offs []int, c []float32, ldc int) {
+	mk := p.mk
+	if mk.runOffsetB == nil {
+		panic("gemm: " + mk.name + " has no kernel reading B at offsets")
+	}
+	if len(offs) != p.k {
+		panic(fmt.Sprintf("gemm: %d offsets for %d steps", len(offs), p.k))
+	}
+	checkMatrix("C", p.m, n, ldc, len(c))
+	if p.m == 0 || n == 0 || p.k == 0 {
+		for i := 0; i < p.m && n > 0; i++ {
+			clear(c[i*ldc : i*ldc+n])
+		}
+		return
+	}
+	span := p.OffsetBSlack(n)
+	for _, o := range offs {
+		if o < 0 || o+span > len(b) {
+			panic(fmt.Sprintf("gemm: B row at %d needs %d floats, b has %d", o, span, len(b)))
+		}
+	}
+	mr, nr := mk.mr, mk.nr
+	mPad := roundUp(p.m, mr)
+	var edgeTile [maxTile]float32
+	edge := edgeTile[:mr*nr]
+	for jc := 0; jc < n; jc += mk.nc {
+		nc := min(mk.nc, n-jc)
+		for pc := 0; pc < p.k; pc += mk.kc {
+			kc := min(mk.kc, p.k-pc)
+			acc := pc > 0
+			for ic := 0; ic < p.m; ic += mk.mc {
+				mc := min(mk.mc, p.m-ic)
+				apk := p.data[pc*mPad+ic*kc:]
+				for jr := 0; jr < nc; jr += nr {
+					nrr := min(nr, nc-jr)
+					bcol := &b[jc+jr]
+					for ir := 0; ir < mc; ir += mr {
+						mrr := min(mr, mc-ir)
+						apanel := &apk[ir*kc]
+						at := (ic+ir)*ldc + jc + jr
+						if mrr == mr && nrr == nr {
+							mk.runOffsetB(kc, apanel, bcol, &offs[pc], &c[at], ldc, acc)
+							continue
+						}
+						mk.runOffsetB(kc, apanel, bcol, &offs[pc], &edge[0], nr, false)
+						for i := 0; i < mrr; i++ {
+							row, e := c[at+i*ldc:at+i*ldc+nrr], edge[i*nr:i*nr+nrr]
+							if acc {
+								for j, v := range e {
+									row[j] += v
+								}
+							} else {
+								copy(row, e)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // trivialProduct scales C by beta (beta ≠ 0, 1) and reports whether that
 // is the whole product: nothing to compute, or a zero alpha or k.
 func trivialProduct(m, n, k int, alpha, beta float32, c []float32, ldc int) bool {
@@ -182,6 +260,9 @@ type Kernel struct {
 	// runRowsA, where there is one, is run with A read in place (rows lda
 	// floats apart) instead of packed.
 	runRowsA func(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool)
+	// runOffsetB, where there is one, is run with B's rows read in place,
+	// row p at b + offs[p] (PackedA.SgemmOffsetB).
+	runOffsetB func(k int, a, b *float32, offs *int, c *float32, ldc int, accumulate bool)
 }
 
 // fewPanels is the most panels of B for which Sgemm reads a row-major A in
@@ -280,7 +361,7 @@ var avx2Kernel = Kernel{name: "avx2", label: "AVX2", mr: 6, nr: 16, mc: 144, kc:
 // avx512Kernel is the 8×32 AVX-512 micro-kernel: sixteen of the thirty-two
 // ZMM registers accumulate. Its B panel (256×32 floats, 32 KiB) still fits
 // the L1 cache of 48 KiB of the Zen 5 cores it was tuned on.
-var avx512Kernel = Kernel{name: "avx512", label: "AVX-512", mr: 8, nr: 32, mc: 128, kc: 256, nc: 4096, run: gemmKernel8x32, runRowsA: gemmKernel8x32RowsA}
+var avx512Kernel = Kernel{name: "avx512", label: "AVX-512", mr: 8, nr: 32, mc: 128, kc: 256, nc: 4096, run: gemmKernel8x32, runRowsA: gemmKernel8x32RowsA, runOffsetB: gemmKernel8x32OffsetB}
 
 // packA copies rows [ic, ic+mc), columns [pc, pc+kc) of op(A), times alpha,
 // into panels of mr rows, each stored step by step (mr floats per step of

@@ -256,3 +256,119 @@ overwriter:
 	PUTROW(Z14, Z15)
 	VZEROUPPER
 	RET
+
+// func gemmKernel8x32OffsetB(k int, a, b *float32, offs *int, c *float32, ldc int, accumulate bool)
+//
+// gemmKernel8x32 with B's k rows read in place, row p at b + offs[p]
+// floats, instead of from a packed panel: a stride-1 convolution's rows of
+// im2col are its zero-padded input shifted by an offset per (channel,
+// kernel row, kernel column), so the product reads them where they are
+// and neither im2col nor packing B moves them.
+TEXT ·gemmKernel8x32OffsetB(SB), NOSPLIT, $0-49
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ offs+24(FP), R9
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+	MOVQ CX, BX
+	SHRQ $2, BX // BX: groups of 4 steps
+	ANDQ $3, CX // CX: remaining steps
+	TESTQ BX, BX
+	JZ   otail
+
+#define OSTEP(aoff, ooff) \
+	MOVQ ooff(R9), R10 \
+	VMOVUPS (DI)(R10*4), Z16 \
+	VMOVUPS 64(DI)(R10*4), Z17 \
+	VBROADCASTSS aoff(SI), Z18 \
+	VBROADCASTSS aoff+4(SI), Z19 \
+	VBROADCASTSS aoff+8(SI), Z20 \
+	VBROADCASTSS aoff+12(SI), Z21 \
+	VFMADD231PS Z16, Z18, Z0 \
+	VFMADD231PS Z17, Z18, Z1 \
+	VFMADD231PS Z16, Z19, Z2 \
+	VFMADD231PS Z17, Z19, Z3 \
+	VBROADCASTSS aoff+16(SI), Z22 \
+	VBROADCASTSS aoff+20(SI), Z23 \
+	VFMADD231PS Z16, Z20, Z4 \
+	VFMADD231PS Z17, Z20, Z5 \
+	VFMADD231PS Z16, Z21, Z6 \
+	VFMADD231PS Z17, Z21, Z7 \
+	VBROADCASTSS aoff+24(SI), Z24 \
+	VBROADCASTSS aoff+28(SI), Z25 \
+	VFMADD231PS Z16, Z22, Z8 \
+	VFMADD231PS Z17, Z22, Z9 \
+	VFMADD231PS Z16, Z23, Z10 \
+	VFMADD231PS Z17, Z23, Z11 \
+	VFMADD231PS Z16, Z24, Z12 \
+	VFMADD231PS Z17, Z24, Z13 \
+	VFMADD231PS Z16, Z25, Z14 \
+	VFMADD231PS Z17, Z25, Z15
+
+oloop4:
+	OSTEP(0, 0)
+	OSTEP(32, 8)
+	OSTEP(64, 16)
+	OSTEP(96, 24)
+	ADDQ $128, SI
+	ADDQ $32, R9
+	DECQ BX
+	JNZ  oloop4
+
+otail:
+	TESTQ CX, CX
+	JZ    ostore
+
+oloop1:
+	OSTEP(0, 0)
+	ADDQ $32, SI
+	ADDQ $8, R9
+	DECQ CX
+	JNZ  oloop1
+
+ostore:
+	MOVBLZX accumulate+48(FP), AX
+	TESTQ   AX, AX
+	JZ      ooverwrite
+	ADDROW(Z0, Z1)
+	ADDROW(Z2, Z3)
+	ADDROW(Z4, Z5)
+	ADDROW(Z6, Z7)
+	ADDROW(Z8, Z9)
+	ADDROW(Z10, Z11)
+	ADDROW(Z12, Z13)
+	ADDROW(Z14, Z15)
+	VZEROUPPER
+	RET
+
+ooverwrite:
+	PUTROW(Z0, Z1)
+	PUTROW(Z2, Z3)
+	PUTROW(Z4, Z5)
+	PUTROW(Z6, Z7)
+	PUTROW(Z8, Z9)
+	PUTROW(Z10, Z11)
+	PUTROW(Z12, Z13)
+	PUTROW(Z14, Z15)
+	VZEROUPPER
+	RET

@@ -105,3 +105,53 @@ func names(ks []*Kernel) []string {
 	}
 	return out
 }
+
+// SgemmOffsetB reads B's rows where they are and must add exactly as the
+// packed product does: the same bits, on shapes around the tile and block
+// edges (k past kc, n past nc, partial tiles) with rows at arbitrary,
+// overlapping offsets.
+func TestSgemmOffsetBMatchesPacked(t *testing.T) {
+	mk := &avx512Kernel
+	if !slices.Contains(kernels, mk) {
+		t.Skipf("this CPU cannot run the %s kernel (it runs %v)", mk.label, names(kernels))
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, d := range [][3]int{{8, 32, 1}, {8, 32, 9}, {7, 31, 5}, {16, 70, 300}, {33, 100, 257}, {32, 4100, 20}, {64, 1022, 576}, {130, 40, 600}} {
+		m, n, k := d[0], d[1], d[2]
+		ldc := n + 3
+		b := gradcheck.RandomValues(3*n+k+64, rng)
+		offs := make([]int, k)
+		for p := range offs {
+			offs[p] = rng.IntN(len(b) - roundUp(n, mk.nr) + 1)
+		}
+		bm := make([]float32, k*n) // B materialised
+		for p, o := range offs {
+			copy(bm[p*n:(p+1)*n], b[o:o+n])
+		}
+		a := gradcheck.RandomValues(m*k, rng)
+		pa := mk.PackA(false, m, k, 1, a, k, make([]float32, mk.PackedSize(m, k)), Serially)
+		want := gradcheck.RandomValues(m*ldc, rng)
+		got := append([]float32(nil), want...)
+		pa.Sgemm(false, n, bm, n, 0, want, ldc)
+		pa.SgemmOffsetB(n, b, offs, got, ldc)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%dx%dx%d: C[%d] = %v, the packed product gives %v", m, n, k, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestSgemmOffsetBRefusesShortB(t *testing.T) {
+	mk := &avx512Kernel
+	if !slices.Contains(kernels, mk) {
+		t.Skipf("this CPU cannot run the %s kernel", mk.label)
+	}
+	pa := mk.PackA(false, 8, 2, 1, make([]float32, 16), 2, make([]float32, mk.PackedSize(8, 2)), Serially)
+	defer func() {
+		if recover() == nil {
+			t.Error("a B row past the buffer's end did not panic")
+		}
+	}()
+	pa.SgemmOffsetB(20, make([]float32, 40), []int{0, 9}, make([]float32, 8*20), 20)
+}
