@@ -58,11 +58,15 @@ func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
 		var scratch, out []float32
 		defer putScratch(&scratch)
 		defer putScratch(&out)
-		if len(t.segs) == 1 && g.readsPaddedInput(wA) {
-			s := t.segs[0]
-			g.forwardPadded(x, s, wA.packed, y, &scratch, &out)
-			if epi != nil {
-				epi.apply(g, y, y[s.n*outSize+s.oh0*g.wo:], g.p, s.n, s.oh0*g.wo, t.cols)
+		if g.readsPaddedInput(wA) {
+			// Image by image: with B read in place and A packed once, a
+			// narrower product costs little, and images side by side would
+			// each need their rows of padding computed too.
+			for _, s := range t.segs {
+				g.forwardPadded(x, s, wA.packed, y, &scratch, &out)
+				if epi != nil {
+					epi.apply(g, y, y[s.n*outSize+s.oh0*g.wo:], g.p, s.n, s.oh0*g.wo, (s.oh1-s.oh0)*g.wo)
+				}
 			}
 			return
 		}
