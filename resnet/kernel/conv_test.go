@@ -422,12 +422,18 @@ func TestPaddedInputForwardIsIm2colBitForBit(t *testing.T) {
 	}
 	defer UseProduct("")
 	defer func(s int, on bool) { convScratchFloats = s; paddedInputConvs = on }(convScratchFloats, paddedInputConvs)
+	narrow := newConvGeom(6, 8, 7, 7, 8, 3, 1, 1) // 7×7 planes: im2col is faster there
+	var packed []float32
+	if narrow.readsPaddedInput(shareOperand(false, 8, narrow.ckk, make([]float32, 8*narrow.ckk), narrow.ckk, 2, 600, &packed)) {
+		t.Error("7×7 planes take the padded path")
+	}
+	putScratch(&packed)
 	for i, c := range []convCase{
 		{2, 4, 24, 24, 4, 3, 1, 1},
-		{2, 16, 12, 9, 8, 3, 1, 1},
+		{2, 16, 14, 15, 8, 3, 1, 1},
 		{3, 8, 20, 33, 16, 5, 1, 2},
 		{2, 64, 56, 56, 64, 3, 1, 1},
-		{6, 8, 7, 7, 8, 3, 1, 1},     // small images, several per task
+		{6, 8, 14, 14, 8, 3, 1, 1},   // small images, several per task
 		{8, 16, 16, 16, 32, 3, 1, 1}, // several per task
 	} {
 		for _, scratch := range []int{1 << 20, 2000} {
@@ -455,6 +461,44 @@ func TestPaddedInputForwardIsIm2colBitForBit(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// BenchmarkConvForwardPaths times the forward pass of stride-1 3×3 layers
+// (a 224 px ResNet-18's at batch 8, flowers-scratch's width-32 ResNet-18 at
+// 128 px and batch 32) through im2col and from the padded input.
+func BenchmarkConvForwardPaths(b *testing.B) {
+	defer func(on bool) { paddedInputConvs = on }(paddedInputConvs)
+	for _, lc := range []struct {
+		name string
+		c    convCase
+	}{
+		{"r18.layer1", convCase{8, 64, 56, 56, 64, 3, 1, 1}},
+		{"r18.layer2", convCase{8, 128, 28, 28, 128, 3, 1, 1}},
+		{"r18.layer3", convCase{8, 256, 14, 14, 256, 3, 1, 1}},
+		{"r18.layer4", convCase{8, 512, 7, 7, 512, 3, 1, 1}},
+		{"w32.layer1", convCase{32, 32, 32, 32, 32, 3, 1, 1}},
+		{"w32.layer2", convCase{32, 64, 16, 16, 64, 3, 1, 1}},
+		{"w32.layer3", convCase{32, 128, 8, 8, 128, 3, 1, 1}},
+	} {
+		for _, padded := range []bool{false, true} {
+			name := lc.name + "/im2col"
+			if padded {
+				name = lc.name + "/padded"
+			}
+			b.Run(name, func(b *testing.B) {
+				paddedInputConvs = padded
+				c := lc.c
+				g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
+				x, w := c.values(1)
+				y := make([]float32, c.n*c.cout*g.p)
+				b.ResetTimer()
+				for range b.N {
+					g.forward(x, w, y)
+				}
+				b.ReportMetric(2*float64(c.n*c.cout*g.ckk*g.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		}
 	}
 }
