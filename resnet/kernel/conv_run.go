@@ -109,13 +109,14 @@ var paddedInputConvs = true
 // wide as its input (3×3 with padding 1 and the like) that copies rows for
 // its im2col (not a 1×1, not the small planes gathered through an index
 // table), with weights packed for a kernel that reads B at offsets, and
-// planes at least 7·(K−1) wide. The product then computes 2·pad unused
-// columns per row, at most a seventh more; on narrower planes that costs
-// more than im2col (BenchmarkConvForwardPaths: 8×8 planes 16 % and 7×7 3 %
-// slower, 14×14 to 32×32 12–31 % faster, 56×56 4 %).
+// planes at least 8·(K−1) wide. The product then computes 2·pad unused
+// columns per row, at most an eighth more; on narrower planes that costs
+// about what im2col saves (BenchmarkConvForwardPaths, AVX-512 and AVX2
+// kernels: 7×7 and 8×8 planes 3–16 % slower, 14×14 even to 8 % slower;
+// 16×16 9 % faster, 28×28 2–17 %, 32×32 31–34 %, 56×56 4–7 %).
 func (g *convGeom) readsPaddedInput(wA sharedOperand) bool {
 	return paddedInputConvs && g.stride == 1 && g.wo == g.w && !g.direct && g.gather == nil &&
-		g.w >= 7*(g.k-1) && wA.packed != nil && wA.packed.HasOffsetB()
+		g.w >= 8*(g.k-1) && wA.packed != nil && wA.packed.HasOffsetB()
 }
 
 // forwardPadded computes output rows [s.oh0, s.oh1) of image s.n without

@@ -411,29 +411,37 @@ func BenchmarkConvPasses(b *testing.B) {
 }
 
 // The forward pass from a zero-padded input (forwardPadded, where the
-// AVX-512 kernel reads B at offsets) adds exactly what the im2col path adds:
+// AVX-512 or AVX2 kernel reads B at offsets) adds exactly what the im2col path adds:
 // output and both gradients (the input gradient is a forward convolution
 // too) are the same bits with it on and off, for 3×3 and 5×5 convolutions
 // as wide as their input, whole images, row-split ones and several small
 // images per task.
 func TestPaddedInputForwardIsIm2colBitForBit(t *testing.T) {
-	if err := UseProduct("avx512"); err != nil {
-		t.Skipf("no AVX-512 kernel on this CPU: %v", err)
+	for _, kernel := range []string{"avx512", "avx2"} {
+		t.Run(kernel, func(t *testing.T) {
+			if err := UseProduct(kernel); err != nil {
+				t.Skipf("no %s kernel on this CPU: %v", kernel, err)
+			}
+			defer UseProduct("")
+			paddedInputIsIm2col(t)
+		})
 	}
-	defer UseProduct("")
+}
+
+func paddedInputIsIm2col(t *testing.T) {
 	defer func(s int, on bool) { convScratchFloats = s; paddedInputConvs = on }(convScratchFloats, paddedInputConvs)
-	narrow := newConvGeom(6, 8, 7, 7, 8, 3, 1, 1) // 7×7 planes: im2col is faster there
+	narrow := newConvGeom(6, 8, 14, 14, 8, 3, 1, 1) // 14×14 planes: im2col is as fast there
 	var packed []float32
 	if narrow.readsPaddedInput(shareOperand(false, 8, narrow.ckk, make([]float32, 8*narrow.ckk), narrow.ckk, 2, 600, &packed)) {
-		t.Error("7×7 planes take the padded path")
+		t.Error("14×14 planes take the padded path")
 	}
 	putScratch(&packed)
 	for i, c := range []convCase{
 		{2, 4, 24, 24, 4, 3, 1, 1},
-		{2, 16, 14, 15, 8, 3, 1, 1},
+		{2, 16, 15, 16, 8, 3, 1, 1},
 		{3, 8, 20, 33, 16, 5, 1, 2},
 		{2, 64, 56, 56, 64, 3, 1, 1},
-		{6, 8, 14, 14, 8, 3, 1, 1},   // small images, several per task
+		{6, 8, 17, 16, 8, 3, 1, 1},   // small images, several per task
 		{8, 16, 16, 16, 32, 3, 1, 1}, // several per task
 	} {
 		for _, scratch := range []int{1 << 20, 2000} {
@@ -468,8 +476,13 @@ func TestPaddedInputForwardIsIm2colBitForBit(t *testing.T) {
 // BenchmarkConvForwardPaths times the forward pass of stride-1 3×3 layers
 // (a 224 px ResNet-18's at batch 8, flowers-scratch's width-32 ResNet-18 at
 // 128 px and batch 32) through im2col and from the padded input.
+// RESLAB_GEMM=avx2 times them on the AVX2 kernel.
 func BenchmarkConvForwardPaths(b *testing.B) {
 	defer func(on bool) { paddedInputConvs = on }(paddedInputConvs)
+	if err := UseProduct(os.Getenv("RESLAB_GEMM")); err != nil {
+		b.Fatal(err)
+	}
+	defer UseProduct("")
 	for _, lc := range []struct {
 		name string
 		c    convCase

@@ -58,6 +58,12 @@ func transpose8x8AVX(src *float32, lds int, dst *float32, ldd int)
 //go:noescape
 func gemmKernel8x32RowsA(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool)
 
+// gemmKernel6x16OffsetB is gemmKernel6x16 with B's rows read in place, row
+// p at b + offs[p] floats (gemm6x16_amd64.s).
+//
+//go:noescape
+func gemmKernel6x16OffsetB(k int, a, b *float32, offs *int, c *float32, ldc int, accumulate bool)
+
 // gemmKernel8x32OffsetB is gemmKernel8x32 with B's rows read in place, row
 // p at b + offs[p] floats (gemm8x32_amd64.s).
 //

@@ -112,3 +112,102 @@ overwrite:
 	PUTROW(Y10, Y11)
 	VZEROUPPER
 	RET
+
+// func gemmKernel6x16OffsetB(k int, a, b *float32, offs *int, c *float32, ldc int, accumulate bool)
+//
+// gemmKernel6x16 with B's k rows read in place, row p at b + offs[p]
+// floats (the AVX2 counterpart of gemmKernel8x32OffsetB).
+TEXT ·gemmKernel6x16OffsetB(SB), NOSPLIT, $0-49
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ offs+24(FP), R9
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	MOVQ CX, BX
+	SHRQ $2, BX // BX: groups of 4 steps
+	ANDQ $3, CX // CX: remaining steps
+	TESTQ BX, BX
+	JZ   otail
+
+#define OSTEP(aoff, ooff) \
+	MOVQ ooff(R9), R10 \
+	VMOVUPS (DI)(R10*4), Y12 \
+	VMOVUPS 32(DI)(R10*4), Y13 \
+	VBROADCASTSS aoff(SI), Y14 \
+	VBROADCASTSS aoff+4(SI), Y15 \
+	VFMADD231PS Y12, Y14, Y0 \
+	VFMADD231PS Y13, Y14, Y1 \
+	VFMADD231PS Y12, Y15, Y2 \
+	VFMADD231PS Y13, Y15, Y3 \
+	VBROADCASTSS aoff+8(SI), Y14 \
+	VBROADCASTSS aoff+12(SI), Y15 \
+	VFMADD231PS Y12, Y14, Y4 \
+	VFMADD231PS Y13, Y14, Y5 \
+	VFMADD231PS Y12, Y15, Y6 \
+	VFMADD231PS Y13, Y15, Y7 \
+	VBROADCASTSS aoff+16(SI), Y14 \
+	VBROADCASTSS aoff+20(SI), Y15 \
+	VFMADD231PS Y12, Y14, Y8 \
+	VFMADD231PS Y13, Y14, Y9 \
+	VFMADD231PS Y12, Y15, Y10 \
+	VFMADD231PS Y13, Y15, Y11
+
+oloop4:
+	OSTEP(0, 0)
+	OSTEP(24, 8)
+	OSTEP(48, 16)
+	OSTEP(72, 24)
+	ADDQ $96, SI
+	ADDQ $32, R9
+	DECQ BX
+	JNZ  oloop4
+
+otail:
+	TESTQ CX, CX
+	JZ    ostore
+
+oloop1:
+	OSTEP(0, 0)
+	ADDQ $24, SI
+	ADDQ $8, R9
+	DECQ CX
+	JNZ  oloop1
+
+ostore:
+	MOVBLZX accumulate+48(FP), AX
+	TESTQ   AX, AX
+	JZ      ooverwrite
+	ADDROW(Y0, Y1)
+	ADDROW(Y2, Y3)
+	ADDROW(Y4, Y5)
+	ADDROW(Y6, Y7)
+	ADDROW(Y8, Y9)
+	ADDROW(Y10, Y11)
+	VZEROUPPER
+	RET
+
+ooverwrite:
+	PUTROW(Y0, Y1)
+	PUTROW(Y2, Y3)
+	PUTROW(Y4, Y5)
+	PUTROW(Y6, Y7)
+	PUTROW(Y8, Y9)
+	PUTROW(Y10, Y11)
+	VZEROUPPER
+	RET

@@ -111,12 +111,19 @@ func names(ks []*Kernel) []string {
 // edges (k past kc, n past nc, partial tiles) with rows at arbitrary,
 // overlapping offsets.
 func TestSgemmOffsetBMatchesPacked(t *testing.T) {
-	mk := &avx512Kernel
-	if !slices.Contains(kernels, mk) {
-		t.Skipf("this CPU cannot run the %s kernel (it runs %v)", mk.label, names(kernels))
+	for _, mk := range []*Kernel{&avx512Kernel, &avx2Kernel} {
+		t.Run(mk.name, func(t *testing.T) {
+			if !slices.Contains(kernels, mk) {
+				t.Skipf("this CPU cannot run the %s kernel (it runs %v)", mk.label, names(kernels))
+			}
+			offsetBMatchesPacked(t, mk)
+		})
 	}
+}
+
+func offsetBMatchesPacked(t *testing.T, mk *Kernel) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, d := range [][3]int{{8, 32, 1}, {8, 32, 9}, {7, 31, 5}, {16, 70, 300}, {33, 100, 257}, {32, 4100, 20}, {64, 1022, 576}, {130, 40, 600}} {
+	for _, d := range [][3]int{{8, 32, 1}, {8, 32, 9}, {7, 31, 5}, {6, 16, 3}, {13, 47, 11}, {16, 70, 300}, {33, 100, 257}, {32, 4100, 20}, {64, 1022, 576}, {130, 40, 600}} {
 		m, n, k := d[0], d[1], d[2]
 		ldc := n + 3
 		b := gradcheck.RandomValues(3*n+k+64, rng)
