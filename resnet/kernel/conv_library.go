@@ -63,6 +63,11 @@ func ConvolutionLabel() string {
 	if libraryConvsOn.Load() {
 		return convLibraryLabel()
 	}
+	if paddedInputConvs && activeKernel.Load() != nil {
+		// forwardPadded: the same sums as im2col's, so Arithmetic does not
+		// tell them apart.
+		return "reslab (im2col or a padded input, and the matrix product)"
+	}
 	return "reslab (im2col and the matrix product)"
 }
 
