@@ -226,12 +226,23 @@ func (g *convGeom) forwardByChannels(x, w, y []float32, epi *convEpilogue, parts
 // own accumulator, and the accumulators are added in order, so the result
 // does not depend on goroutine timing (resumed training must reproduce an
 // uninterrupted run bit for bit).
+//
+// With few output channels (the kernel reads A in place for products that
+// narrow) it computes ∂Wᵀ = col·∂yᵀ instead: col is then read where it is
+// and only ∂y is transposed into panels, not col, which is K²·cin/cout
+// times larger. The products and their order are the same, so the sums are
+// the same bits; each accumulator is transposed back at the end.
 func (g *convGeom) backwardWeights(x, dy, dw []float32) {
 	tasks, _, workers := g.plan()
 	outSize := g.cout * g.p
 	slots := min(workers, len(tasks))
+	mk := activeKernel.Load()
+	transposed := transposedWeightGradients && mk != nil && mk.ReadsAInPlace(false, g.cout)
 	acc := make([][]float32, slots)
 	acc[0] = dw
+	if transposed {
+		acc[0] = getScratch(len(dw))
+	}
 	for i := 1; i < slots; i++ {
 		acc[i] = getScratch(len(dw))
 	}
@@ -264,15 +275,43 @@ func (g *convGeom) backwardWeights(x, dy, dw []float32) {
 			if i > lo {
 				beta = 1
 			}
+			if transposed {
+				sgemm(false, true, g.ckk, g.cout, t.cols, 1, col, ldcol, a, lda, beta, acc[slot], g.cout)
+				continue
+			}
 			sgemm(false, true, g.cout, g.ckk, t.cols, 1, a, lda, col, ldcol, beta, acc[slot], g.ckk)
 		}
 	})
+	if transposed {
+		// Back to ∂W's layout, each accumulator in place of its transpose.
+		for i := range acc {
+			t := dw
+			if i > 0 {
+				t = getScratch(len(dw))
+			}
+			src := acc[i]
+			ParallelFor(g.cout, max(ElementGrain/g.ckk, 1), func(lo, hi int) {
+				for o := lo; o < hi; o++ {
+					row := t[o*g.ckk : (o+1)*g.ckk]
+					for j := range row {
+						row[j] = src[j*g.cout+o]
+					}
+				}
+			})
+			putScratch(&acc[i])
+			acc[i] = t
+		}
+	}
 	for i := 1; i < slots; i++ {
 		part := acc[i]
 		ParallelFor(len(dw), ElementGrain, func(lo, hi int) { simd.Axpy(1, part[lo:hi], dw[lo:hi]) })
 		putScratch(&acc[i])
 	}
 }
+
+// transposedWeightGradients lets backwardWeights compute ∂Wᵀ where that
+// reads col in place; tests turn it off to compare the two.
+var transposedWeightGradients = true
 
 // backwardData computes ∂x: ∂col = Wᵀ·∂y, scattered back by col2im (or, for
 // direct convolutions, written straight into ∂x).

@@ -515,3 +515,45 @@ func BenchmarkConvForwardPaths(b *testing.B) {
 		}
 	}
 }
+
+// The weight gradient computed transposed (∂Wᵀ = col·∂yᵀ, for few output
+// channels, where the AVX-512 kernel reads A in place) is the same bits as
+// ∂W = ∂y·colᵀ, with one and several tasks per worker.
+func TestTransposedWeightGradientIsTheSameBits(t *testing.T) {
+	defer func(on bool, s int) { transposedWeightGradients = on; convScratchFloats = s }(transposedWeightGradients, convScratchFloats)
+	for _, kernel := range []string{"avx512", "avx2"} {
+		if err := UseProduct(kernel); err != nil {
+			t.Logf("skipping the %s kernel: %v", kernel, err)
+			continue
+		}
+		for i, c := range []convCase{
+			{2, 4, 24, 24, 4, 3, 1, 1},
+			{3, 8, 20, 33, 16, 5, 1, 2},
+			{2, 16, 14, 14, 64, 3, 2, 1},
+			{6, 8, 7, 7, 8, 3, 1, 1},
+			{4, 32, 32, 32, 32, 3, 1, 1},
+		} {
+			for _, scratch := range []int{1 << 20, 2000} {
+				convScratchFloats = scratch
+				g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
+				if mk := activeKernel.Load(); !mk.ReadsAInPlace(false, g.cout) {
+					if kernel == "avx512" {
+						t.Fatalf("%v: %d output channels are not few enough for the transposed gradient", c, g.cout)
+					}
+					continue // the AVX2 kernel reads no A in place: the gradient stays as it was
+				}
+				x, w := c.values(uint64(i))
+				transposedWeightGradients = false
+				_, _, want := runConv(t, c, x, w, true)
+				transposedWeightGradients = true
+				_, _, got := runConv(t, c, x, w, true)
+				for j := range want {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%s %v scratch %d: dw[%d] = %v transposed, %v not", kernel, c, scratch, j, got[j], want[j])
+					}
+				}
+			}
+		}
+	}
+	UseProduct("")
+}
