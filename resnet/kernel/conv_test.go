@@ -557,3 +557,38 @@ func TestTransposedWeightGradientIsTheSameBits(t *testing.T) {
 	}
 	UseProduct("")
 }
+
+// BenchmarkWeightGradientPaths times the weight gradient of layers with
+// few output channels as ∂y·colᵀ and transposed.
+func BenchmarkWeightGradientPaths(b *testing.B) {
+	defer func(on bool) { transposedWeightGradients = on }(transposedWeightGradients)
+	for _, lc := range []struct {
+		name string
+		c    convCase
+	}{
+		{"r18.layer1", convCase{8, 64, 56, 56, 64, 3, 1, 1}},
+		{"w32.layer1", convCase{32, 32, 32, 32, 32, 3, 1, 1}},
+		{"w32.layer2", convCase{32, 64, 16, 16, 64, 3, 1, 1}},
+		{"w32.layer2.0", convCase{32, 32, 32, 32, 64, 3, 2, 1}},
+		{"r50.layer1.1x1in", convCase{8, 256, 56, 56, 64, 1, 1, 0}},
+		{"stem", convCase{8, 3, 224, 224, 64, 7, 2, 3}},
+	} {
+		for _, transposed := range []bool{false, true} {
+			name := lc.name + "/dy-colT"
+			if transposed {
+				name = lc.name + "/transposed"
+			}
+			b.Run(name, func(b *testing.B) {
+				transposedWeightGradients = transposed
+				c := lc.c
+				g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
+				x, w := c.values(1)
+				dy := make([]float32, c.n*c.cout*g.p)
+				b.ResetTimer()
+				for range b.N {
+					g.backwardWeights(x, dy, w)
+				}
+			})
+		}
+	}
+}
