@@ -155,19 +155,26 @@ func (p PackedA) SgemmOffsetB(n int, b []float32, offs []int, c []float32, ldc i
 							continue
 						}
 						mk.runOffsetB(kc, apanel, bcol, &offs[pc], &edge[0], nr, false)
-						for i := 0; i < mrr; i++ {
-							row, e := c[at+i*ldc:at+i*ldc+nrr], edge[i*nr:i*nr+nrr]
-							if acc {
-								for j, v := range e {
-									row[j] += v
-								}
-							} else {
-								copy(row, e)
-							}
-						}
+						putEdge(c[at:], ldc, edge, nr, mrr, nrr, acc)
 					}
 				}
 			}
+		}
+	}
+}
+
+// putEdge writes (or, with acc, adds) the valid mrr×nrr part of a tile the
+// micro-kernel computed into edge (rows nr apart) onto c (rows ldc apart):
+// a partial tile at C's edges.
+func putEdge(c []float32, ldc int, edge []float32, nr, mrr, nrr int, acc bool) {
+	for i := 0; i < mrr; i++ {
+		row, e := c[i*ldc:i*ldc+nrr], edge[i*nr:i*nr+nrr]
+		if acc {
+			for j, v := range e {
+				row[j] += v
+			}
+		} else {
+			copy(row, e)
 		}
 	}
 }
@@ -229,16 +236,7 @@ func (mk *Kernel) blocks(m, n, k int, tB bool, b []float32, ldb int, beta float3
 						}
 						// A partial tile: into a local tile, then the valid part.
 						mk.run(kc, apanel, bpanel, &edge[0], nr, false)
-						for i := 0; i < mrr; i++ {
-							row, e := c[at+i*ldc:at+i*ldc+nrr], edge[i*nr:i*nr+nrr]
-							if acc {
-								for j, v := range e {
-									row[j] += v
-								}
-							} else {
-								copy(row, e)
-							}
-						}
+						putEdge(c[at:], ldc, edge, nr, mrr, nrr, acc)
 					}
 				}
 			}
@@ -311,16 +309,7 @@ func (mk *Kernel) rowsA(m, n, k int, a []float32, lda int, tB bool, b []float32,
 				} else {
 					mk.run(kc, &apk[0], bpanel, &edge[0], nr, false)
 				}
-				for i := 0; i < mrr; i++ {
-					row, e := c[at+i*ldc:at+i*ldc+nrr], edge[i*nr:i*nr+nrr]
-					if acc {
-						for j, v := range e {
-							row[j] += v
-						}
-					} else {
-						copy(row, e)
-					}
-				}
+				putEdge(c[at:], ldc, edge, nr, mrr, nrr, acc)
 			}
 		}
 	}

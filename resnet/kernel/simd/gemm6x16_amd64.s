@@ -1,5 +1,21 @@
 #include "textflag.h"
 
+// ZEROACC clears the accumulators.
+#define ZEROACC \
+	VXORPS Y0, Y0, Y0 \
+	VXORPS Y1, Y1, Y1 \
+	VXORPS Y2, Y2, Y2 \
+	VXORPS Y3, Y3, Y3 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7 \
+	VXORPS Y8, Y8, Y8 \
+	VXORPS Y9, Y9, Y9 \
+	VXORPS Y10, Y10, Y10 \
+	VXORPS Y11, Y11, Y11
+
+
 // func gemmKernel6x16(k int, a, b, c *float32, ldc int, accumulate bool)
 //
 // C[0:6, 0:16] (row stride ldc floats) = or += A·B, where a is a packed
@@ -13,18 +29,7 @@ TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-41
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
 
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
+	ZEROACC
 
 	MOVQ CX, BX
 	SHRQ $2, BX // BX: groups of 4 steps
@@ -32,9 +37,9 @@ TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-41
 	TESTQ BX, BX
 	JZ   tail
 
-#define STEP(aoff, boff) \
-	VMOVUPS boff(DI), Y12 \
-	VMOVUPS boff+32(DI), Y13 \
+// FMAS6x16 multiplies the B vectors of one step by the A panel's
+// broadcasts at aoff(SI) into the accumulators.
+#define FMAS6x16(aoff) \
 	VBROADCASTSS aoff(SI), Y14 \
 	VBROADCASTSS aoff+4(SI), Y15 \
 	VFMADD231PS Y12, Y14, Y0 \
@@ -53,6 +58,11 @@ TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-41
 	VFMADD231PS Y13, Y14, Y9 \
 	VFMADD231PS Y12, Y15, Y10 \
 	VFMADD231PS Y13, Y15, Y11
+
+#define STEP(aoff, boff) \
+	VMOVUPS boff(DI), Y12 \
+	VMOVUPS boff+32(DI), Y13 \
+	FMAS6x16(aoff)
 
 loop4:
 	PREFETCHT0 512(DI)
@@ -103,13 +113,25 @@ store:
 	VMOVUPS r1, 32(DX) \
 	ADDQ R8, DX
 
-overwrite:
-	PUTROW(Y0, Y1)
-	PUTROW(Y2, Y3)
-	PUTROW(Y4, Y5)
-	PUTROW(Y6, Y7)
-	PUTROW(Y8, Y9)
+// ADDROWS and PUTROWS add or store every accumulator row.
+#define ADDROWS \
+	ADDROW(Y0, Y1) \
+	ADDROW(Y2, Y3) \
+	ADDROW(Y4, Y5) \
+	ADDROW(Y6, Y7) \
+	ADDROW(Y8, Y9) \
+	ADDROW(Y10, Y11)
+
+#define PUTROWS \
+	PUTROW(Y0, Y1) \
+	PUTROW(Y2, Y3) \
+	PUTROW(Y4, Y5) \
+	PUTROW(Y6, Y7) \
+	PUTROW(Y8, Y9) \
 	PUTROW(Y10, Y11)
+
+overwrite:
+	PUTROWS
 	VZEROUPPER
 	RET
 
@@ -126,18 +148,7 @@ TEXT ·gemmKernel6x16OffsetB(SB), NOSPLIT, $0-49
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
+	ZEROACC
 
 	MOVQ CX, BX
 	SHRQ $2, BX // BX: groups of 4 steps
@@ -149,24 +160,7 @@ TEXT ·gemmKernel6x16OffsetB(SB), NOSPLIT, $0-49
 	MOVQ ooff(R9), R10 \
 	VMOVUPS (DI)(R10*4), Y12 \
 	VMOVUPS 32(DI)(R10*4), Y13 \
-	VBROADCASTSS aoff(SI), Y14 \
-	VBROADCASTSS aoff+4(SI), Y15 \
-	VFMADD231PS Y12, Y14, Y0 \
-	VFMADD231PS Y13, Y14, Y1 \
-	VFMADD231PS Y12, Y15, Y2 \
-	VFMADD231PS Y13, Y15, Y3 \
-	VBROADCASTSS aoff+8(SI), Y14 \
-	VBROADCASTSS aoff+12(SI), Y15 \
-	VFMADD231PS Y12, Y14, Y4 \
-	VFMADD231PS Y13, Y14, Y5 \
-	VFMADD231PS Y12, Y15, Y6 \
-	VFMADD231PS Y13, Y15, Y7 \
-	VBROADCASTSS aoff+16(SI), Y14 \
-	VBROADCASTSS aoff+20(SI), Y15 \
-	VFMADD231PS Y12, Y14, Y8 \
-	VFMADD231PS Y13, Y14, Y9 \
-	VFMADD231PS Y12, Y15, Y10 \
-	VFMADD231PS Y13, Y15, Y11
+	FMAS6x16(aoff)
 
 oloop4:
 	OSTEP(0, 0)
@@ -193,21 +187,11 @@ ostore:
 	MOVBLZX accumulate+48(FP), AX
 	TESTQ   AX, AX
 	JZ      ooverwrite
-	ADDROW(Y0, Y1)
-	ADDROW(Y2, Y3)
-	ADDROW(Y4, Y5)
-	ADDROW(Y6, Y7)
-	ADDROW(Y8, Y9)
-	ADDROW(Y10, Y11)
+	ADDROWS
 	VZEROUPPER
 	RET
 
 ooverwrite:
-	PUTROW(Y0, Y1)
-	PUTROW(Y2, Y3)
-	PUTROW(Y4, Y5)
-	PUTROW(Y6, Y7)
-	PUTROW(Y8, Y9)
-	PUTROW(Y10, Y11)
+	PUTROWS
 	VZEROUPPER
 	RET
