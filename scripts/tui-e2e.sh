@@ -7,7 +7,8 @@
 #
 #   scripts/tui-e2e.sh [OUTDIR]        sizes from $SIZES (default "80x24 200x50")
 #
-# Needs tmux and go. Each size trains 3 tiny runs (width 8, 64 px, 3 epochs):
+# Needs tmux and go. Each size trains tiny runs (width 8, 64 px): a sweep of
+# two of 3 epochs, one of 40 that q stops and the lab resumes, and one of 8;
 # well under a minute on two cores.
 set -euo pipefail
 
@@ -236,6 +237,11 @@ for size in $SIZES; do
 	keys 1
 	capture setup-measured "measured" "/epoch"
 	keys C-u # the sweep field still has the focus
+	# 40 epochs, so that the run is still training when q comes: 3 tiny
+	# epochs can end within the second that the keys take. The epochs are
+	# the 13th field from the first (the data folder; the preset is the
+	# second).
+	keys C-Home Down Down Down Down Down Down Down Down Down Down Down Down C-u; text 40
 	keys Enter
 	wait_for "img/s" 60 || continue
 	# q asks before stopping a training; q again stops and saves it.
@@ -258,7 +264,7 @@ for size in $SIZES; do
 	wait_for "stopped" 10 || continue
 	keys g r
 	wait_for "resumed at epoch" 30 || continue
-	wait_for "completed after 3/3" 90 || continue
+	wait_for "completed after 40/40" 120 || continue
 	capture resumed "completed" "resumed at epoch" "epoch  train loss"
 	# A fourth run, then all four compared: the chart keeps its width and
 	# the legend names every run.
