@@ -27,7 +27,7 @@ func (mk *Kernel) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, ld
 	ap := getPanel(mk.mc * mk.kc)
 	defer panels.Put(ap)
 	apk := *ap
-	mk.blocks(m, n, k, tB, b, ldb, beta, c, ldc, func(ic, pc, mc, kc int) []float32 {
+	mk.blocks(m, n, k, tB, b, ldb, nil, beta, c, ldc, func(ic, pc, mc, kc int) []float32 {
 		packA(tA, a, lda, ic, pc, mc, kc, mk.mr, alpha, apk)
 		return apk
 	})
@@ -89,7 +89,7 @@ func (p PackedA) Sgemm(tB bool, n int, b []float32, ldb int, beta float32, c []f
 		return
 	}
 	mPad := roundUp(p.m, p.mk.mr)
-	p.mk.blocks(p.m, n, p.k, tB, b, ldb, beta, c, ldc, func(ic, pc, mc, kc int) []float32 {
+	p.mk.blocks(p.m, n, p.k, tB, b, ldb, nil, beta, c, ldc, func(ic, pc, mc, kc int) []float32 {
 		return p.data[pc*mPad+ic*kc:]
 	})
 }
@@ -119,10 +119,7 @@ func (p PackedA) SgemmOffsetB(n int, b []float32, offs []int, c []float32, ldc i
 		panic(fmt.Sprintf("gemm: %d offsets for %d steps", len(offs), p.k))
 	}
 	checkMatrix("C", p.m, n, ldc, len(c))
-	if p.m == 0 || n == 0 || p.k == 0 {
-		for i := 0; i < p.m && n > 0; i++ {
-			clear(c[i*ldc : i*ldc+n])
-		}
+	if trivialProduct(p.m, n, p.k, 1, 0, c, ldc) {
 		return
 	}
 	span := p.OffsetBSlack(n)
@@ -131,36 +128,10 @@ func (p PackedA) SgemmOffsetB(n int, b []float32, offs []int, c []float32, ldc i
 			panic(fmt.Sprintf("gemm: B row at %d needs %d floats, b has %d", o, span, len(b)))
 		}
 	}
-	mr, nr := mk.mr, mk.nr
-	mPad := roundUp(p.m, mr)
-	var edgeTile [maxTile]float32
-	edge := edgeTile[:mr*nr]
-	for jc := 0; jc < n; jc += mk.nc {
-		nc := min(mk.nc, n-jc)
-		for pc := 0; pc < p.k; pc += mk.kc {
-			kc := min(mk.kc, p.k-pc)
-			acc := pc > 0
-			for ic := 0; ic < p.m; ic += mk.mc {
-				mc := min(mk.mc, p.m-ic)
-				apk := p.data[pc*mPad+ic*kc:]
-				for jr := 0; jr < nc; jr += nr {
-					nrr := min(nr, nc-jr)
-					bcol := &b[jc+jr]
-					for ir := 0; ir < mc; ir += mr {
-						mrr := min(mr, mc-ir)
-						apanel := &apk[ir*kc]
-						at := (ic+ir)*ldc + jc + jr
-						if mrr == mr && nrr == nr {
-							mk.runOffsetB(kc, apanel, bcol, &offs[pc], &c[at], ldc, acc)
-							continue
-						}
-						mk.runOffsetB(kc, apanel, bcol, &offs[pc], &edge[0], nr, false)
-						putEdge(c[at:], ldc, edge, nr, mrr, nrr, acc)
-					}
-				}
-			}
-		}
-	}
+	mPad := roundUp(p.m, mk.mr)
+	mk.blocks(p.m, n, p.k, false, b, 0, offs, 0, c, ldc, func(ic, pc, mc, kc int) []float32 {
+		return p.data[pc*mPad+ic*kc:]
+	})
 }
 
 // putEdge writes (or, with acc, adds) the valid mrr×nrr part of a tile the
@@ -206,36 +177,50 @@ func trivialProduct(m, n, k int, alpha, beta float32, c []float32, ldc int) bool
 
 // blocks runs the product over B's and A's blocks: B is packed here, A's
 // panels for rows [ic, ic+mc) and steps [pc, pc+kc) come from panelsOfA.
-// C was already scaled when beta is not 0 or 1.
-func (mk *Kernel) blocks(m, n, k int, tB bool, b []float32, ldb int, beta float32, c []float32, ldc int, panelsOfA func(ic, pc, mc, kc int) []float32) {
+// With offs, B is not packed: its row p is read in place at b[offs[p]:]
+// (runOffsetB; SgemmOffsetB has checked the bounds). C was already scaled
+// when beta is not 0 or 1.
+func (mk *Kernel) blocks(m, n, k int, tB bool, b []float32, ldb int, offs []int, beta float32, c []float32, ldc int, panelsOfA func(ic, pc, mc, kc int) []float32) {
 	mr, nr := mk.mr, mk.nr
-	bp := getPanel(mk.kc * min(roundUp(n, nr), mk.nc))
-	defer panels.Put(bp)
-	bpk := *bp
+	var bpk []float32
+	if offs == nil {
+		bp := getPanel(mk.kc * min(roundUp(n, nr), mk.nc))
+		defer panels.Put(bp)
+		bpk = *bp
+	}
 	var edgeTile [maxTile]float32
 	edge := edgeTile[:mr*nr]
 	for jc := 0; jc < n; jc += mk.nc {
 		nc := min(mk.nc, n-jc)
 		for pc := 0; pc < k; pc += mk.kc {
 			kc := min(mk.kc, k-pc)
-			packB(tB, b, ldb, pc, jc, kc, nc, nr, bpk)
+			if offs == nil {
+				packB(tB, b, ldb, pc, jc, kc, nc, nr, bpk)
+			}
 			acc := beta != 0 || pc > 0
 			for ic := 0; ic < m; ic += mk.mc {
 				mc := min(mk.mc, m-ic)
 				apk := panelsOfA(ic, pc, mc, kc)
 				for jr := 0; jr < nc; jr += nr {
 					nrr := min(nr, nc-jr)
-					bpanel := &bpk[jr*kc]
+					// tile computes the tile of A's panel apanel into c.
+					tile := func(apanel, c *float32, ldc int, acc bool) {
+						if offs != nil {
+							mk.runOffsetB(kc, apanel, &b[jc+jr], &offs[pc], c, ldc, acc)
+						} else {
+							mk.run(kc, apanel, &bpk[jr*kc], c, ldc, acc)
+						}
+					}
 					for ir := 0; ir < mc; ir += mr {
 						mrr := min(mr, mc-ir)
 						apanel := &apk[ir*kc]
 						at := (ic+ir)*ldc + jc + jr
 						if mrr == mr && nrr == nr {
-							mk.run(kc, apanel, bpanel, &c[at], ldc, acc)
+							tile(apanel, &c[at], ldc, acc)
 							continue
 						}
 						// A partial tile: into a local tile, then the valid part.
-						mk.run(kc, apanel, bpanel, &edge[0], nr, false)
+						tile(apanel, &edge[0], nr, false)
 						putEdge(c[at:], ldc, edge, nr, mrr, nrr, acc)
 					}
 				}
