@@ -133,6 +133,9 @@ type convGeom struct {
 	workers   int
 	colTasks  []colTask
 	dataTasks []dataTask
+	// paddedOffs[rows] are forwardPadded's offsets for tasks of that many
+	// output rows (paddedOffsets).
+	paddedOffs map[int][]int
 
 	dualOnce sync.Once
 	dual     *convGeom // see dataConv

@@ -152,6 +152,27 @@ func (g *convGeom) forwardPadded(x []float32, s segment, w *simd.PackedA, y []fl
 		}
 	}
 	clear(xp[body:])
+	blk := scratchBuf(outScratch, g.cout*n)
+	w.SgemmOffsetB(n, xp, g.paddedOffsets(rows), blk, n)
+	yn := y[s.n*g.cout*g.p:]
+	for o := 0; o < g.cout; o++ {
+		for r := 0; r < rows; r++ {
+			copy(yn[o*g.p+(s.oh0+r)*g.wo:o*g.p+(s.oh0+r+1)*g.wo], blk[o*n+r*wp:])
+		}
+	}
+}
+
+// paddedOffsets are the offsets in forwardPadded's block of the im2col
+// rows (c, ki, kj) for a task of rows output rows, c·plane + ki·wp + kj,
+// made once per geometry and row count (a plan's tasks have one or two).
+func (g *convGeom) paddedOffsets(rows int) []int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if offs, ok := g.paddedOffs[rows]; ok {
+		return offs
+	}
+	wp := g.w + 2*g.pad
+	plane := (rows + g.k - 1) * wp
 	offs := make([]int, g.ckk)
 	for c := 0; c < g.cin; c++ {
 		for ki := 0; ki < g.k; ki++ {
@@ -160,14 +181,11 @@ func (g *convGeom) forwardPadded(x []float32, s segment, w *simd.PackedA, y []fl
 			}
 		}
 	}
-	blk := scratchBuf(outScratch, g.cout*n)
-	w.SgemmOffsetB(n, xp, offs, blk, n)
-	yn := y[s.n*g.cout*g.p:]
-	for o := 0; o < g.cout; o++ {
-		for r := 0; r < rows; r++ {
-			copy(yn[o*g.p+(s.oh0+r)*g.wo:o*g.p+(s.oh0+r+1)*g.wo], blk[o*n+r*wp:])
-		}
+	if g.paddedOffs == nil {
+		g.paddedOffs = map[int][]int{}
 	}
+	g.paddedOffs[rows] = offs
+	return offs
 }
 
 // fewColumns is the most output columns (images × pixels) of a convolution
@@ -231,7 +249,7 @@ func (g *convGeom) forwardByChannels(x, w, y []float32, epi *convEpilogue, parts
 // narrow) it computes ∂Wᵀ = col·∂yᵀ instead: col is then read where it is
 // and only ∂y is transposed into panels, not col, which is K²·cin/cout
 // times larger. The products and their order are the same, so the sums are
-// the same bits; each accumulator is transposed back at the end.
+// the same bits; the accumulators' sum is transposed back at the end.
 func (g *convGeom) backwardWeights(x, dy, dw []float32) {
 	tasks, _, workers := g.plan()
 	outSize := g.cout * g.p
@@ -282,30 +300,22 @@ func (g *convGeom) backwardWeights(x, dy, dw []float32) {
 			sgemm(false, true, g.cout, g.ckk, t.cols, 1, a, lda, col, ldcol, beta, acc[slot], g.ckk)
 		}
 	})
-	if transposed {
-		// Back to ∂W's layout, each accumulator in place of its transpose.
-		for i := range acc {
-			t := dw
-			if i > 0 {
-				t = getScratch(len(dw))
-			}
-			src := acc[i]
-			ParallelFor(g.cout, max(ElementGrain/g.ckk, 1), func(lo, hi int) {
-				for o := lo; o < hi; o++ {
-					row := t[o*g.ckk : (o+1)*g.ckk]
-					for j := range row {
-						row[j] = src[j*g.cout+o]
-					}
-				}
-			})
-			putScratch(&acc[i])
-			acc[i] = t
-		}
-	}
+	sum := acc[0] // dw, or ∂Wᵀ when transposed
 	for i := 1; i < slots; i++ {
 		part := acc[i]
-		ParallelFor(len(dw), ElementGrain, func(lo, hi int) { simd.Axpy(1, part[lo:hi], dw[lo:hi]) })
+		ParallelFor(len(dw), ElementGrain, func(lo, hi int) { simd.Axpy(1, part[lo:hi], sum[lo:hi]) })
 		putScratch(&acc[i])
+	}
+	if transposed {
+		ParallelFor(g.cout, max(ElementGrain/g.ckk, 1), func(lo, hi int) {
+			for o := lo; o < hi; o++ {
+				row := dw[o*g.ckk : (o+1)*g.ckk]
+				for j := range row {
+					row[j] = sum[j*g.cout+o]
+				}
+			}
+		})
+		putScratch(&acc[0])
 	}
 }
 
