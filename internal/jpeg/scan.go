@@ -227,16 +227,7 @@ func (d *decoder) processSOS(n int) error {
 						if err != nil {
 							return err
 						}
-						if !hasAC {
-							done, err := d.reconstructFlatBlock(b[0], bx, by, int(compIndex))
-							if err != nil {
-								return err
-							}
-							if done {
-								continue
-							}
-						}
-						if err := d.reconstructBlock(&b, bx, by, int(compIndex)); err != nil {
+						if err := d.reconstructBlock(&b, bx, by, int(compIndex), !hasAC); err != nil {
 							return err
 						}
 						continue
@@ -326,7 +317,7 @@ func (d *decoder) processSOS(n int) error {
 						// SOS markers are processed.
 						continue
 					}
-					if err := d.reconstructBlock(&b, bx, by, int(compIndex)); err != nil {
+					if err := d.reconstructBlock(&b, bx, by, int(compIndex), false); err != nil {
 						return err
 					}
 				} // for j
@@ -491,7 +482,7 @@ func (d *decoder) reconstructProgressiveImage() error {
 		stride := mxx * d.comp[i].h
 		for by := 0; by*v < d.height; by++ {
 			for bx := 0; bx*h < d.width; bx++ {
-				if err := d.reconstructBlock(&d.progCoeffs[i][by*stride+bx], bx, by, i); err != nil {
+				if err := d.reconstructBlock(&d.progCoeffs[i][by*stride+bx], bx, by, i, false); err != nil {
 					return err
 				}
 			}
@@ -501,8 +492,9 @@ func (d *decoder) reconstructProgressiveImage() error {
 }
 
 // reconstructBlock dequantizes, performs the inverse DCT and stores the block
-// to the image: 8×8 pixels, or fewer at a reduced scale (scaledIDCT).
-func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
+// to the image: 8×8 pixels, or fewer at a reduced scale (scaledIDCT). dcOnly
+// says the block has no AC coefficient.
+func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int, dcOnly bool) error {
 	qt := &d.quant[d.comp[compIndex].tq]
 	dst, stride, nx, ny, err := d.blockPixels(bx, by, compIndex)
 	if err != nil {
@@ -512,27 +504,44 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 		scaledIDCT(b, &d.quantNatural[d.comp[compIndex].tq], nx, ny, dst, stride)
 		return nil
 	}
+	if dcOnly {
+		// The inverse DCT of a block whose only coefficient is DC is one
+		// value (flatIDCT, idct's own integer steps): the two passes of
+		// eight 1-D transforms are skipped. Reduced blocks are left to
+		// scaledIDCT, which is cheap for them.
+		v := levelShift(flatIDCT(b[0] * qt[0]))
+		for y := range 8 {
+			row := dst[y*stride : y*stride+8]
+			for x := range row {
+				row[x] = v
+			}
+		}
+		return nil
+	}
 	for zig := 0; zig < blockSize; zig++ {
 		b[unzig[zig]] *= qt[zig]
 	}
 	idct(b)
-	// Level shift by +128, clip to [0, 255], and write to dst.
 	for y := 0; y < 8; y++ {
 		y8 := y * 8
 		yStride := y * stride
 		for x := 0; x < 8; x++ {
-			c := b[y8+x]
-			if c < -128 {
-				c = 0
-			} else if c > 127 {
-				c = 255
-			} else {
-				c += 128
-			}
-			dst[yStride+x] = uint8(c)
+			dst[yStride+x] = levelShift(b[y8+x])
 		}
 	}
 	return nil
+}
+
+// levelShift shifts an inverse DCT's output by +128 and clips it to
+// [0, 255].
+func levelShift(c int32) uint8 {
+	switch {
+	case c < -128:
+		return 0
+	case c > 127:
+		return 255
+	}
+	return uint8(c + 128)
 }
 
 // blockPixels is where block (bx, by) of a component goes: its first pixel
@@ -554,36 +563,6 @@ func (d *decoder) blockPixels(bx, by, compIndex int) (dst []byte, stride, nx, ny
 		return d.img3.Cr[ny*by*d.img3.CStride+nx*bx:], d.img3.CStride, nx, ny, nil
 	}
 	return nil, 0, 0, 0, UnsupportedError("too many components")
-}
-
-// reconstructFlatBlock writes a block whose only coefficient is dc (not
-// dequantised) when it decodes to 8×8 pixels, and reports whether it did:
-// the inverse DCT of such a block is one value, computed here as idct's
-// integer steps compute it (flatIDCT), which skips the two passes of eight
-// 1-D transforms. Reduced blocks are left to scaledIDCT, which is cheap for
-// them.
-func (d *decoder) reconstructFlatBlock(dc int32, bx, by, compIndex int) (bool, error) {
-	dst, stride, nx, ny, err := d.blockPixels(bx, by, compIndex)
-	if err != nil || nx != 8 || ny != 8 {
-		return false, err
-	}
-	c := flatIDCT(dc * d.quant[d.comp[compIndex].tq][0])
-	var v uint8
-	switch {
-	case c < -128:
-		v = 0
-	case c > 127:
-		v = 255
-	default:
-		v = uint8(c + 128)
-	}
-	for y := range 8 {
-		row := dst[y*stride : y*stride+8]
-		for x := range row {
-			row[x] = v
-		}
-	}
-	return true, nil
 }
 
 // findRST advances past the next RST restart marker that matches expectedRST.
