@@ -473,20 +473,45 @@ func paddedInputIsIm2col(t *testing.T) {
 	}
 }
 
+// namedConv is a layer shape of the path benchmarks.
+type namedConv struct {
+	name string
+	c    convCase
+}
+
+// benchPaths times run on each layer with the switch *on false, then true
+// (the sub-benchmarks named names[0] and names[1]), in GFLOP/s of one
+// product of 2·N·O·C·K²·Ho·Wo flops.
+func benchPaths(b *testing.B, on *bool, names [2]string, layers []namedConv, run func(g *convGeom, x, w, y []float32)) {
+	defer func(was bool) { *on = was }(*on)
+	for _, lc := range layers {
+		for i, name := range names {
+			b.Run(lc.name+"/"+name, func(b *testing.B) {
+				*on = i == 1
+				c := lc.c
+				g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
+				x, w := c.values(1)
+				y := make([]float32, c.n*c.cout*g.p)
+				b.ResetTimer()
+				for range b.N {
+					run(g, x, w, y)
+				}
+				b.ReportMetric(2*float64(c.n*c.cout*g.ckk*g.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
 // BenchmarkConvForwardPaths times the forward pass of stride-1 3×3 layers
 // (a 224 px ResNet-18's at batch 8, flowers-scratch's width-32 ResNet-18 at
 // 128 px and batch 32) through im2col and from the padded input.
 // RESLAB_GEMM=avx2 times them on the AVX2 kernel.
 func BenchmarkConvForwardPaths(b *testing.B) {
-	defer func(on bool) { paddedInputConvs = on }(paddedInputConvs)
 	if err := UseProduct(os.Getenv("RESLAB_GEMM")); err != nil {
 		b.Fatal(err)
 	}
 	defer UseProduct("")
-	for _, lc := range []struct {
-		name string
-		c    convCase
-	}{
+	benchPaths(b, &paddedInputConvs, [2]string{"im2col", "padded"}, []namedConv{
 		{"r18.layer1", convCase{8, 64, 56, 56, 64, 3, 1, 1}},
 		{"r18.layer2", convCase{8, 128, 28, 28, 128, 3, 1, 1}},
 		{"r18.layer3", convCase{8, 256, 14, 14, 256, 3, 1, 1}},
@@ -494,26 +519,7 @@ func BenchmarkConvForwardPaths(b *testing.B) {
 		{"w32.layer1", convCase{32, 32, 32, 32, 32, 3, 1, 1}},
 		{"w32.layer2", convCase{32, 64, 16, 16, 64, 3, 1, 1}},
 		{"w32.layer3", convCase{32, 128, 8, 8, 128, 3, 1, 1}},
-	} {
-		for _, padded := range []bool{false, true} {
-			name := lc.name + "/im2col"
-			if padded {
-				name = lc.name + "/padded"
-			}
-			b.Run(name, func(b *testing.B) {
-				paddedInputConvs = padded
-				c := lc.c
-				g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
-				x, w := c.values(1)
-				y := make([]float32, c.n*c.cout*g.p)
-				b.ResetTimer()
-				for range b.N {
-					g.forward(x, w, y)
-				}
-				b.ReportMetric(2*float64(c.n*c.cout*g.ckk*g.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
-		}
-	}
+	}, func(g *convGeom, x, w, y []float32) { g.forward(x, w, y) })
 }
 
 // The weight gradient computed transposed (∂Wᵀ = col·∂yᵀ, for few output
@@ -561,34 +567,12 @@ func TestTransposedWeightGradientIsTheSameBits(t *testing.T) {
 // BenchmarkWeightGradientPaths times the weight gradient of layers with
 // few output channels as ∂y·colᵀ and transposed.
 func BenchmarkWeightGradientPaths(b *testing.B) {
-	defer func(on bool) { transposedWeightGradients = on }(transposedWeightGradients)
-	for _, lc := range []struct {
-		name string
-		c    convCase
-	}{
+	benchPaths(b, &transposedWeightGradients, [2]string{"dy-colT", "transposed"}, []namedConv{
 		{"r18.layer1", convCase{8, 64, 56, 56, 64, 3, 1, 1}},
 		{"w32.layer1", convCase{32, 32, 32, 32, 32, 3, 1, 1}},
 		{"w32.layer2", convCase{32, 64, 16, 16, 64, 3, 1, 1}},
 		{"w32.layer2.0", convCase{32, 32, 32, 32, 64, 3, 2, 1}},
 		{"r50.layer1.1x1in", convCase{8, 256, 56, 56, 64, 1, 1, 0}},
 		{"stem", convCase{8, 3, 224, 224, 64, 7, 2, 3}},
-	} {
-		for _, transposed := range []bool{false, true} {
-			name := lc.name + "/dy-colT"
-			if transposed {
-				name = lc.name + "/transposed"
-			}
-			b.Run(name, func(b *testing.B) {
-				transposedWeightGradients = transposed
-				c := lc.c
-				g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
-				x, w := c.values(1)
-				dy := make([]float32, c.n*c.cout*g.p)
-				b.ResetTimer()
-				for range b.N {
-					g.backwardWeights(x, dy, w)
-				}
-			})
-		}
-	}
+	}, func(g *convGeom, x, w, dy []float32) { g.backwardWeights(x, dy, w) })
 }
