@@ -10,8 +10,8 @@
 // dct.go; BSD licence in LICENSE) with the scale added, and with sequential
 // scans entropy-decoded from memory with a 64-bit bit buffer and combined
 // code-and-value lookups (entropy.go), which give the same coefficients in
-// about half the time. At scale 1 it decodes exactly as image/jpeg. Four-component (CMYK, YCCK) images are
-// handed to image/jpeg at full size. The package registers no format: the
+// about half the time. At scale 1 it decodes exactly as image/jpeg.
+// Four-component (CMYK, YCCK) images are handed to image/jpeg at full size. The package registers no format: the
 // standard decoder stays the one image.Decode uses.
 package jpeg
 

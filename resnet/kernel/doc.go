@@ -1,8 +1,8 @@
 // Package kernel holds reslab's gorgonia ops and the CPU kernels behind them:
 // the convolution (im2col, col2im and the packed AVX-512/AVX2 matrix
-// product of package simd; stride-1 convolutions as wide as their input
-// multiply straight from a zero-padded copy of it where the AVX-512 kernel
-// runs, forwardPadded), BatchNorm with its fused shortcut and ReLU
+// product of package simd; on its AVX-512 and AVX2 kernels, stride-1
+// convolutions as wide as their input multiply straight from a zero-padded
+// copy of it, forwardPadded), BatchNorm with its fused shortcut and ReLU
 // epilogues, the inference
 // convolution with BatchNorm folded in, max-pooling, global average pooling,
 // ELU, dropout, bias addition and softmax cross-entropy, and the choice of
