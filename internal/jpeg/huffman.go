@@ -37,7 +37,7 @@ type huffman struct {
 	// valsIndices[i] is the index into vals of minCodes[i].
 	valsIndices [maxCodeLength]int32
 	// fastAC decodes an AC coefficient whole from the next fastBits bits
-	// (entropy.go's buildFastAC).
+	// (entropy.go's buildFastAC; filled for AC tables only).
 	fastAC [1 << fastBits]int32
 }
 
@@ -170,7 +170,9 @@ func (d *decoder) processDHT(n int) error {
 			}
 			c <<= 1
 		}
-		h.buildFastAC()
+		if tc == acTable {
+			h.buildFastAC() // only AC tables decode coefficients whole
+		}
 	}
 	return nil
 }
