@@ -52,6 +52,12 @@ var haveTranspose = cpu.X86.HasAVX
 //go:noescape
 func transpose8x8AVX(src *float32, lds int, dst *float32, ldd int)
 
+// transpose6x8AVX (transpose_amd64.s): dst[j*6+i] = src[i*lds+j] for
+// i < 6, j < 8, writing dst[0:48] only.
+//
+//go:noescape
+func transpose6x8AVX(src *float32, lds int, dst *float32)
+
 // gemmKernel8x32RowsA is gemmKernel8x32 with A's eight rows read in place,
 // lda floats apart (gemm8x32_amd64.s).
 //

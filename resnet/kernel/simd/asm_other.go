@@ -29,6 +29,10 @@ func transpose8x8AVX(src *float32, lds int, dst *float32, ldd int) {
 	panic("transpose8x8AVX: no kernel for this architecture")
 }
 
+func transpose6x8AVX(src *float32, lds int, dst *float32) {
+	panic("transpose6x8AVX: no kernel for this architecture")
+}
+
 func gemmKernel8x32RowsA(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool) {
 	panic("gemmKernel8x32RowsA: no kernel for this architecture")
 }

@@ -357,13 +357,20 @@ func packA(tA bool, a []float32, lda, ic, pc, mc, kc, mr int, alpha float32, dst
 			continue
 		}
 		// op(A)(i, p) = a[i*lda + p]: a transpose, eight steps at a time
-		// where the panel is eight rows wide.
+		// where the panel is eight (AVX-512) or six (AVX2) rows wide; one
+		// value at a time, a third of an AVX2 inference pass at 64 px was
+		// this loop.
 		p8 := 0
-		if haveTranspose && mr == 8 && mrr == 8 && alpha == 1 {
+		if haveTranspose && mrr == mr && alpha == 1 && (mr == 8 || mr == 6) {
 			src := a[(ic+ir)*lda+pc:]
-			_ = src[7*lda+kc-1]
+			_ = src[(mr-1)*lda+kc-1]
+			_ = panel[kc*mr-1]
 			for p8 = 0; p8+8 <= kc; p8 += 8 {
-				transpose8x8AVX(&src[p8], lda, &panel[p8*mr], mr)
+				if mr == 8 {
+					transpose8x8AVX(&src[p8], lda, &panel[p8*mr], mr)
+				} else {
+					transpose6x8AVX(&src[p8], lda, &panel[p8*mr])
+				}
 			}
 		}
 		for i := 0; i < mrr; i++ {

@@ -30,3 +30,30 @@ func TestTranspose8x8(t *testing.T) {
 		}
 	}
 }
+
+// TestTranspose6x8 checks the six-row transpose of the AVX2 kernel's
+// panels: every value in place, and nothing written past its 48 floats.
+func TestTranspose6x8(t *testing.T) {
+	if !haveTranspose {
+		t.Skip("this CPU has no AVX: the packing transposes one value at a time")
+	}
+	const lds = 11
+	src := make([]float32, 6*lds)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	dst := make([]float32, 48+8)
+	for i := range dst {
+		dst[i] = -1
+	}
+	transpose6x8AVX(&src[0], lds, &dst[0])
+	for i, got := range dst {
+		want := float32(-1)
+		if i < 48 {
+			want = src[i%6*lds+i/6]
+		}
+		if got != want {
+			t.Fatalf("dst[%d] (step %d, row %d) = %v, want %v", i, i/6, i%6, got, want)
+		}
+	}
+}
