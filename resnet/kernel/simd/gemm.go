@@ -60,10 +60,11 @@ func (mk *Kernel) PackA(tA bool, m, k int, alpha float32, a []float32, lda int, 
 	mPad := roundUp(m, mk.mr)
 	dst = dst[:mPad*k]
 	rowBlocks := (m + mk.mc - 1) / mk.mc
-	stepBlocks := (k + mk.kc - 1) / mk.kc
+	kcb := mk.stepBlock(k)
+	stepBlocks := (k + kcb - 1) / kcb
 	forEach(rowBlocks*stepBlocks, func(i int) {
-		ic, pc := i%rowBlocks*mk.mc, i/rowBlocks*mk.kc
-		packA(tA, a, lda, ic, pc, min(mk.mc, m-ic), min(mk.kc, k-pc), mk.mr, alpha, dst[pc*mPad+ic*min(mk.kc, k-pc):])
+		ic, pc := i%rowBlocks*mk.mc, i/rowBlocks*kcb
+		packA(tA, a, lda, ic, pc, min(mk.mc, m-ic), min(kcb, k-pc), mk.mr, alpha, dst[pc*mPad+ic*min(kcb, k-pc):])
 	})
 	return PackedA{mk: mk, m: m, k: k, data: dst}
 }
@@ -182,9 +183,10 @@ func trivialProduct(m, n, k int, alpha, beta float32, c []float32, ldc int) bool
 // when beta is not 0 or 1.
 func (mk *Kernel) blocks(m, n, k int, tB bool, b []float32, ldb int, offs []int, beta float32, c []float32, ldc int, panelsOfA func(ic, pc, mc, kc int) []float32) {
 	mr, nr := mk.mr, mk.nr
+	kcb := mk.stepBlock(k)
 	var bpk []float32
 	if offs == nil {
-		bp := getPanel(mk.kc * min(roundUp(n, nr), mk.nc))
+		bp := getPanel(kcb * min(roundUp(n, nr), mk.nc))
 		defer panels.Put(bp)
 		bpk = *bp
 	}
@@ -192,8 +194,8 @@ func (mk *Kernel) blocks(m, n, k int, tB bool, b []float32, ldb int, offs []int,
 	edge := edgeTile[:mr*nr]
 	for jc := 0; jc < n; jc += mk.nc {
 		nc := min(mk.nc, n-jc)
-		for pc := 0; pc < k; pc += mk.kc {
-			kc := min(mk.kc, k-pc)
+		for pc := 0; pc < k; pc += kcb {
+			kc := min(kcb, k-pc)
 			if offs == nil {
 				packB(tB, b, ldb, pc, jc, kc, nc, nr, bpk)
 			}
@@ -248,6 +250,17 @@ type Kernel struct {
 	runOffsetB func(k int, a, b *float32, offs *int, c *float32, ldc int, accumulate bool)
 }
 
+// stepBlock is the steps of each block of k: k split evenly into as few
+// blocks as kc allows, a multiple of 8, rather than whole kc blocks and a
+// short last one. Each block reloads and stores every tile of C and
+// restarts the kernel's loop, which a short block barely amortises: with
+// 576 steps as 256+256+64, a 64×576×1024 product ran 15 % slower than
+// one of 512 steps per step (AVX2, Zen).
+func (mk *Kernel) stepBlock(k int) int {
+	blocks := (k + mk.kc - 1) / mk.kc
+	return min(mk.kc, roundUp((k+blocks-1)/blocks, 8))
+}
+
 // fewPanels is the most panels of B for which Sgemm reads a row-major A in
 // place rather than packing it: each value of A is then used at most this
 // many times, and packing would move it twice more.
@@ -272,8 +285,9 @@ func (mk *Kernel) rowsA(m, n, k int, a []float32, lda int, tB bool, b []float32,
 	var edgeTile [maxTile]float32
 	edge := edgeTile[:mr*nr]
 	full := m / mr * mr
-	for pc := 0; pc < k; pc += mk.kc {
-		kc := min(mk.kc, k-pc)
+	kcb := mk.stepBlock(k)
+	for pc := 0; pc < k; pc += kcb {
+		kc := min(kcb, k-pc)
 		packB(tB, b, ldb, pc, 0, kc, n, nr, bpk)
 		acc := beta != 0 || pc > 0
 		if full < m {

@@ -162,3 +162,22 @@ func TestSgemmOffsetBRefusesShortB(t *testing.T) {
 	}()
 	pa.SgemmOffsetB(20, make([]float32, 40), []int{0, 9}, make([]float32, 8*20), 20)
 }
+
+// TestStepBlocksSplitEvenly checks that k is cut into as few blocks as kc
+// allows, of a multiple of 8 steps, the last one no shorter than 8 less
+// than the others.
+func TestStepBlocksSplitEvenly(t *testing.T) {
+	for _, mk := range []*Kernel{&avx512Kernel, &avx2Kernel} {
+		for k := 1; k <= 5000; k++ {
+			kc := mk.stepBlock(k)
+			blocks := (k + kc - 1) / kc
+			last := k - (blocks-1)*kc
+			if kc > mk.kc || kc%8 != 0 || blocks != (k+mk.kc-1)/mk.kc || last > kc || (blocks > 1 && last <= kc-8*blocks) {
+				t.Fatalf("%s: k=%d: blocks of %d steps (%d blocks, the last %d); kc is %d", mk.name, k, kc, blocks, last, mk.kc)
+			}
+		}
+	}
+	if got := avx2Kernel.stepBlock(576); got != 192 {
+		t.Errorf("576 steps: blocks of %d, want 3 of 192", got)
+	}
+}
