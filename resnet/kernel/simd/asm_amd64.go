@@ -64,6 +64,12 @@ func transpose6x8AVX(src *float32, lds int, dst *float32)
 //go:noescape
 func gemmKernel8x32RowsA(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool)
 
+// gemmKernel6x16RowsA is gemmKernel6x16 with A's six rows read in place,
+// lda floats apart (gemm6x16_amd64.s).
+//
+//go:noescape
+func gemmKernel6x16RowsA(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool)
+
 // gemmKernel6x16OffsetB is gemmKernel6x16 with B's rows read in place, row
 // p at b + offs[p] floats (gemm6x16_amd64.s).
 //

@@ -37,6 +37,10 @@ func gemmKernel8x32RowsA(k int, a *float32, lda int, b, c *float32, ldc int, acc
 	panic("gemmKernel8x32RowsA: no kernel for this architecture")
 }
 
+func gemmKernel6x16RowsA(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool) {
+	panic("gemmKernel6x16RowsA: no kernel for this architecture")
+}
+
 func gemmKernel6x16OffsetB(k int, a, b *float32, offs *int, c *float32, ldc int, accumulate bool) {
 	panic("gemmKernel6x16OffsetB: no kernel for this architecture")
 }

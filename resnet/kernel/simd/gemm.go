@@ -344,7 +344,7 @@ const maxTile = 8 * 32
 
 // avx2Kernel is the 6×16 AVX2/FMA micro-kernel: twelve of the sixteen YMM
 // registers accumulate.
-var avx2Kernel = Kernel{name: "avx2", label: "AVX2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, run: gemmKernel6x16, runOffsetB: gemmKernel6x16OffsetB}
+var avx2Kernel = Kernel{name: "avx2", label: "AVX2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, run: gemmKernel6x16, runRowsA: gemmKernel6x16RowsA, runOffsetB: gemmKernel6x16OffsetB}
 
 // avx512Kernel is the 8×32 AVX-512 micro-kernel: sixteen of the thirty-two
 // ZMM registers accumulate. Its B panel (256×32 floats, 32 KiB) still fits

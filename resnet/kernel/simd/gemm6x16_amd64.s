@@ -195,3 +195,90 @@ ooverwrite:
 	PUTROWS
 	VZEROUPPER
 	RET
+
+// func gemmKernel6x16RowsA(k int, a *float32, lda int, b, c *float32, ldc int, accumulate bool)
+//
+// gemmKernel6x16 with A read in place, six rows lda floats apart, instead
+// of from a packed panel (the AVX2 counterpart of gemmKernel8x32RowsA): for
+// products with one or two panels of B, whose A, used once or twice, packing
+// would move twice more.
+TEXT ·gemmKernel6x16RowsA(SB), NOSPLIT, $0-49
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R9
+	SHLQ $2, R9          // R9: a row of A in bytes
+	LEAQ (R9)(R9*2), R11 // R11: three rows
+	LEAQ (SI)(R11*1), R10 // R10: row 3
+	MOVQ b+24(FP), DI
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+
+	ZEROACC
+
+	MOVQ CX, BX
+	SHRQ $2, BX // BX: groups of 4 steps
+	ANDQ $3, CX // CX: remaining steps
+	TESTQ BX, BX
+	JZ   tailr
+
+#define STEPR(aoff, boff) \
+	VMOVUPS boff(DI), Y12 \
+	VMOVUPS boff+32(DI), Y13 \
+	VBROADCASTSS aoff(SI), Y14 \
+	VBROADCASTSS aoff(SI)(R9*1), Y15 \
+	VFMADD231PS Y12, Y14, Y0 \
+	VFMADD231PS Y13, Y14, Y1 \
+	VFMADD231PS Y12, Y15, Y2 \
+	VFMADD231PS Y13, Y15, Y3 \
+	VBROADCASTSS aoff(SI)(R9*2), Y14 \
+	VBROADCASTSS aoff(R10), Y15 \
+	VFMADD231PS Y12, Y14, Y4 \
+	VFMADD231PS Y13, Y14, Y5 \
+	VFMADD231PS Y12, Y15, Y6 \
+	VFMADD231PS Y13, Y15, Y7 \
+	VBROADCASTSS aoff(R10)(R9*1), Y14 \
+	VBROADCASTSS aoff(R10)(R9*2), Y15 \
+	VFMADD231PS Y12, Y14, Y8 \
+	VFMADD231PS Y13, Y14, Y9 \
+	VFMADD231PS Y12, Y15, Y10 \
+	VFMADD231PS Y13, Y15, Y11
+
+loopr4:
+	PREFETCHT0 512(DI)
+	STEPR(0, 0)
+	STEPR(4, 64)
+	PREFETCHT0 576(DI)
+	STEPR(8, 128)
+	STEPR(12, 192)
+	ADDQ $16, SI
+	ADDQ $16, R10
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  loopr4
+
+tailr:
+	TESTQ CX, CX
+	JZ    storer
+
+loopr1:
+	STEPR(0, 0)
+	ADDQ $4, SI
+	ADDQ $4, R10
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loopr1
+
+storer:
+	MOVBLZX accumulate+48(FP), AX
+	TESTQ   AX, AX
+	JZ      overwriter
+
+	ADDROWS
+	VZEROUPPER
+	RET
+
+overwriter:
+	PUTROWS
+	VZEROUPPER
+	RET
