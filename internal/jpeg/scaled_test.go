@@ -315,3 +315,34 @@ func BenchmarkDecodeFlowers(b *testing.B) {
 		})
 	}
 }
+
+// TestScaledIDCT4IsTheGeneralOne checks the 4×4 inverse DCT against the
+// one for any size on blocks of every last non-zero row, sparse and dense,
+// with coefficients large enough to clip.
+func TestScaledIDCT4IsTheGeneralOne(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	var qn [blockSize]float32
+	for i := range qn {
+		qn[i] = float32(1 + rng.IntN(60))
+	}
+	const stride = 7
+	for trial := range 4000 {
+		var b block
+		rows := rng.IntN(9) // rows 0…rows-1 may hold coefficients
+		for i := 0; i < rows*8; i++ {
+			if rng.IntN(3) == 0 {
+				b[i] = int32(rng.IntN(401) - 200)
+			}
+		}
+		got, want := make([]byte, 4*stride), make([]byte, 4*stride)
+		for i := range got {
+			got[i], want[i] = 0xAA, 0xAA
+		}
+		bb := b
+		scaledIDCT4(&bb, &qn, got, stride)
+		scaledIDCTBases(&b, &qn, 4, 4, want, stride)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("trial %d (%d rows of coefficients): got\n%v, want\n%v", trial, rows, got, want)
+		}
+	}
+}
