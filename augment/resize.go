@@ -68,6 +68,109 @@ func triangleWeights(dst, src int) weights {
 	return ws
 }
 
+// fixedTaps are weights with the same number of taps for every output:
+// output i reads taps samples from start[i] with w[i*taps:(i+1)*taps],
+// the filter's own taps with zeros around them where it has fewer, or
+// where its first tap moved back so that all of them lie in the source.
+type fixedTaps struct {
+	taps  int
+	start []int
+	w     []float32
+}
+
+// fixed lays ws out as fixedTaps over src samples. The zeros change no
+// sum: every product is +0 or positive, and adding +0 to either leaves it.
+func (ws weights) fixed(src int) fixedTaps {
+	taps := 0
+	for _, n := range ws.n {
+		taps = max(taps, n)
+	}
+	f := fixedTaps{taps: taps, start: make([]int, len(ws.n)), w: make([]float32, len(ws.n)*taps)}
+	for i, n := range ws.n {
+		start := min(ws.start[i], src-taps)
+		f.start[i] = start
+		copy(f.w[i*taps+ws.start[i]-start:], ws.w[ws.off[i]:ws.off[i]+n])
+	}
+	return f
+}
+
+// verticalTaps sets acc[i] to Σ_k ws[k]·src[(first+k)·stride + i], summed
+// in order of k: two to four rows' taps in one pass instead of a pass over
+// acc per row.
+func verticalTaps(acc []float32, src []uint8, stride, first int, ws []float32) {
+	n := len(acc)
+	row := func(k int) []uint8 { return src[(first+k)*stride:][:n] }
+	switch len(ws) {
+	case 2:
+		w0, w1 := ws[0], ws[1]
+		r0, r1 := row(0), row(1)
+		for i := range acc {
+			acc[i] = w0*float32(r0[i]) + w1*float32(r1[i])
+		}
+		return
+	case 3:
+		w0, w1, w2 := ws[0], ws[1], ws[2]
+		r0, r1, r2 := row(0), row(1), row(2)
+		for i := range acc {
+			acc[i] = w0*float32(r0[i]) + w1*float32(r1[i]) + w2*float32(r2[i])
+		}
+		return
+	case 4:
+		w0, w1, w2, w3 := ws[0], ws[1], ws[2], ws[3]
+		r0, r1, r2, r3 := row(0), row(1), row(2), row(3)
+		for i := range acc {
+			acc[i] = w0*float32(r0[i]) + w1*float32(r1[i]) + w2*float32(r2[i]) + w3*float32(r3[i])
+		}
+		return
+	}
+	for k, wk := range ws {
+		r := row(k)
+		if k == 0 {
+			for i, v := range r {
+				acc[i] = wk * float32(v)
+			}
+			continue
+		}
+		for i, v := range r {
+			acc[i] += wk * float32(v)
+		}
+	}
+}
+
+// horizontalTaps filters the row acc into out (one byte per sample) with
+// f, unrolled for the two to four taps of mild shrinking, summed in order
+// of the taps as the loop over them does.
+func horizontalTaps(out []uint8, acc []float32, f *fixedTaps) {
+	switch f.taps {
+	case 2:
+		for x := range out {
+			p, w := acc[f.start[x]:][:2], f.w[2*x:][:2]
+			out[x] = clampByte(w[0]*p[0] + w[1]*p[1])
+		}
+		return
+	case 3:
+		for x := range out {
+			p, w := acc[f.start[x]:][:3], f.w[3*x:][:3]
+			out[x] = clampByte(w[0]*p[0] + w[1]*p[1] + w[2]*p[2])
+		}
+		return
+	case 4:
+		for x := range out {
+			p, w := acc[f.start[x]:][:4], f.w[4*x:][:4]
+			out[x] = clampByte(w[0]*p[0] + w[1]*p[1] + w[2]*p[2] + w[3]*p[3])
+		}
+		return
+	}
+	for x := range out {
+		p, w := acc[f.start[x]:][:f.taps], f.w[f.taps*x:][:f.taps]
+		var a float32
+		for k, wk := range w {
+			a += wk * p[k]
+		}
+		out[x] = clampByte(a)
+	}
+}
+
 // clampByte rounds a filtered value to 8 bits.
 func clampByte(v float32) uint8 {
 	// Truncation after +0.5 rounds; values below -0.5 truncate towards
@@ -90,8 +193,12 @@ func resample(src []uint8, sw, sh, sstride int, dst []uint8, dw, dh, dstride, bp
 	if dh != sh {
 		vw = triangleWeights(dh, sh)
 	}
+	var hf fixedTaps
 	if dw != sw {
 		hw = triangleWeights(dw, sw)
+		if bpp == 1 {
+			hf = hw.fixed(sw)
+		}
 	}
 	for y := range dh {
 		if dh == sh {
@@ -101,20 +208,7 @@ func resample(src []uint8, sw, sh, sstride int, dst []uint8, dw, dh, dstride, bp
 				a[i] = float32(v)
 			}
 		} else {
-			ws := vw.w[vw.off[y] : vw.off[y]+vw.n[y]]
-			for k, wk := range ws {
-				r := src[(vw.start[y]+k)*sstride:][:rowLen]
-				a := acc[:len(r)]
-				if k == 0 {
-					for i, v := range r {
-						a[i] = wk * float32(v)
-					}
-					continue
-				}
-				for i, v := range r {
-					a[i] += wk * float32(v)
-				}
-			}
+			verticalTaps(acc[:rowLen], src, sstride, vw.start[y], vw.w[vw.off[y]:vw.off[y]+vw.n[y]])
 		}
 		out := dst[y*dstride:]
 		switch {
@@ -124,16 +218,7 @@ func resample(src []uint8, sw, sh, sstride int, dst []uint8, dw, dh, dstride, bp
 				out[x] = clampByte(v)
 			}
 		case bpp == 1:
-			out = out[:dw]
-			for x := range out {
-				ws := hw.w[hw.off[x] : hw.off[x]+hw.n[x]]
-				p := acc[hw.start[x]:][:len(ws)]
-				var a float32
-				for k, wk := range ws {
-					a += wk * p[k]
-				}
-				out[x] = clampByte(a)
-			}
+			horizontalTaps(out[:dw], acc[:sw], &hf)
 		case bpp == 4 && dw == sw:
 			out = out[:4*dw]
 			for x := range dw {
