@@ -163,30 +163,31 @@ func (d *decoder) endEntropy(r *entropyReader) error {
 // (zeroed by the caller) with the DC and AC tables given, updating the
 // component's DC predictor: Go's DC and AC loops of processSOS with zigStart
 // 0, zigEnd 63 and al 0, including its handling of end-of-band runs. It
-// reports whether any AC coefficient was written.
-func (d *decoder) decodeSequentialBlock(r *entropyReader, b *block, dcTab, acTab *huffman, dc *int32) (hasAC bool, err error) {
+// returns the zig-zag index of the last coefficient written (0 when there
+// is no AC coefficient): every one past it is zero.
+func (d *decoder) decodeSequentialBlock(r *entropyReader, b *block, dcTab, acTab *huffman, dc *int32) (last int, err error) {
 	if dcTab.nCodes == 0 {
-		return false, FormatError("uninitialized Huffman table")
+		return 0, FormatError("uninitialized Huffman table")
 	}
 	if r.n < 32 {
 		r.refill()
 	}
 	t, err := r.symbol(dcTab)
 	if err != nil {
-		return false, r.badCode(err)
+		return 0, r.badCode(err)
 	}
 	if t > 16 {
-		return false, r.after(UnsupportedError("excessive DC component"))
+		return 0, r.after(UnsupportedError("excessive DC component"))
 	}
 	*dc += extend(r.take(t), t)
 	b[0] = *dc
 
 	if d.eobRun > 0 {
 		d.eobRun--
-		return false, r.check()
+		return 0, r.check()
 	}
 	if acTab.nCodes == 0 {
-		return false, r.after(FormatError("uninitialized Huffman table"))
+		return 0, r.after(FormatError("uninitialized Huffman table"))
 	}
 	for zig := 1; zig < blockSize; zig++ {
 		if r.n < 32 {
@@ -198,13 +199,13 @@ func (d *decoder) decodeSequentialBlock(r *entropyReader, b *block, dcTab, acTab
 				r.n -= uint(e & 0xff)
 				b[unzig[z]] = e >> 16
 				zig = z
-				hasAC = true
+				last = z
 				continue
 			}
 		}
 		value, err := r.symbol(acTab)
 		if err != nil {
-			return false, r.badCode(err)
+			return 0, r.badCode(err)
 		}
 		run, size := int(value>>4), value&0x0f
 		if size != 0 {
@@ -213,7 +214,7 @@ func (d *decoder) decodeSequentialBlock(r *entropyReader, b *block, dcTab, acTab
 				break
 			}
 			b[unzig[zig]] = extend(r.take(size), size)
-			hasAC = true
+			last = zig
 			continue
 		}
 		if run != 0x0f {
@@ -226,7 +227,7 @@ func (d *decoder) decodeSequentialBlock(r *entropyReader, b *block, dcTab, acTab
 		}
 		zig += 0x0f
 	}
-	return hasAC, r.check()
+	return last, r.check()
 }
 
 // badCode is the error for a code that matched none of its table's: Go's

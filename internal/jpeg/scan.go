@@ -223,11 +223,11 @@ func (d *decoder) processSOS(n int) error {
 
 					if er != nil {
 						b = block{}
-						hasAC, err := d.decodeSequentialBlock(er, &b, &d.huff[dcTable][scan[i].td], &d.huff[acTable][scan[i].ta], &dc[compIndex])
+						last, err := d.decodeSequentialBlock(er, &b, &d.huff[dcTable][scan[i].td], &d.huff[acTable][scan[i].ta], &dc[compIndex])
 						if err != nil {
 							return err
 						}
-						if err := d.reconstructBlock(&b, bx, by, int(compIndex), !hasAC); err != nil {
+						if err := d.reconstructBlock(&b, bx, by, int(compIndex), last); err != nil {
 							return err
 						}
 						continue
@@ -317,7 +317,7 @@ func (d *decoder) processSOS(n int) error {
 						// SOS markers are processed.
 						continue
 					}
-					if err := d.reconstructBlock(&b, bx, by, int(compIndex), false); err != nil {
+					if err := d.reconstructBlock(&b, bx, by, int(compIndex), blockSize-1); err != nil {
 						return err
 					}
 				} // for j
@@ -482,7 +482,7 @@ func (d *decoder) reconstructProgressiveImage() error {
 		stride := mxx * d.comp[i].h
 		for by := 0; by*v < d.height; by++ {
 			for bx := 0; bx*h < d.width; bx++ {
-				if err := d.reconstructBlock(&d.progCoeffs[i][by*stride+bx], bx, by, i, false); err != nil {
+				if err := d.reconstructBlock(&d.progCoeffs[i][by*stride+bx], bx, by, i, blockSize-1); err != nil {
 					return err
 				}
 			}
@@ -492,9 +492,10 @@ func (d *decoder) reconstructProgressiveImage() error {
 }
 
 // reconstructBlock dequantizes, performs the inverse DCT and stores the block
-// to the image: 8×8 pixels, or fewer at a reduced scale (scaledIDCT). dcOnly
-// says the block has no AC coefficient.
-func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int, dcOnly bool) error {
+// to the image: 8×8 pixels, or fewer at a reduced scale (scaledIDCT). Every
+// coefficient past zig-zag index last is zero (blockSize−1 when that is not
+// known); with last 0 the block has no AC coefficient.
+func (d *decoder) reconstructBlock(b *block, bx, by, compIndex, last int) error {
 	qt := &d.quant[d.comp[compIndex].tq]
 	dst, stride, nx, ny, err := d.blockPixels(bx, by, compIndex)
 	if err != nil {
@@ -504,7 +505,7 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int, dcOnly bool)
 		scaledIDCT(b, &d.quantNatural[d.comp[compIndex].tq], nx, ny, dst, stride)
 		return nil
 	}
-	if dcOnly {
+	if last == 0 {
 		// The inverse DCT of a block whose only coefficient is DC is one
 		// value (flatIDCT, idct's own integer steps): the two passes of
 		// eight 1-D transforms are skipped. Reduced blocks are left to
@@ -518,7 +519,7 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int, dcOnly bool)
 		}
 		return nil
 	}
-	for zig := 0; zig < blockSize; zig++ {
+	for zig := range last + 1 { // the rest are zero
 		b[unzig[zig]] *= qt[zig]
 	}
 	idct(b)
@@ -535,13 +536,8 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int, dcOnly bool)
 // levelShift shifts an inverse DCT's output by +128 and clips it to
 // [0, 255].
 func levelShift(c int32) uint8 {
-	switch {
-	case c < -128:
-		return 0
-	case c > 127:
-		return 255
-	}
-	return uint8(c + 128)
+	// min and max compile to conditional moves: no branch per pixel.
+	return uint8(min(max(c, -128), 127) + 128)
 }
 
 // blockPixels is where block (bx, by) of a component goes: its first pixel
