@@ -99,8 +99,12 @@ func scaledIDCT(b *block, qn *[blockSize]float32, nx, ny int, dst []byte, stride
 		dst[0] = clip(float32(b[0])*qn[0]/8 + 128)
 		return
 	}
-	if nx == 4 && ny == 4 {
+	switch {
+	case nx == 4 && ny == 4:
 		scaledIDCT4(b, qn, dst, stride)
+		return
+	case nx == 2 && ny == 2:
+		scaledIDCT2(b, qn, dst, stride)
 		return
 	}
 	scaledIDCTBases(b, qn, nx, ny, dst, stride)
@@ -195,6 +199,41 @@ func scaledIDCT4(b *block, qn *[blockSize]float32, dst []byte, stride int) {
 		bottom[0], bottom[1], bottom[2], bottom[3] = clip(e0-o0+128), clip(e1-o1+128), clip(e2-o2+128), clip(e3-o3+128)
 		top[0], top[1], top[2], top[3] = clip(e0+o0+128), clip(e1+o1+128), clip(e2+o2+128), clip(e3+o3+128)
 	}
+}
+
+// scaledIDCT2 is scaledIDCT for 2×2 pixels (scale 1/4) as scaledIDCT4 is
+// for 4×4: the same sums in the same order.
+func scaledIDCT2(b *block, qn *[blockSize]float32, dst []byte, stride int) {
+	a := (*[8]float32)(boxBasis[2][0:8])
+	var rows [8][2]float32
+	last := -1
+	for v := range 8 {
+		r := (*[8]int32)(b[v*8 : v*8+8])
+		if r[0]|r[1]|r[2]|r[3]|r[4]|r[5]|r[6]|r[7] == 0 {
+			continue
+		}
+		last = v
+		q := (*[8]float32)(qn[v*8 : v*8+8])
+		f0, f1, f2, f3 := float32(r[0])*q[0], float32(r[1])*q[1], float32(r[2])*q[2], float32(r[3])*q[3]
+		f4, f5, f6, f7 := float32(r[4])*q[4], float32(r[5])*q[5], float32(r[6])*q[6], float32(r[7])*q[7]
+		e := f0*a[0] + f2*a[2] + f4*a[4] + f6*a[6]
+		o := f1*a[1] + f3*a[3] + f5*a[5] + f7*a[7]
+		rows[v] = [2]float32{e + o, e - o}
+	}
+	_ = dst[stride+1]
+	var e0, e1, o0, o1 float32
+	for v := 0; v <= last; v += 2 {
+		w, r := a[v], &rows[v]
+		e0 += w * r[0]
+		e1 += w * r[1]
+	}
+	for v := 1; v <= last; v += 2 {
+		w, r := a[v], &rows[v]
+		o0 += w * r[0]
+		o1 += w * r[1]
+	}
+	dst[stride], dst[stride+1] = clip(e0-o0+128), clip(e1-o1+128)
+	dst[0], dst[1] = clip(e0+o0+128), clip(e1+o1+128)
 }
 
 // clip rounds to the nearest byte value, clamped to [0, 255].

@@ -316,10 +316,10 @@ func BenchmarkDecodeFlowers(b *testing.B) {
 	}
 }
 
-// TestScaledIDCT4IsTheGeneralOne checks the 4×4 inverse DCT against the
-// one for any size on blocks of every last non-zero row, sparse and dense,
-// with coefficients large enough to clip.
-func TestScaledIDCT4IsTheGeneralOne(t *testing.T) {
+// TestScaledIDCTsAreTheGeneralOne checks the 4×4 and 2×2 inverse DCTs
+// against the one for any size on blocks of every last non-zero row,
+// sparse and dense, with coefficients large enough to clip.
+func TestScaledIDCTsAreTheGeneralOne(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	var qn [blockSize]float32
 	for i := range qn {
@@ -334,15 +334,21 @@ func TestScaledIDCT4IsTheGeneralOne(t *testing.T) {
 				b[i] = int32(rng.IntN(401) - 200)
 			}
 		}
-		got, want := make([]byte, 4*stride), make([]byte, 4*stride)
-		for i := range got {
-			got[i], want[i] = 0xAA, 0xAA
-		}
-		bb := b
-		scaledIDCT4(&bb, &qn, got, stride)
-		scaledIDCTBases(&b, &qn, 4, 4, want, stride)
-		if !bytes.Equal(got, want) {
-			t.Fatalf("trial %d (%d rows of coefficients): got\n%v, want\n%v", trial, rows, got, want)
+		for _, n := range []int{4, 2} {
+			got, want := make([]byte, 4*stride), make([]byte, 4*stride)
+			for i := range got {
+				got[i], want[i] = 0xAA, 0xAA
+			}
+			bb, bw := b, b
+			if n == 4 {
+				scaledIDCT4(&bb, &qn, got, stride)
+			} else {
+				scaledIDCT2(&bb, &qn, got, stride)
+			}
+			scaledIDCTBases(&bw, &qn, n, n, want, stride)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%d×%d, trial %d (%d rows of coefficients): got\n%v, want\n%v", n, n, trial, rows, got, want)
+			}
 		}
 	}
 }
