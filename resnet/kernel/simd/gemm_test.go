@@ -181,3 +181,20 @@ func TestStepBlocksSplitEvenly(t *testing.T) {
 		t.Errorf("576 steps: blocks of %d, want 3 of 192", got)
 	}
 }
+
+// BenchmarkKernelTile times each micro-kernel alone on one tile whose
+// panels (256 steps) stay in the L1 cache: the most its products can reach
+// on one core, against which -bench Sgemm's packing and blocking show.
+func BenchmarkKernelTile(b *testing.B) {
+	for _, mk := range kernels {
+		b.Run(mk.name, func(b *testing.B) {
+			const k = 256
+			a, bp := make([]float32, mk.mr*k), make([]float32, mk.nr*k)
+			c := make([]float32, mk.mr*mk.nr)
+			for i := 0; i < b.N; i++ {
+				mk.run(k, &a[0], &bp[0], &c[0], mk.nr, false)
+			}
+			b.ReportMetric(float64(2*mk.mr*mk.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
