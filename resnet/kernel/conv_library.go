@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+
+	"github.com/reslab/reslab/resnet/kernel/simd"
 )
 
 // convPass is one of a convolution's three computations.
@@ -73,17 +75,26 @@ func ConvolutionLabel() string {
 
 // Arithmetic names the convolutions, the matrix product and the number of
 // workers in use, such as "reslab convolutions, reslab AVX-512 matrix
-// products (pure Go, gonum), 2 workers". Training is reproducible bit for
-// bit only under the same arithmetic: each way sums in its own order, and
-// the weight gradients' partial sums follow the workers, so a run resumed
-// under another one goes on correctly but not exactly as it would have
-// uninterrupted.
+// products (pure Go, gonum; k in even blocks), 2 workers". Training is
+// reproducible bit for bit only under the same arithmetic: each way sums
+// in its own order, and the weight gradients' partial sums follow the
+// workers, so a run resumed under another one goes on correctly but not
+// exactly as it would have uninterrupted.
+//
+// Under reslab's own kernels it also names the order their products sum
+// in (simd.SumOrder), which a build may change while the kernels keep
+// their names: a run started before such a change and resumed after it is
+// then told apart too.
 func Arithmetic() string {
 	conv := "reslab convolutions"
 	if libraryConvsOn.Load() {
 		conv = convLibraryLabel() + " convolutions"
 	}
-	return fmt.Sprintf("%s, %s, %d workers", conv, BLAS(), runtime.GOMAXPROCS(0))
+	products := BLAS()
+	if mk := activeKernel.Load(); mk != nil {
+		products = "reslab " + mk.Label() + " matrix products (" + buildLabel + "; " + simd.SumOrder + ")"
+	}
+	return fmt.Sprintf("%s, %s, %d workers", conv, products, runtime.GOMAXPROCS(0))
 }
 
 // UseConvolutions runs every convolution whose first pass comes after it on

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/reslab/reslab/resnet/kernel/simd"
 )
 
 // reslabAsLibrary is a library that computes with reslab's own kernels, so
@@ -116,5 +119,21 @@ func TestUseConvolutions(t *testing.T) {
 	}
 	if err := UseConvolutions(""); err != nil || Convolution() != Convolutions()[0] {
 		t.Errorf("the default: %v, in use %q, want %q", err, Convolution(), Convolutions()[0])
+	}
+}
+
+// TestArithmeticNamesTheSumOrder checks that a run's recorded arithmetic
+// names the order reslab's kernels sum in, and leaves it out for a
+// library's product, whose order is the library's.
+func TestArithmeticNamesTheSumOrder(t *testing.T) {
+	defer UseProduct("")
+	for _, name := range Products() {
+		if err := UseProduct(name); err != nil {
+			t.Fatal(err)
+		}
+		got := Arithmetic()
+		if ours := activeKernel.Load() != nil; ours != strings.Contains(got, simd.SumOrder) {
+			t.Errorf("product %s (reslab's kernel: %v): arithmetic %q", name, ours, got)
+		}
 	}
 }

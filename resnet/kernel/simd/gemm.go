@@ -250,6 +250,12 @@ type Kernel struct {
 	runOffsetB func(k int, a, b *float32, offs *int, c *float32, ldc int, accumulate bool)
 }
 
+// SumOrder names the order in which Sgemm and its variants add a
+// product's terms, for records of a run's arithmetic: it changes whenever
+// that order does (the k blocks of stepBlock changed it), so that a run
+// resumed by a build that sums otherwise is known not to go on bit for bit.
+const SumOrder = "k in even blocks"
+
 // stepBlock is the steps of each block of k: k split evenly into as few
 // blocks as kc allows, a multiple of 8, rather than whole kc blocks and a
 // short last one. Each block reloads and stores every tile of C and
