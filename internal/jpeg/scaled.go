@@ -155,8 +155,10 @@ func scaledIDCTBases(b *block, qn *[blockSize]float32, nx, ny int, dst []byte, s
 // scaledIDCT4 is scaledIDCT for 4×4 pixels (scale 1/2, the most common
 // one): the same products and sums in the same order, so the same bytes,
 // with the rows held in fixed arrays and the four columns of the second
-// pass summed side by side instead of one after another in loops, which
-// halves its time.
+// pass summed side by side instead of one after another in loops
+// (DecodeFlowers at 1/2, one core: 3.56–3.60 → 2.99–3.17 ms). Its row
+// prologue repeats scaledIDCTBases' on purpose: as a helper, too large to
+// inline, it made that decode 18 % slower.
 func scaledIDCT4(b *block, qn *[blockSize]float32, dst []byte, stride int) {
 	a := (*[32]float32)(boxBasis[4])
 	a0, a1 := (*[8]float32)(a[0:8]), (*[8]float32)(a[8:16])

@@ -59,9 +59,14 @@ func Product() string {
 // records.
 func BLAS() string {
 	if mk := activeKernel.Load(); mk != nil {
-		return "reslab " + mk.Label() + " matrix products (" + buildLabel + ")"
+		return kernelLabel(mk, buildLabel)
 	}
 	return libraryLabel
+}
+
+// kernelLabel names reslab's kernel mk with the details in parentheses.
+func kernelLabel(mk *simd.Kernel, details string) string {
+	return "reslab " + mk.Label() + " matrix products (" + details + ")"
 }
 
 // UseProduct runs every float32 product on the named one of Products (""

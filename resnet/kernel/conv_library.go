@@ -92,7 +92,7 @@ func Arithmetic() string {
 	}
 	products := BLAS()
 	if mk := activeKernel.Load(); mk != nil {
-		products = "reslab " + mk.Label() + " matrix products (" + buildLabel + "; " + simd.SumOrder + ")"
+		products = kernelLabel(mk, buildLabel+"; "+simd.SumOrder)
 	}
 	return fmt.Sprintf("%s, %s, %d workers", conv, products, runtime.GOMAXPROCS(0))
 }

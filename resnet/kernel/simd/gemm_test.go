@@ -171,8 +171,8 @@ func TestSgemmOffsetBRefusesShortB(t *testing.T) {
 }
 
 // TestStepBlocksSplitEvenly checks that k is cut into as few blocks as kc
-// allows, of a multiple of 8 steps, the last one no shorter than 8 less
-// than the others.
+// allows, of a multiple of 8 steps, the last one shorter than the others
+// by less than 8 steps per block.
 func TestStepBlocksSplitEvenly(t *testing.T) {
 	for _, mk := range []*Kernel{&avx512Kernel, &avx2Kernel} {
 		for k := 1; k <= 5000; k++ {
