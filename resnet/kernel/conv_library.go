@@ -67,7 +67,10 @@ func ConvolutionLabel() string {
 	}
 	if paddedInputConvs && activeKernel.Load() != nil {
 		// forwardPadded: the same sums as im2col's, so Arithmetic does not
-		// tell them apart.
+		// tell them apart; Winograd's are its own (Arithmetic names them).
+		if winogradConvs {
+			return "reslab (im2col, a padded input or Winograd F(2×2, 3×3), and the matrix product)"
+		}
 		return "reslab (im2col or a padded input, and the matrix product)"
 	}
 	return "reslab (im2col and the matrix product)"
@@ -84,7 +87,8 @@ func ConvolutionLabel() string {
 // Under reslab's own kernels it also names the order their products sum
 // in (simd.SumOrder), which a build may change while the kernels keep
 // their names: a run started before such a change and resumed after it is
-// then told apart too.
+// then told apart too. For the same reason it names the 3×3 convolutions
+// computed by Winograd's F(2×2, 3×3), whose sums are not im2col's.
 func Arithmetic() string {
 	conv := "reslab convolutions"
 	if libraryConvsOn.Load() {
@@ -93,6 +97,9 @@ func Arithmetic() string {
 	products := BLAS()
 	if mk := activeKernel.Load(); mk != nil {
 		products = kernelLabel(mk, buildLabel+"; "+simd.SumOrder)
+		if !libraryConvsOn.Load() && winogradConvs {
+			conv += " (3×3 by Winograd F(2×2, 3×3) where it pays)"
+		}
 	}
 	return fmt.Sprintf("%s, %s, %d workers", conv, products, runtime.GOMAXPROCS(0))
 }

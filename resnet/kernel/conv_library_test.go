@@ -132,8 +132,19 @@ func TestArithmeticNamesTheSumOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := Arithmetic()
-		if ours := activeKernel.Load() != nil; ours != strings.Contains(got, simd.SumOrder) {
+		ours := activeKernel.Load() != nil
+		if ours != strings.Contains(got, simd.SumOrder) {
 			t.Errorf("product %s (reslab's kernel: %v): arithmetic %q", name, ours, got)
 		}
+		// Winograd's F(2×2, 3×3) runs on reslab's kernels only, and sums
+		// otherwise than im2col: it is named where it runs.
+		if wino := ours && !libraryConvsOn.Load(); wino != strings.Contains(got, "Winograd") {
+			t.Errorf("product %s (Winograd runs: %v): arithmetic %q", name, wino, got)
+		}
+		winogradConvs = false
+		if got := Arithmetic(); strings.Contains(got, "Winograd") {
+			t.Errorf("product %s, Winograd off: arithmetic %q", name, got)
+		}
+		winogradConvs = true
 	}
 }

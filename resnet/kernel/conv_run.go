@@ -40,6 +40,10 @@ func (e *convEpilogue) applyChannels(g *convGeom, y, src []float32, ld, n, col0,
 
 // forwardWith is forward followed, per task, by the epilogue (nil: none).
 func (g *convGeom) forwardWith(x, w, y []float32, epi *convEpilogue) {
+	if mk := activeKernel.Load(); mk != nil && g.usesWinograd() {
+		g.winogradForward(mk, x, w, y, epi)
+		return
+	}
 	tasks, _, workers := g.plan()
 	if parts := g.channelParts(workers); parts > 1 {
 		g.forwardByChannels(x, w, y, epi, parts)

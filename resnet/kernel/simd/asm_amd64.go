@@ -128,3 +128,13 @@ func dotSumsAVX2(gp, xp, yp *float32, n int) (sumG, sumGX float64)
 //
 //go:noescape
 func linear3AVX2(dst, gp, xp, yp *float32, n int, a, b, d float32)
+
+// winogradInputRowAVX2 and winogradOutputRowAVX2 (winograd_amd64.s) are
+// WinogradInputRow's and WinogradOutputRow's vector loops over 8·blocks
+// tiles; stride is in floats.
+//
+//go:noescape
+func winogradInputRowAVX2(p0, p1, p2, p3, v *float32, stride, blocks int)
+
+//go:noescape
+func winogradOutputRowAVX2(m *float32, stride int, y0, y1 *float32, blocks int)

@@ -78,3 +78,11 @@ func dotSumsAVX2(g, x, y *float32, n int) (sumG, sumGX float64) {
 func linear3AVX2(dst, gp, xp, yp *float32, n int, a, b, d float32) {
 	panic("linear3AVX2: no kernel for this architecture")
 }
+
+func winogradInputRowAVX2(p0, p1, p2, p3, v *float32, stride, blocks int) {
+	panic("winogradInputRowAVX2: no kernel for this architecture")
+}
+
+func winogradOutputRowAVX2(m *float32, stride int, y0, y1 *float32, blocks int) {
+	panic("winogradOutputRowAVX2: no kernel for this architecture")
+}

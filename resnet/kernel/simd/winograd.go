@@ -1,0 +1,113 @@
+package simd
+
+import "fmt"
+
+// WinogradInputRow is the input transform of Winograd's F(2×2, 3×3) for
+// one row of tw tiles: from the four zero-padded input rows p0…p3 that the
+// tiles read (2·tw+2 floats each; tile t reads columns 2t…2t+3), V_ξ of
+// tile t = (Bᵀ·d·B)_ξ goes to v[ξ·stride + t] for ξ < 16. Bᵀ's rows are
+// d0−d2, d1+d2, d2−d1 and d1−d3, applied down the columns, then along the
+// rows. Eight tiles a turn where the CPU has AVX2; the vector loop and the
+// Go loop give the same bits.
+func WinogradInputRow(p0, p1, p2, p3, v []float32, stride, tw int) {
+	if tw <= 0 {
+		return
+	}
+	need := 2*tw + 2
+	if len(p0) < need || len(p1) < need || len(p2) < need || len(p3) < need || stride < tw || len(v) < 15*stride+tw {
+		panic(fmt.Sprintf("simd: Winograd input rows of %d, %d, %d, %d and %d values for %d tiles %d apart",
+			len(p0), len(p1), len(p2), len(p3), len(v), tw, stride))
+	}
+	if haveAVX2FMA && tw >= 8 {
+		winogradInputRowAVX2(&p0[0], &p1[0], &p2[0], &p3[0], &v[0], stride, tw/8)
+		if last := tw - 8; tw%8 != 0 {
+			// The last eight tiles again, some of them a second time with
+			// the same result, rather than a scalar tail.
+			winogradInputRowAVX2(&p0[2*last], &p1[2*last], &p2[2*last], &p3[2*last], &v[last], stride, 1)
+		}
+		return
+	}
+	winogradInputRowGo(p0, p1, p2, p3, v, stride, 0, tw)
+}
+
+// winogradInputRowGo is WinogradInputRow for tiles [from, tw).
+func winogradInputRowGo(p0, p1, p2, p3, v []float32, stride, from, tw int) {
+	s1, s2, s3 := stride, 2*stride, 3*stride
+	for tx := from; tx < tw; tx++ {
+		j := 2 * tx
+		d0, d1, d2, d3 := p0[j:j+4:j+4], p1[j:j+4:j+4], p2[j:j+4:j+4], p3[j:j+4:j+4]
+		// Bᵀ·d down the columns: d0−d2, d1+d2, d2−d1, d1−d3.
+		a0, a1, a2, a3 := d0[0]-d2[0], d0[1]-d2[1], d0[2]-d2[2], d0[3]-d2[3]
+		b0, b1, b2, b3 := d1[0]+d2[0], d1[1]+d2[1], d1[2]+d2[2], d1[3]+d2[3]
+		c0, c1, c2, c3 := d2[0]-d1[0], d2[1]-d1[1], d2[2]-d1[2], d2[3]-d1[3]
+		e0, e1, e2, e3 := d1[0]-d3[0], d1[1]-d3[1], d1[2]-d3[2], d1[3]-d3[3]
+		// ·B along the rows, the same combinations.
+		va := v[tx : tx+s3+1]
+		va[0], va[s1], va[s2], va[s3] = a0-a2, a1+a2, a2-a1, a1-a3
+		vb := v[tx+4*stride : tx+4*stride+s3+1]
+		vb[0], vb[s1], vb[s2], vb[s3] = b0-b2, b1+b2, b2-b1, b1-b3
+		vc := v[tx+8*stride : tx+8*stride+s3+1]
+		vc[0], vc[s1], vc[s2], vc[s3] = c0-c2, c1+c2, c2-c1, c1-c3
+		ve := v[tx+12*stride : tx+12*stride+s3+1]
+		ve[0], ve[s1], ve[s2], ve[s3] = e0-e2, e1+e2, e2-e1, e1-e3
+	}
+}
+
+// WinogradOutputRow is the output transform of F(2×2, 3×3) for one row of
+// tw tiles: from M_ξ of tile t at m[ξ·stride + t], the tile's 2×2 outputs
+// Aᵀ·M·A go to y0[2t], y0[2t+1] and y1[2t], y1[2t+1] (2·tw floats each).
+// Aᵀ's rows are 0+1+2 and 1−2−3, applied down the columns, then along the
+// rows. Eight tiles a turn where the CPU has AVX2, with the Go loop's bits.
+func WinogradOutputRow(m []float32, stride, tw int, y0, y1 []float32) {
+	if tw <= 0 {
+		return
+	}
+	if len(y0) < 2*tw || len(y1) < 2*tw || stride < tw || len(m) < 15*stride+tw {
+		panic(fmt.Sprintf("simd: Winograd output rows of %d and %d values from %d for %d tiles %d apart",
+			len(y0), len(y1), len(m), tw, stride))
+	}
+	if haveAVX2FMA && tw >= 8 {
+		winogradOutputRowAVX2(&m[0], stride, &y0[0], &y1[0], tw/8)
+		if last := tw - 8; tw%8 != 0 {
+			winogradOutputRowAVX2(&m[last], stride, &y0[2*last], &y1[2*last], 1)
+		}
+		return
+	}
+	winogradOutputRowGo(m, stride, 0, tw, y0, y1)
+}
+
+// winogradOutputRowGo is WinogradOutputRow for tiles [from, tw).
+func winogradOutputRowGo(m []float32, stride, from, tw int, y0, y1 []float32) {
+	for tx := from; tx < tw; tx++ {
+		var s, t [4]float32
+		for j := 0; j < 4; j++ {
+			m0, m1, m2, m3 := m[j*stride+tx], m[(4+j)*stride+tx], m[(8+j)*stride+tx], m[(12+j)*stride+tx]
+			// Aᵀ·M down the columns: rows 0+1+2 and 1−2−3.
+			s[j] = m0 + m1 + m2
+			t[j] = m1 - m2 - m3
+		}
+		y0[2*tx], y0[2*tx+1] = s[0]+s[1]+s[2], s[1]-s[2]-s[3]
+		y1[2*tx], y1[2*tx+1] = t[0]+t[1]+t[2], t[1]-t[2]-t[3]
+	}
+}
+
+// WinogradWeights is the weight transform of F(2×2, 3×3): U = G·g·Gᵀ for
+// the 3×3 kernel g (row-major), G's rows being g0, (g0+g1+g2)/2,
+// (g0−g1+g2)/2 and g2.
+func WinogradWeights(g []float32) [16]float32 {
+	g = g[:9]
+	var r [4][3]float32
+	for j := 0; j < 3; j++ {
+		g0, g1, g2 := g[j], g[3+j], g[6+j]
+		r[0][j] = g0
+		r[1][j] = 0.5 * (g0 + g1 + g2)
+		r[2][j] = 0.5 * (g0 - g1 + g2)
+		r[3][j] = g2
+	}
+	var u [16]float32
+	for i := 0; i < 4; i++ {
+		a, b, d := r[i][0], r[i][1], r[i][2]
+		u[4*i], u[4*i+1], u[4*i+2], u[4*i+3] = a, 0.5*(a+b+d), 0.5*(a-b+d), d
+	}
+	return u
+}

@@ -1,0 +1,207 @@
+#include "textflag.h"
+
+// Winograd F(2×2, 3×3) transforms of one row of tiles, eight tiles a turn
+// (winograd.go). The sums are added in the order the Go loops add them, so
+// the two give the same bits.
+
+// DEINTERLEAVE splits lo, hi (x0…x15) into evens (x0, x2, …, x14) and
+// odds (x1, …, x15).
+#define DEINTERLEAVE(lo, hi, ev, od) \
+	VSHUFPS $0x88, hi, lo, ev \
+	VSHUFPS $0xDD, hi, lo, od \
+	VPERMPD $0xD8, ev, ev \
+	VPERMPD $0xD8, od, od
+
+// func winogradInputRowAVX2(p0, p1, p2, p3, v *float32, stride, blocks int)
+//
+// For 8·blocks tiles: the four padded input rows p0…p3 (16 floats a block
+// plus 2), down the columns d0−d2, d1+d2, d2−d1, d1−d3, then along the rows
+// the same, into v + ξ·stride floats for ξ < 16.
+TEXT ·winogradInputRowAVX2(SB), NOSPLIT, $0-56
+	MOVQ p0+0(FP), AX
+	MOVQ p1+8(FP), BX
+	MOVQ p2+16(FP), CX
+	MOVQ p3+24(FP), DX
+	MOVQ v+32(FP), DI
+	MOVQ stride+40(FP), SI
+	SHLQ $2, SI
+	MOVQ blocks+48(FP), R9
+	LEAQ (SI)(SI*2), R10
+	LEAQ (DI)(SI*4), R11
+	LEAQ (R11)(SI*4), R12
+	LEAQ (R12)(SI*4), R13
+
+inloop:
+	TESTQ R9, R9
+	JZ    indone
+	// AX - CX into v[DI…]
+	VMOVUPS 0(AX), Y0
+	VMOVUPS 32(AX), Y1
+	VSUBPS 0(CX), Y0, Y0
+	VSUBPS 32(CX), Y1, Y1
+	DEINTERLEAVE(Y0, Y1, Y2, Y3)
+	VMOVUPS 8(AX), Y0
+	VMOVUPS 40(AX), Y1
+	VSUBPS 8(CX), Y0, Y0
+	VSUBPS 40(CX), Y1, Y1
+	DEINTERLEAVE(Y0, Y1, Y4, Y5)
+	VSUBPS Y4, Y2, Y6
+	VADDPS Y4, Y3, Y7
+	VSUBPS Y3, Y4, Y8
+	VSUBPS Y5, Y3, Y9
+	VMOVUPS Y6, (DI)
+	VMOVUPS Y7, (DI)(SI*1)
+	VMOVUPS Y8, (DI)(SI*2)
+	VMOVUPS Y9, (DI)(R10*1)
+	// BX + CX into v[R11…]
+	VMOVUPS 0(BX), Y0
+	VMOVUPS 32(BX), Y1
+	VADDPS 0(CX), Y0, Y0
+	VADDPS 32(CX), Y1, Y1
+	DEINTERLEAVE(Y0, Y1, Y2, Y3)
+	VMOVUPS 8(BX), Y0
+	VMOVUPS 40(BX), Y1
+	VADDPS 8(CX), Y0, Y0
+	VADDPS 40(CX), Y1, Y1
+	DEINTERLEAVE(Y0, Y1, Y4, Y5)
+	VSUBPS Y4, Y2, Y6
+	VADDPS Y4, Y3, Y7
+	VSUBPS Y3, Y4, Y8
+	VSUBPS Y5, Y3, Y9
+	VMOVUPS Y6, (R11)
+	VMOVUPS Y7, (R11)(SI*1)
+	VMOVUPS Y8, (R11)(SI*2)
+	VMOVUPS Y9, (R11)(R10*1)
+	// CX - BX into v[R12…]
+	VMOVUPS 0(CX), Y0
+	VMOVUPS 32(CX), Y1
+	VSUBPS 0(BX), Y0, Y0
+	VSUBPS 32(BX), Y1, Y1
+	DEINTERLEAVE(Y0, Y1, Y2, Y3)
+	VMOVUPS 8(CX), Y0
+	VMOVUPS 40(CX), Y1
+	VSUBPS 8(BX), Y0, Y0
+	VSUBPS 40(BX), Y1, Y1
+	DEINTERLEAVE(Y0, Y1, Y4, Y5)
+	VSUBPS Y4, Y2, Y6
+	VADDPS Y4, Y3, Y7
+	VSUBPS Y3, Y4, Y8
+	VSUBPS Y5, Y3, Y9
+	VMOVUPS Y6, (R12)
+	VMOVUPS Y7, (R12)(SI*1)
+	VMOVUPS Y8, (R12)(SI*2)
+	VMOVUPS Y9, (R12)(R10*1)
+	// BX - DX into v[R13…]
+	VMOVUPS 0(BX), Y0
+	VMOVUPS 32(BX), Y1
+	VSUBPS 0(DX), Y0, Y0
+	VSUBPS 32(DX), Y1, Y1
+	DEINTERLEAVE(Y0, Y1, Y2, Y3)
+	VMOVUPS 8(BX), Y0
+	VMOVUPS 40(BX), Y1
+	VSUBPS 8(DX), Y0, Y0
+	VSUBPS 40(DX), Y1, Y1
+	DEINTERLEAVE(Y0, Y1, Y4, Y5)
+	VSUBPS Y4, Y2, Y6
+	VADDPS Y4, Y3, Y7
+	VSUBPS Y3, Y4, Y8
+	VSUBPS Y5, Y3, Y9
+	VMOVUPS Y6, (R13)
+	VMOVUPS Y7, (R13)(SI*1)
+	VMOVUPS Y8, (R13)(SI*2)
+	VMOVUPS Y9, (R13)(R10*1)
+	ADDQ $64, AX
+	ADDQ $64, BX
+	ADDQ $64, CX
+	ADDQ $64, DX
+	ADDQ $32, DI
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $32, R13
+	DECQ R9
+	JMP  inloop
+
+indone:
+	VZEROUPPER
+	RET
+
+// func winogradOutputRowAVX2(m *float32, stride int, y0, y1 *float32, blocks int)
+//
+// For 8·blocks tiles: M_ξ at m + ξ·stride floats, down the columns rows
+// 0+1+2 and 1−2−3, then along the rows the same, into the output rows y0 and
+// y1 (16 floats a block), even and odd columns interleaved.
+TEXT ·winogradOutputRowAVX2(SB), NOSPLIT, $0-40
+	MOVQ m+0(FP), DI
+	MOVQ stride+8(FP), SI
+	SHLQ $2, SI
+	MOVQ y0+16(FP), AX
+	MOVQ y1+24(FP), BX
+	MOVQ blocks+32(FP), R9
+	LEAQ (SI)(SI*2), R10
+	LEAQ (DI)(SI*4), R11
+	LEAQ (R11)(SI*4), R12
+	LEAQ (R12)(SI*4), R13
+
+outloop:
+	TESTQ R9, R9
+	JZ    outdone
+	// column 0: s = m0+m4+m8, t = m4−m8−m12
+	VMOVUPS (R11), Y8
+	VMOVUPS (R12), Y9
+	VADDPS (DI), Y8, Y0
+	VADDPS Y9, Y0, Y0
+	VSUBPS Y9, Y8, Y4
+	VSUBPS (R13), Y4, Y4
+	// column 1: s = m1+m5+m9, t = m5−m9−m13
+	VMOVUPS (R11)(SI*1), Y8
+	VMOVUPS (R12)(SI*1), Y9
+	VADDPS (DI)(SI*1), Y8, Y1
+	VADDPS Y9, Y1, Y1
+	VSUBPS Y9, Y8, Y5
+	VSUBPS (R13)(SI*1), Y5, Y5
+	// column 2: s = m2+m6+m10, t = m6−m10−m14
+	VMOVUPS (R11)(SI*2), Y8
+	VMOVUPS (R12)(SI*2), Y9
+	VADDPS (DI)(SI*2), Y8, Y2
+	VADDPS Y9, Y2, Y2
+	VSUBPS Y9, Y8, Y6
+	VSUBPS (R13)(SI*2), Y6, Y6
+	// column 3: s = m3+m7+m11, t = m7−m11−m15
+	VMOVUPS (R11)(R10*1), Y8
+	VMOVUPS (R12)(R10*1), Y9
+	VADDPS (DI)(R10*1), Y8, Y3
+	VADDPS Y9, Y3, Y3
+	VSUBPS Y9, Y8, Y7
+	VSUBPS (R13)(R10*1), Y7, Y7
+	VADDPS Y1, Y0, Y8
+	VADDPS Y2, Y8, Y8
+	VSUBPS Y2, Y1, Y9
+	VSUBPS Y3, Y9, Y9
+	VUNPCKLPS Y9, Y8, Y10
+	VUNPCKHPS Y9, Y8, Y11
+	VPERM2F128 $0x20, Y11, Y10, Y12
+	VPERM2F128 $0x31, Y11, Y10, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	VADDPS Y5, Y4, Y8
+	VADDPS Y6, Y8, Y8
+	VSUBPS Y6, Y5, Y9
+	VSUBPS Y7, Y9, Y9
+	VUNPCKLPS Y9, Y8, Y10
+	VUNPCKHPS Y9, Y8, Y11
+	VPERM2F128 $0x20, Y11, Y10, Y12
+	VPERM2F128 $0x31, Y11, Y10, Y13
+	VMOVUPS Y12, (BX)
+	VMOVUPS Y13, 32(BX)
+	ADDQ $32, DI
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $32, R13
+	ADDQ $64, AX
+	ADDQ $64, BX
+	DECQ R9
+	JMP  outloop
+
+outdone:
+	VZEROUPPER
+	RET

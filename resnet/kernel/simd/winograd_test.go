@@ -1,0 +1,92 @@
+package simd
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The vector loops of the Winograd transforms give the Go loops' bits, for
+// row lengths around the eight-tile blocks and matrices that do not start
+// where a block does.
+func TestWinogradRowsAreTheGoLoops(t *testing.T) {
+	if !haveAVX2FMA {
+		t.Skip("this CPU has no AVX2: the Go loops are all there is")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	random := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	for _, tw := range []int{1, 7, 8, 9, 15, 16, 17, 28, 33} {
+		stride := tw + 5
+		p := [4][]float32{random(2*tw + 2), random(2*tw + 2), random(2*tw + 2), random(2*tw + 2)}
+		v, want := random(15*stride+tw), make([]float32, 15*stride+tw)
+		copy(want, v)
+		WinogradInputRow(p[0], p[1], p[2], p[3], v, stride, tw)
+		winogradInputRowGo(p[0], p[1], p[2], p[3], want, stride, 0, tw)
+		sameBits(t, "input", tw, v, want)
+
+		m := random(15*stride + tw)
+		y0, y1 := random(2*tw), random(2*tw)
+		w0, w1 := make([]float32, 2*tw), make([]float32, 2*tw)
+		WinogradOutputRow(m, stride, tw, y0, y1)
+		winogradOutputRowGo(m, stride, 0, tw, w0, w1)
+		sameBits(t, "output row 0", tw, y0, w0)
+		sameBits(t, "output row 1", tw, y1, w1)
+	}
+}
+
+func sameBits(t *testing.T, what string, tw int, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%d tiles, %s [%d]: %v, the Go loop %v", tw, what, i, got[i], want[i])
+		}
+	}
+}
+
+// The transforms are Winograd's: one tile's input transform, product by
+// the transformed weights and output transform is the 3×3 correlation of
+// the 4×4 input around it, as a float64 sum gives it.
+func TestWinogradTileIsTheCorrelation(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 20; trial++ {
+		var d [4][]float32
+		for i := range d {
+			d[i] = make([]float32, 4)
+			for j := range d[i] {
+				d[i][j] = float32(rng.NormFloat64())
+			}
+		}
+		var k [9]float32
+		for i := range k {
+			k[i] = float32(rng.NormFloat64())
+		}
+		v := make([]float32, 16)
+		winogradInputRowGo(d[0], d[1], d[2], d[3], v, 1, 0, 1)
+		u := WinogradWeights(k[:])
+		m := make([]float32, 16)
+		for i := range m {
+			m[i] = u[i] * v[i]
+		}
+		y0, y1 := make([]float32, 2), make([]float32, 2)
+		winogradOutputRowGo(m, 1, 0, 1, y0, y1)
+		for oi, row := range [][]float32{y0, y1} {
+			for oj, got := range row {
+				var want float64
+				for ki := 0; ki < 3; ki++ {
+					for kj := 0; kj < 3; kj++ {
+						want += float64(k[ki*3+kj]) * float64(d[oi+ki][oj+kj])
+					}
+				}
+				if math.Abs(float64(got)-want) > 1e-5*(1+math.Abs(want)) {
+					t.Fatalf("trial %d output (%d, %d): %v, the correlation %v", trial, oi, oj, got, want)
+				}
+			}
+		}
+	}
+}

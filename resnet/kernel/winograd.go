@@ -1,0 +1,218 @@
+package kernel
+
+import (
+	"runtime"
+
+	"github.com/reslab/reslab/resnet/kernel/simd"
+)
+
+// Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2015): each 2×2 block of a
+// 3×3, stride-1 convolution's output is computed from the 4×4 block of input
+// around it as Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A, with 16 multiplications per
+// channel pair instead of 36. Summed over the input channels, the 16
+// element-wise products become 16 matrix products, U_ξ (cout×cin, the
+// transformed weights) by V_ξ (cin×tiles, the transformed input), 2.25
+// times fewer flops than im2col's product; the transforms themselves are
+// additions (and halvings of the weights), linear in the channels.
+
+// winogradConvs lets 3×3 convolutions run by F(2×2, 3×3) where
+// usesWinograd says it pays; tests turn it off to compare the other paths
+// bit for bit, and to compare it with them.
+var winogradConvs = true
+
+// usesWinograd says whether this convolution's forward pass (and so its
+// input gradient, a forward convolution too) runs by F(2×2, 3×3): 3×3,
+// stride 1, padding 1, on planes whose 2×2 tiles waste at most an eighth
+// of the products at the edges (7×7 planes, 31 % more, measured no faster),
+// and with enough tiles that transforming the weights, 16·cin·cout floats
+// per pass, is paid for: 256 or more, or 128 with at least 256 input
+// channels (BenchmarkConvForwardWinograd, AVX-512 on a Zen 4: 8×8 planes
+// of 128 channels at batch 8, 128 tiles, 7 % slower; at batch 16 22 %
+// faster; 4×4 planes of 256 channels at batch 32 19 % faster).
+func (g *convGeom) usesWinograd() bool {
+	if !winogradConvs || g.k != 3 || g.stride != 1 || g.pad != 1 || g.ho != g.h || g.wo != g.w {
+		return false
+	}
+	th, tw := (g.ho+1)/2, (g.wo+1)/2
+	if 8*4*th*tw > 9*g.ho*g.wo {
+		return false
+	}
+	tiles := g.n * th * tw
+	return tiles >= 256 || tiles >= 128 && g.cin >= 256
+}
+
+// winogradTileTarget is how many 2×2 output tiles a task transforms and
+// multiplies at once: enough columns for the kernel's panels (32 wide on
+// AVX-512), few enough that the transformed input, 16·cin floats per tile,
+// stays in the L2 cache.
+const winogradTileTarget = 96
+
+// winogradTask is a block of tiles: tile rows [ty0, ty1) of images
+// [n0, n1) (a whole image's rows when the task holds several).
+type winogradTask struct{ n0, n1, ty0, ty1 int }
+
+// winogradPlan splits the output's tiles into tasks of about
+// winogradTileTarget tiles: rows of one image, or several whole images
+// when an image has fewer tiles.
+func (g *convGeom) winogradPlan(workers int) []winogradTask {
+	th, tw := (g.ho+1)/2, (g.wo+1)/2
+	perImage := th * tw
+	target := winogradTileTarget
+	if total := g.n * perImage; total < target*workers*2 {
+		target = max(32, ceilDiv(total, workers*2))
+	}
+	var tasks []winogradTask
+	if perImage >= target {
+		rows := max(1, ceilDiv(target, tw))
+		for n := 0; n < g.n; n++ {
+			for ty := 0; ty < th; ty += rows {
+				tasks = append(tasks, winogradTask{n, n + 1, ty, min(th, ty+rows)})
+			}
+		}
+		return tasks
+	}
+	imgs := max(1, target/perImage)
+	for n := 0; n < g.n; n += imgs {
+		tasks = append(tasks, winogradTask{n, min(g.n, n+imgs), 0, th})
+	}
+	return tasks
+}
+
+// winogradWeights writes U_ξ = (G·g·Gᵀ)_ξ for every (o, c) into u, laid out
+// as 16 matrices cout×cin, winogradStride(cout·cin) apart.
+func (g *convGeom) winogradWeights(w, u []float32) {
+	cin, cout := g.cin, g.cout
+	plane := winogradStride(cout * cin)
+	ParallelFor(cout, max(ElementGrain/(cin*16), 1), func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			for c := 0; c < cin; c++ {
+				u16 := simd.WinogradWeights(w[(o*cin+c)*9 : (o*cin+c)*9+9])
+				at := o*cin + c
+				for xi, val := range u16 {
+					u[xi*plane+at] = val
+				}
+			}
+		}
+	})
+}
+
+// winogradForward is forwardWith for a 3×3, stride-1, padding-1
+// convolution by F(2×2, 3×3).
+func (g *convGeom) winogradForward(mk *simd.Kernel, x, w, y []float32, epi *convEpilogue) {
+	workers := runtime.GOMAXPROCS(0)
+	cin, cout := g.cin, g.cout
+	var uScratch, packedScratch []float32
+	defer putScratch(&uScratch)
+	defer putScratch(&packedScratch)
+	plane := winogradStride(cout * cin)
+	u := scratchBuf(&uScratch, 16*plane)
+	g.winogradWeights(w, u)
+	psize := mk.PackedSize(cout, cin)
+	packed := scratchBuf(&packedScratch, 16*psize)
+	var us [16]simd.PackedA
+	runTasks(16, workers, func(_, xi int) {
+		us[xi] = mk.PackA(false, cout, cin, 1, u[xi*plane:xi*plane+cout*cin], cin, packed[xi*psize:(xi+1)*psize], simd.Serially)
+	})
+	tasks := g.winogradPlan(workers)
+	tw := (g.wo + 1) / 2
+	outSize := cout * g.p
+	runTasks(len(tasks), workers, func(_, i int) {
+		t := tasks[i]
+		tiles := (t.n1 - t.n0) * (t.ty1 - t.ty0) * tw
+		var vScratch, mScratch, padScratch []float32
+		defer putScratch(&vScratch)
+		defer putScratch(&mScratch)
+		defer putScratch(&padScratch)
+		vs, ms := winogradStride(cin*tiles), winogradStride(cout*tiles)
+		v := scratchBuf(&vScratch, 16*vs)
+		m := scratchBuf(&mScratch, 16*ms)
+		g.winogradInput(x, t, tiles, v, vs, &padScratch)
+		for xi := 0; xi < 16; xi++ {
+			us[xi].Sgemm(false, tiles, v[xi*vs:xi*vs+cin*tiles], tiles, 0, m[xi*ms:xi*ms+cout*tiles], tiles)
+		}
+		g.winogradOutput(m, t, tiles, y, ms, &padScratch)
+		if epi != nil {
+			for n := t.n0; n < t.n1; n++ {
+				oh0, oh1 := 2*t.ty0, min(g.ho, 2*t.ty1)
+				at := n*outSize + oh0*g.wo
+				epi.apply(g, y, y[at:], g.p, n, oh0*g.wo, (oh1-oh0)*g.wo)
+			}
+		}
+	})
+}
+
+// winogradStride is how far apart the 16 matrices of a task's transformed
+// input (or product) lie for n floats each: n rounded up to a cache line,
+// plus one, so that the 16 streams a transform writes (or reads) at once do
+// not fall into the same sets of the L1 cache, as they do when n·4 bytes is
+// a multiple of 4 KiB (cin 64 and 112 tiles: 28 KiB).
+func winogradStride(n int) int { return roundUp(n, 16) + 16 }
+
+// winogradInput writes V_ξ = (Bᵀ·d·B)_ξ of every channel and tile of task
+// t into v, laid out as 16 matrices cin×tiles (tiles in the task's order:
+// image, tile row, tile column). Each channel's input rows are first
+// copied into zero-padded rows (one zero on the left, the padding and the
+// odd column on the right), so every tile reads four whole rows.
+func (g *convGeom) winogradInput(x []float32, t winogradTask, tiles int, v []float32, stride int, padScratch *[]float32) {
+	tw := (g.wo + 1) / 2
+	pw := 2*tw + 2
+	rows := 2*(t.ty1-t.ty0) + 2
+	pad := scratchBuf(padScratch, rows*pw)
+	for c := 0; c < g.cin; c++ {
+		tt := c * tiles
+		for n := t.n0; n < t.n1; n++ {
+			xc := x[(n*g.cin+c)*g.hw : (n*g.cin+c+1)*g.hw]
+			for r := 0; r < rows; r++ {
+				row := pad[r*pw : (r+1)*pw]
+				ih := 2*t.ty0 - 1 + r
+				if ih < 0 || ih >= g.h {
+					clear(row)
+					continue
+				}
+				row[0] = 0
+				copy(row[1:], xc[ih*g.w:(ih+1)*g.w])
+				clear(row[1+g.w:])
+			}
+			for ty := t.ty0; ty < t.ty1; ty++ {
+				r := 2 * (ty - t.ty0)
+				simd.WinogradInputRow(pad[r*pw:(r+1)*pw], pad[(r+1)*pw:(r+2)*pw], pad[(r+2)*pw:(r+3)*pw], pad[(r+3)*pw:(r+4)*pw], v[tt:], stride, tw)
+				tt += tw
+			}
+		}
+	}
+}
+
+// winogradOutput writes Y = Aᵀ·M·A of every output channel and tile of task
+// t into y, from M_ξ laid out as 16 matrices cout×tiles.
+func (g *convGeom) winogradOutput(m []float32, t winogradTask, tiles int, y []float32, stride int, rowScratch *[]float32) {
+	tw := (g.wo + 1) / 2
+	// Odd output sizes: the last tile's column and row go to a spare row.
+	spare := scratchBuf(rowScratch, 4*tw)
+	for o := 0; o < g.cout; o++ {
+		tt := o * tiles
+		for n := t.n0; n < t.n1; n++ {
+			yo := y[(n*g.cout+o)*g.p : (n*g.cout+o+1)*g.p]
+			for ty := t.ty0; ty < t.ty1; ty++ {
+				src := m[tt:]
+				tt += tw
+				oh := 2 * ty
+				y0, y1 := spare[:2*tw], spare[2*tw:]
+				even := 2*tw == g.wo
+				if even {
+					y0 = yo[oh*g.wo : (oh+1)*g.wo]
+				}
+				if even && oh+1 < g.ho {
+					y1 = yo[(oh+1)*g.wo : (oh+2)*g.wo]
+				}
+				simd.WinogradOutputRow(src, stride, tw, y0, y1)
+				if !even {
+					copy(yo[oh*g.wo:(oh+1)*g.wo], y0)
+					if oh+1 < g.ho {
+						copy(yo[(oh+1)*g.wo:(oh+2)*g.wo], y1)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,143 @@
+package kernel
+
+import (
+	"fmt"
+	"testing"
+)
+
+// winogradCases take F(2×2, 3×3): planes split into rows of tiles, rows of
+// 7 and 14 tiles (the Go transform, and the vector one with an overlapping
+// last block), an odd height and width, and small images several to a task.
+var winogradCases = []convCase{
+	{2, 64, 56, 56, 64, 3, 1, 1},
+	{8, 16, 28, 28, 24, 3, 1, 1},
+	{8, 40, 14, 14, 16, 3, 1, 1},
+	{2, 8, 17, 33, 8, 3, 1, 1},
+	{16, 24, 8, 8, 32, 3, 1, 1},
+}
+
+// TestWinogradMatchesGorgonia: a convolution by F(2×2, 3×3) gives what
+// gorgonia's im2col convolution gives, output and both gradients (the input
+// gradient is a forward convolution too, with the flipped weights), on
+// every kernel of this CPU.
+func TestWinogradMatchesGorgonia(t *testing.T) {
+	for i, c := range winogradCases {
+		if g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad); !g.usesWinograd() {
+			t.Fatalf("%v does not take F(2×2, 3×3)", c)
+		}
+		x, w := c.values(uint64(i))
+		wantY, wantDx, wantDw := runConv(t, c, x, w, false)
+		for _, product := range products(t) {
+			if product.name == "gonum" || product.name == "openblas" {
+				continue // no reslab kernel: the other paths run
+			}
+			product.use()
+			y, dx, dw := runConv(t, c, x, w, true)
+			for _, cmp := range []struct {
+				what      string
+				got, want []float32
+			}{{"y", y, wantY}, {"dx", dx, wantDx}, {"dw", dw, wantDw}} {
+				if d, at := closeTo(cmp.got, cmp.want); d > 1e-5 {
+					t.Errorf("%v %s: %s differs by %.3g (relative to its largest value) at %d: %v, gorgonia %v",
+						c, product.name, cmp.what, d, at, cmp.got[max(at, 0)], cmp.want[max(at, 0)])
+				}
+			}
+		}
+		UseProduct("")
+	}
+}
+
+// TestWinogradAppliesTheEpilogue: an inference convolution by F(2×2, 3×3)
+// gets the folded BatchNorm, shortcut and ReLU on every tile row, as the
+// im2col path applies them.
+func TestWinogradAppliesTheEpilogue(t *testing.T) {
+	defer func(on bool) { winogradConvs = on }(winogradConvs)
+	for i, c := range winogradCases {
+		g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
+		x, w := c.values(uint64(i))
+		size := c.n * c.cout * g.p
+		epi := &convEpilogue{relu: true, residual: make([]float32, size)}
+		for o := 0; o < c.cout; o++ {
+			epi.scale = append(epi.scale, 0.5+float32(o%5))
+			epi.shift = append(epi.shift, float32(o%3)-1)
+		}
+		for j := range epi.residual {
+			epi.residual[j] = float32(j%7) - 3
+		}
+		want, got := make([]float32, size), make([]float32, size)
+		winogradConvs = false
+		g.forwardWith(x, w, want, epi)
+		winogradConvs = true
+		g.forwardWith(x, w, got, epi)
+		if d, at := closeTo(got, want); d > 1e-5 {
+			t.Errorf("%v: differs from im2col's by %.3g at %d: %v, im2col %v", c, d, at, got[at], want[at])
+		}
+	}
+}
+
+// TestWinogradWhereItPays checks which convolutions take F(2×2, 3×3).
+func TestWinogradWhereItPays(t *testing.T) {
+	for _, tc := range []struct {
+		c    convCase
+		want bool
+	}{
+		{convCase{8, 64, 56, 56, 64, 3, 1, 1}, true},
+		{convCase{32, 32, 32, 32, 32, 3, 1, 1}, true},
+		{convCase{32, 256, 4, 4, 256, 3, 1, 1}, true},  // 128 tiles, 256 channels
+		{convCase{8, 128, 8, 8, 128, 3, 1, 1}, false},  // 128 tiles, 128 channels
+		{convCase{8, 512, 2, 2, 512, 3, 1, 1}, false},  // 8 tiles
+		{convCase{8, 512, 7, 7, 512, 3, 1, 1}, false},  // 7×7: 64 outputs computed for 49
+		{convCase{8, 64, 56, 56, 128, 3, 2, 1}, false}, // strided
+		{convCase{8, 64, 56, 56, 64, 1, 1, 0}, false},  // 1×1
+		{convCase{8, 64, 56, 56, 64, 5, 1, 2}, false},  // 5×5
+	} {
+		g := newConvGeom(tc.c.n, tc.c.cin, tc.c.h, tc.c.w, tc.c.cout, tc.c.k, tc.c.stride, tc.c.pad)
+		if got := g.usesWinograd(); got != tc.want {
+			t.Errorf("%v: usesWinograd %v, want %v", tc.c, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkConvForwardWinograd times the forward pass of 3×3 layers (a
+// 224 px ResNet-18's at batch 8; flowers-scratch's width-32 ResNet-18 at
+// 128 px and batch 32; 64 px ResNet-18's) through the other paths (im2col
+// or the padded input) and by F(2×2, 3×3), whether or not usesWinograd
+// would pick it. RESLAB_GEMM=avx2 times them on the AVX2 kernel.
+func BenchmarkConvForwardWinograd(b *testing.B) {
+	defer func(on bool) { winogradConvs = on }(winogradConvs)
+	for _, c := range []convCase{
+		{8, 64, 56, 56, 64, 3, 1, 1},
+		{8, 128, 28, 28, 128, 3, 1, 1},
+		{8, 256, 14, 14, 256, 3, 1, 1},
+		{8, 512, 7, 7, 512, 3, 1, 1},
+		{32, 32, 32, 32, 32, 3, 1, 1},
+		{32, 64, 16, 16, 64, 3, 1, 1},
+		{32, 128, 8, 8, 128, 3, 1, 1},
+		{32, 256, 4, 4, 256, 3, 1, 1},
+		{8, 64, 16, 16, 64, 3, 1, 1},
+		{8, 128, 8, 8, 128, 3, 1, 1},
+		{16, 128, 8, 8, 128, 3, 1, 1},
+	} {
+		for _, path := range []string{"other", "winograd"} {
+			b.Run(fmt.Sprintf("%v/%s", c, path), func(b *testing.B) {
+				mk := activeKernel.Load()
+				if mk == nil {
+					b.Skip("no reslab kernel")
+				}
+				g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
+				x, w := c.values(1)
+				y := make([]float32, c.n*c.cout*g.p)
+				winogradConvs = false
+				b.ResetTimer()
+				for range b.N {
+					if path == "winograd" {
+						g.winogradForward(mk, x, w, y, nil)
+					} else {
+						g.forward(x, w, y)
+					}
+				}
+				b.ReportMetric(2*float64(c.n*c.cout*g.ckk*g.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
