@@ -430,7 +430,7 @@ func TestPaddedInputForwardIsIm2colBitForBit(t *testing.T) {
 
 func paddedInputIsIm2col(t *testing.T) {
 	defer func(s int, on, wino bool) { convScratchFloats = s; paddedInputConvs = on; winogradConvs = wino }(convScratchFloats, paddedInputConvs, winogradConvs)
-	winogradConvs = false // it would take some of these convolutions
+	winogradConvs = false                           // it would take some of these convolutions
 	narrow := newConvGeom(6, 8, 14, 14, 8, 3, 1, 1) // 14×14 planes: im2col is as fast there
 	var packed []float32
 	if narrow.readsPaddedInput(shareOperand(false, 8, narrow.ckk, make([]float32, 8*narrow.ckk), narrow.ckk, 2, 600, &packed)) {
