@@ -216,3 +216,100 @@ func (g *convGeom) winogradOutput(m []float32, t winogradTask, tiles int, y []fl
 		}
 	}
 }
+
+// winogradBackwardWeights is backwardWeights by F(2×2, 3×3): with M =
+// Σ_c U_c ⊙ V_c and Y = Aᵀ·M·A per tile, ∂M = A·∂Y·Aᵀ, ∂U_ξ = Σ_tiles
+// ∂M_ξ·V_ξᵀ (16 products cout×tiles by tiles×cin) and ∂g = Gᵀ·∂U·G. As in
+// backwardWeights, the tasks are dealt out in fixed contiguous slices, one
+// per worker, each summed into its own ∂U, and those are added in order,
+// so the result does not depend on goroutine timing.
+func (g *convGeom) winogradBackwardWeights(mk *simd.Kernel, x, dy, dw []float32) {
+	workers := runtime.GOMAXPROCS(0)
+	cin, cout := g.cin, g.cout
+	tasks := g.winogradPlan(workers)
+	slots := min(workers, len(tasks))
+	plane := winogradStride(cout * cin)
+	acc := make([][]float32, slots)
+	for i := range acc {
+		acc[i] = getScratch(16 * plane)
+	}
+	tw := (g.wo + 1) / 2
+	runTasks(slots, slots, func(_, slot int) {
+		var vScratch, mScratch, padScratch []float32
+		defer putScratch(&vScratch)
+		defer putScratch(&mScratch)
+		defer putScratch(&padScratch)
+		lo, hi := slot*len(tasks)/slots, (slot+1)*len(tasks)/slots
+		for i := lo; i < hi; i++ {
+			t := tasks[i]
+			tiles := (t.n1 - t.n0) * (t.ty1 - t.ty0) * tw
+			vs, ms := winogradStride(cin*tiles), winogradStride(cout*tiles)
+			v := scratchBuf(&vScratch, 16*vs)
+			m := scratchBuf(&mScratch, 16*ms)
+			g.winogradInput(x, t, tiles, v, vs, &padScratch)
+			g.winogradGradient(dy, t, tiles, m, ms, &padScratch)
+			var beta float32
+			if i > lo {
+				beta = 1
+			}
+			for xi := 0; xi < 16; xi++ {
+				sgemm(false, true, cout, cin, tiles, 1, m[xi*ms:xi*ms+cout*tiles], tiles, v[xi*vs:xi*vs+cin*tiles], tiles, beta, acc[slot][xi*plane:xi*plane+cout*cin], cin)
+			}
+		}
+	})
+	sum := acc[0]
+	for i := 1; i < slots; i++ {
+		part := acc[i]
+		ParallelFor(len(sum), ElementGrain, func(lo, hi int) { simd.Axpy(1, part[lo:hi], sum[lo:hi]) })
+		putScratch(&acc[i])
+	}
+	ParallelFor(cout, max(ElementGrain/(cin*16), 1), func(lo, hi int) {
+		var du [16]float32
+		for o := lo; o < hi; o++ {
+			for c := 0; c < cin; c++ {
+				at := o*cin + c
+				for xi := range du {
+					du[xi] = sum[xi*plane+at]
+				}
+				simd.WinogradWeightGradient(&du, dw[at*9:at*9+9])
+			}
+		}
+	})
+	putScratch(&acc[0])
+}
+
+// winogradGradient writes ∂M_ξ = (A·∂Y·Aᵀ)_ξ of every output channel and
+// tile of task t into m, laid out as 16 matrices cout×tiles, stride apart.
+// Rows and columns past the output's (odd sizes) read as zeros.
+func (g *convGeom) winogradGradient(dy []float32, t winogradTask, tiles int, m []float32, stride int, rowScratch *[]float32) {
+	tw := (g.wo + 1) / 2
+	spare := scratchBuf(rowScratch, 6*tw)
+	clear(spare)
+	zeros, pad0, pad1 := spare[:2*tw], spare[2*tw:4*tw], spare[4*tw:]
+	even := 2*tw == g.wo
+	for o := 0; o < g.cout; o++ {
+		tt := o * tiles
+		for n := t.n0; n < t.n1; n++ {
+			dyo := dy[(n*g.cout+o)*g.p : (n*g.cout+o+1)*g.p]
+			for ty := t.ty0; ty < t.ty1; ty++ {
+				oh := 2 * ty
+				y0, y1 := dyo[oh*g.wo:(oh+1)*g.wo], zeros
+				if oh+1 < g.ho {
+					y1 = dyo[(oh+1)*g.wo : (oh+2)*g.wo]
+				}
+				if !even {
+					// An odd width: the last tile's second column is zero
+					// (pad0 and pad1 end in the zero that clear left there).
+					copy(pad0, y0)
+					y0 = pad0
+					if oh+1 < g.ho {
+						copy(pad1, y1)
+						y1 = pad1
+					}
+				}
+				simd.WinogradGradientRow(y0, y1, m[tt:], stride, tw)
+				tt += tw
+			}
+		}
+	}
+}

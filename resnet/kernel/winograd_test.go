@@ -98,6 +98,23 @@ func TestWinogradWhereItPays(t *testing.T) {
 	}
 }
 
+// winogradBenchLayers are the 3×3 layers of a 224 px ResNet-18 at batch 8,
+// of flowers-scratch's width-32 ResNet-18 at 128 px and batch 32, and of a
+// 64 px ResNet-18 at batch 8 and 16.
+var winogradBenchLayers = []convCase{
+	{8, 64, 56, 56, 64, 3, 1, 1},
+	{8, 128, 28, 28, 128, 3, 1, 1},
+	{8, 256, 14, 14, 256, 3, 1, 1},
+	{8, 512, 7, 7, 512, 3, 1, 1},
+	{32, 32, 32, 32, 32, 3, 1, 1},
+	{32, 64, 16, 16, 64, 3, 1, 1},
+	{32, 128, 8, 8, 128, 3, 1, 1},
+	{32, 256, 4, 4, 256, 3, 1, 1},
+	{8, 64, 16, 16, 64, 3, 1, 1},
+	{8, 128, 8, 8, 128, 3, 1, 1},
+	{16, 128, 8, 8, 128, 3, 1, 1},
+}
+
 // BenchmarkConvForwardWinograd times the forward pass of 3×3 layers (a
 // 224 px ResNet-18's at batch 8; flowers-scratch's width-32 ResNet-18 at
 // 128 px and batch 32; 64 px ResNet-18's) through the other paths (im2col
@@ -105,19 +122,7 @@ func TestWinogradWhereItPays(t *testing.T) {
 // would pick it. RESLAB_GEMM=avx2 times them on the AVX2 kernel.
 func BenchmarkConvForwardWinograd(b *testing.B) {
 	defer func(on bool) { winogradConvs = on }(winogradConvs)
-	for _, c := range []convCase{
-		{8, 64, 56, 56, 64, 3, 1, 1},
-		{8, 128, 28, 28, 128, 3, 1, 1},
-		{8, 256, 14, 14, 256, 3, 1, 1},
-		{8, 512, 7, 7, 512, 3, 1, 1},
-		{32, 32, 32, 32, 32, 3, 1, 1},
-		{32, 64, 16, 16, 64, 3, 1, 1},
-		{32, 128, 8, 8, 128, 3, 1, 1},
-		{32, 256, 4, 4, 256, 3, 1, 1},
-		{8, 64, 16, 16, 64, 3, 1, 1},
-		{8, 128, 8, 8, 128, 3, 1, 1},
-		{16, 128, 8, 8, 128, 3, 1, 1},
-	} {
+	for _, c := range winogradBenchLayers {
 		for _, path := range []string{"other", "winograd"} {
 			b.Run(fmt.Sprintf("%v/%s", c, path), func(b *testing.B) {
 				mk := activeKernel.Load()
@@ -134,6 +139,38 @@ func BenchmarkConvForwardWinograd(b *testing.B) {
 						g.winogradForward(mk, x, w, y, nil)
 					} else {
 						g.forward(x, w, y)
+					}
+				}
+				b.ReportMetric(2*float64(c.n*c.cout*g.ckk*g.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkWeightGradientWinograd times the weight gradient of the same
+// layers as BenchmarkConvForwardWinograd through im2col and by F(2×2, 3×3).
+func BenchmarkWeightGradientWinograd(b *testing.B) {
+	defer func(on bool) { winogradConvs = on }(winogradConvs)
+	for _, c := range winogradBenchLayers {
+		for _, path := range []string{"im2col", "winograd"} {
+			b.Run(fmt.Sprintf("%v/%s", c, path), func(b *testing.B) {
+				mk := activeKernel.Load()
+				if mk == nil {
+					b.Skip("no reslab kernel")
+				}
+				g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
+				x, w := c.values(1)
+				dy := make([]float32, c.n*c.cout*g.p)
+				for i := range dy {
+					dy[i] = x[i%len(x)]
+				}
+				winogradConvs = false
+				b.ResetTimer()
+				for range b.N {
+					if path == "winograd" {
+						g.winogradBackwardWeights(mk, x, dy, w)
+					} else {
+						g.backwardWeights(x, dy, w)
 					}
 				}
 				b.ReportMetric(2*float64(c.n*c.cout*g.ckk*g.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")

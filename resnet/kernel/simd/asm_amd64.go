@@ -138,3 +138,9 @@ func winogradInputRowAVX2(p0, p1, p2, p3, v *float32, stride, blocks int)
 
 //go:noescape
 func winogradOutputRowAVX2(m *float32, stride int, y0, y1 *float32, blocks int)
+
+// winogradGradientRowAVX2 (winograd_amd64.s) is WinogradGradientRow's
+// vector loop over 8·blocks tiles; stride is in floats.
+//
+//go:noescape
+func winogradGradientRowAVX2(y0, y1, m *float32, stride, blocks int)

@@ -86,3 +86,7 @@ func winogradInputRowAVX2(p0, p1, p2, p3, v *float32, stride, blocks int) {
 func winogradOutputRowAVX2(m *float32, stride int, y0, y1 *float32, blocks int) {
 	panic("winogradOutputRowAVX2: no kernel for this architecture")
 }
+
+func winogradGradientRowAVX2(y0, y1, m *float32, stride, blocks int) {
+	panic("winogradGradientRowAVX2: no kernel for this architecture")
+}

@@ -111,3 +111,61 @@ func WinogradWeights(g []float32) [16]float32 {
 	}
 	return u
 }
+
+// WinogradGradientRow is the output transform's adjoint for one row of tw
+// tiles, for the weight gradient: from the output gradients of the two
+// rows y0 and y1 a row of tiles covers (2·tw floats each), ∂M = A·∂Y·Aᵀ of
+// tile t goes to m[ξ·stride + t]. A's columns are (1, 1, 1, 0) and
+// (0, 1, −1, −1): rows of A·∂Y are ∂y0, ∂y0+∂y1, ∂y0−∂y1 and −∂y1, and each
+// row (p, q) becomes p, p+q, p−q, −q. Eight tiles a turn where the CPU has
+// AVX2, with the Go loop's bits.
+func WinogradGradientRow(y0, y1, m []float32, stride, tw int) {
+	if tw <= 0 {
+		return
+	}
+	if len(y0) < 2*tw || len(y1) < 2*tw || stride < tw || len(m) < 15*stride+tw {
+		panic(fmt.Sprintf("simd: Winograd gradient rows of %d and %d values into %d for %d tiles %d apart",
+			len(y0), len(y1), len(m), tw, stride))
+	}
+	if haveAVX2FMA && tw >= 8 {
+		winogradGradientRowAVX2(&y0[0], &y1[0], &m[0], stride, tw/8)
+		if last := tw - 8; tw%8 != 0 {
+			winogradGradientRowAVX2(&y0[2*last], &y1[2*last], &m[last], stride, 1)
+		}
+		return
+	}
+	winogradGradientRowGo(y0, y1, m, stride, 0, tw)
+}
+
+// winogradGradientRowGo is WinogradGradientRow for tiles [from, tw).
+func winogradGradientRowGo(y0, y1, m []float32, stride, from, tw int) {
+	s1, s2, s3 := stride, 2*stride, 3*stride
+	for tx := from; tx < tw; tx++ {
+		p0, q0, p1, q1 := y0[2*tx], y0[2*tx+1], y1[2*tx], y1[2*tx+1]
+		for i, r := range [4][2]float32{{p0, q0}, {p0 + p1, q0 + q1}, {p0 - p1, q0 - q1}, {-p1, -q1}} {
+			row := m[4*i*stride+tx : 4*i*stride+tx+s3+1]
+			p, q := r[0], r[1]
+			row[0], row[s1], row[s2], row[s3] = p, p+q, p-q, -q
+		}
+	}
+}
+
+// WinogradWeightGradient is the weight transform's adjoint: the gradient
+// of a 3×3 kernel g from that of U = G·g·Gᵀ, Gᵀ·∂U·G, into dg (row-major).
+func WinogradWeightGradient(du *[16]float32, dg []float32) {
+	dg = dg[:9]
+	// Gᵀ·∂U: rows ∂u0 + (∂u1+∂u2)/2, (∂u1−∂u2)/2, (∂u1+∂u2)/2 + ∂u3.
+	var r [3][4]float32
+	for j := 0; j < 4; j++ {
+		u0, u1, u2, u3 := du[j], du[4+j], du[8+j], du[12+j]
+		h := 0.5 * (u1 + u2)
+		r[0][j] = u0 + h
+		r[1][j] = 0.5 * (u1 - u2)
+		r[2][j] = h + u3
+	}
+	for i := 0; i < 3; i++ {
+		a, b, c, d := r[i][0], r[i][1], r[i][2], r[i][3]
+		h := 0.5 * (b + c)
+		dg[3*i], dg[3*i+1], dg[3*i+2] = a+h, 0.5*(b-c), h+d
+	}
+}

@@ -205,3 +205,66 @@ outloop:
 outdone:
 	VZEROUPPER
 	RET
+
+// ROWGRAD stores one row (p, q) of A·∂Y as p, p+q, p−q, −q into base,
+// base+stride, base+2·stride, base+3·stride (Y15 holds the sign bits).
+#define ROWGRAD(p, q, base) \
+	VMOVUPS p, (base) \
+	VADDPS q, p, Y8 \
+	VMOVUPS Y8, (base)(SI*1) \
+	VSUBPS q, p, Y9 \
+	VMOVUPS Y9, (base)(SI*2) \
+	VXORPS Y15, q, Y10 \
+	VMOVUPS Y10, (base)(R10*1)
+
+// func winogradGradientRowAVX2(y0, y1, m *float32, stride, blocks int)
+//
+// For 8·blocks tiles: the output gradients of rows y0 and y1 (16 floats a
+// block, even and odd columns interleaved) into ∂M = A·∂Y·Aᵀ, ∂M_ξ at
+// m + ξ·stride floats: down the columns rows 0, 0+1, 0−1, −1, then along
+// the rows the same.
+TEXT ·winogradGradientRowAVX2(SB), NOSPLIT, $0-40
+	MOVQ y0+0(FP), AX
+	MOVQ y1+8(FP), BX
+	MOVQ m+16(FP), DI
+	MOVQ stride+24(FP), SI
+	SHLQ $2, SI
+	MOVQ blocks+32(FP), R9
+	LEAQ (SI)(SI*2), R10
+	LEAQ (DI)(SI*4), R11
+	LEAQ (R11)(SI*4), R12
+	LEAQ (R12)(SI*4), R13
+	VPCMPEQD Y15, Y15, Y15
+	VPSLLD $31, Y15, Y15
+
+gradloop:
+	TESTQ R9, R9
+	JZ    graddone
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	DEINTERLEAVE(Y0, Y1, Y2, Y3)
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	DEINTERLEAVE(Y0, Y1, Y4, Y5)
+	ROWGRAD(Y2, Y3, DI)
+	VADDPS Y4, Y2, Y6
+	VADDPS Y5, Y3, Y7
+	ROWGRAD(Y6, Y7, R11)
+	VSUBPS Y4, Y2, Y6
+	VSUBPS Y5, Y3, Y7
+	ROWGRAD(Y6, Y7, R12)
+	VXORPS Y15, Y4, Y6
+	VXORPS Y15, Y5, Y7
+	ROWGRAD(Y6, Y7, R13)
+	ADDQ $64, AX
+	ADDQ $64, BX
+	ADDQ $32, DI
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $32, R13
+	DECQ R9
+	JMP  gradloop
+
+graddone:
+	VZEROUPPER
+	RET

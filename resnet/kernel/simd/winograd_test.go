@@ -37,6 +37,13 @@ func TestWinogradRowsAreTheGoLoops(t *testing.T) {
 		winogradOutputRowGo(m, stride, 0, tw, w0, w1)
 		sameBits(t, "output row 0", tw, y0, w0)
 		sameBits(t, "output row 1", tw, y1, w1)
+
+		g0, g1 := random(2*tw), random(2*tw)
+		dm, wantDm := random(15*stride+tw), make([]float32, 15*stride+tw)
+		copy(wantDm, dm)
+		WinogradGradientRow(g0, g1, dm, stride, tw)
+		winogradGradientRowGo(g0, g1, wantDm, stride, 0, tw)
+		sameBits(t, "gradient", tw, dm, wantDm)
 	}
 }
 
@@ -45,6 +52,46 @@ func sameBits(t *testing.T, what string, tw int, got, want []float32) {
 	for i := range want {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 			t.Fatalf("%d tiles, %s [%d]: %v, the Go loop %v", tw, what, i, got[i], want[i])
+		}
+	}
+}
+
+// The weight gradient's transforms are the adjoints of the forward ones:
+// for every ∂Y and ∂U, ⟨∂Y, Aᵀ·M·A⟩ = ⟨A·∂Y·Aᵀ, M⟩ and ⟨∂U, G·g·Gᵀ⟩ =
+// ⟨Gᵀ·∂U·G, g⟩.
+func TestWinogradGradientsAreTheAdjoints(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	random := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	dot := func(a, b []float32) float64 {
+		var s float64
+		for i := range a {
+			s += float64(a[i]) * float64(b[i])
+		}
+		return s
+	}
+	for trial := 0; trial < 20; trial++ {
+		m, dy0, dy1 := random(16), random(2), random(2)
+		y0, y1 := make([]float32, 2), make([]float32, 2)
+		winogradOutputRowGo(m, 1, 0, 1, y0, y1)
+		dm := make([]float32, 16)
+		winogradGradientRowGo(dy0, dy1, dm, 1, 0, 1)
+		if l, r := dot(dy0, y0)+dot(dy1, y1), dot(dm, m); math.Abs(l-r) > 1e-5*(1+math.Abs(l)) {
+			t.Fatalf("trial %d: ⟨∂Y, AᵀMA⟩ = %v, ⟨A∂YAᵀ, M⟩ = %v", trial, l, r)
+		}
+		g, du := random(9), random(16)
+		u := WinogradWeights(g)
+		var du16 [16]float32
+		copy(du16[:], du)
+		dg := make([]float32, 9)
+		WinogradWeightGradient(&du16, dg)
+		if l, r := dot(du, u[:]), dot(dg, g); math.Abs(l-r) > 1e-5*(1+math.Abs(l)) {
+			t.Fatalf("trial %d: ⟨∂U, GgGᵀ⟩ = %v, ⟨Gᵀ∂UG, g⟩ = %v", trial, l, r)
 		}
 	}
 }
