@@ -123,7 +123,27 @@ func assertClose(t *testing.T, what string, got, want []float32, tol float64) {
 	}
 }
 
-var torchFixtures = []string{"r18_w8_s32_linear", "r18_w8_s64_head", "r50_w8_s64_avg", "r34_w4_s32_linear", "r101_w4_s32_linear"}
+var torchFixtures = []string{"r18_w8_s32_linear", "r18_w8_s64_head", "r50_w8_s64_avg", "r34_w4_s32_linear", "r101_w4_s32_linear", "r18_w8_s96_winograd"}
+
+// TestTorchParityCoversWinograd: the 96 px fixture's first two stages run
+// their 3×3 convolutions by Winograd's F(2×2, 3×3) on reslab's kernels
+// (24×24 and 12×12 planes at batch 8), so TestTorchParity checks that
+// arithmetic against PyTorch's too.
+func TestTorchParityCoversWinograd(t *testing.T) {
+	defer kernel.UseProduct("")
+	for _, product := range kernel.Products() {
+		if err := kernel.UseProduct(product); err != nil {
+			t.Fatal(err)
+		}
+		ours := product == "avx512" || product == "avx2"
+		for _, layer := range [][8]int{{8, 8, 24, 24, 8, 3, 1, 1}, {8, 16, 12, 12, 16, 3, 1, 1}} {
+			l := layer
+			if got := kernel.UsesWinograd(l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7]); got != ours {
+				t.Errorf("product %s: layer %v by Winograd %v, want %v", product, l, got, ours)
+			}
+		}
+	}
+}
 
 // TestTorchParity checks eval logits, train-mode loss and logits, gradients
 // and BatchNorm running statistics against PyTorch on the same weights.

@@ -313,3 +313,10 @@ func (g *convGeom) winogradGradient(dy []float32, t winogradTask, tiles int, m [
 		}
 	}
 }
+
+// UsesWinograd says whether reslab's convolution of this geometry (batch
+// n, cin×h×w in, cout k×k kernels) runs by F(2×2, 3×3) under the product in
+// use: for tests that a network, or a reference check, exercises it.
+func UsesWinograd(n, cin, h, w, cout, k, stride, pad int) bool {
+	return activeKernel.Load() != nil && newConvGeom(n, cin, h, w, cout, k, stride, pad).usesWinograd()
+}

@@ -29,6 +29,9 @@ FIXTURES = [
     ("r50_w8_s64_avg", 50, 8, 64, 7, "avg", [16], 0.0, 2, 5001),
     ("r34_w4_s32_linear", 34, 4, 32, 3, "avg", [], 0.0, 8, 3401),
     ("r101_w4_s32_linear", 101, 4, 32, 3, "avg", [], 0.0, 8, 10101),
+    # 96 px at batch 8: the 3×3 convolutions of the first two stages run by
+    # Winograd's F(2×2, 3×3) in reslab (256 tiles or more).
+    ("r18_w8_s96_winograd", 18, 8, 96, 10, "avg", [], 0.0, 8, 1803),
 ]
 
 
