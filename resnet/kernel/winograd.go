@@ -21,15 +21,16 @@ import (
 // bit for bit, and to compare it with them.
 var winogradConvs = true
 
-// usesWinograd says whether this convolution's forward pass (and so its
-// input gradient, a forward convolution too) runs by F(2×2, 3×3): 3×3,
-// stride 1, padding 1, on planes whose 2×2 tiles waste at most an eighth
-// of the products at the edges (7×7 planes, 31 % more, measured no faster),
-// and with enough tiles that transforming the weights, 16·cin·cout floats
-// per pass, is paid for: 256 or more, or 128 with at least 256 input
-// channels (BenchmarkConvForwardWinograd, AVX-512 on a Zen 4: 8×8 planes
-// of 128 channels at batch 8, 128 tiles, 7 % slower; at batch 16 22 %
-// faster; 4×4 planes of 256 channels at batch 32 19 % faster).
+// usesWinograd says whether this convolution's passes run by F(2×2, 3×3)
+// (the forward pass, the input gradient, a forward convolution too, and
+// the weight gradient): 3×3, stride 1, padding 1, on planes whose 2×2 tiles
+// waste at most an eighth of the products at the edges (7×7 planes, 31 %
+// more, measured slower), and with at least 128 tiles, which pay for
+// transforming the weights, 16·cin·cout floats per pass
+// (BenchmarkConvForwardWinograd and BenchmarkWeightGradientWinograd, AVX-512
+// on a Zen 4: 8×8 planes of 128 channels at batch 8, 128 tiles, forward
+// 1.19 → 1.07 ms, weight gradient 1.35 → 0.95 ms; 4×4 planes of 256
+// channels at batch 8, 32 tiles, forward 0.91 → 3.1 ms).
 func (g *convGeom) usesWinograd() bool {
 	if !winogradConvs || g.k != 3 || g.stride != 1 || g.pad != 1 || g.ho != g.h || g.wo != g.w {
 		return false
@@ -38,8 +39,7 @@ func (g *convGeom) usesWinograd() bool {
 	if 8*4*th*tw > 9*g.ho*g.wo {
 		return false
 	}
-	tiles := g.n * th * tw
-	return tiles >= 256 || tiles >= 128 && g.cin >= 256
+	return g.n*th*tw >= 128
 }
 
 // winogradTileTarget is how many 2×2 output tiles a task transforms and
@@ -144,7 +144,8 @@ func (g *convGeom) winogradForward(mk *simd.Kernel, x, w, y []float32, epi *conv
 
 // winogradStride is how far apart the 16 matrices of a task's transformed
 // input (or product) lie for n floats each: n rounded up to a cache line,
-// plus one, so that the 16 streams a transform writes (or reads) at once do
+// plus one (room for the tiles past the last row's end that the row
+// transforms compute, simd.WinogradSpan), so that the 16 streams a transform writes (or reads) at once do
 // not fall into the same sets of the L1 cache, as they do when n·4 bytes is
 // a multiple of 4 KiB (cin 64 and 112 tiles: 28 KiB).
 func winogradStride(n int) int { return roundUp(n, 16) + 16 }
@@ -156,7 +157,7 @@ func winogradStride(n int) int { return roundUp(n, 16) + 16 }
 // odd column on the right), so every tile reads four whole rows.
 func (g *convGeom) winogradInput(x []float32, t winogradTask, tiles int, v []float32, stride int, padScratch *[]float32) {
 	tw := (g.wo + 1) / 2
-	pw := 2*tw + 2
+	pw := 2*simd.WinogradSpan(tw) + 2
 	rows := 2*(t.ty1-t.ty0) + 2
 	pad := scratchBuf(padScratch, rows*pw)
 	for c := 0; c < g.cin; c++ {
@@ -187,8 +188,11 @@ func (g *convGeom) winogradInput(x []float32, t winogradTask, tiles int, v []flo
 // t into y, from M_ξ laid out as 16 matrices cout×tiles.
 func (g *convGeom) winogradOutput(m []float32, t winogradTask, tiles int, y []float32, stride int, rowScratch *[]float32) {
 	tw := (g.wo + 1) / 2
-	// Odd output sizes: the last tile's column and row go to a spare row.
-	spare := scratchBuf(rowScratch, 4*tw)
+	span := simd.WinogradSpan(tw)
+	// Rows the transform cannot write in place (an odd width, or tiles it
+	// computes past the row's end) go to spare rows, then to y.
+	inPlace := 2*span == g.wo
+	spare := scratchBuf(rowScratch, 4*span)
 	for o := 0; o < g.cout; o++ {
 		tt := o * tiles
 		for n := t.n0; n < t.n1; n++ {
@@ -197,16 +201,15 @@ func (g *convGeom) winogradOutput(m []float32, t winogradTask, tiles int, y []fl
 				src := m[tt:]
 				tt += tw
 				oh := 2 * ty
-				y0, y1 := spare[:2*tw], spare[2*tw:]
-				even := 2*tw == g.wo
-				if even {
+				y0, y1 := spare[:2*span], spare[2*span:]
+				if inPlace {
 					y0 = yo[oh*g.wo : (oh+1)*g.wo]
-				}
-				if even && oh+1 < g.ho {
-					y1 = yo[(oh+1)*g.wo : (oh+2)*g.wo]
+					if oh+1 < g.ho {
+						y1 = yo[(oh+1)*g.wo : (oh+2)*g.wo]
+					}
 				}
 				simd.WinogradOutputRow(src, stride, tw, y0, y1)
-				if !even {
+				if !inPlace {
 					copy(yo[oh*g.wo:(oh+1)*g.wo], y0)
 					if oh+1 < g.ho {
 						copy(yo[(oh+1)*g.wo:(oh+2)*g.wo], y1)
@@ -283,10 +286,14 @@ func (g *convGeom) winogradBackwardWeights(mk *simd.Kernel, x, dy, dw []float32)
 // Rows and columns past the output's (odd sizes) read as zeros.
 func (g *convGeom) winogradGradient(dy []float32, t winogradTask, tiles int, m []float32, stride int, rowScratch *[]float32) {
 	tw := (g.wo + 1) / 2
-	spare := scratchBuf(rowScratch, 6*tw)
+	span := simd.WinogradSpan(tw)
+	spare := scratchBuf(rowScratch, 6*span)
 	clear(spare)
-	zeros, pad0, pad1 := spare[:2*tw], spare[2*tw:4*tw], spare[4*tw:]
-	even := 2*tw == g.wo
+	zeros, pad0, pad1 := spare[:2*span], spare[2*span:4*span], spare[4*span:]
+	// Rows the transform cannot read in place (an odd width, or tiles it
+	// computes past the row's end) are copied into rows that end in zeros
+	// (clear left them there, and each copy writes the first wo).
+	inPlace := 2*span == g.wo
 	for o := 0; o < g.cout; o++ {
 		tt := o * tiles
 		for n := t.n0; n < t.n1; n++ {
@@ -297,9 +304,7 @@ func (g *convGeom) winogradGradient(dy []float32, t winogradTask, tiles int, m [
 				if oh+1 < g.ho {
 					y1 = dyo[(oh+1)*g.wo : (oh+2)*g.wo]
 				}
-				if !even {
-					// An odd width: the last tile's second column is zero
-					// (pad0 and pad1 end in the zero that clear left there).
+				if !inPlace {
 					copy(pad0, y0)
 					y0 = pad0
 					if oh+1 < g.ho {

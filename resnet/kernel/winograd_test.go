@@ -83,8 +83,9 @@ func TestWinogradWhereItPays(t *testing.T) {
 	}{
 		{convCase{8, 64, 56, 56, 64, 3, 1, 1}, true},
 		{convCase{32, 32, 32, 32, 32, 3, 1, 1}, true},
-		{convCase{32, 256, 4, 4, 256, 3, 1, 1}, true},  // 128 tiles, 256 channels
-		{convCase{8, 128, 8, 8, 128, 3, 1, 1}, false},  // 128 tiles, 128 channels
+		{convCase{32, 256, 4, 4, 256, 3, 1, 1}, true},  // 128 tiles
+		{convCase{8, 128, 8, 8, 128, 3, 1, 1}, true},   // 128 tiles
+		{convCase{8, 256, 4, 4, 256, 3, 1, 1}, false},  // 32 tiles
 		{convCase{8, 512, 2, 2, 512, 3, 1, 1}, false},  // 8 tiles
 		{convCase{8, 512, 7, 7, 512, 3, 1, 1}, false},  // 7×7: 64 outputs computed for 49
 		{convCase{8, 64, 56, 56, 128, 3, 2, 1}, false}, // strided

@@ -2,29 +2,36 @@ package simd
 
 import "fmt"
 
+// WinogradSpan is how many tiles the Winograd row transforms compute for
+// a row of tw: whole blocks of eight where the CPU has AVX2 (the tiles past
+// tw are computed from whatever the rows hold there, and written), tw
+// otherwise. Callers give the rows and matrices room for that many.
+func WinogradSpan(tw int) int {
+	if haveAVX2FMA {
+		return (tw + 7) / 8 * 8
+	}
+	return tw
+}
+
 // WinogradInputRow is the input transform of Winograd's F(2×2, 3×3) for
-// one row of tw tiles: from the four zero-padded input rows p0…p3 that the
-// tiles read (2·tw+2 floats each; tile t reads columns 2t…2t+3), V_ξ of
-// tile t = (Bᵀ·d·B)_ξ goes to v[ξ·stride + t] for ξ < 16. Bᵀ's rows are
-// d0−d2, d1+d2, d2−d1 and d1−d3, applied down the columns, then along the
-// rows. Eight tiles a turn where the CPU has AVX2; the vector loop and the
-// Go loop give the same bits.
+// one row of tiles: from the four zero-padded input rows p0…p3 that the
+// tiles read (2·span+2 floats each, span = WinogradSpan(tw); tile t reads
+// columns 2t…2t+3), V_ξ of tile t = (Bᵀ·d·B)_ξ goes to v[ξ·stride + t] for
+// ξ < 16 and t < span. Bᵀ's rows are d0−d2, d1+d2, d2−d1 and d1−d3,
+// applied down the columns, then along the rows. Eight tiles a turn where
+// the CPU has AVX2; the vector loop and the Go loop give the same bits.
 func WinogradInputRow(p0, p1, p2, p3, v []float32, stride, tw int) {
 	if tw <= 0 {
 		return
 	}
-	need := 2*tw + 2
-	if len(p0) < need || len(p1) < need || len(p2) < need || len(p3) < need || stride < tw || len(v) < 15*stride+tw {
+	span := WinogradSpan(tw)
+	need := 2*span + 2
+	if len(p0) < need || len(p1) < need || len(p2) < need || len(p3) < need || stride < span || len(v) < 15*stride+span {
 		panic(fmt.Sprintf("simd: Winograd input rows of %d, %d, %d, %d and %d values for %d tiles %d apart",
-			len(p0), len(p1), len(p2), len(p3), len(v), tw, stride))
+			len(p0), len(p1), len(p2), len(p3), len(v), span, stride))
 	}
-	if haveAVX2FMA && tw >= 8 {
-		winogradInputRowAVX2(&p0[0], &p1[0], &p2[0], &p3[0], &v[0], stride, tw/8)
-		if last := tw - 8; tw%8 != 0 {
-			// The last eight tiles again, some of them a second time with
-			// the same result, rather than a scalar tail.
-			winogradInputRowAVX2(&p0[2*last], &p1[2*last], &p2[2*last], &p3[2*last], &v[last], stride, 1)
-		}
+	if haveAVX2FMA {
+		winogradInputRowAVX2(&p0[0], &p1[0], &p2[0], &p3[0], &v[0], stride, span/8)
 		return
 	}
 	winogradInputRowGo(p0, p1, p2, p3, v, stride, 0, tw)
@@ -54,23 +61,22 @@ func winogradInputRowGo(p0, p1, p2, p3, v []float32, stride, from, tw int) {
 }
 
 // WinogradOutputRow is the output transform of F(2×2, 3×3) for one row of
-// tw tiles: from M_ξ of tile t at m[ξ·stride + t], the tile's 2×2 outputs
-// Aᵀ·M·A go to y0[2t], y0[2t+1] and y1[2t], y1[2t+1] (2·tw floats each).
-// Aᵀ's rows are 0+1+2 and 1−2−3, applied down the columns, then along the
-// rows. Eight tiles a turn where the CPU has AVX2, with the Go loop's bits.
+// tiles: from M_ξ of tile t at m[ξ·stride + t], the tile's 2×2 outputs
+// Aᵀ·M·A go to y0[2t], y0[2t+1] and y1[2t], y1[2t+1], for t < span =
+// WinogradSpan(tw) (2·span floats each, m has room for span tiles). Aᵀ's
+// rows are 0+1+2 and 1−2−3, applied down the columns, then along the rows.
+// Eight tiles a turn where the CPU has AVX2, with the Go loop's bits.
 func WinogradOutputRow(m []float32, stride, tw int, y0, y1 []float32) {
 	if tw <= 0 {
 		return
 	}
-	if len(y0) < 2*tw || len(y1) < 2*tw || stride < tw || len(m) < 15*stride+tw {
+	span := WinogradSpan(tw)
+	if len(y0) < 2*span || len(y1) < 2*span || stride < span || len(m) < 15*stride+span {
 		panic(fmt.Sprintf("simd: Winograd output rows of %d and %d values from %d for %d tiles %d apart",
-			len(y0), len(y1), len(m), tw, stride))
+			len(y0), len(y1), len(m), span, stride))
 	}
-	if haveAVX2FMA && tw >= 8 {
-		winogradOutputRowAVX2(&m[0], stride, &y0[0], &y1[0], tw/8)
-		if last := tw - 8; tw%8 != 0 {
-			winogradOutputRowAVX2(&m[last], stride, &y0[2*last], &y1[2*last], 1)
-		}
+	if haveAVX2FMA {
+		winogradOutputRowAVX2(&m[0], stride, &y0[0], &y1[0], span/8)
 		return
 	}
 	winogradOutputRowGo(m, stride, 0, tw, y0, y1)
@@ -112,26 +118,24 @@ func WinogradWeights(g []float32) [16]float32 {
 	return u
 }
 
-// WinogradGradientRow is the output transform's adjoint for one row of tw
-// tiles, for the weight gradient: from the output gradients of the two
-// rows y0 and y1 a row of tiles covers (2·tw floats each), ∂M = A·∂Y·Aᵀ of
-// tile t goes to m[ξ·stride + t]. A's columns are (1, 1, 1, 0) and
-// (0, 1, −1, −1): rows of A·∂Y are ∂y0, ∂y0+∂y1, ∂y0−∂y1 and −∂y1, and each
-// row (p, q) becomes p, p+q, p−q, −q. Eight tiles a turn where the CPU has
-// AVX2, with the Go loop's bits.
+// WinogradGradientRow is the output transform's adjoint for one row of
+// tiles, for the weight gradient: from the output gradients of the two rows
+// y0 and y1 a row of tiles covers (2·span floats each, span =
+// WinogradSpan(tw)), ∂M = A·∂Y·Aᵀ of tile t goes to m[ξ·stride + t] for t <
+// span. A's columns are (1, 1, 1, 0) and (0, 1, −1, −1): rows of A·∂Y are
+// ∂y0, ∂y0+∂y1, ∂y0−∂y1 and −∂y1, and each row (p, q) becomes p, p+q, p−q,
+// −q. Eight tiles a turn where the CPU has AVX2, with the Go loop's bits.
 func WinogradGradientRow(y0, y1, m []float32, stride, tw int) {
 	if tw <= 0 {
 		return
 	}
-	if len(y0) < 2*tw || len(y1) < 2*tw || stride < tw || len(m) < 15*stride+tw {
+	span := WinogradSpan(tw)
+	if len(y0) < 2*span || len(y1) < 2*span || stride < span || len(m) < 15*stride+span {
 		panic(fmt.Sprintf("simd: Winograd gradient rows of %d and %d values into %d for %d tiles %d apart",
-			len(y0), len(y1), len(m), tw, stride))
+			len(y0), len(y1), len(m), span, stride))
 	}
-	if haveAVX2FMA && tw >= 8 {
-		winogradGradientRowAVX2(&y0[0], &y1[0], &m[0], stride, tw/8)
-		if last := tw - 8; tw%8 != 0 {
-			winogradGradientRowAVX2(&y0[2*last], &y1[2*last], &m[last], stride, 1)
-		}
+	if haveAVX2FMA {
+		winogradGradientRowAVX2(&y0[0], &y1[0], &m[0], stride, span/8)
 		return
 	}
 	winogradGradientRowGo(y0, y1, m, stride, 0, tw)

@@ -7,8 +7,9 @@ import (
 )
 
 // The vector loops of the Winograd transforms give the Go loops' bits, for
-// row lengths around the eight-tile blocks and matrices that do not start
-// where a block does.
+// row lengths around the eight-tile blocks (the vector loops compute whole
+// blocks, WinogradSpan, and write nothing past them) and matrices that do
+// not start where a block does.
 func TestWinogradRowsAreTheGoLoops(t *testing.T) {
 	if !haveAVX2FMA {
 		t.Skip("this CPU has no AVX2: the Go loops are all there is")
@@ -22,27 +23,31 @@ func TestWinogradRowsAreTheGoLoops(t *testing.T) {
 		return v
 	}
 	for _, tw := range []int{1, 7, 8, 9, 15, 16, 17, 28, 33} {
-		stride := tw + 5
-		p := [4][]float32{random(2*tw + 2), random(2*tw + 2), random(2*tw + 2), random(2*tw + 2)}
-		v, want := random(15*stride+tw), make([]float32, 15*stride+tw)
+		span := WinogradSpan(tw)
+		stride := span + 5
+		p := [4][]float32{random(2*span + 2), random(2*span + 2), random(2*span + 2), random(2*span + 2)}
+		// One value past what the transforms may write, to see that they
+		// leave it.
+		v, want := random(15*stride+span+1), make([]float32, 15*stride+span+1)
 		copy(want, v)
 		WinogradInputRow(p[0], p[1], p[2], p[3], v, stride, tw)
-		winogradInputRowGo(p[0], p[1], p[2], p[3], want, stride, 0, tw)
+		winogradInputRowGo(p[0], p[1], p[2], p[3], want, stride, 0, span)
 		sameBits(t, "input", tw, v, want)
 
-		m := random(15*stride + tw)
-		y0, y1 := random(2*tw), random(2*tw)
-		w0, w1 := make([]float32, 2*tw), make([]float32, 2*tw)
+		m := random(15*stride + span)
+		y0, y1 := random(2*span+1), random(2*span+1)
+		w0, w1 := make([]float32, 2*span+1), make([]float32, 2*span+1)
+		w0[2*span], w1[2*span] = y0[2*span], y1[2*span]
 		WinogradOutputRow(m, stride, tw, y0, y1)
-		winogradOutputRowGo(m, stride, 0, tw, w0, w1)
+		winogradOutputRowGo(m, stride, 0, span, w0, w1)
 		sameBits(t, "output row 0", tw, y0, w0)
 		sameBits(t, "output row 1", tw, y1, w1)
 
-		g0, g1 := random(2*tw), random(2*tw)
-		dm, wantDm := random(15*stride+tw), make([]float32, 15*stride+tw)
+		g0, g1 := random(2*span), random(2*span)
+		dm, wantDm := random(15*stride+span+1), make([]float32, 15*stride+span+1)
 		copy(wantDm, dm)
 		WinogradGradientRow(g0, g1, dm, stride, tw)
-		winogradGradientRowGo(g0, g1, wantDm, stride, 0, tw)
+		winogradGradientRowGo(g0, g1, wantDm, stride, 0, span)
 		sameBits(t, "gradient", tw, dm, wantDm)
 	}
 }
