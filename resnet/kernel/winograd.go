@@ -85,15 +85,7 @@ func (g *convGeom) winogradWeights(w, u []float32) {
 	cin, cout := g.cin, g.cout
 	plane := winogradStride(cout * cin)
 	ParallelFor(cout, max(ElementGrain/(cin*16), 1), func(lo, hi int) {
-		for o := lo; o < hi; o++ {
-			for c := 0; c < cin; c++ {
-				u16 := simd.WinogradWeights(w[(o*cin+c)*9 : (o*cin+c)*9+9])
-				at := o*cin + c
-				for xi, val := range u16 {
-					u[xi*plane+at] = val
-				}
-			}
-		}
+		simd.WinogradWeightRows(w[lo*cin*9:hi*cin*9], (hi-lo)*cin, u[lo*cin:], plane)
 	})
 }
 

@@ -97,6 +97,37 @@ func winogradOutputRowGo(m []float32, stride, from, tw int, y0, y1 []float32) {
 	}
 }
 
+// WinogradWeightRows is WinogradWeights for the n kernels w[9i : 9i+9],
+// U_ξ of kernel i going to u[ξ·plane + i]: the same products in the same
+// order, in one loop (the function per kernel and its scattered stores cost
+// a twentieth of a flowers-scratch step).
+func WinogradWeightRows(w []float32, n int, u []float32, plane int) {
+	if n <= 0 {
+		return
+	}
+	if len(w) < 9*n || plane < n || len(u) < 15*plane+n {
+		panic(fmt.Sprintf("simd: Winograd weights of %d kernels from %d values into %d, %d apart", n, len(w), len(u), plane))
+	}
+	w = w[:9*n]
+	var rows [16][]float32
+	for xi := range rows {
+		rows[xi] = u[xi*plane : xi*plane+n]
+	}
+	for i := 0; i < n; i++ {
+		k := w[9*i : 9*i+9 : 9*i+9]
+		// G·g, column by column: g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
+		a0, a1, a2 := k[0], k[1], k[2]
+		d0, d1, d2 := k[6], k[7], k[8]
+		b0, b1, b2 := 0.5*(k[0]+k[3]+k[6]), 0.5*(k[1]+k[4]+k[7]), 0.5*(k[2]+k[5]+k[8])
+		c0, c1, c2 := 0.5*(k[0]-k[3]+k[6]), 0.5*(k[1]-k[4]+k[7]), 0.5*(k[2]-k[5]+k[8])
+		// ·Gᵀ along each row: r0, (r0+r1+r2)/2, (r0−r1+r2)/2, r2.
+		rows[0][i], rows[1][i], rows[2][i], rows[3][i] = a0, 0.5*(a0+a1+a2), 0.5*(a0-a1+a2), a2
+		rows[4][i], rows[5][i], rows[6][i], rows[7][i] = b0, 0.5*(b0+b1+b2), 0.5*(b0-b1+b2), b2
+		rows[8][i], rows[9][i], rows[10][i], rows[11][i] = c0, 0.5*(c0+c1+c2), 0.5*(c0-c1+c2), c2
+		rows[12][i], rows[13][i], rows[14][i], rows[15][i] = d0, 0.5*(d0+d1+d2), 0.5*(d0-d1+d2), d2
+	}
+}
+
 // WinogradWeights is the weight transform of F(2×2, 3×3): U = G·g·Gᵀ for
 // the 3×3 kernel g (row-major), G's rows being g0, (g0+g1+g2)/2,
 // (g0−g1+g2)/2 and g2.

@@ -52,6 +52,26 @@ func TestWinogradRowsAreTheGoLoops(t *testing.T) {
 	}
 }
 
+// WinogradWeightRows is WinogradWeights kernel by kernel, bit for bit.
+func TestWinogradWeightRowsAreWinogradWeights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const n, plane = 37, 41
+	w := make([]float32, 9*n)
+	for i := range w {
+		w[i] = float32(rng.NormFloat64())
+	}
+	u := make([]float32, 15*plane+n)
+	WinogradWeightRows(w, n, u, plane)
+	for i := 0; i < n; i++ {
+		want := WinogradWeights(w[9*i : 9*i+9])
+		for xi, v := range want {
+			if got := u[xi*plane+i]; math.Float32bits(got) != math.Float32bits(v) {
+				t.Fatalf("kernel %d, ξ %d: %v, WinogradWeights %v", i, xi, got, v)
+			}
+		}
+	}
+}
+
 func sameBits(t *testing.T, what string, tw int, got, want []float32) {
 	t.Helper()
 	for i := range want {
