@@ -255,7 +255,7 @@ func (g *convGeom) forwardByChannels(x, w, y []float32, epi *convEpilogue, parts
 // times larger. The products and their order are the same, so the sums are
 // the same bits; the accumulators' sum is transposed back at the end.
 func (g *convGeom) backwardWeights(x, dy, dw []float32) {
-	if mk := activeKernel.Load(); mk != nil && g.usesWinograd() {
+	if mk := activeKernel.Load(); mk != nil && g.winogradWeightGradient() {
 		g.winogradBackwardWeights(mk, x, dy, dw)
 		return
 	}

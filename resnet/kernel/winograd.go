@@ -21,22 +21,33 @@ import (
 // bit for bit, and to compare it with them.
 var winogradConvs = true
 
-// usesWinograd says whether this convolution's passes run by F(2×2, 3×3)
-// (the forward pass, the input gradient, a forward convolution too, and
-// the weight gradient): 3×3, stride 1, padding 1, on planes whose 2×2 tiles
-// waste at most an eighth of the products at the edges (7×7 planes, 31 %
-// more, measured slower), and with at least 128 tiles, which pay for
-// transforming the weights, 16·cin·cout floats per pass
-// (BenchmarkConvForwardWinograd and BenchmarkWeightGradientWinograd, AVX-512
-// on a Zen 4: 8×8 planes of 128 channels at batch 8, 128 tiles, forward
-// 1.19 → 1.07 ms, weight gradient 1.35 → 0.95 ms; 4×4 planes of 256
-// channels at batch 8, 32 tiles, forward 0.91 → 3.1 ms).
-func (g *convGeom) usesWinograd() bool {
+// usesWinograd says whether this convolution's forward pass (and so its
+// input gradient, a forward convolution too) runs by F(2×2, 3×3): 3×3,
+// stride 1, padding 1, on planes whose 2×2 tiles compute at most a third
+// more outputs than there are (7×7 planes: 64 for 49), and with at least
+// 128 tiles, which pay for transforming the weights, 16·cin·cout floats
+// per pass. BenchmarkConvForwardWinograd, AVX-512 on a Zen 4: 8×8 planes
+// of 128 channels at batch 8, 128 tiles, 1.19 → 1.07 ms; 7×7 planes of
+// 512 channels at batch 8 12.8–14.0 → 9.2–9.5 ms (three runs); 4×4 planes
+// of 256 channels at batch 8, 32 tiles, 0.91 → 3.1 ms.
+func (g *convGeom) usesWinograd() bool { return g.winogradFits(4, 3) }
+
+// winogradWeightGradient says whether the weight gradient runs by
+// F(2×2, 3×3): as usesWinograd, but only where the tiles compute at most
+// an eighth more outputs than there are (BenchmarkWeightGradientWinograd:
+// 7×7 planes of 512 channels 12.1–13.0 ms by im2col, 12.1–14.8 ms by
+// F(2×2, 3×3); 8×8 planes of 128 channels at batch 8 1.35 → 0.95 ms).
+func (g *convGeom) winogradWeightGradient() bool { return g.winogradFits(9, 8) }
+
+// winogradFits says whether F(2×2, 3×3) applies to this convolution, with
+// its tiles computing at most num/den times the outputs there are, and
+// whether it has the 128 tiles that pay for it.
+func (g *convGeom) winogradFits(num, den int) bool {
 	if !winogradConvs || g.k != 3 || g.stride != 1 || g.pad != 1 || g.ho != g.h || g.wo != g.w {
 		return false
 	}
 	th, tw := (g.ho+1)/2, (g.wo+1)/2
-	if 8*4*th*tw > 9*g.ho*g.wo {
+	if den*4*th*tw > num*g.ho*g.wo {
 		return false
 	}
 	return g.n*th*tw >= 128

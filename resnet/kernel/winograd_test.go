@@ -2,18 +2,21 @@ package kernel
 
 import (
 	"fmt"
+	"os"
 	"testing"
 )
 
 // winogradCases take F(2×2, 3×3): planes split into rows of tiles, rows of
-// 7 and 14 tiles (the Go transform, and the vector one with an overlapping
-// last block), an odd height and width, and small images several to a task.
+// 7, 14 and 28 tiles (the vector transforms compute whole blocks of eight),
+// an odd height and width, small images several to a task, and 7×7 planes
+// (whose weight gradient is im2col's).
 var winogradCases = []convCase{
 	{2, 64, 56, 56, 64, 3, 1, 1},
 	{8, 16, 28, 28, 24, 3, 1, 1},
 	{8, 40, 14, 14, 16, 3, 1, 1},
 	{2, 8, 17, 33, 8, 3, 1, 1},
 	{16, 24, 8, 8, 32, 3, 1, 1},
+	{12, 16, 7, 7, 24, 3, 1, 1},
 }
 
 // TestWinogradMatchesGorgonia: a convolution by F(2×2, 3×3) gives what
@@ -75,26 +78,32 @@ func TestWinogradAppliesTheEpilogue(t *testing.T) {
 	}
 }
 
-// TestWinogradWhereItPays checks which convolutions take F(2×2, 3×3).
+// TestWinogradWhereItPays checks which convolutions take F(2×2, 3×3), in
+// the forward pass and in the weight gradient.
 func TestWinogradWhereItPays(t *testing.T) {
 	for _, tc := range []struct {
-		c    convCase
-		want bool
+		c                convCase
+		forward, weights bool
 	}{
-		{convCase{8, 64, 56, 56, 64, 3, 1, 1}, true},
-		{convCase{32, 32, 32, 32, 32, 3, 1, 1}, true},
-		{convCase{32, 256, 4, 4, 256, 3, 1, 1}, true},  // 128 tiles
-		{convCase{8, 128, 8, 8, 128, 3, 1, 1}, true},   // 128 tiles
-		{convCase{8, 256, 4, 4, 256, 3, 1, 1}, false},  // 32 tiles
-		{convCase{8, 512, 2, 2, 512, 3, 1, 1}, false},  // 8 tiles
-		{convCase{8, 512, 7, 7, 512, 3, 1, 1}, false},  // 7×7: 64 outputs computed for 49
-		{convCase{8, 64, 56, 56, 128, 3, 2, 1}, false}, // strided
-		{convCase{8, 64, 56, 56, 64, 1, 1, 0}, false},  // 1×1
-		{convCase{8, 64, 56, 56, 64, 5, 1, 2}, false},  // 5×5
+		{convCase{8, 64, 56, 56, 64, 3, 1, 1}, true, true},
+		{convCase{32, 32, 32, 32, 32, 3, 1, 1}, true, true},
+		{convCase{32, 256, 4, 4, 256, 3, 1, 1}, true, true},   // 128 tiles
+		{convCase{8, 128, 8, 8, 128, 3, 1, 1}, true, true},    // 128 tiles
+		{convCase{2, 8, 17, 33, 8, 3, 1, 1}, true, true},      // 9×17 tiles for 17×33: 9 % more
+		{convCase{8, 512, 7, 7, 512, 3, 1, 1}, true, false},   // 7×7: 64 outputs computed for 49
+		{convCase{8, 256, 4, 4, 256, 3, 1, 1}, false, false},  // 32 tiles
+		{convCase{8, 512, 2, 2, 512, 3, 1, 1}, false, false},  // 8 tiles
+		{convCase{8, 16, 5, 5, 16, 3, 1, 1}, false, false},    // 5×5: 36 for 25
+		{convCase{8, 64, 56, 56, 128, 3, 2, 1}, false, false}, // strided
+		{convCase{8, 64, 56, 56, 64, 1, 1, 0}, false, false},  // 1×1
+		{convCase{8, 64, 56, 56, 64, 5, 1, 2}, false, false},  // 5×5
 	} {
 		g := newConvGeom(tc.c.n, tc.c.cin, tc.c.h, tc.c.w, tc.c.cout, tc.c.k, tc.c.stride, tc.c.pad)
-		if got := g.usesWinograd(); got != tc.want {
-			t.Errorf("%v: usesWinograd %v, want %v", tc.c, got, tc.want)
+		if got := g.usesWinograd(); got != tc.forward {
+			t.Errorf("%v: usesWinograd %v, want %v", tc.c, got, tc.forward)
+		}
+		if got := g.winogradWeightGradient(); got != tc.weights {
+			t.Errorf("%v: winogradWeightGradient %v, want %v", tc.c, got, tc.weights)
 		}
 	}
 }
@@ -122,6 +131,10 @@ var winogradBenchLayers = []convCase{
 // or the padded input) and by F(2×2, 3×3), whether or not usesWinograd
 // would pick it. RESLAB_GEMM=avx2 times them on the AVX2 kernel.
 func BenchmarkConvForwardWinograd(b *testing.B) {
+	if err := UseProduct(os.Getenv("RESLAB_GEMM")); err != nil {
+		b.Fatal(err)
+	}
+	defer UseProduct("")
 	defer func(on bool) { winogradConvs = on }(winogradConvs)
 	for _, c := range winogradBenchLayers {
 		for _, path := range []string{"other", "winograd"} {
@@ -149,8 +162,13 @@ func BenchmarkConvForwardWinograd(b *testing.B) {
 }
 
 // BenchmarkWeightGradientWinograd times the weight gradient of the same
-// layers as BenchmarkConvForwardWinograd through im2col and by F(2×2, 3×3).
+// layers as BenchmarkConvForwardWinograd through im2col and by F(2×2, 3×3)
+// (RESLAB_GEMM=avx2: on the AVX2 kernel).
 func BenchmarkWeightGradientWinograd(b *testing.B) {
+	if err := UseProduct(os.Getenv("RESLAB_GEMM")); err != nil {
+		b.Fatal(err)
+	}
+	defer UseProduct("")
 	defer func(on bool) { winogradConvs = on }(winogradConvs)
 	for _, c := range winogradBenchLayers {
 		for _, path := range []string{"im2col", "winograd"} {
