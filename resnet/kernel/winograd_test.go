@@ -110,7 +110,8 @@ func TestWinogradWhereItPays(t *testing.T) {
 
 // winogradBenchLayers are the 3×3 layers of a 224 px ResNet-18 at batch 8,
 // of flowers-scratch's width-32 ResNet-18 at 128 px and batch 32, and of a
-// 64 px ResNet-18 at batch 8 and 16.
+// 64 px ResNet-18 at batch 8 and 16 (its 4×4 layer3, 32 tiles, is left to
+// im2col).
 var winogradBenchLayers = []convCase{
 	{8, 64, 56, 56, 64, 3, 1, 1},
 	{8, 128, 28, 28, 128, 3, 1, 1},
@@ -123,6 +124,7 @@ var winogradBenchLayers = []convCase{
 	{8, 64, 16, 16, 64, 3, 1, 1},
 	{8, 128, 8, 8, 128, 3, 1, 1},
 	{16, 128, 8, 8, 128, 3, 1, 1},
+	{8, 256, 4, 4, 256, 3, 1, 1}, // 32 tiles: not taken
 }
 
 // BenchmarkConvForwardWinograd times the forward pass of 3×3 layers (a
