@@ -121,18 +121,24 @@ func TestConv2DMatchesGorgonia(t *testing.T) {
 				for _, product := range products(t) {
 					product.use()
 					y, dx, dw := runConv(t, c, x, w, true)
-					for _, cmp := range []struct {
-						what      string
-						got, want []float32
-					}{{"y", y, wantY}, {"dx", dx, wantDx}, {"dw", dw, wantDw}} {
-						if d, at := closeTo(cmp.got, cmp.want); d > 1e-5 {
-							t.Errorf("%v procs %d scratch %d %s: %s differs by %.3g (relative to its largest value) at %d: %v, gorgonia %v",
-								c, procs, scratch, product.name, cmp.what, d, at, cmp.got[max(at, 0)], cmp.want[max(at, 0)])
-						}
-					}
+					matchesGorgonia(t, fmt.Sprintf("%v procs %d scratch %d %s", c, procs, scratch, product.name),
+						[3][]float32{y, dx, dw}, [3][]float32{wantY, wantDx, wantDw})
 				}
 				UseProduct("")
 			}
+		}
+	}
+}
+
+// matchesGorgonia fails the test where a convolution's output, input
+// gradient or weight gradient (got, in that order) is further than 1e-5,
+// relative to the largest value, from gorgonia's (want).
+func matchesGorgonia(t *testing.T, label string, got, want [3][]float32) {
+	t.Helper()
+	for i, what := range []string{"y", "dx", "dw"} {
+		if d, at := closeTo(got[i], want[i]); d > 1e-5 {
+			t.Errorf("%s: %s differs by %.3g (relative to its largest value) at %d: %v, gorgonia %v",
+				label, what, d, at, got[i][max(at, 0)], want[i][max(at, 0)])
 		}
 	}
 }

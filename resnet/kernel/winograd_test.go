@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/reslab/reslab/resnet/kernel/simd"
 )
 
 // winogradCases take F(2×2, 3×3): planes split into rows of tiles, rows of
@@ -36,15 +38,7 @@ func TestWinogradMatchesGorgonia(t *testing.T) {
 			}
 			product.use()
 			y, dx, dw := runConv(t, c, x, w, true)
-			for _, cmp := range []struct {
-				what      string
-				got, want []float32
-			}{{"y", y, wantY}, {"dx", dx, wantDx}, {"dw", dw, wantDw}} {
-				if d, at := closeTo(cmp.got, cmp.want); d > 1e-5 {
-					t.Errorf("%v %s: %s differs by %.3g (relative to its largest value) at %d: %v, gorgonia %v",
-						c, product.name, cmp.what, d, at, cmp.got[max(at, 0)], cmp.want[max(at, 0)])
-				}
-			}
+			matchesGorgonia(t, fmt.Sprintf("%v %s", c, product.name), [3][]float32{y, dx, dw}, [3][]float32{wantY, wantDx, wantDw})
 		}
 		UseProduct("")
 	}
@@ -133,13 +127,40 @@ var winogradBenchLayers = []convCase{
 // or the padded input) and by F(2×2, 3×3), whether or not usesWinograd
 // would pick it. RESLAB_GEMM=avx2 times them on the AVX2 kernel.
 func BenchmarkConvForwardWinograd(b *testing.B) {
+	benchWinograd(b, "other", func(g *convGeom, mk *simd.Kernel, wino bool, x, w, y []float32) {
+		if wino {
+			g.winogradForward(mk, x, w, y, nil)
+		} else {
+			g.forward(x, w, y)
+		}
+	})
+}
+
+// BenchmarkWeightGradientWinograd times the weight gradient of the same
+// layers through im2col and by F(2×2, 3×3) (RESLAB_GEMM=avx2: on the AVX2
+// kernel).
+func BenchmarkWeightGradientWinograd(b *testing.B) {
+	benchWinograd(b, "im2col", func(g *convGeom, mk *simd.Kernel, wino bool, x, dw, dy []float32) {
+		if wino {
+			g.winogradBackwardWeights(mk, x, dy, dw)
+		} else {
+			g.backwardWeights(x, dy, dw)
+		}
+	})
+}
+
+// benchWinograd times pass on every winogradBenchLayers shape, the other
+// way (named other) and by F(2×2, 3×3), in GFLOP/s of one product of
+// 2·N·O·C·K²·Ho·Wo flops; pass gets the input, the weights and an
+// output-sized buffer (filled from the input, as a gradient).
+func benchWinograd(b *testing.B, other string, pass func(g *convGeom, mk *simd.Kernel, wino bool, x, w, y []float32)) {
 	if err := UseProduct(os.Getenv("RESLAB_GEMM")); err != nil {
 		b.Fatal(err)
 	}
 	defer UseProduct("")
 	defer func(on bool) { winogradConvs = on }(winogradConvs)
 	for _, c := range winogradBenchLayers {
-		for _, path := range []string{"other", "winograd"} {
+		for _, path := range []string{other, "winograd"} {
 			b.Run(fmt.Sprintf("%v/%s", c, path), func(b *testing.B) {
 				mk := activeKernel.Load()
 				if mk == nil {
@@ -148,51 +169,13 @@ func BenchmarkConvForwardWinograd(b *testing.B) {
 				g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
 				x, w := c.values(1)
 				y := make([]float32, c.n*c.cout*g.p)
-				winogradConvs = false
-				b.ResetTimer()
-				for range b.N {
-					if path == "winograd" {
-						g.winogradForward(mk, x, w, y, nil)
-					} else {
-						g.forward(x, w, y)
-					}
-				}
-				b.ReportMetric(2*float64(c.n*c.cout*g.ckk*g.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
-		}
-	}
-}
-
-// BenchmarkWeightGradientWinograd times the weight gradient of the same
-// layers as BenchmarkConvForwardWinograd through im2col and by F(2×2, 3×3)
-// (RESLAB_GEMM=avx2: on the AVX2 kernel).
-func BenchmarkWeightGradientWinograd(b *testing.B) {
-	if err := UseProduct(os.Getenv("RESLAB_GEMM")); err != nil {
-		b.Fatal(err)
-	}
-	defer UseProduct("")
-	defer func(on bool) { winogradConvs = on }(winogradConvs)
-	for _, c := range winogradBenchLayers {
-		for _, path := range []string{"im2col", "winograd"} {
-			b.Run(fmt.Sprintf("%v/%s", c, path), func(b *testing.B) {
-				mk := activeKernel.Load()
-				if mk == nil {
-					b.Skip("no reslab kernel")
-				}
-				g := newConvGeom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.stride, c.pad)
-				x, w := c.values(1)
-				dy := make([]float32, c.n*c.cout*g.p)
-				for i := range dy {
-					dy[i] = x[i%len(x)]
+				for i := range y {
+					y[i] = x[i%len(x)]
 				}
 				winogradConvs = false
 				b.ResetTimer()
 				for range b.N {
-					if path == "winograd" {
-						g.winogradBackwardWeights(mk, x, dy, w)
-					} else {
-						g.backwardWeights(x, dy, w)
-					}
+					pass(g, mk, path == "winograd", x, w, y)
 				}
 				b.ReportMetric(2*float64(c.n*c.cout*g.ckk*g.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

@@ -12,6 +12,31 @@
 	VPERMPD $0xD8, ev, ev \
 	VPERMPD $0xD8, od, od
 
+// INPUTQ is one of Bᵀ·d's rows for eight tiles: (ra op rb) down the
+// columns (op VSUBPS: ra−rb; VADDPS: ra+rb) over the block's 16 columns and
+// again from two columns on, each split into evens and odds, then along
+// the row e0−e1, o0+e1, e1−o0, o0−o1 (the evens and odds of the two
+// windows) into base, base+stride, base+2·stride, base+3·stride.
+#define INPUTQ(op, ra, rb, base) \
+	VMOVUPS 0(ra), Y0 \
+	VMOVUPS 32(ra), Y1 \
+	op 0(rb), Y0, Y0 \
+	op 32(rb), Y1, Y1 \
+	DEINTERLEAVE(Y0, Y1, Y2, Y3) \
+	VMOVUPS 8(ra), Y0 \
+	VMOVUPS 40(ra), Y1 \
+	op 8(rb), Y0, Y0 \
+	op 40(rb), Y1, Y1 \
+	DEINTERLEAVE(Y0, Y1, Y4, Y5) \
+	VSUBPS Y4, Y2, Y6 \
+	VADDPS Y4, Y3, Y7 \
+	VSUBPS Y3, Y4, Y8 \
+	VSUBPS Y5, Y3, Y9 \
+	VMOVUPS Y6, (base) \
+	VMOVUPS Y7, (base)(SI*1) \
+	VMOVUPS Y8, (base)(SI*2) \
+	VMOVUPS Y9, (base)(R10*1)
+
 // func winogradInputRowAVX2(p0, p1, p2, p3, v *float32, stride, blocks int)
 //
 // For 8·blocks tiles: the four padded input rows p0…p3 (16 floats a block
@@ -34,82 +59,10 @@ TEXT ·winogradInputRowAVX2(SB), NOSPLIT, $0-56
 inloop:
 	TESTQ R9, R9
 	JZ    indone
-	// AX - CX into v[DI…]
-	VMOVUPS 0(AX), Y0
-	VMOVUPS 32(AX), Y1
-	VSUBPS 0(CX), Y0, Y0
-	VSUBPS 32(CX), Y1, Y1
-	DEINTERLEAVE(Y0, Y1, Y2, Y3)
-	VMOVUPS 8(AX), Y0
-	VMOVUPS 40(AX), Y1
-	VSUBPS 8(CX), Y0, Y0
-	VSUBPS 40(CX), Y1, Y1
-	DEINTERLEAVE(Y0, Y1, Y4, Y5)
-	VSUBPS Y4, Y2, Y6
-	VADDPS Y4, Y3, Y7
-	VSUBPS Y3, Y4, Y8
-	VSUBPS Y5, Y3, Y9
-	VMOVUPS Y6, (DI)
-	VMOVUPS Y7, (DI)(SI*1)
-	VMOVUPS Y8, (DI)(SI*2)
-	VMOVUPS Y9, (DI)(R10*1)
-	// BX + CX into v[R11…]
-	VMOVUPS 0(BX), Y0
-	VMOVUPS 32(BX), Y1
-	VADDPS 0(CX), Y0, Y0
-	VADDPS 32(CX), Y1, Y1
-	DEINTERLEAVE(Y0, Y1, Y2, Y3)
-	VMOVUPS 8(BX), Y0
-	VMOVUPS 40(BX), Y1
-	VADDPS 8(CX), Y0, Y0
-	VADDPS 40(CX), Y1, Y1
-	DEINTERLEAVE(Y0, Y1, Y4, Y5)
-	VSUBPS Y4, Y2, Y6
-	VADDPS Y4, Y3, Y7
-	VSUBPS Y3, Y4, Y8
-	VSUBPS Y5, Y3, Y9
-	VMOVUPS Y6, (R11)
-	VMOVUPS Y7, (R11)(SI*1)
-	VMOVUPS Y8, (R11)(SI*2)
-	VMOVUPS Y9, (R11)(R10*1)
-	// CX - BX into v[R12…]
-	VMOVUPS 0(CX), Y0
-	VMOVUPS 32(CX), Y1
-	VSUBPS 0(BX), Y0, Y0
-	VSUBPS 32(BX), Y1, Y1
-	DEINTERLEAVE(Y0, Y1, Y2, Y3)
-	VMOVUPS 8(CX), Y0
-	VMOVUPS 40(CX), Y1
-	VSUBPS 8(BX), Y0, Y0
-	VSUBPS 40(BX), Y1, Y1
-	DEINTERLEAVE(Y0, Y1, Y4, Y5)
-	VSUBPS Y4, Y2, Y6
-	VADDPS Y4, Y3, Y7
-	VSUBPS Y3, Y4, Y8
-	VSUBPS Y5, Y3, Y9
-	VMOVUPS Y6, (R12)
-	VMOVUPS Y7, (R12)(SI*1)
-	VMOVUPS Y8, (R12)(SI*2)
-	VMOVUPS Y9, (R12)(R10*1)
-	// BX - DX into v[R13…]
-	VMOVUPS 0(BX), Y0
-	VMOVUPS 32(BX), Y1
-	VSUBPS 0(DX), Y0, Y0
-	VSUBPS 32(DX), Y1, Y1
-	DEINTERLEAVE(Y0, Y1, Y2, Y3)
-	VMOVUPS 8(BX), Y0
-	VMOVUPS 40(BX), Y1
-	VSUBPS 8(DX), Y0, Y0
-	VSUBPS 40(DX), Y1, Y1
-	DEINTERLEAVE(Y0, Y1, Y4, Y5)
-	VSUBPS Y4, Y2, Y6
-	VADDPS Y4, Y3, Y7
-	VSUBPS Y3, Y4, Y8
-	VSUBPS Y5, Y3, Y9
-	VMOVUPS Y6, (R13)
-	VMOVUPS Y7, (R13)(SI*1)
-	VMOVUPS Y8, (R13)(SI*2)
-	VMOVUPS Y9, (R13)(R10*1)
+	INPUTQ(VSUBPS, AX, CX, DI)
+	INPUTQ(VADDPS, BX, CX, R11)
+	INPUTQ(VSUBPS, CX, BX, R12)
+	INPUTQ(VSUBPS, BX, DX, R13)
 	ADDQ $64, AX
 	ADDQ $64, BX
 	ADDQ $64, CX
