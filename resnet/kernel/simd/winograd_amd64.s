@@ -78,6 +78,30 @@ indone:
 	VZEROUPPER
 	RET
 
+// OUTCOL is column j of Aᵀ·M for eight tiles: s = m_j + m_{4+j} + m_{8+j}
+// and t = m_{4+j} − m_{8+j} − m_{12+j}, from the four operands given.
+#define OUTCOL(mj, m4j, m8j, m12j, s, t) \
+	VMOVUPS m4j, Y8 \
+	VMOVUPS m8j, Y9 \
+	VADDPS mj, Y8, s \
+	VADDPS Y9, s, s \
+	VSUBPS Y9, Y8, t \
+	VSUBPS m12j, t, t
+
+// OUTROW is one output row for eight tiles from its columns s0…s3 of
+// Aᵀ·M: s0+s1+s2 and s1−s2−s3, interleaved into 16 floats at dst.
+#define OUTROW(s0, s1, s2, s3, dst) \
+	VADDPS s1, s0, Y8 \
+	VADDPS s2, Y8, Y8 \
+	VSUBPS s2, s1, Y9 \
+	VSUBPS s3, Y9, Y9 \
+	VUNPCKLPS Y9, Y8, Y10 \
+	VUNPCKHPS Y9, Y8, Y11 \
+	VPERM2F128 $0x20, Y11, Y10, Y12 \
+	VPERM2F128 $0x31, Y11, Y10, Y13 \
+	VMOVUPS Y12, (dst) \
+	VMOVUPS Y13, 32(dst)
+
 // func winogradOutputRowAVX2(m *float32, stride int, y0, y1 *float32, blocks int)
 //
 // For 8·blocks tiles: M_ξ at m + ξ·stride floats, down the columns rows
@@ -98,54 +122,12 @@ TEXT ·winogradOutputRowAVX2(SB), NOSPLIT, $0-40
 outloop:
 	TESTQ R9, R9
 	JZ    outdone
-	// column 0: s = m0+m4+m8, t = m4−m8−m12
-	VMOVUPS (R11), Y8
-	VMOVUPS (R12), Y9
-	VADDPS (DI), Y8, Y0
-	VADDPS Y9, Y0, Y0
-	VSUBPS Y9, Y8, Y4
-	VSUBPS (R13), Y4, Y4
-	// column 1: s = m1+m5+m9, t = m5−m9−m13
-	VMOVUPS (R11)(SI*1), Y8
-	VMOVUPS (R12)(SI*1), Y9
-	VADDPS (DI)(SI*1), Y8, Y1
-	VADDPS Y9, Y1, Y1
-	VSUBPS Y9, Y8, Y5
-	VSUBPS (R13)(SI*1), Y5, Y5
-	// column 2: s = m2+m6+m10, t = m6−m10−m14
-	VMOVUPS (R11)(SI*2), Y8
-	VMOVUPS (R12)(SI*2), Y9
-	VADDPS (DI)(SI*2), Y8, Y2
-	VADDPS Y9, Y2, Y2
-	VSUBPS Y9, Y8, Y6
-	VSUBPS (R13)(SI*2), Y6, Y6
-	// column 3: s = m3+m7+m11, t = m7−m11−m15
-	VMOVUPS (R11)(R10*1), Y8
-	VMOVUPS (R12)(R10*1), Y9
-	VADDPS (DI)(R10*1), Y8, Y3
-	VADDPS Y9, Y3, Y3
-	VSUBPS Y9, Y8, Y7
-	VSUBPS (R13)(R10*1), Y7, Y7
-	VADDPS Y1, Y0, Y8
-	VADDPS Y2, Y8, Y8
-	VSUBPS Y2, Y1, Y9
-	VSUBPS Y3, Y9, Y9
-	VUNPCKLPS Y9, Y8, Y10
-	VUNPCKHPS Y9, Y8, Y11
-	VPERM2F128 $0x20, Y11, Y10, Y12
-	VPERM2F128 $0x31, Y11, Y10, Y13
-	VMOVUPS Y12, (AX)
-	VMOVUPS Y13, 32(AX)
-	VADDPS Y5, Y4, Y8
-	VADDPS Y6, Y8, Y8
-	VSUBPS Y6, Y5, Y9
-	VSUBPS Y7, Y9, Y9
-	VUNPCKLPS Y9, Y8, Y10
-	VUNPCKHPS Y9, Y8, Y11
-	VPERM2F128 $0x20, Y11, Y10, Y12
-	VPERM2F128 $0x31, Y11, Y10, Y13
-	VMOVUPS Y12, (BX)
-	VMOVUPS Y13, 32(BX)
+	OUTCOL((DI), (R11), (R12), (R13), Y0, Y4)
+	OUTCOL((DI)(SI*1), (R11)(SI*1), (R12)(SI*1), (R13)(SI*1), Y1, Y5)
+	OUTCOL((DI)(SI*2), (R11)(SI*2), (R12)(SI*2), (R13)(SI*2), Y2, Y6)
+	OUTCOL((DI)(R10*1), (R11)(R10*1), (R12)(R10*1), (R13)(R10*1), Y3, Y7)
+	OUTROW(Y0, Y1, Y2, Y3, AX)
+	OUTROW(Y4, Y5, Y6, Y7, BX)
 	ADDQ $32, DI
 	ADDQ $32, R11
 	ADDQ $32, R12
