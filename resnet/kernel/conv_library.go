@@ -65,15 +65,21 @@ func ConvolutionLabel() string {
 	if libraryConvsOn.Load() {
 		return convLibraryLabel()
 	}
-	if paddedInputConvs && activeKernel.Load() != nil {
-		// forwardPadded: the same sums as im2col's, so Arithmetic does not
-		// tell them apart; Winograd's are its own (Arithmetic names them).
-		if winogradConvs {
-			return "reslab (im2col, a padded input or Winograd F(2×2, 3×3), and the matrix product)"
+	// forwardPadded and Winograd run on reslab's kernels only. The padded
+	// input sums as im2col does, so Arithmetic does not tell them apart;
+	// Winograd's sums are its own (Arithmetic names them).
+	ways := "im2col"
+	if activeKernel.Load() != nil {
+		switch {
+		case paddedInputConvs && winogradConvs:
+			ways = "im2col, a padded input or Winograd F(2×2, 3×3)"
+		case paddedInputConvs:
+			ways = "im2col or a padded input"
+		case winogradConvs:
+			ways = "im2col or Winograd F(2×2, 3×3)"
 		}
-		return "reslab (im2col or a padded input, and the matrix product)"
 	}
-	return "reslab (im2col and the matrix product)"
+	return "reslab (" + ways + ", and the matrix product)"
 }
 
 // Arithmetic names the convolutions, the matrix product and the number of

@@ -46,12 +46,16 @@ func (g *convGeom) winogradFits(num, den int) bool {
 	if !winogradConvs || g.k != 3 || g.stride != 1 || g.pad != 1 || g.ho != g.h || g.wo != g.w {
 		return false
 	}
-	th, tw := (g.ho+1)/2, (g.wo+1)/2
+	th, tw := g.winogradTiles()
 	if den*4*th*tw > num*g.ho*g.wo {
 		return false
 	}
 	return g.n*th*tw >= 128
 }
+
+// winogradTiles is the output's 2×2 tiles down and across a plane, the
+// last ones half outside an odd height or width.
+func (g *convGeom) winogradTiles() (th, tw int) { return (g.ho + 1) / 2, (g.wo + 1) / 2 }
 
 // winogradTileTarget is how many 2×2 output tiles a task transforms and
 // multiplies at once: enough columns for the kernel's panels (32 wide on
@@ -63,11 +67,41 @@ const winogradTileTarget = 96
 // [n0, n1) (a whole image's rows when the task holds several).
 type winogradTask struct{ n0, n1, ty0, ty1 int }
 
+// tiles is how many tiles task t holds, in rows of tw.
+func (t winogradTask) tiles(tw int) int { return (t.n1 - t.n0) * (t.ty1 - t.ty0) * tw }
+
+// winogradScratch is a worker's buffers for its tasks: the transformed
+// input V, the products M and the transforms' padded rows.
+type winogradScratch struct{ v, m, rows []float32 }
+
+func (s *winogradScratch) release() {
+	putScratch(&s.v)
+	putScratch(&s.m)
+	putScratch(&s.rows)
+}
+
+// winogradBlock is one task's transformed input v and room for its
+// products m: 16 matrices each, vs and ms floats apart, of tiles columns.
+type winogradBlock struct {
+	v, m          []float32
+	tiles, vs, ms int
+}
+
+// input transforms task t's input x into a block of s's buffers.
+func (s *winogradScratch) input(g *convGeom, x []float32, t winogradTask) winogradBlock {
+	_, tw := g.winogradTiles()
+	b := winogradBlock{tiles: t.tiles(tw)}
+	b.vs, b.ms = winogradStride(g.cin*b.tiles), winogradStride(g.cout*b.tiles)
+	b.v, b.m = scratchBuf(&s.v, 16*b.vs), scratchBuf(&s.m, 16*b.ms)
+	g.winogradInput(x, t, b.tiles, b.v, b.vs, &s.rows)
+	return b
+}
+
 // winogradPlan splits the output's tiles into tasks of about
 // winogradTileTarget tiles: rows of one image, or several whole images
 // when an image has fewer tiles.
 func (g *convGeom) winogradPlan(workers int) []winogradTask {
-	th, tw := (g.ho+1)/2, (g.wo+1)/2
+	th, tw := g.winogradTiles()
 	perImage := th * tw
 	target := winogradTileTarget
 	if total := g.n * perImage; total < target*workers*2 {
@@ -118,23 +152,16 @@ func (g *convGeom) winogradForward(mk *simd.Kernel, x, w, y []float32, epi *conv
 		us[xi] = mk.PackA(false, cout, cin, 1, u[xi*plane:xi*plane+cout*cin], cin, packed[xi*psize:(xi+1)*psize], simd.Serially)
 	})
 	tasks := g.winogradPlan(workers)
-	tw := (g.wo + 1) / 2
 	outSize := cout * g.p
 	runTasks(len(tasks), workers, func(_, i int) {
 		t := tasks[i]
-		tiles := (t.n1 - t.n0) * (t.ty1 - t.ty0) * tw
-		var vScratch, mScratch, padScratch []float32
-		defer putScratch(&vScratch)
-		defer putScratch(&mScratch)
-		defer putScratch(&padScratch)
-		vs, ms := winogradStride(cin*tiles), winogradStride(cout*tiles)
-		v := scratchBuf(&vScratch, 16*vs)
-		m := scratchBuf(&mScratch, 16*ms)
-		g.winogradInput(x, t, tiles, v, vs, &padScratch)
+		var s winogradScratch
+		defer s.release()
+		b := s.input(g, x, t)
 		for xi := 0; xi < 16; xi++ {
-			us[xi].Sgemm(false, tiles, v[xi*vs:xi*vs+cin*tiles], tiles, 0, m[xi*ms:xi*ms+cout*tiles], tiles)
+			us[xi].Sgemm(false, b.tiles, b.v[xi*b.vs:xi*b.vs+cin*b.tiles], b.tiles, 0, b.m[xi*b.ms:xi*b.ms+cout*b.tiles], b.tiles)
 		}
-		g.winogradOutput(m, t, tiles, y, ms, &padScratch)
+		g.winogradOutput(b.m, t, b.tiles, y, b.ms, &s.rows)
 		if epi != nil {
 			for n := t.n0; n < t.n1; n++ {
 				oh0, oh1 := 2*t.ty0, min(g.ho, 2*t.ty1)
@@ -159,7 +186,7 @@ func winogradStride(n int) int { return roundUp(n, 16) + 16 }
 // copied into zero-padded rows (one zero on the left, the padding and the
 // odd column on the right), so every tile reads four whole rows.
 func (g *convGeom) winogradInput(x []float32, t winogradTask, tiles int, v []float32, stride int, padScratch *[]float32) {
-	tw := (g.wo + 1) / 2
+	_, tw := g.winogradTiles()
 	pw := 2*simd.WinogradSpan(tw) + 2
 	rows := 2*(t.ty1-t.ty0) + 2
 	pad := scratchBuf(padScratch, rows*pw)
@@ -190,7 +217,7 @@ func (g *convGeom) winogradInput(x []float32, t winogradTask, tiles int, v []flo
 // winogradOutput writes Y = Aᵀ·M·A of every output channel and tile of task
 // t into y, from M_ξ laid out as 16 matrices cout×tiles.
 func (g *convGeom) winogradOutput(m []float32, t winogradTask, tiles int, y []float32, stride int, rowScratch *[]float32) {
-	tw := (g.wo + 1) / 2
+	_, tw := g.winogradTiles()
 	span := simd.WinogradSpan(tw)
 	// Rows the transform cannot write in place (an odd width, or tiles it
 	// computes past the row's end) go to spare rows, then to y.
@@ -239,27 +266,20 @@ func (g *convGeom) winogradBackwardWeights(mk *simd.Kernel, x, dy, dw []float32)
 	for i := range acc {
 		acc[i] = getScratch(16 * plane)
 	}
-	tw := (g.wo + 1) / 2
 	runTasks(slots, slots, func(_, slot int) {
-		var vScratch, mScratch, padScratch []float32
-		defer putScratch(&vScratch)
-		defer putScratch(&mScratch)
-		defer putScratch(&padScratch)
+		var s winogradScratch
+		defer s.release()
 		lo, hi := slot*len(tasks)/slots, (slot+1)*len(tasks)/slots
 		for i := lo; i < hi; i++ {
 			t := tasks[i]
-			tiles := (t.n1 - t.n0) * (t.ty1 - t.ty0) * tw
-			vs, ms := winogradStride(cin*tiles), winogradStride(cout*tiles)
-			v := scratchBuf(&vScratch, 16*vs)
-			m := scratchBuf(&mScratch, 16*ms)
-			g.winogradInput(x, t, tiles, v, vs, &padScratch)
-			g.winogradGradient(dy, t, tiles, m, ms, &padScratch)
+			b := s.input(g, x, t)
+			g.winogradGradient(dy, t, b.tiles, b.m, b.ms, &s.rows)
 			var beta float32
 			if i > lo {
 				beta = 1
 			}
 			for xi := 0; xi < 16; xi++ {
-				sgemm(false, true, cout, cin, tiles, 1, m[xi*ms:xi*ms+cout*tiles], tiles, v[xi*vs:xi*vs+cin*tiles], tiles, beta, acc[slot][xi*plane:xi*plane+cout*cin], cin)
+				sgemm(false, true, cout, cin, b.tiles, 1, b.m[xi*b.ms:xi*b.ms+cout*b.tiles], b.tiles, b.v[xi*b.vs:xi*b.vs+cin*b.tiles], b.tiles, beta, acc[slot][xi*plane:xi*plane+cout*cin], cin)
 			}
 		}
 	})
@@ -288,7 +308,7 @@ func (g *convGeom) winogradBackwardWeights(mk *simd.Kernel, x, dy, dw []float32)
 // tile of task t into m, laid out as 16 matrices cout×tiles, stride apart.
 // Rows and columns past the output's (odd sizes) read as zeros.
 func (g *convGeom) winogradGradient(dy []float32, t winogradTask, tiles int, m []float32, stride int, rowScratch *[]float32) {
-	tw := (g.wo + 1) / 2
+	_, tw := g.winogradTiles()
 	span := simd.WinogradSpan(tw)
 	spare := scratchBuf(rowScratch, 6*span)
 	clear(spare)

@@ -34,13 +34,13 @@ func WinogradInputRow(p0, p1, p2, p3, v []float32, stride, tw int) {
 		winogradInputRowAVX2(&p0[0], &p1[0], &p2[0], &p3[0], &v[0], stride, span/8)
 		return
 	}
-	winogradInputRowGo(p0, p1, p2, p3, v, stride, 0, tw)
+	winogradInputRowGo(p0, p1, p2, p3, v, stride, tw)
 }
 
-// winogradInputRowGo is WinogradInputRow for tiles [from, tw).
-func winogradInputRowGo(p0, p1, p2, p3, v []float32, stride, from, tw int) {
+// winogradInputRowGo is WinogradInputRow's loop in Go, over tw tiles.
+func winogradInputRowGo(p0, p1, p2, p3, v []float32, stride, tw int) {
 	s1, s2, s3 := stride, 2*stride, 3*stride
-	for tx := from; tx < tw; tx++ {
+	for tx := 0; tx < tw; tx++ {
 		j := 2 * tx
 		d0, d1, d2, d3 := p0[j:j+4:j+4], p1[j:j+4:j+4], p2[j:j+4:j+4], p3[j:j+4:j+4]
 		// Bᵀ·d down the columns: d0−d2, d1+d2, d2−d1, d1−d3.
@@ -79,12 +79,12 @@ func WinogradOutputRow(m []float32, stride, tw int, y0, y1 []float32) {
 		winogradOutputRowAVX2(&m[0], stride, &y0[0], &y1[0], span/8)
 		return
 	}
-	winogradOutputRowGo(m, stride, 0, tw, y0, y1)
+	winogradOutputRowGo(m, stride, tw, y0, y1)
 }
 
-// winogradOutputRowGo is WinogradOutputRow for tiles [from, tw).
-func winogradOutputRowGo(m []float32, stride, from, tw int, y0, y1 []float32) {
-	for tx := from; tx < tw; tx++ {
+// winogradOutputRowGo is WinogradOutputRow's loop in Go, over tw tiles.
+func winogradOutputRowGo(m []float32, stride, tw int, y0, y1 []float32) {
+	for tx := 0; tx < tw; tx++ {
 		var s, t [4]float32
 		for j := 0; j < 4; j++ {
 			m0, m1, m2, m3 := m[j*stride+tx], m[(4+j)*stride+tx], m[(8+j)*stride+tx], m[(12+j)*stride+tx]
@@ -97,10 +97,11 @@ func winogradOutputRowGo(m []float32, stride, from, tw int, y0, y1 []float32) {
 	}
 }
 
-// WinogradWeightRows is WinogradWeights for the n kernels w[9i : 9i+9],
-// U_ξ of kernel i going to u[ξ·plane + i]: the same products in the same
-// order, in one loop (the function per kernel and its scattered stores cost
-// a twentieth of a flowers-scratch step).
+// WinogradWeightRows is the weight transform of F(2×2, 3×3), U = G·g·Gᵀ,
+// for the n 3×3 kernels w[9i : 9i+9] (row-major), U_ξ of kernel i going to
+// u[ξ·plane + i]. G's rows are g0, (g0+g1+g2)/2, (g0−g1+g2)/2 and g2. One
+// loop over a layer's kernels: a function per kernel and its scattered
+// stores cost a twentieth of a flowers-scratch step.
 func WinogradWeightRows(w []float32, n int, u []float32, plane int) {
 	if n <= 0 {
 		return
@@ -128,24 +129,10 @@ func WinogradWeightRows(w []float32, n int, u []float32, plane int) {
 	}
 }
 
-// WinogradWeights is the weight transform of F(2×2, 3×3): U = G·g·Gᵀ for
-// the 3×3 kernel g (row-major), G's rows being g0, (g0+g1+g2)/2,
-// (g0−g1+g2)/2 and g2.
+// WinogradWeights is WinogradWeightRows for one kernel g.
 func WinogradWeights(g []float32) [16]float32 {
-	g = g[:9]
-	var r [4][3]float32
-	for j := 0; j < 3; j++ {
-		g0, g1, g2 := g[j], g[3+j], g[6+j]
-		r[0][j] = g0
-		r[1][j] = 0.5 * (g0 + g1 + g2)
-		r[2][j] = 0.5 * (g0 - g1 + g2)
-		r[3][j] = g2
-	}
 	var u [16]float32
-	for i := 0; i < 4; i++ {
-		a, b, d := r[i][0], r[i][1], r[i][2]
-		u[4*i], u[4*i+1], u[4*i+2], u[4*i+3] = a, 0.5*(a+b+d), 0.5*(a-b+d), d
-	}
+	WinogradWeightRows(g, 1, u[:], 1)
 	return u
 }
 
@@ -169,13 +156,13 @@ func WinogradGradientRow(y0, y1, m []float32, stride, tw int) {
 		winogradGradientRowAVX2(&y0[0], &y1[0], &m[0], stride, span/8)
 		return
 	}
-	winogradGradientRowGo(y0, y1, m, stride, 0, tw)
+	winogradGradientRowGo(y0, y1, m, stride, tw)
 }
 
-// winogradGradientRowGo is WinogradGradientRow for tiles [from, tw).
-func winogradGradientRowGo(y0, y1, m []float32, stride, from, tw int) {
+// winogradGradientRowGo is WinogradGradientRow's loop in Go, over tw tiles.
+func winogradGradientRowGo(y0, y1, m []float32, stride, tw int) {
 	s1, s2, s3 := stride, 2*stride, 3*stride
-	for tx := from; tx < tw; tx++ {
+	for tx := 0; tx < tw; tx++ {
 		p0, q0, p1, q1 := y0[2*tx], y0[2*tx+1], y1[2*tx], y1[2*tx+1]
 		for i, r := range [4][2]float32{{p0, q0}, {p0 + p1, q0 + q1}, {p0 - p1, q0 - q1}, {-p1, -q1}} {
 			row := m[4*i*stride+tx : 4*i*stride+tx+s3+1]

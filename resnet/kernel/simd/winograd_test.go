@@ -31,7 +31,7 @@ func TestWinogradRowsAreTheGoLoops(t *testing.T) {
 		v, want := random(15*stride+span+1), make([]float32, 15*stride+span+1)
 		copy(want, v)
 		WinogradInputRow(p[0], p[1], p[2], p[3], v, stride, tw)
-		winogradInputRowGo(p[0], p[1], p[2], p[3], want, stride, 0, span)
+		winogradInputRowGo(p[0], p[1], p[2], p[3], want, stride, span)
 		sameBits(t, "input", tw, v, want)
 
 		m := random(15*stride + span)
@@ -39,7 +39,7 @@ func TestWinogradRowsAreTheGoLoops(t *testing.T) {
 		w0, w1 := make([]float32, 2*span+1), make([]float32, 2*span+1)
 		w0[2*span], w1[2*span] = y0[2*span], y1[2*span]
 		WinogradOutputRow(m, stride, tw, y0, y1)
-		winogradOutputRowGo(m, stride, 0, span, w0, w1)
+		winogradOutputRowGo(m, stride, span, w0, w1)
 		sameBits(t, "output row 0", tw, y0, w0)
 		sameBits(t, "output row 1", tw, y1, w1)
 
@@ -47,12 +47,13 @@ func TestWinogradRowsAreTheGoLoops(t *testing.T) {
 		dm, wantDm := random(15*stride+span+1), make([]float32, 15*stride+span+1)
 		copy(wantDm, dm)
 		WinogradGradientRow(g0, g1, dm, stride, tw)
-		winogradGradientRowGo(g0, g1, wantDm, stride, 0, span)
+		winogradGradientRowGo(g0, g1, wantDm, stride, span)
 		sameBits(t, "gradient", tw, dm, wantDm)
 	}
 }
 
-// WinogradWeightRows is WinogradWeights kernel by kernel, bit for bit.
+// WinogradWeightRows puts each kernel of a layer where transforming that
+// kernel alone (WinogradWeights) does, bit for bit.
 func TestWinogradWeightRowsAreWinogradWeights(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	const n, plane = 37, 41
@@ -103,9 +104,9 @@ func TestWinogradGradientsAreTheAdjoints(t *testing.T) {
 	for trial := 0; trial < 20; trial++ {
 		m, dy0, dy1 := random(16), random(2), random(2)
 		y0, y1 := make([]float32, 2), make([]float32, 2)
-		winogradOutputRowGo(m, 1, 0, 1, y0, y1)
+		winogradOutputRowGo(m, 1, 1, y0, y1)
 		dm := make([]float32, 16)
-		winogradGradientRowGo(dy0, dy1, dm, 1, 0, 1)
+		winogradGradientRowGo(dy0, dy1, dm, 1, 1)
 		if l, r := dot(dy0, y0)+dot(dy1, y1), dot(dm, m); math.Abs(l-r) > 1e-5*(1+math.Abs(l)) {
 			t.Fatalf("trial %d: ⟨∂Y, AᵀMA⟩ = %v, ⟨A∂YAᵀ, M⟩ = %v", trial, l, r)
 		}
@@ -139,14 +140,14 @@ func TestWinogradTileIsTheCorrelation(t *testing.T) {
 			k[i] = float32(rng.NormFloat64())
 		}
 		v := make([]float32, 16)
-		winogradInputRowGo(d[0], d[1], d[2], d[3], v, 1, 0, 1)
+		winogradInputRowGo(d[0], d[1], d[2], d[3], v, 1, 1)
 		u := WinogradWeights(k[:])
 		m := make([]float32, 16)
 		for i := range m {
 			m[i] = u[i] * v[i]
 		}
 		y0, y1 := make([]float32, 2), make([]float32, 2)
-		winogradOutputRowGo(m, 1, 0, 1, y0, y1)
+		winogradOutputRowGo(m, 1, 1, y0, y1)
 		for oi, row := range [][]float32{y0, y1} {
 			for oj, got := range row {
 				var want float64
