@@ -70,16 +70,24 @@ func WinogradOutputRow(m []float32, stride, tw int, y0, y1 []float32) {
 	if tw <= 0 {
 		return
 	}
-	span := WinogradSpan(tw)
-	if len(y0) < 2*span || len(y1) < 2*span || stride < span || len(m) < 15*stride+span {
-		panic(fmt.Sprintf("simd: Winograd output rows of %d and %d values from %d for %d tiles %d apart",
-			len(y0), len(y1), len(m), span, stride))
-	}
+	span := checkWinogradRows("output rows", y0, y1, m, stride, tw)
 	if haveAVX2FMA {
 		winogradOutputRowAVX2(&m[0], stride, &y0[0], &y1[0], span/8)
 		return
 	}
 	winogradOutputRowGo(m, stride, tw, y0, y1)
+}
+
+// checkWinogradRows returns WinogradSpan(tw), and panics unless the two
+// output rows y0 and y1 hold 2·span floats and m 16 matrices of span,
+// stride apart: the vector loops do not check bounds.
+func checkWinogradRows(what string, y0, y1, m []float32, stride, tw int) int {
+	span := WinogradSpan(tw)
+	if len(y0) < 2*span || len(y1) < 2*span || stride < span || len(m) < 15*stride+span {
+		panic(fmt.Sprintf("simd: Winograd %s of %d and %d values with %d for %d tiles %d apart",
+			what, len(y0), len(y1), len(m), span, stride))
+	}
+	return span
 }
 
 // winogradOutputRowGo is WinogradOutputRow's loop in Go, over tw tiles.
@@ -147,11 +155,7 @@ func WinogradGradientRow(y0, y1, m []float32, stride, tw int) {
 	if tw <= 0 {
 		return
 	}
-	span := WinogradSpan(tw)
-	if len(y0) < 2*span || len(y1) < 2*span || stride < span || len(m) < 15*stride+span {
-		panic(fmt.Sprintf("simd: Winograd gradient rows of %d and %d values into %d for %d tiles %d apart",
-			len(y0), len(y1), len(m), span, stride))
-	}
+	span := checkWinogradRows("gradient rows", y0, y1, m, stride, tw)
 	if haveAVX2FMA {
 		winogradGradientRowAVX2(&y0[0], &y1[0], &m[0], stride, span/8)
 		return
