@@ -3,6 +3,7 @@ package augment
 import (
 	"context"
 	"fmt"
+	"github.com/reslab/reslab/internal/turbojpeg"
 	"io"
 	"os"
 	"testing"
@@ -79,7 +80,8 @@ func BenchmarkLoaderWarm(b *testing.B) {
 // BenchmarkPrepareJPEG times one flowers10 image from its bytes to the
 // loader's prepared form (decoded and resized, what the disk cache keeps)
 // for each input size, decoding at full size and at the reduced scale the
-// loader uses (ms per image).
+// loader uses, by reslab's decoder and by libjpeg-turbo where it loads
+// (ms per image).
 func BenchmarkPrepareJPEG(b *testing.B) {
 	split := flowersTrain(b)
 	var files [][]byte
@@ -91,25 +93,33 @@ func BenchmarkPrepareJPEG(b *testing.B) {
 		files = append(files, data)
 	}
 	scale := cacheScale(DefaultParams())
+	decoders := []JPEGDecoder{JPEGGo}
+	if err := turbojpeg.Available(); err == nil {
+		decoders = append(decoders, JPEGFastest)
+	} else {
+		b.Logf("libjpeg-turbo left out: %v", err)
+	}
 	for _, size := range []int{64, 128, 224} {
 		side := preparedSide(size, true, scale)
 		for _, reduced := range []bool{false, true} {
-			name := fmt.Sprintf("%dpx/full", size)
-			opts := DecodeOptions{MaxSide: 4 * size}
-			if reduced {
-				name = fmt.Sprintf("%dpx/reduced", size)
-				opts.MinSide = side
-			}
-			b.Run(name, func(b *testing.B) {
-				for i := range b.N {
-					img, err := decodeRaw(files[i%len(files)], opts)
-					if err != nil {
-						b.Fatal(err)
-					}
-					prepareScaled(img, size, true, scale)
+			for _, dec := range decoders {
+				name := fmt.Sprintf("%dpx/full/%s", size, dec.Name())
+				opts := DecodeOptions{MaxSide: 4 * size, JPEG: dec}
+				if reduced {
+					name = fmt.Sprintf("%dpx/reduced/%s", size, dec.Name())
+					opts.MinSide = side
 				}
-				b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
-			})
+				b.Run(name, func(b *testing.B) {
+					for i := range b.N {
+						img, err := decodeRaw(files[i%len(files)], opts)
+						if err != nil {
+							b.Fatal(err)
+						}
+						prepareScaled(img, size, true, scale)
+					}
+					b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
+				})
+			}
 		}
 	}
 }

@@ -53,12 +53,12 @@ const diskEntryMax = 1 << 14
 // imagePreparation names how the loader turns a file into its prepared
 // form; entries made another way (before JPEGs were decoded at reduced
 // scale, or by the first scaled inverse DCT, which rounded differently) are
-// other keys, left to eviction. Each JPEG decoder (jpegDecoder) has its
-// own keys.
-const imagePreparation = "jpeg-scaled-2-" + jpegDecoder
+// other keys, left to eviction. Each JPEG decoder (JPEGDecoder.Name) has
+// its own keys.
+const imagePreparation = "jpeg-scaled-2-"
 
 // key names the prepared form of the image at path.
-func (c *DiskCache) key(path string, size int, augmenting bool, scale float64) (string, bool) {
+func (c *DiskCache) key(path string, size int, augmenting bool, scale float64, decoder JPEGDecoder) (string, bool) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", false
@@ -67,7 +67,7 @@ func (c *DiskCache) key(path string, size int, augmenting bool, scale float64) (
 	if err != nil || !fi.Mode().IsRegular() {
 		return "", false
 	}
-	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00%t\x00%g", diskCacheMagic, imagePreparation, abs, fi.Size(), fi.ModTime().UnixNano(), size, augmenting, scale))
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00%t\x00%g", diskCacheMagic, imagePreparation+decoder.Name(), abs, fi.Size(), fi.ModTime().UnixNano(), size, augmenting, scale))
 	return hex.EncodeToString(h[:16]), true
 }
 

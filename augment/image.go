@@ -63,6 +63,9 @@ type DecodeOptions struct {
 	// of a reduced decode is the mean of the full decode's pixels it
 	// covers. 0 decodes at full size.
 	MinSide int
+	// JPEG is the decoder of JPEG files: libjpeg-turbo where the machine
+	// has it unless this says JPEGGo.
+	JPEG JPEGDecoder
 }
 
 // decodedBytes is what the decoder will hold for an image of cfg: its
@@ -194,7 +197,7 @@ func decodeChecked(data []byte, format string, cfg image.Config, opts DecodeOpti
 		scale = jpeg.ScaleFor(cfg.Width, cfg.Height, opts.MinSide)
 	}
 	var native bool
-	if format == "jpeg" {
+	if format == "jpeg" && opts.JPEG.native() {
 		img, native = nativeJPEG(data, scale, cfg)
 	}
 	if native {

@@ -58,6 +58,9 @@ type LoaderOptions struct {
 	// DiskCache, if set, keeps the decoded, pre-resized images on disk for
 	// the next loader of the same images and size (another run).
 	DiskCache *DiskCache
+	// JPEG is the decoder of JPEG files (libjpeg-turbo where the machine
+	// has it, unless JPEGGo).
+	JPEG JPEGDecoder
 }
 
 // SkippedImage is an image the loader could not use.
@@ -294,7 +297,7 @@ func (l *Loader) prepared(s Sample) (*image.NRGBA, error) {
 	dc := l.opts.DiskCache
 	key, keyed := "", false
 	if dc != nil {
-		key, keyed = dc.key(s.Path, l.opts.Size, l.augmenting, scale)
+		key, keyed = dc.key(s.Path, l.opts.Size, l.augmenting, scale, l.opts.JPEG)
 		if keyed {
 			if img := dc.load(key); img != nil {
 				return img, nil
@@ -332,7 +335,7 @@ func (l *Loader) decode(path string, minSide int) (img image.Image, release func
 	if err != nil {
 		return nil, nil, fmt.Errorf("load image: %w", err)
 	}
-	opts := DecodeOptions{MaxSide: 4 * l.opts.Size, MinSide: minSide}
+	opts := DecodeOptions{MaxSide: 4 * l.opts.Size, MinSide: minSide, JPEG: l.opts.JPEG}
 	cfg, format, err := header(bytes.NewReader(data), opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load image %s: %w", path, err)

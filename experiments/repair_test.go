@@ -552,3 +552,62 @@ func TestResumeNamesOtherArithmetic(t *testing.T) {
 		t.Errorf("a later resume of the mixed run: %q", notes)
 	}
 }
+
+// TestResumeNamesOtherJPEGDecoder: a run records the decoder of its JPEGs,
+// and a resume that decodes with the other one (libjpeg-turbo on one
+// machine and not the other, or RESLAB_JPEG=go) says the result will not
+// be bit for bit; resuming again under the decoder of the last part says
+// nothing more.
+func TestResumeNamesOtherJPEGDecoder(t *testing.T) {
+	r, store, id := stoppedRunOf(t, func() Spec { s := tinySpec(); s.Epochs = 6; return s }(), 1)
+	now := r.JPEG.Name()
+	run, err := store.Load(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Meta.JPEGDecoder != now {
+		t.Fatalf("recorded decoder %q, this process %q", run.Meta.JPEGDecoder, now)
+	}
+	resumeNotes := func() string {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		sess, err := r.Resume(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		for range sess.Events {
+		}
+		sess.Wait()
+		return strings.Join(sess.Notes, " | ")
+	}
+	if notes := resumeNotes(); strings.Contains(notes, "decodes JPEGs") {
+		t.Errorf("a resume under the same decoder: %q", notes)
+	}
+	other := "go"
+	if now == "go" {
+		other = "libjpeg-turbo"
+	}
+	w, err := store.OpenWriter(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Meta.JPEGDecoder = other
+	if err := w.SaveMeta(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if notes := resumeNotes(); !strings.Contains(notes, "not bit for bit") || !strings.Contains(notes, decoderLabel(other)) {
+		t.Errorf("a resume under the other decoder: %q", notes)
+	}
+	if run, err = store.Load(id); err != nil {
+		t.Fatal(err)
+	}
+	if want := other + "; then " + now; run.Meta.JPEGDecoder != want {
+		t.Errorf("recorded %q, want %q", run.Meta.JPEGDecoder, want)
+	}
+	if notes := resumeNotes(); strings.Contains(notes, "decodes JPEGs") {
+		t.Errorf("a resume under the decoder of the run's last part: %q", notes)
+	}
+}

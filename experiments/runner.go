@@ -28,6 +28,9 @@ type Runner struct {
 	// ImageCache, when set, keeps decoded images on disk for later runs of
 	// the same data (augment.DiskCache).
 	ImageCache *augment.DiskCache
+	// JPEG is the decoder of the runs' JPEG files: libjpeg-turbo where the
+	// machine has it, unless augment.JPEGGo.
+	JPEG augment.JPEGDecoder
 }
 
 // Session is a run in progress.
@@ -130,7 +133,7 @@ func (r *Runner) prepare(ctx context.Context, spec Spec) (*prepared, error) {
 	model.SetEMA(spec.EMADecay)
 	model.SetHeadOnlyEpochs(spec.HeadOnlyEpochs)
 	// Validation's images: unaugmented, at the evaluation size.
-	evalOpts := augment.LoaderOptions{Size: spec.EvalSizeOrSize(), BatchSize: spec.Batch, Norm: spec.Norm, Seed: spec.Seed, DiskCache: r.ImageCache}
+	evalOpts := augment.LoaderOptions{Size: spec.EvalSizeOrSize(), BatchSize: spec.Batch, Norm: spec.Norm, Seed: spec.Seed, DiskCache: r.ImageCache, JPEG: r.JPEG}
 	trainOpts := evalOpts
 	trainOpts.Size, trainOpts.Augment, trainOpts.Shuffle = spec.Size, spec.Augment, true
 	train, err := augment.NewLoader(ds.Train, trainOpts)
@@ -174,6 +177,30 @@ func arithmeticNote(started string) string {
 		return ""
 	}
 	return fmt.Sprintf("this process computes with %s, the run started with %s: it trains on, but not bit for bit as it would have uninterrupted", now, started)
+}
+
+// decoderNote is a resume's note when the run's JPEGs were decoded by
+// another decoder than this process's (libjpeg-turbo loaded on one machine,
+// not on the other, or RESLAB_JPEG=go): the pixels differ by a level or so,
+// so training goes on, but not bit for bit. started is the record: the
+// decoder the run began with, then "; then …" for each change.
+func decoderNote(started, now string) string {
+	last := started
+	if i := strings.LastIndex(started, "; then "); i >= 0 {
+		last = started[i+len("; then "):]
+	}
+	if last == "" || last == now {
+		return ""
+	}
+	return fmt.Sprintf("this process decodes JPEGs with %s, the run's images were decoded with %s: it trains on, but not bit for bit as it would have uninterrupted", decoderLabel(now), decoderLabel(last))
+}
+
+// decoderLabel names a decoder for a note.
+func decoderLabel(name string) string {
+	if name == "go" {
+		return "reslab's pure-Go decoder"
+	}
+	return name
 }
 
 // skipNotes are a run's start notes about unreadable images: one per file
@@ -299,7 +326,7 @@ func (r *Runner) start(ctx context.Context, spec Spec, ref *SweepRef) (*Session,
 	}
 	meta := RunMeta{Spec: spec, Classes: p.ds.Classes, ClassNames: p.ds.Names, Fingerprint: p.ds.Fingerprint,
 		TrainImages: p.ds.Train.Len(), ValidImages: p.ds.Valid.Len(), Params: p.model.NumParams(), Sweep: ref,
-		Arithmetic: resnet.Arithmetic()}
+		Arithmetic: resnet.Arithmetic(), JPEGDecoder: r.JPEG.Name()}
 	w, err := r.Store.Create(meta)
 	if err != nil {
 		return nil, err
@@ -406,6 +433,13 @@ func (r *Runner) resume(ctx context.Context, id string, extendTo int) (*Session,
 		// show says it, and a later resume notes it again whatever it runs
 		// under.
 		w.Meta.Arithmetic += "; then " + resnet.Arithmetic()
+		if err := w.SaveMeta(); err != nil {
+			return fail(err)
+		}
+	}
+	if note := decoderNote(w.Meta.JPEGDecoder, r.JPEG.Name()); note != "" {
+		notes = append(notes, note)
+		w.Meta.JPEGDecoder += "; then " + r.JPEG.Name()
 		if err := w.SaveMeta(); err != nil {
 			return fail(err)
 		}

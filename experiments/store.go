@@ -57,6 +57,11 @@ type RunMeta struct {
 	// started under (resnet.Arithmetic), followed by "; then …" for each
 	// resume under others; empty for runs from before it was kept.
 	Arithmetic string `json:"arithmetic,omitempty"`
+	// JPEGDecoder is the decoder of the run's JPEG files
+	// (augment.JPEGDecoder.Name: "libjpeg-turbo" or "go"), followed by
+	// "; then …" for each resume under the other; empty for runs from
+	// before it was kept.
+	JPEGDecoder string `json:"jpeg_decoder,omitempty"`
 	// Sweep is the sweep and the place in it this run trains, nil for a
 	// run of its own. It is how a sweep finds its runs: runs written by
 	// other processes (local jobs, Slurm tasks) never rewrite the sweep's

@@ -65,6 +65,8 @@ type Options struct {
 	// ImageCache is the default backend's disk cache of decoded images
 	// (nil: none).
 	ImageCache *augment.DiskCache
+	// JPEG is the default backend's decoder of JPEG files.
+	JPEG augment.JPEGDecoder
 	// Start, when set, starts this run at once on the run page
 	// (reslab train on a terminal).
 	Start  *experiments.Spec
@@ -152,7 +154,7 @@ func New(opts Options, r *lipgloss.Renderer) (*Model, error) {
 	}
 	backend := opts.Backend
 	if backend == nil {
-		backend = &experiments.Runner{Store: store, Logger: log, MemoryBudget: opts.MemoryBudget, ImageCache: opts.ImageCache}
+		backend = &experiments.Runner{Store: store, Logger: log, MemoryBudget: opts.MemoryBudget, ImageCache: opts.ImageCache, JPEG: opts.JPEG}
 	}
 	st := common.DefaultStyles(r)
 	c := &common.Common{Styles: st, Keys: common.DefaultKeyMap(), Store: store, DataDir: opts.DataDir,

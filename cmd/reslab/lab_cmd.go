@@ -35,6 +35,15 @@ func imageCache() *augment.DiskCache {
 	return &augment.DiskCache{Dir: dir}
 }
 
+// jpegDecoder is $RESLAB_JPEG: "go" decodes every JPEG with reslab's
+// pure-Go decoder, the same pixels on every machine; unset, or "fastest",
+// decodes with libjpeg-turbo where the machine has it. run has refused any
+// other value before a command starts.
+func jpegDecoder() augment.JPEGDecoder {
+	d, _ := augment.ParseJPEGDecoder(os.Getenv("RESLAB_JPEG"))
+	return d
+}
+
 // runsDir is --runs, else $RESLAB_RUNS, else ./runs.
 func runsDir(flagValue string) string {
 	if flagValue != "" {
@@ -89,7 +98,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	logger := quietLogs(dir)
 	logger.Info("lab opened", "runs", dir, "data", *data)
-	if _, err := tui.Run(ctx, tui.Options{RunsDir: dir, DataDir: *data, Logger: logger, ImageCache: imageCache(), Input: os.Stdin, Output: out}); err != nil {
+	if _, err := tui.Run(ctx, tui.Options{RunsDir: dir, DataDir: *data, Logger: logger, ImageCache: imageCache(), JPEG: jpegDecoder(), Input: os.Stdin, Output: out}); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -102,7 +111,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // terminal), then prints the outcome as the headless path does.
 func trainInLab(ctx context.Context, spec experiments.Spec, store *experiments.Store, out *os.File) error {
 	logger := quietLogs(store.Dir)
-	outcomes, err := tui.Run(ctx, tui.Options{RunsDir: store.Dir, DataDir: spec.Data, Logger: logger, ImageCache: imageCache(), Start: &spec, Input: os.Stdin, Output: out})
+	outcomes, err := tui.Run(ctx, tui.Options{RunsDir: store.Dir, DataDir: spec.Data, Logger: logger, ImageCache: imageCache(), JPEG: jpegDecoder(), Start: &spec, Input: os.Stdin, Output: out})
 	if err != nil && ctx.Err() == nil {
 		return err
 	}

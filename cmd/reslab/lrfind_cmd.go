@@ -39,7 +39,7 @@ func runLRFind(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir), ImageCache: imageCache()}
+	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir), ImageCache: imageCache(), JPEG: jpegDecoder()}
 	res, err := runner.FindLR(ctx, spec, train.LRFindOptions{Start: *start, End: *end, Steps: *steps})
 	if err != nil {
 		return err

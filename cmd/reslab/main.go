@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/reslab/reslab/augment"
 	"io"
 	"os"
 	"os/signal"
@@ -75,6 +76,11 @@ func limitHeap() {
 // run runs one command line and returns the process's exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
+	if _, err := augment.ParseJPEGDecoder(os.Getenv("RESLAB_JPEG")); err != nil {
+		err = usagef("RESLAB_JPEG: %v", err)
+		report(stderr, "", err)
+		return exitCode(err)
+	}
 	if len(args) == 0 || (len(args[0]) > 0 && args[0][0] == '-' && args[0] != "-h" && args[0] != "--help") {
 		err := runLab(ctx, args, stdout, stderr)
 		report(stderr, "", err)

@@ -124,6 +124,9 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if run.Meta.Arithmetic != "" {
 		fmt.Fprintf(stdout, "  computed with %s\n", run.Meta.Arithmetic)
 	}
+	if run.Meta.JPEGDecoder != "" {
+		fmt.Fprintf(stdout, "  JPEGs decoded with %s\n", run.Meta.JPEGDecoder)
+	}
 	opt, _ := s.OptimizerConfig()
 	sched, _ := s.LRSchedule()
 	fmt.Fprintf(stdout, "  %s lr %g (%s schedule, %g warm-up epochs), batch %d, %d epochs, monitor %s, patience %d, seed %d\n",

@@ -345,7 +345,7 @@ func runSweepHere(ctx context.Context, store *experiments.Store, sw *experiments
 	if err != nil {
 		return err
 	}
-	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir), ImageCache: imageCache()}
+	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir), ImageCache: imageCache(), JPEG: jpegDecoder()}
 	for k, i := range pending {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -549,7 +549,7 @@ func runSweepTask(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir), ImageCache: imageCache()}
+	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir), ImageCache: imageCache(), JPEG: jpegDecoder()}
 	sess, err := runner.StartSweepRun(ctx, sw, i)
 	if errors.Is(err, experiments.ErrSweepRunDone) {
 		fmt.Fprintf(stdout, "%v: nothing to do\n", err)

@@ -209,7 +209,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if out := terminal(stdout); out != nil && !*sf.noTUI {
 		return trainInLab(ctx, spec, store, out)
 	}
-	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir), ImageCache: imageCache()}
+	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir), ImageCache: imageCache(), JPEG: jpegDecoder()}
 	sess, err := runner.Start(ctx, spec)
 	if err != nil {
 		return err
@@ -236,7 +236,7 @@ func runResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *epochs < 0 || *epochs > 10000 {
 		return usagef("--epochs %d: want 1 to 10000 epochs in all", *epochs)
 	}
-	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir), ImageCache: imageCache()}
+	runner := &experiments.Runner{Store: store, Logger: fileLogger(store.Dir), ImageCache: imageCache(), JPEG: jpegDecoder()}
 	var sess *experiments.Session
 	if *epochs > 0 {
 		sess, err = runner.Extend(ctx, pos[0], *epochs)

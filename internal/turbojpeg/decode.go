@@ -1,22 +1,84 @@
-//go:build libjpeg
-
 package turbojpeg
-
-// #cgo LDFLAGS: -lturbojpeg
-// #include <stdlib.h>
-// #include <turbojpeg.h>
-import "C"
 
 import (
 	"errors"
 	"fmt"
 	"image"
+	"runtime"
+	"sync"
 	"unsafe"
+
+	"github.com/ebitengine/purego"
 )
 
 // ErrFourComponents is the answer for CMYK and YCCK files, which the caller
 // decodes another way.
 var ErrFourComponents = errors.New("turbojpeg: four-component (CMYK or YCCK) JPEG")
+
+// ErrUnavailable is wrapped by Decode's error when libjpeg-turbo could not
+// be loaded; Available gives the loader's reason.
+var ErrUnavailable = errors.New("turbojpeg: libjpeg-turbo is not loaded")
+
+// The TurboJPEG API's constants (turbojpeg.h of libjpeg-turbo 2.x).
+const (
+	pixelRGBA       = 7 // TJPF_RGBA: RGB with an opaque alpha byte
+	colourCMYK      = 3 // TJCS_CMYK
+	colourYCCK      = 4 // TJCS_YCCK
+	flagStopOnWarn  = 8192
+	flagLimitScans  = 32768
+	libraryFileName = "libturbojpeg.so.0"
+)
+
+// api holds the library's functions, bound once by load.
+type api struct {
+	initDecompress   func() uintptr
+	destroy          func(h uintptr) int32
+	decompressHeader func(h uintptr, src *byte, size uint64, w, ht, subsamp, colourspace *int32) int32
+	decompress       func(h uintptr, src *byte, size uint64, dst *byte, w, pitch, ht, format, flags int32) int32
+	errorString      func(h uintptr) string
+}
+
+var (
+	loadOnce sync.Once
+	lib      *api
+	loadErr  error
+)
+
+// load opens libturbojpeg.so.0 and binds the five functions Decode calls,
+// once per process: the library is the machine's, not a setting.
+func load() (*api, error) {
+	loadOnce.Do(func() {
+		h, err := purego.Dlopen(libraryFileName, purego.RTLD_NOW|purego.RTLD_LOCAL)
+		if err != nil {
+			loadErr = fmt.Errorf("%w: %v (Debian: apt-get install libturbojpeg0)", ErrUnavailable, err)
+			return
+		}
+		a := &api{}
+		for name, fn := range map[string]any{
+			"tjInitDecompress":    &a.initDecompress,
+			"tjDestroy":           &a.destroy,
+			"tjDecompressHeader3": &a.decompressHeader,
+			"tjDecompress2":       &a.decompress,
+			"tjGetErrorStr2":      &a.errorString,
+		} {
+			sym, err := purego.Dlsym(h, name)
+			if err != nil {
+				loadErr = fmt.Errorf("%w: %s has no %s: %v", ErrUnavailable, libraryFileName, name, err)
+				return
+			}
+			purego.RegisterFunc(fn, sym)
+		}
+		lib = a
+	})
+	return lib, loadErr
+}
+
+// Available is nil when libjpeg-turbo is loaded (loading it on the first
+// call), and otherwise the reason it is not, wrapping ErrUnavailable.
+func Available() error {
+	_, err := load()
+	return err
+}
 
 // Decode decodes a JPEG at 1/scale of its width and height, rounded up
 // (scale 1, 2, 4 or 8), as opaque RGB. Gray files come back as RGB too. A
@@ -35,31 +97,41 @@ func Decode(data []byte, scale, maxPixels int) (*image.NRGBA, error) {
 	if len(data) == 0 {
 		return nil, errors.New("turbojpeg: empty file")
 	}
-	h := C.tjInitDecompress()
-	if h == nil {
+	tj, err := load()
+	if err != nil {
+		return nil, err
+	}
+	h := tj.initDecompress()
+	if h == 0 {
 		return nil, errors.New("turbojpeg: cannot create a decompressor")
 	}
-	defer C.tjDestroy(h)
-	src := (*C.uchar)(unsafe.Pointer(&data[0]))
-	var w, ht, subsamp, colorspace C.int
-	if C.tjDecompressHeader3(h, src, C.ulong(len(data)), &w, &ht, &subsamp, &colorspace) != 0 {
-		return nil, decodeError(h)
+	defer tj.destroy(h)
+	var w, ht, subsamp, colourspace int32
+	if tj.decompressHeader(h, &data[0], uint64(len(data)), &w, &ht, &subsamp, &colourspace) != 0 {
+		return nil, decodeError(tj, h)
 	}
-	if colorspace == C.TJCS_CMYK || colorspace == C.TJCS_YCCK {
+	if colourspace == colourCMYK || colourspace == colourYCCK {
 		return nil, ErrFourComponents
 	}
-	if int64(w)*int64(ht) > int64(maxPixels) {
+	if w <= 0 || ht <= 0 || int64(w)*int64(ht) > int64(maxPixels) {
 		return nil, fmt.Errorf("turbojpeg: %d×%d pixels, more than the %d allowed", int(w), int(ht), maxPixels)
 	}
-	dw, dh := (int(w)+scale-1)/scale, (int(ht)+scale-1)/scale
-	img := image.NewNRGBA(image.Rect(0, 0, dw, dh))
-	dst := (*C.uchar)(unsafe.Pointer(&img.Pix[0]))
-	if C.tjDecompress2(h, src, C.ulong(len(data)), dst, C.int(dw), C.int(img.Stride), C.int(dh), C.TJPF_RGBA, C.TJFLAG_STOPONWARNING|C.TJFLAG_LIMITSCANS) != 0 {
-		return nil, decodeError(h)
+	s := int32(scale)
+	dw, dh := (w+s-1)/s, (ht+s-1)/s
+	img := image.NewNRGBA(image.Rect(0, 0, int(dw), int(dh)))
+	rc := tj.decompress(h, &data[0], uint64(len(data)), &img.Pix[0], dw, int32(img.Stride), dh, pixelRGBA, flagStopOnWarn|flagLimitScans)
+	runtime.KeepAlive(data)
+	runtime.KeepAlive(img.Pix)
+	if rc != 0 {
+		return nil, decodeError(tj, h)
 	}
 	return img, nil
 }
 
-func decodeError(h C.tjhandle) error {
-	return fmt.Errorf("turbojpeg: %s", C.GoString(C.tjGetErrorStr2(h)))
+func decodeError(tj *api, h uintptr) error {
+	return fmt.Errorf("turbojpeg: %s", tj.errorString(h))
 }
+
+// pointerSize guards the binding's assumption that C's unsigned long (the
+// API's sizes) is 64 bits, as on every platform reslab builds for.
+var _ [unsafe.Sizeof(uintptr(0)) - 8]struct{}

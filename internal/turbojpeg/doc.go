@@ -1,11 +1,15 @@
-// Package turbojpeg decodes JPEG images with libjpeg-turbo (Debian's
-// libturbojpeg0-dev) through cgo, at full size or at 1/2, 1/4 or 1/8 scale
-// straight from the DCT coefficients, into RGB. It is built only with -tags
-// libjpeg; without the tag it is empty and reslab decodes with its own
-// pure-Go decoder (internal/jpeg), about four times slower per image on
-// this project's machine.
+// Package turbojpeg decodes JPEG images with libjpeg-turbo, at full size or
+// at 1/2, 1/4 or 1/8 scale straight from the DCT coefficients, into RGB.
+//
+// The library is loaded when the process first asks for it (purego's
+// dlopen, no cgo and no build tag), so that the one binary the README's
+// first command builds decodes with libjpeg-turbo where the machine has it
+// (Debian's libturbojpeg0, which many packages already pull in) and with
+// reslab's pure-Go decoder (internal/jpeg) where it does not: Available
+// says which, and why.
 //
 // libjpeg-turbo's decoding is SIMD throughout (Huffman decoding, inverse
-// DCT, colour conversion), which is what makes a run's first epoch, the one
-// that decodes every image, cheaper.
+// DCT, colour conversion): 0.5–0.7 ms for a flowers10 photograph against
+// 2.2–2.9 ms for the Go decoder, which is what makes a run's first epoch,
+// the one that decodes every image, cheaper.
 package turbojpeg
