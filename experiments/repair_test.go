@@ -511,20 +511,7 @@ func TestResumeNamesOtherArithmetic(t *testing.T) {
 	if run.Meta.Arithmetic != resnet.Arithmetic() || run.Meta.Arithmetic == "" {
 		t.Fatalf("recorded arithmetic %q, this process %q", run.Meta.Arithmetic, resnet.Arithmetic())
 	}
-	resumeNotes := func() string {
-		t.Helper()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		sess, err := r.Resume(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cancel() // stop again at once: only the notes matter
-		for range sess.Events {
-		}
-		sess.Wait()
-		return strings.Join(sess.Notes, " | ")
-	}
+	resumeNotes := func() string { t.Helper(); return resumeNotesOf(t, r, id) }
 	if notes := resumeNotes(); strings.Contains(notes, "bit for bit") {
 		t.Errorf("a resume under the same arithmetic: %q", notes)
 	}
@@ -568,20 +555,7 @@ func TestResumeNamesOtherJPEGDecoder(t *testing.T) {
 	if run.Meta.JPEGDecoder != now {
 		t.Fatalf("recorded decoder %q, this process %q", run.Meta.JPEGDecoder, now)
 	}
-	resumeNotes := func() string {
-		t.Helper()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		sess, err := r.Resume(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cancel()
-		for range sess.Events {
-		}
-		sess.Wait()
-		return strings.Join(sess.Notes, " | ")
-	}
+	resumeNotes := func() string { t.Helper(); return resumeNotesOf(t, r, id) }
 	if notes := resumeNotes(); strings.Contains(notes, "decodes JPEGs") {
 		t.Errorf("a resume under the same decoder: %q", notes)
 	}
@@ -610,4 +584,21 @@ func TestResumeNamesOtherJPEGDecoder(t *testing.T) {
 	if notes := resumeNotes(); strings.Contains(notes, "decodes JPEGs") {
 		t.Errorf("a resume under the decoder of the run's last part: %q", notes)
 	}
+}
+
+// resumeNotesOf resumes run id and stops it again at once, for the notes
+// the resume gave.
+func resumeNotesOf(t *testing.T, r *Runner, id string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sess, err := r.Resume(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel() // only the notes matter
+	for range sess.Events {
+	}
+	sess.Wait()
+	return strings.Join(sess.Notes, " | ")
 }
