@@ -2,7 +2,8 @@
 # Whole epochs of one recipe in reslab and in PyTorch with its DataLoader
 # (tools/torchref/epoch.py --recipe: the same network, head, optimiser,
 # schedule, loss and augmentation), one after the other, with each side's
-# peak RSS and reslab's wait for data. RECIPE is keras-tutorial (the frozen
+# peak RSS, reslab's wait for data and its JPEG decoder (RESLAB_JPEG=go:
+# reslab's own instead of libjpeg-turbo). RECIPE is keras-tutorial (the frozen
 # reference workflow: ResNet-50, 224 px, flatten head 512,64, batch 32), quick
 # or flowers-scratch. These are the README's and docs/performance.md's
 # whole-epoch figures.
@@ -45,7 +46,8 @@ rr = int(open(os.path.join(tmp, "rss")).read().split()[-1]) / 1e6
 tr = int(open(os.path.join(tmp, "pyrss")).read().split()[-1]) / 1e6
 re = [m["seconds"] for m in r["metrics"]]
 wait = [m.get("data_wait_seconds", 0) for m in r["metrics"]]
-print(f"{recipe}, augmentation {augment}, reslab build: {tags}")
+dec = r.get("meta", {}).get("jpeg_decoder") or "?"
+print(f"{recipe}, augmentation {augment}, reslab build: {tags}, JPEGs decoded with {dec}")
 print("| | " + " | ".join(f"epoch {i+1}" for i in range(len(re))) + " | peak RSS |")
 print("|---|" + "---|" * (len(re) + 1))
 print("| reslab | " + " | ".join(f"{s:.1f} s ({w:.1f} s waiting for data)" for s, w in zip(re, wait)) + f" | {rr:.2f} GB |")
