@@ -74,9 +74,10 @@ func PreprocessInto(dst []float32, img image.Image, size int, norm Normalization
 
 // PreprocessFile loads an image file (bounded to 4×size) and preprocesses
 // it; errors name the file. It decodes exactly as a validation Loader
-// does, so its values equal the validation batches' for the same file.
-func PreprocessFile(path string, size int, norm Normalization) ([]float32, error) {
-	img, err := loadRaw(path, DecodeOptions{MaxSide: 4 * size, MinSide: size})
+// with the same JPEG decoder does, so its values equal the validation
+// batches' for the same file.
+func PreprocessFile(path string, size int, norm Normalization, jpeg JPEGDecoder) ([]float32, error) {
+	img, err := loadRaw(path, DecodeOptions{MaxSide: 4 * size, MinSide: size, JPEG: jpeg})
 	if err != nil {
 		return nil, err
 	}

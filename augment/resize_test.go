@@ -129,7 +129,7 @@ func TestPreprocessFileEqualsValidationBatch(t *testing.T) {
 	}
 	per := 3 * 24 * 24
 	for i, p := range paths {
-		want, err := PreprocessFile(p, 24, NormImageNet)
+		want, err := PreprocessFile(p, 24, NormImageNet, JPEGFastest)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -96,7 +96,7 @@ func TestValidationBatchesEqualPreprocessFile(t *testing.T) {
 	}
 	batches := collect(t, l, 0)
 	for i, sample := range s.Samples {
-		want, err := PreprocessFile(sample.Path, 20, NormImageNet)
+		want, err := PreprocessFile(sample.Path, 20, NormImageNet, JPEGFastest)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,6 +29,10 @@ type PredictOptions struct {
 	ClassFolders, ClassNames []string
 	// TTA is the test-time augmentation ("", "flip", "crops" or "crops-flip").
 	TTA resnet.TTA
+	// JPEG is the decoder of the images it classifies; a run's predictor
+	// takes the run's own (RunJPEGDecoder), so that it sees the pixels the
+	// run was validated on.
+	JPEG augment.JPEGDecoder
 }
 
 // ClassProb is one ranked class of a prediction.
@@ -164,7 +168,7 @@ func (p *Predictor) PredictFiles(ctx context.Context, paths []string) ([]Predict
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		px, err := augment.PreprocessFile(path, size, p.opts.Norm)
+		px, err := augment.PreprocessFile(path, size, p.opts.Norm, p.opts.JPEG)
 		if err != nil {
 			return nil, err
 		}
@@ -223,11 +227,23 @@ func OpenRunPredictor(run *Run, topK int) (*Predictor, error) {
 	}
 	tta, _ := resnet.ParseTTA(s.TTA)
 	p, err := OpenPredictor(PredictOptions{Weights: weights, Depth: s.Arch.Depth(), Head: s.Head.String(), Pooling: s.Pooling,
-		Size: s.EvalSizeOrSize(), TopK: topK, Norm: s.Norm, ClassFolders: run.Meta.Classes, ClassNames: run.Meta.ClassNames, TTA: tta})
+		Size: s.EvalSizeOrSize(), TopK: topK, Norm: s.Norm, ClassFolders: run.Meta.Classes, ClassNames: run.Meta.ClassNames, TTA: tta, JPEG: RunJPEGDecoder(run.Meta)})
 	if err != nil {
 		return nil, fmt.Errorf("run %s: its best weights %s cannot be used (%w); resume the run (reslab resume %s) to save new ones", run.ID, weights, err, run.ID)
 	}
 	return p, nil
+}
+
+// RunJPEGDecoder is the decoder that gives a run's pixels: reslab's own
+// where the run's last part decoded with it (or where its record is from
+// before decoders were recorded, when that was the default build's),
+// libjpeg-turbo where it did (reslab's own on a machine without the
+// library; the note of decoderNote's kind is then the resume's business).
+func RunJPEGDecoder(m RunMeta) augment.JPEGDecoder {
+	if lastDecoder(m.JPEGDecoder) == "libjpeg-turbo" {
+		return augment.JPEGFastest
+	}
+	return augment.JPEGGo
 }
 
 // splitLoader opens a split ("valid" or "test") of the run's data set for
@@ -249,7 +265,7 @@ func (p *Predictor) splitLoader(run *Run, split string) (*augment.Loader, error)
 	default:
 		return nil, fmt.Errorf("split %q: want valid or test", split)
 	}
-	return augment.NewLoader(sp, augment.LoaderOptions{Size: p.Config().InputSize, BatchSize: predictBatch, Norm: p.opts.Norm, Seed: run.Meta.Spec.Seed})
+	return augment.NewLoader(sp, augment.LoaderOptions{Size: p.Config().InputSize, BatchSize: predictBatch, Norm: p.opts.Norm, Seed: run.Meta.Spec.Seed, JPEG: p.opts.JPEG})
 }
 
 // PredictSplit classifies every image of a split of the run's data set and

@@ -602,3 +602,45 @@ func resumeNotesOf(t *testing.T, r *Runner, id string) string {
 	sess.Wait()
 	return strings.Join(sess.Notes, " | ")
 }
+
+// TestRunJPEGDecoderIsTheRunsLast: a run's predictor decodes as the run's
+// last part did: libjpeg-turbo only where that part did, reslab's own
+// decoder for the rest, records from before decoders were kept included
+// (the default build's decoder then).
+func TestRunJPEGDecoderIsTheRunsLast(t *testing.T) {
+	for record, want := range map[string]augment.JPEGDecoder{
+		"":                       augment.JPEGGo,
+		"go":                     augment.JPEGGo,
+		"libjpeg-turbo":          augment.JPEGFastest,
+		"go; then libjpeg-turbo": augment.JPEGFastest,
+		"libjpeg-turbo; then go": augment.JPEGGo,
+	} {
+		if got := RunJPEGDecoder(RunMeta{JPEGDecoder: record}); got != want {
+			t.Errorf("record %q: %v, want %v", record, got, want)
+		}
+	}
+	_, store, id := stoppedRunOf(t, func() Spec { s := tinySpec(); s.Epochs = 3; return s }(), 1)
+	for record, want := range map[string]augment.JPEGDecoder{"go": augment.JPEGGo, "libjpeg-turbo": augment.JPEGFastest} {
+		w, err := store.OpenWriter(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Meta.JPEGDecoder = record
+		if err := w.SaveMeta(); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		run, err := store.Load(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := OpenRunPredictor(run, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.opts.JPEG != want {
+			t.Errorf("a run decoded with %s: its predictor decodes with %v", record, p.opts.JPEG)
+		}
+		p.Close()
+	}
+}

@@ -185,14 +185,20 @@ func arithmeticNote(started string) string {
 // so training goes on, but not bit for bit. started is the record: the
 // decoder the run began with, then "; then …" for each change.
 func decoderNote(started, now string) string {
-	last := started
-	if i := strings.LastIndex(started, "; then "); i >= 0 {
-		last = started[i+len("; then "):]
-	}
+	last := lastDecoder(started)
 	if last == "" || last == now {
 		return ""
 	}
 	return fmt.Sprintf("this process decodes JPEGs with %s, the run's images were decoded with %s: it trains on, but not bit for bit as it would have uninterrupted", decoderLabel(now), decoderLabel(last))
+}
+
+// lastDecoder is the decoder of a run's last part, from its record (one
+// name, then "; then " and another for each change).
+func lastDecoder(record string) string {
+	if i := strings.LastIndex(record, "; then "); i >= 0 {
+		return record[i+len("; then "):]
+	}
+	return record
 }
 
 // decoderLabel names a decoder for a note.

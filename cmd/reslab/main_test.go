@@ -105,7 +105,7 @@ func TestPredictJSON(t *testing.T) {
 		// The same file preprocessed as torchvision would (resize the shorter
 		// side, centre-crop, ImageNet normalisation) and run in eval mode by
 		// the same weights gives the same classes and probabilities.
-		pixels, err := augment.PreprocessFile(p.Image, 32, augment.NormImageNet)
+		pixels, err := augment.PreprocessFile(p.Image, 32, augment.NormImageNet, augment.JPEGFastest)
 		if err != nil {
 			t.Fatal(err)
 		}

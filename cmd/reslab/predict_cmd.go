@@ -53,7 +53,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *runID != "" {
 		return predictWithRun(ctx, *runsFlag, *runID, *split, *topk, *asJSON, ttaOverride, images, stdout)
 	}
-	opts := experiments.PredictOptions{Weights: *weights, Head: *head, Pooling: resnet.Pooling(*pooling), Size: *size, TopK: *topk, TTA: tta}
+	opts := experiments.PredictOptions{Weights: *weights, Head: *head, Pooling: resnet.Pooling(*pooling), Size: *size, TopK: *topk, TTA: tta, JPEG: jpegDecoder()}
 	if *arch != "" {
 		a, err := resnet.ParseArch(*arch)
 		if err != nil {
