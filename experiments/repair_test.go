@@ -515,15 +515,7 @@ func TestResumeNamesOtherArithmetic(t *testing.T) {
 	if notes := resumeNotes(); strings.Contains(notes, "bit for bit") {
 		t.Errorf("a resume under the same arithmetic: %q", notes)
 	}
-	w, err := store.OpenWriter(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Meta.Arithmetic = "oneDNN 9.9 convolutions, openblas"
-	if err := w.SaveMeta(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	editMeta(t, store, id, func(m *RunMeta) { m.Arithmetic = "oneDNN 9.9 convolutions, openblas" })
 	if notes := resumeNotes(); !strings.Contains(notes, "not bit for bit") || !strings.Contains(notes, "oneDNN 9.9 convolutions, openblas") {
 		t.Errorf("a resume under other arithmetic: %q", notes)
 	}
@@ -563,15 +555,7 @@ func TestResumeNamesOtherJPEGDecoder(t *testing.T) {
 	if now == "go" {
 		other = "libjpeg-turbo"
 	}
-	w, err := store.OpenWriter(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Meta.JPEGDecoder = other
-	if err := w.SaveMeta(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	editMeta(t, store, id, func(m *RunMeta) { m.JPEGDecoder = other })
 	if notes := resumeNotes(); !strings.Contains(notes, "not bit for bit") || !strings.Contains(notes, decoderLabel(other)) {
 		t.Errorf("a resume under the other decoder: %q", notes)
 	}
@@ -621,15 +605,7 @@ func TestRunJPEGDecoderIsTheRunsLast(t *testing.T) {
 	}
 	_, store, id := stoppedRunOf(t, func() Spec { s := tinySpec(); s.Epochs = 3; return s }(), 1)
 	for record, want := range map[string]augment.JPEGDecoder{"go": augment.JPEGGo, "libjpeg-turbo": augment.JPEGFastest} {
-		w, err := store.OpenWriter(id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Meta.JPEGDecoder = record
-		if err := w.SaveMeta(); err != nil {
-			t.Fatal(err)
-		}
-		w.Close()
+		editMeta(t, store, id, func(m *RunMeta) { m.JPEGDecoder = record })
 		run, err := store.Load(id)
 		if err != nil {
 			t.Fatal(err)
@@ -642,5 +618,19 @@ func TestRunJPEGDecoderIsTheRunsLast(t *testing.T) {
 			t.Errorf("a run decoded with %s: its predictor decodes with %v", record, p.opts.JPEG)
 		}
 		p.Close()
+	}
+}
+
+// editMeta rewrites run id's record as edit says.
+func editMeta(t *testing.T, store *Store, id string, edit func(*RunMeta)) {
+	t.Helper()
+	w, err := store.OpenWriter(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	edit(&w.Meta)
+	if err := w.SaveMeta(); err != nil {
+		t.Fatal(err)
 	}
 }
