@@ -634,3 +634,9 @@ func editMeta(t *testing.T, store *Store, id string, edit func(*RunMeta)) {
 		t.Fatal(err)
 	}
 }
+
+func TestJPEGDecodersLabel(t *testing.T) {
+	if got, want := JPEGDecodersLabel("libjpeg-turbo; then go"), "libjpeg-turbo, then reslab's pure-Go decoder"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}

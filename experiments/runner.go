@@ -201,6 +201,16 @@ func lastDecoder(record string) string {
 	return record
 }
 
+// JPEGDecodersLabel names the decoders of a run's record for people: each
+// part's, reslab's own spelled out.
+func JPEGDecodersLabel(record string) string {
+	parts := strings.Split(record, "; then ")
+	for i, p := range parts {
+		parts[i] = decoderLabel(p)
+	}
+	return strings.Join(parts, ", then ")
+}
+
 // decoderLabel names a decoder for a note.
 func decoderLabel(name string) string {
 	if name == "go" {

@@ -125,7 +125,7 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "  computed with %s\n", run.Meta.Arithmetic)
 	}
 	if run.Meta.JPEGDecoder != "" {
-		fmt.Fprintf(stdout, "  JPEGs decoded with %s\n", run.Meta.JPEGDecoder)
+		fmt.Fprintf(stdout, "  JPEGs decoded with %s\n", experiments.JPEGDecodersLabel(run.Meta.JPEGDecoder))
 	}
 	opt, _ := s.OptimizerConfig()
 	sched, _ := s.LRSchedule()

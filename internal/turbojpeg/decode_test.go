@@ -21,6 +21,7 @@ import (
 // inverse DCT and upsample chroma differently; at reduced scales libjpeg
 // filters the block its own way, Go box-averages it).
 func TestDecodeAgreesWithTheGoDecoder(t *testing.T) {
+	needLibrary(t)
 	files, _ := filepath.Glob("../jpeg/testdata/*.jpeg")
 	if len(files) < 10 {
 		t.Fatalf("%d test files", len(files))
@@ -96,6 +97,7 @@ func agreement(file string, scale int) float64 {
 // TestDecodeRefusesDamagedFiles: a truncated scan, which libjpeg-turbo
 // only warns about, is an error, as is a file that is not a JPEG.
 func TestDecodeRefusesDamagedFiles(t *testing.T) {
+	needLibrary(t)
 	data, err := os.ReadFile("../jpeg/testdata/video-001.jpeg")
 	if err != nil {
 		t.Fatal(err)
@@ -149,5 +151,34 @@ func BenchmarkDecodeFlowers(b *testing.B) {
 				b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
 			})
 		}
+	}
+}
+
+// needLibrary skips a test where the machine has no libjpeg-turbo to load,
+// and says so.
+func needLibrary(t *testing.T) {
+	t.Helper()
+	if err := Available(); err != nil {
+		t.Skipf("skipped: %v", err)
+	}
+}
+
+// TestUnavailableSaysWhy: where the library is missing, Decode's error
+// wraps ErrUnavailable with the loader's reason, and Available gives the
+// same; where it loads, both are nil.
+func TestUnavailableSaysWhy(t *testing.T) {
+	data, err := os.ReadFile("../jpeg/testdata/video-001.jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, derr := Decode(data, 1, 1<<24)
+	if aerr := Available(); aerr != nil {
+		if !errors.Is(aerr, ErrUnavailable) || !errors.Is(derr, ErrUnavailable) || !strings.Contains(aerr.Error(), "libturbojpeg0") {
+			t.Errorf("Available %v, Decode %v", aerr, derr)
+		}
+		return
+	}
+	if derr != nil {
+		t.Errorf("the library loaded, Decode: %v", derr)
 	}
 }
