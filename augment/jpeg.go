@@ -15,8 +15,9 @@ type JPEGDecoder int
 
 const (
 	// JPEGFastest decodes with libjpeg-turbo where the machine has it
-	// (internal/turbojpeg loads it at run time; four times faster per
-	// image) and with reslab's pure-Go decoder elsewhere.
+	// (internal/turbojpeg loads it at run time; two to three times faster
+	// per image, BenchmarkDecodeFlowers) and with reslab's pure-Go decoder
+	// elsewhere.
 	JPEGFastest JPEGDecoder = iota
 	// JPEGGo always decodes with reslab's pure-Go decoder (internal/jpeg,
 	// image/jpeg's pixels at full size): the same pixels on every machine.

@@ -35,12 +35,17 @@ func imageCache() *augment.DiskCache {
 	return &augment.DiskCache{Dir: dir}
 }
 
-// jpegDecoder is $RESLAB_JPEG: "go" decodes every JPEG with reslab's
+// jpegDecoderEnv reads $RESLAB_JPEG: "go" decodes every JPEG with reslab's
 // pure-Go decoder, the same pixels on every machine; unset, or "fastest",
-// decodes with libjpeg-turbo where the machine has it. run has refused any
-// other value before a command starts.
+// decodes with libjpeg-turbo where the machine has it.
+func jpegDecoderEnv() (augment.JPEGDecoder, error) {
+	return augment.ParseJPEGDecoder(os.Getenv("RESLAB_JPEG"))
+}
+
+// jpegDecoder is jpegDecoderEnv's decoder; run has refused any other
+// value before a command starts.
 func jpegDecoder() augment.JPEGDecoder {
-	d, _ := augment.ParseJPEGDecoder(os.Getenv("RESLAB_JPEG"))
+	d, _ := jpegDecoderEnv()
 	return d
 }
 

@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/reslab/reslab/augment"
 	"io"
 	"os"
 	"os/signal"
@@ -76,7 +75,7 @@ func limitHeap() {
 // run runs one command line and returns the process's exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
-	if _, err := augment.ParseJPEGDecoder(os.Getenv("RESLAB_JPEG")); err != nil {
+	if _, err := jpegDecoderEnv(); err != nil {
 		err = usagef("RESLAB_JPEG: %v", err)
 		report(stderr, "", err)
 		return exitCode(err)

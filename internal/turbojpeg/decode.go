@@ -132,6 +132,7 @@ func decodeError(tj *api, h uintptr) error {
 	return fmt.Errorf("turbojpeg: %s", tj.errorString(h))
 }
 
-// pointerSize guards the binding's assumption that C's unsigned long (the
-// API's sizes) is 64 bits, as on every platform reslab builds for.
+// The binding passes the API's sizes (C's unsigned long) as uint64: this
+// fails to compile where pointers, and so unsigned long on the Unix
+// platforms purego serves, are not 64 bits.
 var _ [unsafe.Sizeof(uintptr(0)) - 8]struct{}

@@ -9,7 +9,7 @@
 //
 // libjpeg-turbo's decoding is SIMD throughout (Huffman decoding, inverse
 // DCT, colour conversion): on one Zen 4 core a flowers10 photograph takes
-// 0.8–0.9 ms at 1/2 and 1.3–1.4 ms at full size, against 2.0–2.3 and
-// 2.6–3.1 ms for the Go decoder (BenchmarkDecodeFlowers), which is what
+// 0.8–0.9 ms at 1/2 and 1.3–1.4 ms at full size, against 2.3 and 3.1 ms
+// for the Go decoder (BenchmarkDecodeFlowers, -test.cpu 1), which is what
 // makes a run's first epoch, the one that decodes every image, cheaper.
 package turbojpeg
